@@ -1,0 +1,4 @@
+import { checkGreen } from '../src/steps/green.js';
+import { lambda } from '../src/steps/lambda.js';
+
+export const { handler, withDeps } = lambda('checkGreen', checkGreen);

@@ -1,0 +1,4 @@
+import { prepareGreen } from '../src/steps/green.js';
+import { lambda } from '../src/steps/lambda.js';
+
+export const { handler, withDeps } = lambda('prepareGreen', prepareGreen);

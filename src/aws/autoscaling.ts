@@ -1,0 +1,69 @@
+import {
+  type AutoScalingClient,
+  DescribeAutoScalingGroupsCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { AwsResourceNotFound } from '../core/errors.js';
+import type { Capacity, GroupInstance } from '../core/fleet.js';
+import { call } from './errors.js';
+
+export interface Group {
+  name: string;
+  capacity: Capacity;
+  launchTemplateId: string | undefined;
+  launchTemplateVersion: string | undefined;
+  targetGroupArns: string[];
+  instances: GroupInstance[];
+}
+
+/** Both colours in one call (flat in fleet size: instances come back with their groups). */
+export async function describeGroups(asg: AutoScalingClient, names: string[]): Promise<Map<string, Group>> {
+  const out = await call(`autoscaling:DescribeAutoScalingGroups ${names.join(',')}`, () =>
+    asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names, MaxRecords: 100 })),
+  );
+  const groups = new Map<string, Group>();
+  for (const g of out.AutoScalingGroups ?? []) {
+    const lt = g.LaunchTemplate ?? g.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
+    groups.set(g.AutoScalingGroupName!, {
+      name: g.AutoScalingGroupName!,
+      capacity: { min: g.MinSize ?? 0, max: g.MaxSize ?? 0, desired: g.DesiredCapacity ?? 0 },
+      launchTemplateId: lt?.LaunchTemplateId,
+      launchTemplateVersion: lt?.Version,
+      targetGroupArns: g.TargetGroupARNs ?? [],
+      instances: (g.Instances ?? []).map((i) => ({
+        instanceId: i.InstanceId!,
+        lifecycleState: String(i.LifecycleState),
+        healthStatus: i.HealthStatus ?? 'Unknown',
+        launchTemplateVersion: i.LaunchTemplate?.Version,
+      })),
+    });
+  }
+  for (const n of names) if (!groups.has(n)) throw new AwsResourceNotFound(`Auto Scaling group "${n}" not found: check autoScalingGroupName in the config`);
+  return groups;
+}
+
+export async function updateGroup(
+  asg: AutoScalingClient,
+  name: string,
+  change: Partial<Capacity> & { launchTemplate?: { id: string; version: string } },
+): Promise<void> {
+  await call(`autoscaling:UpdateAutoScalingGroup ${name}`, () =>
+    asg.send(
+      new UpdateAutoScalingGroupCommand({
+        AutoScalingGroupName: name,
+        MinSize: change.min,
+        MaxSize: change.max,
+        DesiredCapacity: change.desired,
+        ...(change.launchTemplate ? { LaunchTemplate: { LaunchTemplateId: change.launchTemplate.id, Version: change.launchTemplate.version } } : {}),
+      }),
+    ),
+  );
+}
+
+/** The group launches a replacement from its current launch template version. */
+export async function replaceInstance(asg: AutoScalingClient, instanceId: string): Promise<void> {
+  await call(`autoscaling:TerminateInstanceInAutoScalingGroup ${instanceId}`, () =>
+    asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false })),
+  );
+}

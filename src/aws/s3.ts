@@ -1,0 +1,35 @@
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AwsResourceNotFound } from '../core/errors.js';
+import { call } from './errors.js';
+
+export interface ObjectInfo {
+  versionId: string;
+  size: number;
+  /** Base64 SHA-256 stored by S3 (full-object checksum), when the uploader asked for one. */
+  sha256: string | null;
+}
+
+export async function headObject(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<ObjectInfo> {
+  const out = await call(`s3:HeadObject ${key}`, () =>
+    s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId, ChecksumMode: 'ENABLED' })),
+  );
+  if (!out.VersionId || out.VersionId === 'null')
+    throw new AwsResourceNotFound(`s3://${bucket}/${key} has no version id: the artifact bucket must have versioning enabled`);
+  const sha = out.ChecksumSHA256 && out.ChecksumType !== 'COMPOSITE' ? out.ChecksumSHA256 : null;
+  return { versionId: out.VersionId, size: out.ContentLength ?? 0, sha256: sha };
+}
+
+/** Returns null when no version of the key exists. */
+export async function findObject(s3: S3Client, bucket: string, key: string): Promise<ObjectInfo | null> {
+  try {
+    return await headObject(s3, bucket, key);
+  } catch (err) {
+    if (err instanceof AwsResourceNotFound && /NotFound|NoSuchKey/.test(err.message)) return null;
+    throw err;
+  }
+}
+
+export async function getObjectText(s3: S3Client, bucket: string, key: string, versionId: string): Promise<string> {
+  const out = await call(`s3:GetObject ${key}`, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId })));
+  return (await out.Body?.transformToString('utf-8')) ?? '';
+}

@@ -1,0 +1,89 @@
+import type { AppConfig, Colour } from './config.js';
+import { InvalidInput } from './errors.js';
+
+// Pure decisions about an ALB route (a listener's default actions or one rule's actions).
+// Structural types only: the adapters pass the SDK's Action objects straight through.
+
+export interface ForwardTargetGroup {
+  TargetGroupArn?: string;
+  Weight?: number;
+}
+export interface RouteAction {
+  Type?: string;
+  Order?: number;
+  TargetGroupArn?: string;
+  ForwardConfig?: { TargetGroups?: ForwardTargetGroup[]; TargetGroupStickinessConfig?: { Enabled?: boolean; DurationSeconds?: number } };
+  AuthenticateOidcConfig?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+export interface Weights {
+  blue: number;
+  green: number;
+}
+
+/** The forward action's target groups with effective weights (ALB treats a missing weight as 1... of one group: 100%). */
+export function forwardWeights(actions: readonly RouteAction[]): Map<string, number> {
+  const forward = actions.filter((a) => a.Type === 'forward');
+  if (forward.length !== 1) throw new InvalidInput(`the route has ${forward.length} forward actions; greenlight needs exactly one`);
+  const f = forward[0];
+  const groups = f.ForwardConfig?.TargetGroups?.length ? f.ForwardConfig.TargetGroups : f.TargetGroupArn ? [{ TargetGroupArn: f.TargetGroupArn, Weight: 1 }] : [];
+  const out = new Map<string, number>();
+  for (const g of groups) if (g.TargetGroupArn) out.set(g.TargetGroupArn, (out.get(g.TargetGroupArn) ?? 0) + (g.Weight ?? 1));
+  return out;
+}
+
+export function colourWeights(actions: readonly RouteAction[], app: Pick<AppConfig, 'blue' | 'green'>): Weights {
+  const w = forwardWeights(actions);
+  for (const [tg, weight] of w) {
+    if (weight > 0 && tg !== app.blue.targetGroupArn && tg !== app.green.targetGroupArn)
+      throw new InvalidInput(`the route forwards to ${tg}, which is neither the blue nor the green target group of this app: fix listenerArn/ruleArn or the colours in the config`);
+  }
+  return { blue: w.get(app.blue.targetGroupArn) ?? 0, green: w.get(app.green.targetGroupArn) ?? 0 };
+}
+
+/** Which colour takes production traffic. The load balancer is the only source of this truth. */
+export function liveColour(weights: Weights): Colour | 'split' | 'none' {
+  if (weights.blue > 0 && weights.green === 0) return 'blue';
+  if (weights.green > 0 && weights.blue === 0) return 'green';
+  if (weights.blue > 0 && weights.green > 0) return 'split';
+  return 'none';
+}
+
+export function other(c: Colour): Colour {
+  return c === 'blue' ? 'green' : 'blue';
+}
+
+/**
+ * The same actions, with the forward action sending `percent` % to `to` and the rest to `from`.
+ * Everything else (order, authentication, stickiness) is kept; an OIDC action keeps its
+ * existing client secret, which Describe never returns.
+ */
+export function shiftedActions(actions: readonly RouteAction[], to: string, from: string, percent = 100): RouteAction[] {
+  return actions.map((a) => {
+    if (a.Type === 'authenticate-oidc' && a.AuthenticateOidcConfig)
+      return { ...a, AuthenticateOidcConfig: { ...a.AuthenticateOidcConfig, ClientSecret: undefined, UseExistingClientSecret: true } };
+    if (a.Type !== 'forward') return a;
+    const { TargetGroupArn: _single, ...rest } = a;
+    return {
+      ...rest,
+      ForwardConfig: {
+        ...(a.ForwardConfig?.TargetGroupStickinessConfig ? { TargetGroupStickinessConfig: a.ForwardConfig.TargetGroupStickinessConfig } : {}),
+        TargetGroups: [
+          { TargetGroupArn: to, Weight: percent },
+          { TargetGroupArn: from, Weight: 100 - percent },
+        ],
+      },
+    };
+  });
+}
+
+/** True when the read-back route sends exactly `percent` % of traffic to `to`. */
+export function routeSends(actions: readonly RouteAction[], to: string, from: string, percent = 100): boolean {
+  const w = forwardWeights(actions);
+  const total = [...w.values()].reduce((s, x) => s + x, 0);
+  if (total === 0) return false;
+  const share = ((w.get(to) ?? 0) * 100) / total;
+  const rest = [...w.entries()].filter(([tg]) => tg !== to && tg !== from).reduce((s, [, x]) => s + x, 0);
+  return Math.abs(share - percent) < 1e-9 && rest === 0;
+}

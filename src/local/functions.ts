@@ -1,0 +1,21 @@
+import * as checkGreen from '../../functions/checkGreen.js';
+import * as dispatch from '../../functions/dispatch.js';
+import * as plan from '../../functions/plan.js';
+import * as prepareGreen from '../../functions/prepareGreen.js';
+import * as resolve from '../../functions/resolve.js';
+import * as retireOld from '../../functions/retireOld.js';
+import * as rollback from '../../functions/rollback.js';
+import * as switchTraffic from '../../functions/switchTraffic.js';
+import type { Deps } from '../steps/deps.js';
+
+// The real Lambda handlers, by their serverless.yml function names.
+export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never, context: never) => Promise<unknown> }> = {
+  dispatch,
+  resolve,
+  plan,
+  prepareGreen,
+  checkGreen,
+  switchTraffic,
+  retireOld,
+  rollback,
+};

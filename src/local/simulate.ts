@@ -1,0 +1,305 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { formatIssues } from '../core/text.js';
+import { simApi } from '../sim/api.js';
+import { buildWorld, SIM_BUCKET } from '../sim/build.js';
+import { VirtualClock } from '../sim/clock.js';
+import { type BusEvent, EventBus } from '../sim/eventbridge.js';
+import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
+import { Traffic } from '../sim/traffic.js';
+import { ACCOUNT, hexId, REGION, type World } from '../sim/world.js';
+import { loadDefinition, loadEventPattern } from './definitions.js';
+import { FUNCTIONS } from './functions.js';
+import { Processes } from './processes.js';
+import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
+import { SimTransport } from './transport.js';
+
+// One scenario, end to end: the S3 upload, EventBridge, the dispatch Lambda, the release state
+// machine and its real handlers, the simulated account and a synthetic client, in virtual time.
+
+export const RELEASE_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:greenlight-sim-release`;
+
+export type Outcome = 'released' | 'rolled-back' | 'rejected' | 'superseded' | 'failed';
+
+export interface Summary {
+  scenario: string;
+  outcome: Outcome;
+  reason: string | null;
+  app: string;
+  version: string | null;
+  liveColor: string;
+  liveVersion: string | null;
+  executions: number;
+  releases: number;
+  virtualSeconds: number;
+  timeToLiveSeconds: number | null;
+  greenReadyBoundSeconds: number;
+  liveOverBound: number | null;
+  requests: number;
+  failedRequests: number;
+  awsCalls: number;
+  mutatingCalls: number;
+  stateTransitions: number;
+  otherAppsChanged: number;
+}
+
+export interface SimulationResult {
+  summary: Summary;
+  timeline: { t: number; text: string }[];
+  world: World;
+  executions: ExecutionRecord[];
+  calls: SimTransport['calls'];
+  traffic: Traffic;
+}
+
+export function loadScenario(doc: unknown, source = 'scenario'): Scenario {
+  const parsed = ScenarioSchema.safeParse(doc);
+  if (!parsed.success) throw new Error(`${source}: ${formatIssues(parsed.error.issues)}`);
+  return parsed.data;
+}
+
+export function loadScenarioFile(path: string): Scenario {
+  return loadScenario(parse(readFileSync(path, 'utf8')), path);
+}
+
+const QUIET_STATES = new Set(['WaitForGreen', 'CheckGreen', 'GreenReady?', 'AlreadyLive?']);
+
+export async function simulate(scenario: Scenario): Promise<SimulationResult> {
+  const clock = new VirtualClock();
+  const { world, config, listenerArn, hosts } = buildWorld(scenario, clock);
+  world.timeline.length = 0;
+  const procs = new Processes(clock);
+  const sfn = new LocalStepFunctions(clock, procs, {
+    taskLatencySeconds: scenario.taskLatencySeconds,
+    onStateEntered: (exec, state) => {
+      if (!QUIET_STATES.has(state)) world.note(`${exec.name}: ${state}`);
+    },
+  });
+  const transport = new SimTransport(simApi(world, sfn), clock, scenario.faults);
+  const env = { artifactBucket: SIM_BUCKET, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN };
+  const handlers = Object.fromEntries(
+    Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps({ clients: transport.clients(name), config, now: () => clock.date(), env })]),
+  ) as Record<string, (e: unknown, c: unknown) => Promise<unknown>>;
+  sfn.register(RELEASE_STATE_MACHINE_ARN, loadDefinition('release'), handlers);
+
+  const bus = new EventBus(clock, scenario.eventDelaySeconds);
+  bus.putRule({
+    name: 'release-upload',
+    pattern: loadEventPattern('release-upload', { artifactBucketName: SIM_BUCKET }),
+    target: (event) =>
+      void procs.spawn(async () => {
+        await clock.sleep(scenario.taskLatencySeconds);
+        try {
+          const r = (await handlers.dispatch(event, { functionName: 'dispatch', awsRequestId: event.id })) as { started: boolean; executionName: string };
+          world.note(r.started ? `release execution ${r.executionName} started` : `duplicate delivery ignored (${r.executionName})`);
+        } catch (err) {
+          world.note(`dispatch failed: ${(err as Error).name}: ${(err as Error).message}`);
+        }
+      }),
+  });
+  world.onObjectCreated = (bucket, key, v) => bus.put(s3Event(world, bucket.name, key, v));
+
+  const traffic = new Traffic(
+    world,
+    clock,
+    scenario.apps.map((a) => ({ app: a.name, listenerArn, host: hosts.get(a.name)!, requestsPerSecond: a.requestsPerSecond })),
+  );
+  traffic.start();
+
+  const primary = primaryApp(scenario);
+  const uploadAt = Math.min(...scenario.steps.map((s) => s.at));
+  const uploadedVersion = primaryVersion(scenario);
+  const others = scenario.apps.filter((a) => a.name !== primary).map((a) => a.name);
+  const before = snapshot(world, config, others);
+
+  let pending = scenario.steps.length;
+  for (const step of scenario.steps) {
+    clock.at(step.at, () => {
+      pending--;
+      if ('upload' in step) {
+        const app = scenario.apps.find((a) => a.name === step.upload.app);
+        if (!app) throw new Error(`scenario ${scenario.name}: upload for unknown app ${step.upload.app}`);
+        bus.duplicateNext += step.upload.deliveries - 1;
+        if (app.artifact === 'ami') {
+          const img = world.registerImage(step.upload.version, `${app.name}-${step.upload.version}`);
+          world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.json`, Buffer.from(JSON.stringify({ version: step.upload.version, imageId: img.imageId })));
+        } else {
+          world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.tar.gz`, Buffer.from(`bundle ${app.name} ${step.upload.version}`));
+        }
+      } else if ('uploadRaw' in step) {
+        world.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum);
+      } else {
+        const r = sfn.startExecution({ stateMachineArn: RELEASE_STATE_MACHINE_ARN, input: JSON.stringify(step.startRelease.input) });
+        world.note(`execution started by hand: ${r.executionArn.split(':').pop()}`);
+      }
+    });
+  }
+
+  const tail = Math.max(...scenario.apps.map((a) => a.deregistrationDelaySeconds)) + scenario.eventDelaySeconds + 10;
+  let quietSince: number | undefined;
+  await procs.runUntil(() => {
+    if (pending > 0 || procs.active > 0) {
+      quietSince = undefined;
+      return false;
+    }
+    quietSince ??= clock.now;
+    return clock.now >= quietSince + tail;
+  }, scenario.limitSeconds);
+  traffic.stop();
+  const limitHit = pending > 0 || procs.active > 0;
+
+  const executions = [...sfn.executions.values()];
+  const released = executions.filter((e) => e.statesEntered.some((s) => s.name === 'PrepareGreen'));
+  const main = released[released.length - 1] ?? executions[executions.length - 1];
+  const seconds = traffic.seconds.get(primary) ?? [];
+  const appSpec = scenario.apps.find((a) => a.name === primary)!;
+  const calls = transport.calls;
+  const mutating = calls.filter((c) => c.mutating && c.service !== 'sfn').length;
+  const ttl = uploadedVersion ? timeToLive(seconds, uploadedVersion, uploadAt) : null;
+  const bound = greenReadyBound(scenario, appSpec);
+  const { outcome, reason } = limitHit
+    ? { outcome: 'failed' as Outcome, reason: `simulation limit of ${scenario.limitSeconds} s reached with work still running` }
+    : outcomeOf(main);
+  const summary: Summary = {
+    scenario: scenario.name,
+    outcome,
+    reason,
+    app: primary,
+    version: uploadedVersion,
+    liveColor: liveColourOf(world, config, primary),
+    liveVersion: lastVersion(seconds),
+    executions: executions.length,
+    releases: released.length,
+    virtualSeconds: Math.round(clock.now),
+    timeToLiveSeconds: ttl,
+    greenReadyBoundSeconds: bound,
+    liveOverBound: ttl === null ? null : Math.round((ttl / bound) * 1000) / 1000,
+    requests: seconds.reduce((n, s) => n + s.total, 0),
+    failedRequests: seconds.reduce((n, s) => n + s.failed, 0),
+    awsCalls: calls.length,
+    mutatingCalls: mutating,
+    stateTransitions: executions.reduce((n, e) => n + e.stateTransitions, 0),
+    otherAppsChanged: countChanged(before, snapshot(world, config, others)),
+  };
+  if (ttl !== null) world.timeline.push({ t: uploadAt + ttl, text: `traffic: 100% of ${primary} requests answered by ${uploadedVersion}` });
+  const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
+  return { summary, timeline, world, executions, calls, traffic };
+}
+
+function primaryApp(s: Scenario): string {
+  const step = s.steps[0];
+  if ('upload' in step) return step.upload.app;
+  if ('startRelease' in step && typeof step.startRelease.input.app === 'string') return step.startRelease.input.app;
+  if ('uploadRaw' in step) {
+    const m = /^releases\/([^/]+)\//.exec(step.uploadRaw.key);
+    if (m && s.apps.some((a) => a.name === m[1])) return m[1];
+  }
+  return s.apps[0].name;
+}
+
+function primaryVersion(s: Scenario): string | null {
+  const step = s.steps[0];
+  if ('upload' in step) return step.upload.version;
+  if ('startRelease' in step && typeof step.startRelease.input.version === 'string') return step.startRelease.input.version;
+  return null;
+}
+
+function outcomeOf(e: ExecutionRecord | undefined): { outcome: Outcome; reason: string | null } {
+  if (!e) return { outcome: 'failed', reason: 'no release execution started' };
+  if (e.status === 'SUCCEEDED') {
+    const out = e.output as { outcome?: Outcome; note?: string } | undefined;
+    return { outcome: out?.outcome ?? 'released', reason: out?.note ?? null };
+  }
+  const reason = `${e.error}: ${causeMessage(e.cause)}`;
+  if (e.error === 'ReleaseRejected') return { outcome: 'rejected', reason };
+  if (e.error === 'ReleaseRolledBack') return { outcome: 'rolled-back', reason };
+  return { outcome: 'failed', reason };
+}
+
+function causeMessage(cause: string | undefined): string {
+  try {
+    const c = JSON.parse(cause ?? '');
+    if (typeof c?.errorMessage === 'string') return c.errorMessage;
+  } catch {
+    /* plain text */
+  }
+  return cause ?? '';
+}
+
+/** First second from which every request of the app is answered by `version`, minus the upload time. */
+function timeToLive(seconds: { t: number; total: number; versions: Record<string, number> }[], version: string, from: number): number | null {
+  let first: number | null = null;
+  for (const s of seconds) {
+    if (s.t < from) continue;
+    const all = s.total > 0 && (s.versions[version] ?? 0) === s.total;
+    if (all) first ??= s.t;
+    else first = null;
+  }
+  return first === null ? null : Math.round((first - from) * 100) / 100;
+}
+
+/** The physical limit: launch, boot, then the health checks needed to turn healthy. */
+export function greenReadyBound(s: Scenario, app: Scenario['apps'][number]): number {
+  const { launchDelaySeconds, bootSeconds, appStartSeconds } = s.physics;
+  const I = app.healthCheck.intervalSeconds;
+  const firstPassing = Math.max(1, Math.ceil(appStartSeconds / I - 1e-9));
+  return launchDelaySeconds + bootSeconds + (firstPassing + app.healthCheck.healthyThresholdCount - 1) * I;
+}
+
+function lastVersion(seconds: { versions: Record<string, number> }[]): string | null {
+  const last = seconds[seconds.length - 1];
+  if (!last) return null;
+  const top = Object.entries(last.versions).sort((a, b) => b[1] - a[1])[0];
+  return top ? top[0] : null;
+}
+
+function liveColourOf(world: World, config: { apps: Record<string, { listenerArn: string; ruleArn?: string; blue: { targetGroupArn: string }; green: { targetGroupArn: string } }> }, app: string): string {
+  const a = config.apps[app];
+  const actions = a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions;
+  const f = world.describeActions(actions).find((x) => x.Type === 'forward');
+  const live = (f?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn);
+  const colours = live.map((tg) => (tg === a.blue.targetGroupArn ? 'blue' : tg === a.green.targetGroupArn ? 'green' : 'other'));
+  return colours.length === 1 ? colours[0] : colours.length ? `split(${colours.join('+')})` : 'none';
+}
+
+/** Everything greenlight could change for the given apps: routes, groups, target registrations. */
+function snapshot(world: World, config: { apps: Record<string, { listenerArn: string; ruleArn?: string; blue: { autoScalingGroupName: string }; green: { autoScalingGroupName: string } }> }, apps: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of apps) {
+    const a = config.apps[name];
+    out.set(`${name}:route`, JSON.stringify(a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions));
+    for (const g of [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]) {
+      const grp = world.group(g);
+      out.set(`${name}:${g}`, JSON.stringify([grp.min, grp.max, grp.desired, grp.launchTemplateVersion, grp.instances]));
+    }
+  }
+  return out;
+}
+
+function countChanged(a: Map<string, string>, b: Map<string, string>): number {
+  let n = 0;
+  for (const [k, v] of a) if (b.get(k) !== v) n++;
+  return n;
+}
+
+function s3Event(world: World, bucket: string, key: string, v: { versionId: string; body: Buffer; etag: string; sequencer: string }): BusEvent {
+  return {
+    version: '0',
+    id: hexId(`event-${key}-${v.versionId}`, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: ACCOUNT,
+    time: world.clock.date().toISOString(),
+    region: REGION,
+    resources: [`arn:aws:s3:::${bucket}`],
+    detail: {
+      version: '0',
+      bucket: { name: bucket },
+      object: { key, size: v.body.length, etag: v.etag.replace(/"/g, ''), 'version-id': v.versionId, sequencer: v.sequencer },
+      'request-id': hexId(`req-${v.versionId}`, 16).toUpperCase(),
+      requester: ACCOUNT,
+      'source-ip-address': '203.0.113.10',
+      reason: 'PutObject',
+    },
+  };
+}

@@ -1,0 +1,262 @@
+import './polyfill.js';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { StepFunctionsBackend } from '../sim/api.js';
+import type { VirtualClock } from '../sim/clock.js';
+import { SimAwsError } from '../sim/errors.js';
+import type { Processes } from './processes.js';
+
+// Runs the real ASL files (the ones serverless.yml deploys) with aws-local-stepfunctions.
+// Each `Fn::GetAtt: [fn, Arn]` Task calls that function's real handler; Wait states become
+// virtual-clock sleeps; Retry intervals are slept in virtual time too.
+
+// biome-ignore lint/suspicious/noExplicitAny: ASL is plain JSON.
+type Json = any;
+export type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
+
+export interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  input: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  startedAt: number;
+  stoppedAt?: number;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  stateTransitions: number;
+  statesEntered: { t: number; name: string }[];
+  done: Promise<void>;
+}
+
+interface Machine {
+  arn: string;
+  name: string;
+  definition: Json;
+  handlers: Record<string, LambdaHandler>;
+  retries: Record<string, Json[]>;
+}
+
+const LAMBDA_ARN = (fn: string) => `arn:aws:lambda:us-east-1:123456789012:function:${fn}`;
+
+export interface LocalStepFunctionsOptions {
+  /** Virtual seconds each Lambda invocation takes (cold and warm alike). */
+  taskLatencySeconds: number;
+  onStateEntered?: (exec: ExecutionRecord, state: string) => void;
+}
+
+export class LocalStepFunctions implements StepFunctionsBackend {
+  readonly executions = new Map<string, ExecutionRecord>();
+  private machines = new Map<string, Machine>();
+  private nameless = 0;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly procs: Processes,
+    private readonly opts: LocalStepFunctionsOptions,
+  ) {}
+
+  register(arn: string, definition: Json, handlers: Record<string, LambdaHandler>): void {
+    const { definition: prepared, retries } = prepare(definition, Object.keys(handlers));
+    this.machines.set(arn, { arn, name: arn.split(':').pop()!, definition: prepared, handlers, retries });
+  }
+
+  startExecution(i: { stateMachineArn: string; name?: string; input?: string }) {
+    const m = this.machines.get(i.stateMachineArn);
+    if (!m) throw new SimAwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${i.stateMachineArn}'`);
+    const name = i.name ?? `exec-${String(++this.nameless).padStart(6, '0')}`;
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new SimAwsError('InvalidName', `Invalid Name: '${name}'`);
+    const input = i.input ?? '{}';
+    if (Buffer.byteLength(input) > 256 * 1024) throw new SimAwsError('InvalidExecutionInput', 'Input is larger than 256 KB');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input);
+    } catch {
+      throw new SimAwsError('InvalidExecutionInput', 'Invalid JSON input');
+    }
+    const arn = `${m.arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const prior = this.executions.get(arn);
+    if (prior) {
+      // Documented idempotency: same name and input while RUNNING returns the running execution.
+      if (prior.status === 'RUNNING' && prior.input === input) return { executionArn: arn, startDate: this.dateOf(prior.startedAt) };
+      throw new SimAwsError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    const rec: ExecutionRecord = {
+      executionArn: arn,
+      stateMachineArn: m.arn,
+      name,
+      input,
+      status: 'RUNNING',
+      startedAt: this.clock.now,
+      stateTransitions: 0,
+      statesEntered: [],
+      done: Promise.resolve(),
+    };
+    this.executions.set(arn, rec);
+    rec.done = this.procs.spawn(() => this.run(m, rec, parsed));
+    return { executionArn: arn, startDate: this.dateOf(rec.startedAt) };
+  }
+
+  describeExecution(i: { executionArn: string }) {
+    const e = this.executions.get(i.executionArn);
+    if (!e) throw new SimAwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${i.executionArn}'`);
+    return {
+      executionArn: e.executionArn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: this.dateOf(e.startedAt),
+      stopDate: e.stoppedAt === undefined ? undefined : this.dateOf(e.stoppedAt),
+      input: e.input,
+      output: e.output === undefined ? undefined : JSON.stringify(e.output),
+      error: e.error,
+      cause: e.cause,
+    };
+  }
+
+  private dateOf(t: number): Date {
+    const now = this.clock.date().getTime();
+    return new Date(now - Math.round((this.clock.now - t) * 1000));
+  }
+
+  private async run(m: Machine, rec: ExecutionRecord, input: unknown): Promise<void> {
+    const lastFailure: { state?: string; error?: string; attempts: number } = { attempts: 0 };
+    const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of Object.entries<Json>(m.definition.States)) {
+      if (state.__wait) {
+        const spec = state.__wait;
+        overrides[stateName] = async (inp) => {
+          await this.clock.sleep(waitSeconds(spec, inp, this.clock));
+          return inp;
+        };
+        continue;
+      }
+      if (state.Type !== 'Task') continue;
+      const fn = state.__function as string;
+      const handler = m.handlers[fn];
+      overrides[stateName] = async (inp) => {
+        if (lastFailure.state === stateName) {
+          const delay = retryDelay(m.retries[stateName] ?? [], lastFailure.error ?? '', lastFailure.attempts);
+          if (delay > 0) await this.clock.sleep(delay);
+        } else lastFailure.attempts = 0;
+        await this.clock.sleep(this.opts.taskLatencySeconds);
+        try {
+          const out = await handler(inp, lambdaContext(fn, rec));
+          lastFailure.state = undefined;
+          return out;
+        } catch (err) {
+          lastFailure.state = stateName;
+          lastFailure.error = (err as Error)?.name;
+          lastFailure.attempts++;
+          throw err;
+        }
+      };
+    }
+    const retryIntervalOverrides = Object.fromEntries(Object.keys(m.retries).map((s) => [s, 0]));
+    const sm = new StateMachine(m.definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    const run = sm.run(input as Json, {
+      overrides: { taskResourceLocalHandlers: overrides as Json, retryIntervalOverrides },
+      context: { Execution: { Id: rec.executionArn, Name: rec.name }, StateMachine: { Id: m.arn, Name: m.name } } as Json,
+    });
+    const result = run.result.then(
+      (output: unknown) => ({ ok: true as const, output }),
+      (error: Error) => ({ ok: false as const, error }),
+    );
+    const events = (async () => {
+      for await (const ev of run.eventLogs as AsyncIterable<Json>) {
+        if (ev.type === 'StateEntered') {
+          rec.stateTransitions++;
+          rec.statesEntered.push({ t: this.clock.now, name: ev.state.name });
+          this.opts.onStateEntered?.(rec, ev.state.name);
+        }
+      }
+    })();
+    const r = await result;
+    await events;
+    rec.stoppedAt = this.clock.now;
+    if (r.ok) {
+      rec.status = 'SUCCEEDED';
+      rec.output = r.output;
+    } else {
+      const inner = (r.error as Error & { cause?: Error }).cause ?? r.error;
+      rec.status = 'FAILED';
+      rec.error = inner.name;
+      rec.cause = inner.message;
+    }
+  }
+}
+
+function lambdaContext(fn: string, rec: ExecutionRecord) {
+  return {
+    functionName: `greenlight-local-${fn}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: LAMBDA_ARN(fn),
+    memoryLimitInMB: '256',
+    awsRequestId: `${rec.name}-${rec.stateTransitions}`,
+    logGroupName: `/aws/lambda/greenlight-local-${fn}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 30_000,
+  };
+}
+
+/** Replace GetAtt resources by Lambda ARNs and Wait states by tasks that sleep in virtual time. */
+export function prepare(definition: Json, functions: string[]): { definition: Json; retries: Record<string, Json[]> } {
+  const def = structuredClone(definition);
+  const retries: Record<string, Json[]> = {};
+  for (const [name, state] of Object.entries<Json>(def.States)) {
+    if (state.Type === 'Map' || state.Type === 'Parallel') throw new Error(`state ${name}: ${state.Type} is not supported by the local runner yet`);
+    if (state.Type === 'Task') {
+      const getAtt = state.Resource?.['Fn::GetAtt'];
+      if (!getAtt) throw new Error(`state ${name}: only Fn::GetAtt Lambda resources are supported locally`);
+      const fn = getAtt[0];
+      if (!functions.includes(fn)) throw new Error(`state ${name}: no local handler for function "${fn}"`);
+      state.Resource = LAMBDA_ARN(fn);
+      state.__function = fn;
+      if (state.Retry) retries[name] = state.Retry;
+    } else if (state.Type === 'Wait') {
+      const { Seconds, SecondsPath, Timestamp, TimestampPath, Type: _t, ...rest } = state;
+      def.States[name] = { ...rest, Type: 'Task', Resource: LAMBDA_ARN('__wait'), TimeoutSeconds: 2_000_000, __wait: { Seconds, SecondsPath, Timestamp, TimestampPath } };
+    }
+  }
+  // aws-local-stepfunctions ignores unknown keys in validation only if we strip them afterwards.
+  return { definition: stripPrivate(def), retries };
+}
+
+function stripPrivate(def: Json): Json {
+  const out = structuredClone(def);
+  for (const state of Object.values<Json>(out.States)) {
+    Object.defineProperty(state, '__wait', { value: state.__wait, enumerable: false });
+    Object.defineProperty(state, '__function', { value: state.__function, enumerable: false });
+  }
+  return out;
+}
+
+function waitSeconds(spec: Json, input: unknown, clock: VirtualClock): number {
+  if (typeof spec.Seconds === 'number') return spec.Seconds;
+  if (spec.SecondsPath) {
+    const v = jsonPath(input, spec.SecondsPath);
+    if (typeof v !== 'number' || v < 0) throw Object.assign(new Error(`SecondsPath ${spec.SecondsPath} is not a non-negative number`), { name: 'States.Runtime' });
+    return v;
+  }
+  const ts = spec.Timestamp ?? jsonPath(input, spec.TimestampPath);
+  return Math.max(0, (Date.parse(String(ts)) - clock.date().getTime()) / 1000);
+}
+
+function jsonPath(input: unknown, path: string): unknown {
+  if (!path.startsWith('$')) return undefined;
+  return path
+    .slice(1)
+    .split('.')
+    .filter(Boolean)
+    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), input);
+}
+
+/** The interval Step Functions would wait before retry number `attempt` (1-based), jitter at its mean. */
+export function retryDelay(retriers: Json[], error: string, attempt: number): number {
+  const r = retriers.find((x) => (x.ErrorEquals as string[]).some((e) => e === error || e === 'States.ALL' || e === 'States.TaskFailed'));
+  if (!r || attempt > (r.MaxAttempts ?? 3)) return 0;
+  const base = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (attempt - 1);
+  const capped = r.MaxDelaySeconds ? Math.min(base, r.MaxDelaySeconds) : base;
+  return r.JitterStrategy === 'FULL' ? capped / 2 : capped;
+}

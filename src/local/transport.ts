@@ -1,0 +1,125 @@
+import * as AutoScaling from '@aws-sdk/client-auto-scaling';
+import * as EC2 from '@aws-sdk/client-ec2';
+import * as ELBv2 from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as S3 from '@aws-sdk/client-s3';
+import * as SFN from '@aws-sdk/client-sfn';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { type Clients, createClients } from '../aws/clients.js';
+import type { Service } from '../sim/api.js';
+import type { VirtualClock } from '../sim/clock.js';
+import { SimAwsError } from '../sim/errors.js';
+
+// Plugs the simulator in below the SDK: the real clients, Command objects, serializers'
+// inputs and retry strategy run unchanged; only the HTTP round trip is answered locally.
+
+// biome-ignore lint/suspicious/noExplicitAny: SDK command inputs/outputs are untyped at this seam.
+export type ApiTable = Record<Service, Record<string, (input: any) => any>>;
+
+export interface CallRecord {
+  t: number;
+  service: Service;
+  command: string;
+  mutating: boolean;
+  caller: string;
+  error?: string;
+}
+
+export type FaultKind = 'throttle' | 'server-error' | 'access-denied';
+export interface FaultRule {
+  /** SDK command name without "Command", e.g. ModifyListener. */
+  command: string;
+  kind: FaultKind;
+  /** How many calls fail (then it heals). */
+  times: number;
+  /** Calls to let through first. */
+  skip?: number;
+}
+
+const MODULES: Record<Service, Record<string, unknown>> = { s3: S3, ec2: EC2, autoscaling: AutoScaling, elbv2: ELBv2, sfn: SFN };
+const BASE: Record<Service, string> = {
+  s3: 'S3ServiceException',
+  ec2: 'EC2ServiceException',
+  autoscaling: 'AutoScalingServiceException',
+  elbv2: 'ElasticLoadBalancingV2ServiceException',
+  sfn: 'SFNServiceException',
+};
+const FAULT_CODES: Record<FaultKind, Record<Service, [string, number]>> = {
+  throttle: { s3: ['SlowDown', 503], ec2: ['RequestLimitExceeded', 503], autoscaling: ['Throttling', 400], elbv2: ['Throttling', 400], sfn: ['ThrottlingException', 400] },
+  'server-error': { s3: ['InternalError', 500], ec2: ['InternalError', 500], autoscaling: ['InternalFailure', 500], elbv2: ['InternalFailure', 500], sfn: ['InternalFailure', 500] },
+  'access-denied': { s3: ['AccessDenied', 403], ec2: ['UnauthorizedOperation', 403], autoscaling: ['AccessDenied', 403], elbv2: ['AccessDenied', 403], sfn: ['AccessDeniedException', 403] },
+};
+
+/** Reads are Describe*, Get*, Head*, List*; everything else changes something. */
+export function isMutating(command: string): boolean {
+  return !/^(Describe|Get|Head|List)/.test(command);
+}
+
+/** The SDK's own exception class for this code when the client models one, else its base class. */
+export function sdkError(service: Service, code: string, message: string, status: number): Error {
+  const mod = MODULES[service];
+  const cls = [code, `${code}Exception`].map((n) => mod[n]).find((c) => typeof c === 'function') as
+    | (new (o: object) => Error)
+    | undefined;
+  const meta = { $metadata: { httpStatusCode: status, attempts: 1 }, $fault: status >= 500 ? 'server' : 'client', message };
+  if (cls && cls.name !== BASE[service]) return new cls(meta);
+  const Base = mod[BASE[service]] as new (o: object) => Error;
+  return new Base({ name: code, ...meta });
+}
+
+export class SimTransport {
+  readonly calls: CallRecord[] = [];
+  private faults: (FaultRule & { seen: number; fired: number })[];
+
+  constructor(
+    private readonly api: ApiTable,
+    private readonly clock: VirtualClock,
+    faults: FaultRule[] = [],
+  ) {
+    this.faults = faults.map((f) => ({ ...f, seen: 0, fired: 0 }));
+  }
+
+  /** Real SDK clients whose transport is this simulator. `caller` labels the call log. */
+  clients(caller: string): Clients {
+    // Retries stay real (the SDK's strategy decides); the delay is zero because virtual
+    // time only moves between steps.
+    const clients = createClients({ region: 'us-east-1', credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' }, retryStrategy: new ConfiguredRetryStrategy(3, () => 0) });
+    for (const [service, client] of Object.entries(clients) as [Service, Clients[keyof Clients]][]) this.attach(client, service, caller);
+    return clients;
+  }
+
+  private attach(client: Clients[keyof Clients], service: Service, caller: string): void {
+    const table = this.api[service];
+    client.middlewareStack.addRelativeTo(
+      // biome-ignore lint/suspicious/noExplicitAny: middleware generics are not worth spelling out here.
+      (_next: any, context: any) => async (args: any) => {
+        const command: string = context.commandName;
+        const short = command.replace(/Command$/, '');
+        const record: CallRecord = { t: this.clock.now, service, command: short, mutating: isMutating(short), caller };
+        this.calls.push(record);
+        const fault = this.faults.find((f) => f.command === short && f.fired < f.times && f.seen++ >= (f.skip ?? 0));
+        if (fault) {
+          fault.fired++;
+          const [code, status] = FAULT_CODES[fault.kind][service];
+          record.error = code;
+          throw sdkError(service, code, `injected ${fault.kind}`, status);
+        }
+        const fn = table[command];
+        if (!fn) {
+          record.error = 'NotImplemented';
+          throw sdkError(service, 'NotImplemented', `the simulator does not implement ${service}:${short}`, 501);
+        }
+        try {
+          const output = await fn(args.input);
+          return { output: { ...output, $metadata: { httpStatusCode: 200, attempts: 1 } }, response: {} };
+        } catch (e) {
+          if (e instanceof SimAwsError) {
+            record.error = e.name;
+            throw sdkError(service, e.name, e.message, e.status);
+          }
+          throw e;
+        }
+      },
+      { relation: 'after', toMiddleware: 'retryMiddleware', name: 'simTransport', override: true },
+    );
+  }
+}

@@ -1,0 +1,211 @@
+import { Readable } from 'node:stream';
+import { sdkStreamMixin } from '@smithy/util-stream';
+import { SimAwsError } from './errors.js';
+import { ACCOUNT, type Action, REGION, type World } from './world.js';
+
+// The simulated AWS APIs: SDK command name + typed input in, SDK-shaped output out.
+// Only what greenlight and its CLI call is implemented; anything else is an explicit error.
+
+export type Service = 's3' | 'ec2' | 'autoscaling' | 'elbv2' | 'sfn';
+// biome-ignore lint/suspicious/noExplicitAny: SDK inputs/outputs are checked by the SDK types at the call sites.
+type Handler = (input: any) => any;
+
+export interface StepFunctionsBackend {
+  startExecution(input: { stateMachineArn: string; name?: string; input?: string }): { executionArn: string; startDate: Date };
+  describeExecution(input: { executionArn: string }): Record<string, unknown>;
+}
+
+export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service, Record<string, Handler>> {
+  const w = world;
+  return {
+    s3: {
+      PutObjectCommand: (i: { Bucket: string; Key: string; Body: string | Uint8Array }) => {
+        const v = w.putObject(i.Bucket, i.Key, Buffer.from(i.Body as string));
+        return { VersionId: v.versionId, ETag: v.etag, ChecksumSHA256: v.sha256 ?? undefined };
+      },
+      HeadObjectCommand: (i: { Bucket: string; Key: string; VersionId?: string; ChecksumMode?: string }) => {
+        let v: ReturnType<World['getObject']>;
+        try {
+          v = w.getObject(i.Bucket, i.Key, i.VersionId);
+        } catch (e) {
+          // HEAD responses have no body, so S3 errors reach the SDK as a bare 404 "NotFound".
+          if (e instanceof SimAwsError && e.status === 404) throw new SimAwsError('NotFound', 'Not Found', 404);
+          throw e;
+        }
+        return {
+          VersionId: v.versionId,
+          ContentLength: v.body.length,
+          ETag: v.etag,
+          LastModified: v.lastModified,
+          ...(i.ChecksumMode === 'ENABLED' && v.sha256 ? { ChecksumSHA256: v.sha256, ChecksumType: 'FULL_OBJECT' } : {}),
+        };
+      },
+      GetObjectCommand: (i: { Bucket: string; Key: string; VersionId?: string }) => {
+        const v = w.getObject(i.Bucket, i.Key, i.VersionId);
+        return { VersionId: v.versionId, ContentLength: v.body.length, ETag: v.etag, Body: sdkStreamMixin(Readable.from([v.body])) };
+      },
+    },
+    ec2: {
+      DescribeImagesCommand: (i: { ImageIds?: string[] }) => {
+        const ids = i.ImageIds ?? [];
+        for (const id of ids) {
+          if (!/^ami-[0-9a-f]{8,17}$/.test(id)) throw new SimAwsError('InvalidAMIID.Malformed', `Invalid id: "${id}"`);
+          if (!w.images.has(id)) throw new SimAwsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
+        }
+        return { Images: ids.map((id) => ({ ImageId: id, Name: w.images.get(id)!.name, State: 'available' })) };
+      },
+      DescribeLaunchTemplateVersionsCommand: (i: { LaunchTemplateId: string; Versions?: string[] }) => {
+        const lt = w.launchTemplate(i.LaunchTemplateId);
+        const specs = i.Versions?.length ? i.Versions : [...lt.versions.keys()].map(String);
+        return {
+          LaunchTemplateVersions: specs.map((s) => {
+            const v = w.resolveVersion(lt, s);
+            return {
+              LaunchTemplateId: lt.id,
+              LaunchTemplateName: lt.name,
+              VersionNumber: v.number,
+              VersionDescription: v.description,
+              DefaultVersion: v.number === lt.defaultVersion,
+              CreateTime: v.created,
+              LaunchTemplateData: structuredClone(v.data),
+            };
+          }),
+        };
+      },
+      CreateLaunchTemplateVersionCommand: (i: {
+        LaunchTemplateId: string;
+        SourceVersion?: string;
+        VersionDescription?: string;
+        LaunchTemplateData: Record<string, unknown>;
+        ClientToken?: string;
+      }) => {
+        if (i.VersionDescription && i.VersionDescription.length > 255)
+          throw new SimAwsError('InvalidParameterValue', 'VersionDescription is longer than 255 characters');
+        const v = w.createLaunchTemplateVersion(i.LaunchTemplateId, i.SourceVersion, i.LaunchTemplateData ?? {}, i.VersionDescription, i.ClientToken);
+        return { LaunchTemplateVersion: { LaunchTemplateId: i.LaunchTemplateId, VersionNumber: v.number, VersionDescription: v.description, LaunchTemplateData: v.data } };
+      },
+    },
+    autoscaling: {
+      DescribeAutoScalingGroupsCommand: (i: { AutoScalingGroupNames?: string[] }) => ({
+        AutoScalingGroups: (i.AutoScalingGroupNames ?? [...w.groups.keys()])
+          .filter((n) => w.groups.has(n))
+          .map((n) => {
+            const g = w.groups.get(n)!;
+            return {
+              AutoScalingGroupName: g.name,
+              AutoScalingGroupARN: g.arn,
+              MinSize: g.min,
+              MaxSize: g.max,
+              DesiredCapacity: g.desired,
+              LaunchTemplate: { LaunchTemplateId: g.launchTemplateId, Version: g.launchTemplateVersion },
+              TargetGroupARNs: [...g.targetGroupArns],
+              HealthCheckType: 'ELB',
+              Instances: g.instances
+                .map((id) => w.instances.get(id)!)
+                .filter((x) => x.lifecycle !== 'Terminated')
+                .map((x) => ({
+                  InstanceId: x.id,
+                  LifecycleState: x.lifecycle === 'Terminating' ? 'Terminating' : x.lifecycle,
+                  HealthStatus: 'Healthy',
+                  LaunchTemplate: { LaunchTemplateId: x.launchTemplateId, Version: String(x.launchTemplateVersion) },
+                  ProtectedFromScaleIn: false,
+                })),
+            };
+          }),
+      }),
+      UpdateAutoScalingGroupCommand: (i: {
+        AutoScalingGroupName: string;
+        MinSize?: number;
+        MaxSize?: number;
+        DesiredCapacity?: number;
+        LaunchTemplate?: { LaunchTemplateId?: string; Version?: string };
+      }) => {
+        w.updateGroup(i.AutoScalingGroupName, {
+          min: i.MinSize,
+          max: i.MaxSize,
+          desired: i.DesiredCapacity,
+          launchTemplate: i.LaunchTemplate ? { id: i.LaunchTemplate.LaunchTemplateId ?? '', version: i.LaunchTemplate.Version ?? '$Default' } : undefined,
+        });
+        return {};
+      },
+      TerminateInstanceInAutoScalingGroupCommand: (i: { InstanceId: string; ShouldDecrementDesiredCapacity: boolean }) => {
+        const x = w.terminateInGroup(i.InstanceId, i.ShouldDecrementDesiredCapacity);
+        return { Activity: { ActivityId: `act-${x.id}`, AutoScalingGroupName: x.group, StatusCode: 'InProgress', Description: `Terminating EC2 instance: ${x.id}` } };
+      },
+    },
+    elbv2: {
+      DescribeListenersCommand: (i: { ListenerArns?: string[] }) => ({
+        Listeners: (i.ListenerArns ?? []).map((arn) => {
+          const l = w.listener(arn);
+          return { ListenerArn: l.arn, LoadBalancerArn: l.loadBalancerArn, Port: l.port, Protocol: l.protocol, DefaultActions: w.describeActions(l.defaultActions) };
+        }),
+      }),
+      DescribeRulesCommand: (i: { RuleArns?: string[]; ListenerArn?: string }) => {
+        const rules = i.RuleArns ? i.RuleArns.map((a) => w.rule(a)) : [...w.rules.values()].filter((r) => r.listenerArn === w.listener(i.ListenerArn ?? '').arn);
+        return {
+          Rules: rules.map((r) => ({
+            RuleArn: r.arn,
+            Priority: String(r.priority),
+            Conditions: structuredClone(r.conditions),
+            Actions: w.describeActions(r.actions),
+            IsDefault: false,
+          })),
+        };
+      },
+      ModifyListenerCommand: (i: { ListenerArn: string; DefaultActions?: Action[] }) => {
+        const l = w.listener(i.ListenerArn);
+        if (i.DefaultActions) {
+          w.validateActions(i.DefaultActions);
+          l.defaultActions = structuredClone(i.DefaultActions);
+          w.note(`listener ${l.port} default action → ${describeForward(w, l.defaultActions)}`);
+        }
+        return { Listeners: [{ ListenerArn: l.arn, DefaultActions: w.describeActions(l.defaultActions) }] };
+      },
+      ModifyRuleCommand: (i: { RuleArn: string; Actions?: Action[] }) => {
+        const r = w.rule(i.RuleArn);
+        if (i.Actions) {
+          w.validateActions(i.Actions);
+          r.actions = structuredClone(i.Actions);
+          w.note(`rule ${r.priority} → ${describeForward(w, r.actions)}`);
+        }
+        return { Rules: [{ RuleArn: r.arn, Actions: w.describeActions(r.actions) }] };
+      },
+      DescribeTargetHealthCommand: (i: { TargetGroupArn: string }) => {
+        const tg = w.targetGroup(i.TargetGroupArn);
+        return {
+          TargetHealthDescriptions: [...tg.targets.values()].map((t) => ({
+            Target: { Id: t.id, Port: tg.port },
+            HealthCheckPort: String(tg.port),
+            TargetHealth: { State: t.state, ...(t.reason ? { Reason: t.reason } : {}) },
+          })),
+        };
+      },
+      DescribeTargetGroupsCommand: (i: { TargetGroupArns?: string[] }) => ({
+        TargetGroups: (i.TargetGroupArns ?? [...w.targetGroups.keys()]).map((arn) => {
+          const tg = w.targetGroup(arn);
+          return {
+            TargetGroupArn: tg.arn,
+            TargetGroupName: tg.name,
+            Port: tg.port,
+            Protocol: 'HTTP',
+            HealthCheckIntervalSeconds: tg.healthCheck.intervalSeconds,
+            HealthyThresholdCount: tg.healthCheck.healthyThresholdCount,
+            UnhealthyThresholdCount: tg.healthCheck.unhealthyThresholdCount,
+          };
+        }),
+      }),
+    },
+    sfn: {
+      StartExecutionCommand: (i: { stateMachineArn: string; name?: string; input?: string }) => sfn.startExecution(i),
+      DescribeExecutionCommand: (i: { executionArn: string }) => sfn.describeExecution(i),
+    },
+  };
+}
+
+function describeForward(w: World, actions: Action[]): string {
+  const f = w.describeActions(actions).find((a) => a.Type === 'forward');
+  return (f?.ForwardConfig?.TargetGroups ?? []).map((g) => `${w.targetGroups.get(g.TargetGroupArn ?? '')?.name ?? g.TargetGroupArn} ${g.Weight}`).join(', ');
+}
+
+export const SIM_ACCOUNT = ACCOUNT;
+export const SIM_REGION = REGION;

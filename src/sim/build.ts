@@ -1,0 +1,153 @@
+import { renderUserData } from '../core/artifact.js';
+import { type Config, parseConfig } from '../core/config.js';
+import { releaseDescription } from '../core/release.js';
+import type { VirtualClock } from './clock.js';
+import type { Scenario, ScenarioApp } from './scenario.js';
+import { ACCOUNT, hexId, REGION, type TargetGroup, World } from './world.js';
+
+// Builds the starting account of a scenario (one shared ALB, two colours per app, the live
+// colour already serving its initial version) and the greenlight config an operator would write.
+
+export const SIM_BUCKET = 'greenlight-artifacts-sim';
+
+export const DEFAULT_USER_DATA = `#!/bin/bash
+# greenlight release {{app}} {{version}} from {{s3Uri}} (sha256 {{sha256}})
+set -euo pipefail
+mkdir -p /opt/app
+aws s3api get-object --bucket {{bucket}} --key {{key}} --version-id {{versionId}} /opt/app/release.tgz
+tar -xzf /opt/app/release.tgz -C /opt/app
+systemctl restart app
+`;
+
+export interface Built {
+  world: World;
+  config: Config;
+  listenerArn: string;
+  hosts: Map<string, string>;
+}
+
+export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
+  const world = new World(clock, scenario.physics);
+  for (const v of scenario.brokenVersions) world.brokenVersions.add(v);
+  world.buckets.set(SIM_BUCKET, { name: SIM_BUCKET, versioned: true, eventBridge: true, objects: new Map() });
+
+  const lbId = hexId('lb');
+  const lbArn = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/shared/${lbId}`;
+  const listenerArn = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/shared/${lbId}/${hexId('listener')}`;
+  world.listeners.set(listenerArn, {
+    arn: listenerArn,
+    loadBalancerArn: lbArn,
+    port: 443,
+    protocol: 'HTTPS',
+    defaultActions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'no such app' } }],
+  });
+
+  const owners = scenario.apps.filter((a) => a.route === 'listener');
+  if (owners.length > 1) throw new Error(`scenario ${scenario.name}: only one app can own the listener's default action (route: listener)`);
+
+  const apps: Record<string, unknown> = {};
+  const hosts = new Map<string, string>();
+  scenario.apps.forEach((app, index) => {
+    const host = app.host ?? `${app.name}.example.com`;
+    hosts.set(app.name, host);
+    apps[app.name] = buildApp(world, app, listenerArn, index);
+  });
+  // The operator's config goes through the same validation as in Lambda.
+  return { world, config: parseConfig({ apps }), listenerArn, hosts };
+}
+
+function buildApp(world: World, app: ScenarioApp, listenerArn: string, index: number) {
+  const tg = (colour: string): TargetGroup => {
+    const name = `${app.name}-${colour}`;
+    const t: TargetGroup = {
+      arn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${name}/${hexId(name)}`,
+      name,
+      port: 8080,
+      healthCheck: { ...app.healthCheck },
+      deregistrationDelaySeconds: app.deregistrationDelaySeconds,
+      targets: new Map(),
+    };
+    world.targetGroups.set(t.arn, t);
+    return t;
+  };
+  const tgs = { blue: tg('blue'), green: tg('green') };
+  const liveTg = tgs[app.live];
+  const forward = [{ Type: 'forward', TargetGroupArn: liveTg.arn }];
+
+  let ruleArn: string | undefined;
+  if (app.route === 'listener') world.listener(listenerArn).defaultActions = forward;
+  else {
+    ruleArn = `${listenerArn.replace(':listener/', ':listener-rule/')}/${hexId(`rule-${app.name}`)}`;
+    world.rules.set(ruleArn, {
+      arn: ruleArn,
+      listenerArn,
+      priority: 10 * (index + 1),
+      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [app.host ?? `${app.name}.example.com`] } }],
+      actions: forward,
+    });
+  }
+
+  // The initial release, as if greenlight had shipped it: an artifact in S3 and a pinned version.
+  const userDataTemplate = DEFAULT_USER_DATA;
+  let data: Record<string, unknown>;
+  let versionId: string;
+  if (app.artifact === 'ami') {
+    const img = world.registerImage(app.initialVersion, `${app.name}-${app.initialVersion}`);
+    const key = `releases/${app.name}/${app.initialVersion}.json`;
+    versionId = world.putObject('greenlight-artifacts-sim', key, Buffer.from(JSON.stringify({ version: app.initialVersion, imageId: img.imageId }))).versionId;
+    data = { ImageId: img.imageId, InstanceType: 't3.small' };
+  } else {
+    const base = world.registerImage(null, 'al2023-base');
+    const key = `releases/${app.name}/${app.initialVersion}.tar.gz`;
+    const obj = world.putObject('greenlight-artifacts-sim', key, Buffer.from(`bundle ${app.name} ${app.initialVersion}`));
+    versionId = obj.versionId;
+    const userData = renderUserData(userDataTemplate, {
+      app: app.name,
+      version: app.initialVersion,
+      bucket: 'greenlight-artifacts-sim',
+      key,
+      versionId,
+      s3Uri: `s3://greenlight-artifacts-sim/${key}`,
+      sha256: obj.sha256 ?? '',
+    });
+    data = { ImageId: base.imageId, InstanceType: 't3.small', UserData: userData };
+  }
+  const lt = world.createLaunchTemplate(app.name, data, releaseDescription({ app: app.name, version: app.initialVersion, artifact: { versionId } as never }));
+
+  for (const colour of ['blue', 'green'] as const) {
+    const name = `${app.name}-${colour}`;
+    const live = colour === app.live;
+    world.groups.set(name, {
+      name,
+      arn: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${hexId(name, 8)}:autoScalingGroupName/${name}`,
+      min: live ? app.instances : 0,
+      max: app.instances * 2,
+      desired: live ? app.instances : 0,
+      launchTemplateId: lt.id,
+      launchTemplateVersion: '1',
+      targetGroupArns: [tgs[colour].arn],
+      instances: [],
+    });
+  }
+  // The live colour is already up: boot it and let its health checks settle before t=0.
+  const liveGroup = world.groups.get(`${app.name}-${app.live}`)!;
+  world.reconcile(liveGroup);
+  for (const id of liveGroup.instances) {
+    const i = world.instances.get(id)!;
+    Object.assign(i, { state: 'running', lifecycle: 'InService', servesFrom: 0, launchedAt: -3600 });
+    world.register(liveTg.arn, id);
+    const t = liveTg.targets.get(id)!;
+    Object.assign(t, { state: 'healthy', reason: undefined, okStreak: app.healthCheck.healthyThresholdCount, registeredAt: -3600 });
+  }
+
+  return {
+    kind: 'asg',
+    listenerArn,
+    ...(ruleArn ? { ruleArn } : {}),
+    launchTemplateId: lt.id,
+    blue: { autoScalingGroupName: `${app.name}-blue`, targetGroupArn: tgs.blue.arn },
+    green: { autoScalingGroupName: `${app.name}-green`, targetGroupArn: tgs.green.arn },
+    artifact: app.artifact === 'ami' ? { type: 'ami' } : { type: 'bundle', userDataTemplate },
+    ...app.greenlight,
+  };
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { VERSION } from '../core/artifact.js';
+import { APP_NAME } from '../core/text.js';
+
+// The scenario file format (YAML). Documented field by field in src/sim/README.md.
+
+const healthCheck = z
+  .object({
+    intervalSeconds: z.number().int().min(5).max(300).default(30),
+    healthyThresholdCount: z.number().int().min(2).max(10).default(5),
+    unhealthyThresholdCount: z.number().int().min(2).max(10).default(2),
+  })
+  .strict();
+
+const app = z
+  .object({
+    name: z.string().regex(APP_NAME),
+    kind: z.literal('asg').default('asg'),
+    instances: z.number().int().min(1).max(500),
+    artifact: z.enum(['ami', 'bundle']).default('ami'),
+    /** listener: the app owns the listener's default action; rule: a host-header rule on the shared listener. */
+    route: z.enum(['listener', 'rule']).default('listener'),
+    host: z.string().optional(),
+    initialVersion: z.string().regex(VERSION).default('1.0.0'),
+    live: z.enum(['blue', 'green']).default('blue'),
+    healthCheck: healthCheck.default({ intervalSeconds: 30, healthyThresholdCount: 5, unhealthyThresholdCount: 2 }),
+    deregistrationDelaySeconds: z.number().int().min(0).max(3600).default(300),
+    requestsPerSecond: z.number().int().min(0).max(1000).default(10),
+    /** Merged into this app's generated greenlight config (health, retire, onFailure). */
+    greenlight: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+const at = z.number().min(0);
+const step = z.union([
+  z.object({ at, upload: z.object({ app: z.string(), version: z.string(), deliveries: z.number().int().min(1).max(2).default(1) }).strict() }).strict(),
+  z.object({ at, uploadRaw: z.object({ key: z.string(), body: z.string(), checksum: z.boolean().default(true) }).strict() }).strict(),
+  z.object({ at, startRelease: z.object({ input: z.record(z.string(), z.unknown()) }).strict() }).strict(),
+]);
+
+const fault = z
+  .object({
+    command: z.string().regex(/^[A-Z][A-Za-z]+$/),
+    kind: z.enum(['throttle', 'server-error', 'access-denied']),
+    times: z.number().int().min(1).max(100),
+    skip: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+export const ScenarioSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    physics: z
+      .object({
+        bootSeconds: z.number().min(0).max(3600).default(60),
+        appStartSeconds: z.number().min(0).max(3600).default(5),
+        launchDelaySeconds: z.number().min(0).max(600).default(0),
+      })
+      .strict()
+      .default({ bootSeconds: 60, appStartSeconds: 5, launchDelaySeconds: 0 }),
+    eventDelaySeconds: z.number().min(0).max(300).default(1),
+    taskLatencySeconds: z.number().min(0).max(60).default(0.25),
+    apps: z.array(app).min(1),
+    brokenVersions: z.array(z.string()).default([]),
+    faults: z.array(fault).default([]),
+    steps: z.array(step).min(1),
+    limitSeconds: z.number().min(60).max(7 * 24 * 3600).default(6 * 3600),
+  })
+  .strict();
+
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type ScenarioApp = Scenario['apps'][number];
+export type ScenarioStep = Scenario['steps'][number];

@@ -1,0 +1,84 @@
+import type { VirtualClock } from './clock.js';
+import type { World } from './world.js';
+
+// A synthetic client: every virtual second it sends each app's requests through the listener.
+// Each request follows the route's weights to a target group, then goes to one of its healthy
+// targets (all targets if none is healthy: ALB fails open); it fails when that target does not
+// answer, or when there is no target at all (503).
+
+export interface Second {
+  t: number;
+  total: number;
+  failed: number;
+  versions: Record<string, number>;
+}
+
+export interface TrafficSource {
+  app: string;
+  listenerArn: string;
+  host: string;
+  requestsPerSecond: number;
+}
+
+const PHI = 0.6180339887498949;
+
+export class Traffic {
+  readonly seconds = new Map<string, Second[]>();
+  private seq = 0;
+  private rr = new Map<string, number>();
+  private stopped = false;
+
+  constructor(
+    private readonly world: World,
+    private readonly clock: VirtualClock,
+    private readonly sources: TrafficSource[],
+  ) {
+    for (const s of sources) this.seconds.set(s.app, []);
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      for (const s of this.sources) this.send(s);
+      this.clock.after(1, tick);
+    };
+    this.clock.after(1, tick);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private send(s: TrafficSource): void {
+    const rec: Second = { t: this.clock.now, total: 0, failed: 0, versions: {} };
+    for (let k = 0; k < s.requestsPerSecond; k++) {
+      rec.total++;
+      const version = this.request(s);
+      if (version === null) rec.failed++;
+      else rec.versions[version] = (rec.versions[version] ?? 0) + 1;
+    }
+    this.seconds.get(s.app)!.push(rec);
+  }
+
+  /** The version that answered, or null for a failed request. */
+  private request(s: TrafficSource): string | null {
+    const w = this.world;
+    const forward = w.describeActions(w.routeFor(s.listenerArn, s.host)).find((a) => a.Type === 'forward');
+    const groups = (forward?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0);
+    const total = groups.reduce((n, g) => n + (g.Weight ?? 0), 0);
+    if (!total) return null;
+    // Low-discrepancy sequence: exact weight shares without randomness.
+    let x = ((this.seq++ * PHI) % 1) * total;
+    const chosen = groups.find((g) => (x -= g.Weight ?? 0) < 0) ?? groups[groups.length - 1];
+    const tg = w.targetGroups.get(chosen.TargetGroupArn ?? '');
+    if (!tg) return null;
+    const live = [...tg.targets.values()].filter((t) => t.state !== 'draining');
+    const healthy = live.filter((t) => t.state === 'healthy');
+    const pool = healthy.length ? healthy : live;
+    if (!pool.length) return null;
+    const i = this.rr.get(tg.arn) ?? 0;
+    this.rr.set(tg.arn, i + 1);
+    const target = pool[i % pool.length];
+    return w.serving(target.id) ? (w.instances.get(target.id)?.version ?? null) : null;
+  }
+}

@@ -1,0 +1,530 @@
+import { createHash } from 'node:crypto';
+import type { VirtualClock } from './clock.js';
+import { SimAwsError } from './errors.js';
+
+// The simulated AWS account: state plus the physics (boot, health checks, draining, scaling).
+// Each behaviour follows AWS's documentation; src/sim/README.md lists them with sources.
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+
+export function hexId(seed: string, len = 16): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, len);
+}
+
+// ---------- S3 ----------
+export interface ObjectVersion {
+  versionId: string;
+  body: Buffer;
+  sha256: string | null;
+  etag: string;
+  lastModified: Date;
+  sequencer: string;
+}
+export interface Bucket {
+  name: string;
+  versioned: boolean;
+  eventBridge: boolean;
+  objects: Map<string, ObjectVersion[]>; // newest last
+}
+
+// ---------- EC2 ----------
+export interface Image {
+  imageId: string;
+  /** App version baked into the image, or null for a base image that fetches a bundle at boot. */
+  version: string | null;
+  name: string;
+}
+export interface LaunchTemplateData {
+  ImageId?: string;
+  InstanceType?: string;
+  UserData?: string;
+  [k: string]: unknown;
+}
+export interface LaunchTemplateVersion {
+  number: number;
+  description?: string;
+  data: LaunchTemplateData;
+  created: Date;
+}
+export interface LaunchTemplate {
+  id: string;
+  name: string;
+  versions: Map<number, LaunchTemplateVersion>;
+  defaultVersion: number;
+  latestVersion: number;
+  clientTokens: Map<string, { number: number; fingerprint: string }>;
+}
+export type InstanceState = 'pending' | 'running' | 'shutting-down' | 'terminated';
+export interface Instance {
+  id: string;
+  group: string | null;
+  launchTemplateId: string;
+  launchTemplateVersion: number;
+  imageId: string;
+  state: InstanceState;
+  lifecycle: 'Pending' | 'InService' | 'Terminating' | 'Terminated';
+  launchedAt: number;
+  /** Virtual time from which the app answers requests; null if it never will. */
+  servesFrom: number | null;
+  version: string | null;
+  whyNotServing?: string;
+}
+
+// ---------- Auto Scaling ----------
+export interface Group {
+  name: string;
+  arn: string;
+  min: number;
+  max: number;
+  desired: number;
+  launchTemplateId: string;
+  launchTemplateVersion: string; // "3", "$Latest" or "$Default"
+  targetGroupArns: string[];
+  instances: string[]; // instance ids, launch order
+}
+
+// ---------- ELBv2 ----------
+export interface HealthCheck {
+  intervalSeconds: number;
+  healthyThresholdCount: number;
+  unhealthyThresholdCount: number;
+}
+export interface Target {
+  id: string;
+  state: 'initial' | 'healthy' | 'unhealthy' | 'draining';
+  reason?: string;
+  okStreak: number;
+  failStreak: number;
+  registeredAt: number;
+  generation: number;
+}
+export interface TargetGroup {
+  arn: string;
+  name: string;
+  port: number;
+  healthCheck: HealthCheck;
+  deregistrationDelaySeconds: number;
+  targets: Map<string, Target>;
+}
+export interface Action {
+  Type?: string;
+  Order?: number;
+  TargetGroupArn?: string;
+  ForwardConfig?: { TargetGroups?: { TargetGroupArn?: string; Weight?: number }[]; TargetGroupStickinessConfig?: unknown };
+  [k: string]: unknown;
+}
+export interface Condition {
+  Field?: string;
+  Values?: string[];
+  HostHeaderConfig?: { Values?: string[] };
+  [k: string]: unknown;
+}
+export interface Listener {
+  arn: string;
+  loadBalancerArn: string;
+  port: number;
+  protocol: string;
+  defaultActions: Action[];
+}
+export interface Rule {
+  arn: string;
+  listenerArn: string;
+  priority: number;
+  conditions: Condition[];
+  actions: Action[];
+}
+
+export interface Physics {
+  bootSeconds: number;
+  appStartSeconds: number;
+  launchDelaySeconds: number;
+}
+
+export interface TimelineEntry {
+  t: number;
+  text: string;
+}
+
+export class World {
+  readonly buckets = new Map<string, Bucket>();
+  readonly images = new Map<string, Image>();
+  readonly launchTemplates = new Map<string, LaunchTemplate>();
+  readonly instances = new Map<string, Instance>();
+  readonly groups = new Map<string, Group>();
+  readonly targetGroups = new Map<string, TargetGroup>();
+  readonly listeners = new Map<string, Listener>();
+  readonly rules = new Map<string, Rule>();
+  readonly brokenVersions = new Set<string>();
+  readonly timeline: TimelineEntry[] = [];
+  /** Called for every S3 object created (the EventBridge model subscribes). */
+  onObjectCreated: (bucket: Bucket, key: string, v: ObjectVersion) => void = () => {};
+  private counter = 0;
+
+  constructor(
+    readonly clock: VirtualClock,
+    readonly physics: Physics,
+  ) {}
+
+  note(text: string): void {
+    this.timeline.push({ t: this.clock.now, text });
+  }
+
+  private nextId(prefix: string, len = 17): string {
+    return `${prefix}${hexId(`${prefix}${this.counter++}`, len)}`;
+  }
+
+  // ===== S3 =====
+  bucket(name: string): Bucket {
+    const b = this.buckets.get(name);
+    if (!b) throw new SimAwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
+    return b;
+  }
+
+  putObject(bucketName: string, key: string, body: Buffer, withChecksum = true): ObjectVersion {
+    const b = this.bucket(bucketName);
+    const v: ObjectVersion = {
+      versionId: b.versioned ? hexId(`v${this.counter++}`, 32) : 'null',
+      body,
+      sha256: withChecksum ? createHash('sha256').update(body).digest('base64') : null,
+      etag: `"${createHash('md5').update(body).digest('hex')}"`,
+      lastModified: this.clock.date(),
+      sequencer: hexId(`seq${this.counter++}`, 18).toUpperCase(),
+    };
+    const list = b.objects.get(key) ?? [];
+    if (!b.versioned) list.length = 0;
+    list.push(v);
+    b.objects.set(key, list);
+    this.note(`s3 upload s3://${bucketName}/${key}`);
+    if (b.eventBridge) this.onObjectCreated(b, key, v);
+    return v;
+  }
+
+  getObject(bucketName: string, key: string, versionId?: string): ObjectVersion {
+    const list = this.bucket(bucketName).objects.get(key);
+    if (!list?.length) throw new SimAwsError('NoSuchKey', 'The specified key does not exist.', 404);
+    if (!versionId) return list[list.length - 1];
+    const v = list.find((x) => x.versionId === versionId);
+    if (!v) throw new SimAwsError('NoSuchVersion', 'The specified version does not exist.', 404);
+    return v;
+  }
+
+  // ===== EC2 =====
+  registerImage(version: string | null, name: string): Image {
+    const img: Image = { imageId: this.nextId('ami-'), version, name };
+    this.images.set(img.imageId, img);
+    return img;
+  }
+
+  createLaunchTemplate(name: string, data: LaunchTemplateData, description?: string): LaunchTemplate {
+    const lt: LaunchTemplate = {
+      id: this.nextId('lt-'),
+      name,
+      versions: new Map([[1, { number: 1, description, data, created: this.clock.date() }]]),
+      defaultVersion: 1,
+      latestVersion: 1,
+      clientTokens: new Map(),
+    };
+    this.launchTemplates.set(lt.id, lt);
+    return lt;
+  }
+
+  launchTemplate(id: string): LaunchTemplate {
+    if (!/^lt-[0-9a-f]+$/.test(id)) throw new SimAwsError('InvalidLaunchTemplateId.Malformed', `The launch template ID '${id}' is malformed.`);
+    const lt = this.launchTemplates.get(id);
+    if (!lt) throw new SimAwsError('InvalidLaunchTemplateId.NotFound', `The specified launch template, with template ID ${id}, does not exist.`);
+    return lt;
+  }
+
+  resolveVersion(lt: LaunchTemplate, spec: string): LaunchTemplateVersion {
+    const n = spec === '$Latest' ? lt.latestVersion : spec === '$Default' ? lt.defaultVersion : Number(spec);
+    const v = Number.isInteger(n) ? lt.versions.get(n) : undefined;
+    if (!v) throw new SimAwsError('InvalidLaunchTemplateId.VersionNotFound', `Could not find launch template version ${spec} for template ${lt.id}.`);
+    return v;
+  }
+
+  createLaunchTemplateVersion(ltId: string, source: string | undefined, data: LaunchTemplateData, description?: string, clientToken?: string): LaunchTemplateVersion {
+    const lt = this.launchTemplate(ltId);
+    const fingerprint = JSON.stringify([source, data, description]);
+    if (clientToken) {
+      const prior = lt.clientTokens.get(clientToken);
+      if (prior && prior.fingerprint !== fingerprint)
+        throw new SimAwsError('IdempotentParameterMismatch', 'The client token has already been used with different parameters.');
+      if (prior) return lt.versions.get(prior.number)!;
+    }
+    if (data.ImageId && !this.images.has(data.ImageId)) {
+      // EC2 accepts the version; the launch fails later. We mirror that (see README).
+    }
+    const base = source ? this.resolveVersion(lt, source).data : {};
+    const number = lt.latestVersion + 1;
+    const v: LaunchTemplateVersion = { number, description, data: { ...base, ...data }, created: this.clock.date() };
+    lt.versions.set(number, v);
+    lt.latestVersion = number;
+    if (clientToken) lt.clientTokens.set(clientToken, { number, fingerprint });
+    this.note(`launch template ${lt.name} version ${number} created (${description ?? 'no description'})`);
+    return v;
+  }
+
+  /** What the instance will run: an AMI with the version baked in, or a bundle named in user data. */
+  private appVersionFor(data: LaunchTemplateData): { version: string | null; why?: string } {
+    const img = data.ImageId ? this.images.get(data.ImageId) : undefined;
+    if (!img) return { version: null, why: `image ${data.ImageId} does not exist` };
+    if (img.version) return { version: img.version };
+    const userData = data.UserData ? Buffer.from(data.UserData, 'base64').toString('utf8') : '';
+    const uri = /s3:\/\/([a-z0-9.-]+)\/(\S+?)(?=["'\s]|$)/.exec(userData);
+    const vid = /(?:version-id|versionId|VERSION_ID)[=\s"':]+([A-Za-z0-9._-]+)/.exec(userData);
+    if (!uri || !vid) return { version: null, why: 'user data names no s3:// bundle and version id' };
+    try {
+      this.getObject(uri[1], uri[2], vid[1]);
+    } catch {
+      return { version: null, why: `bundle s3://${uri[1]}/${uri[2]} version ${vid[1]} not found` };
+    }
+    const m = /^releases\/[^/]+\/(.+?)\.(tar\.gz|tgz|zip)$/.exec(uri[2]);
+    return m ? { version: m[1] } : { version: null, why: `cannot tell the version of ${uri[2]}` };
+  }
+
+  // ===== Auto Scaling =====
+  group(name: string): Group {
+    const g = this.groups.get(name);
+    if (!g) throw new SimAwsError('ValidationError', `AutoScalingGroup name not found - ${name}`);
+    return g;
+  }
+
+  updateGroup(name: string, change: { min?: number; max?: number; desired?: number; launchTemplate?: { id: string; version: string } }): void {
+    const g = this.group(name);
+    const min = change.min ?? g.min;
+    const max = change.max ?? g.max;
+    let desired = change.desired ?? g.desired;
+    // Documented: changing only min/max moves desired inside the new bounds.
+    if (change.desired === undefined) desired = Math.min(Math.max(desired, min), max);
+    if (min > max) throw new SimAwsError('ValidationError', `Max bound, ${max}, must be greater than or equal to min bound, ${min}`);
+    if (desired < min || desired > max)
+      throw new SimAwsError('ValidationError', `Desired capacity:${desired} must be between the specified min size:${min} and max size:${max}`);
+    if (change.launchTemplate) {
+      const lt = this.launchTemplate(change.launchTemplate.id);
+      this.resolveVersion(lt, change.launchTemplate.version);
+      g.launchTemplateId = lt.id;
+      g.launchTemplateVersion = change.launchTemplate.version;
+    }
+    const before = g.desired;
+    Object.assign(g, { min, max, desired });
+    if (before !== desired) this.note(`${g.name} desired ${before} → ${desired}`);
+    this.reconcile(g);
+  }
+
+  terminateInGroup(instanceId: string, decrement: boolean): Instance {
+    const i = this.instances.get(instanceId);
+    if (!i || !i.group || i.lifecycle === 'Terminated')
+      throw new SimAwsError('ValidationError', `Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
+    const g = this.group(i.group);
+    if (decrement) {
+      if (g.desired - 1 < g.min)
+        throw new SimAwsError('ValidationError', `Currently, desiredSize equals minSize (${g.min}). Terminating instance without replacement will violate group's min size constraint. Either set shouldDecrementDesiredCapacity flag to false or lower group's min size.`);
+      g.desired -= 1;
+    }
+    this.beginTermination(i);
+    this.reconcile(g);
+    return i;
+  }
+
+  private liveMembers(g: Group): Instance[] {
+    return g.instances.map((id) => this.instances.get(id)!).filter((i) => i.lifecycle === 'Pending' || i.lifecycle === 'InService');
+  }
+
+  /** Launch or terminate until the group has `desired` Pending/InService instances. */
+  reconcile(g: Group): void {
+    const members = this.liveMembers(g);
+    if (members.length < g.desired) {
+      for (let k = members.length; k < g.desired; k++) this.launch(g);
+    } else if (members.length > g.desired) {
+      // Default termination policy (after AZ balance): oldest launch template version first, then oldest instance.
+      const victims = [...members]
+        .sort((a, b) => a.launchTemplateVersion - b.launchTemplateVersion || a.launchedAt - b.launchedAt)
+        .slice(0, members.length - g.desired);
+      for (const v of victims) this.beginTermination(v);
+    }
+  }
+
+  private launch(g: Group): Instance {
+    const lt = this.launchTemplate(g.launchTemplateId);
+    const ltv = this.resolveVersion(lt, g.launchTemplateVersion);
+    const app = this.appVersionFor(ltv.data);
+    const broken = app.version !== null && this.brokenVersions.has(app.version);
+    const i: Instance = {
+      id: this.nextId('i-'),
+      group: g.name,
+      launchTemplateId: lt.id,
+      launchTemplateVersion: ltv.number,
+      imageId: ltv.data.ImageId ?? '',
+      state: 'pending',
+      lifecycle: 'Pending',
+      launchedAt: this.clock.now,
+      servesFrom: null,
+      version: app.version,
+      whyNotServing: broken ? `version ${app.version} is broken` : app.why,
+    };
+    this.instances.set(i.id, i);
+    g.instances.push(i.id);
+    const { bootSeconds, appStartSeconds, launchDelaySeconds } = this.physics;
+    this.clock.after(launchDelaySeconds + bootSeconds, () => {
+      if (i.lifecycle !== 'Pending') return;
+      i.state = 'running';
+      i.lifecycle = 'InService';
+      if (app.version && !broken) i.servesFrom = this.clock.now + appStartSeconds;
+      this.note(`${g.name} ${i.id} InService (${app.version ?? 'no app'})`);
+      for (const tg of g.targetGroupArns) this.register(tg, i.id);
+    });
+    return i;
+  }
+
+  /** Deregister from every target group, wait for the longest deregistration delay, terminate. */
+  private beginTermination(i: Instance): void {
+    if (i.lifecycle === 'Terminating' || i.lifecycle === 'Terminated') return;
+    i.lifecycle = 'Terminating';
+    let delay = 0;
+    for (const tg of this.targetGroups.values()) {
+      const t = tg.targets.get(i.id);
+      if (t && t.state !== 'draining') {
+        t.state = 'draining';
+        t.reason = 'Target.DeregistrationInProgress';
+        t.generation++;
+        delay = Math.max(delay, tg.deregistrationDelaySeconds);
+        this.clock.after(tg.deregistrationDelaySeconds, () => tg.targets.delete(i.id));
+      }
+    }
+    this.clock.after(delay, () => {
+      i.state = 'terminated';
+      i.lifecycle = 'Terminated';
+      i.servesFrom = null;
+      if (i.group) {
+        const g = this.groups.get(i.group)!;
+        g.instances = g.instances.filter((x) => x !== i.id);
+      }
+    });
+  }
+
+  /** The load balancer's view of the app: answers only while running and serving. */
+  serving(instanceId: string): boolean {
+    const i = this.instances.get(instanceId);
+    return !!i && i.state === 'running' && i.servesFrom !== null && this.clock.now + 1e-9 >= i.servesFrom;
+  }
+
+  // ===== ELBv2 =====
+  targetGroup(arn: string): TargetGroup {
+    const tg = this.targetGroups.get(arn);
+    if (!tg) throw new SimAwsError('TargetGroupNotFound', `Target groups '${arn}' not found`);
+    return tg;
+  }
+
+  listener(arn: string): Listener {
+    const l = this.listeners.get(arn);
+    if (!l) throw new SimAwsError('ListenerNotFound', `Listeners '${arn}' not found`);
+    return l;
+  }
+
+  rule(arn: string): Rule {
+    const r = this.rules.get(arn);
+    if (!r) throw new SimAwsError('RuleNotFound', `Rules '${arn}' not found`);
+    return r;
+  }
+
+  /** New targets start `initial`; checks run every interval from registration. */
+  register(tgArn: string, id: string): void {
+    const tg = this.targetGroup(tgArn);
+    const t: Target = { id, state: 'initial', reason: 'Elb.RegistrationInProgress', okStreak: 0, failStreak: 0, registeredAt: this.clock.now, generation: 0 };
+    tg.targets.set(id, t);
+    const gen = t.generation;
+    const check = () => {
+      if (tg.targets.get(id) !== t || t.generation !== gen || t.state === 'draining') return;
+      if (this.serving(id)) {
+        t.okStreak++;
+        t.failStreak = 0;
+        if (t.state !== 'healthy' && t.okStreak >= tg.healthCheck.healthyThresholdCount) {
+          t.state = 'healthy';
+          t.reason = undefined;
+          this.noteHealth(tg);
+        }
+      } else {
+        t.failStreak++;
+        t.okStreak = 0;
+        if (t.state !== 'unhealthy' && t.failStreak >= tg.healthCheck.unhealthyThresholdCount) {
+          t.state = 'unhealthy';
+          t.reason = 'Target.FailedHealthChecks';
+          this.noteHealth(tg);
+        }
+      }
+      this.clock.after(tg.healthCheck.intervalSeconds, check);
+    };
+    this.clock.after(tg.healthCheck.intervalSeconds, check);
+  }
+
+  private noteHealth(tg: TargetGroup): void {
+    const ts = [...tg.targets.values()].filter((t) => t.state !== 'draining');
+    const healthy = ts.filter((t) => t.state === 'healthy').length;
+    const unhealthy = ts.filter((t) => t.state === 'unhealthy').length;
+    this.note(`${tg.name} healthy ${healthy}/${ts.length}${unhealthy ? `, unhealthy ${unhealthy}` : ''}`);
+  }
+
+  validateActions(actions: Action[]): void {
+    if (!actions.length) throw new SimAwsError('ValidationError', 'At least one action must be specified');
+    for (const a of actions) {
+      if (a.Type === 'forward') {
+        const groups = a.ForwardConfig?.TargetGroups ?? [];
+        if (!a.TargetGroupArn && !groups.length) throw new SimAwsError('ValidationError', 'A target group ARN must be specified for a forward action');
+        if (groups.length > 5) throw new SimAwsError('ValidationError', 'A forward action can have at most 5 target groups');
+        if (a.TargetGroupArn && groups.length && (groups.length !== 1 || groups[0].TargetGroupArn !== a.TargetGroupArn))
+          throw new SimAwsError('ValidationError', 'You cannot specify both TargetGroupArn and a ForwardConfig with a different target group');
+        for (const g of groups) {
+          if (g.Weight !== undefined && (!Number.isInteger(g.Weight) || g.Weight < 0 || g.Weight > 999))
+            throw new SimAwsError('ValidationError', `Target group weight '${g.Weight}' must be between 0 and 999`);
+          this.targetGroup(g.TargetGroupArn ?? '');
+        }
+        if (a.TargetGroupArn) this.targetGroup(a.TargetGroupArn);
+        if (new Set(groups.map((g) => g.TargetGroupArn)).size !== groups.length)
+          throw new SimAwsError('ValidationError', 'A target group cannot be specified more than once in a forward action');
+      } else if (a.Type === 'authenticate-oidc') {
+        const c = (a.AuthenticateOidcConfig ?? {}) as { ClientSecret?: string; UseExistingClientSecret?: boolean };
+        if (!c.ClientSecret && !c.UseExistingClientSecret) throw new SimAwsError('ValidationError', 'A client secret must be specified');
+      } else if (!['fixed-response', 'redirect', 'authenticate-cognito'].includes(String(a.Type))) {
+        throw new SimAwsError('ValidationError', `Action type '${a.Type}' is not valid`);
+      }
+    }
+  }
+
+  /** As Describe returns them: a forward action has both TargetGroupArn (if single) and ForwardConfig. */
+  describeActions(actions: Action[]): Action[] {
+    return actions.map((a) => {
+      if (a.Type !== 'forward') {
+        if (a.Type === 'authenticate-oidc') {
+          const { ClientSecret: _s, UseExistingClientSecret: _u, ...rest } = (a.AuthenticateOidcConfig ?? {}) as Record<string, unknown>;
+          return { ...a, AuthenticateOidcConfig: rest };
+        }
+        return structuredClone(a);
+      }
+      const groups = a.ForwardConfig?.TargetGroups?.length
+        ? a.ForwardConfig.TargetGroups.map((g) => ({ TargetGroupArn: g.TargetGroupArn, Weight: g.Weight ?? 1 }))
+        : [{ TargetGroupArn: a.TargetGroupArn, Weight: 1 }];
+      return {
+        Type: 'forward',
+        ...(a.Order !== undefined ? { Order: a.Order } : {}),
+        ...(groups.length === 1 ? { TargetGroupArn: groups[0].TargetGroupArn } : {}),
+        ForwardConfig: { TargetGroups: groups, TargetGroupStickinessConfig: a.ForwardConfig?.TargetGroupStickinessConfig ?? { Enabled: false } },
+      };
+    });
+  }
+
+  /** The actions a request for `host` would follow on this listener. */
+  routeFor(listenerArn: string, host: string): Action[] {
+    const rules = [...this.rules.values()].filter((r) => r.listenerArn === listenerArn).sort((a, b) => a.priority - b.priority);
+    for (const r of rules) {
+      if (r.conditions.every((c) => matchesHost(c, host))) return r.actions;
+    }
+    return this.listener(listenerArn).defaultActions;
+  }
+}
+
+function matchesHost(c: Condition, host: string): boolean {
+  if (c.Field !== 'host-header') return false;
+  const values = c.HostHeaderConfig?.Values ?? c.Values ?? [];
+  return values.some((v) => new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(host));
+}

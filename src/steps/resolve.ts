@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { imageExists } from '../aws/ec2.js';
+import { findObject, getObjectText, headObject } from '../aws/s3.js';
+import {
+  candidateKeys,
+  checkKeyMatchesArtifactType,
+  MANIFEST_MAX_BYTES,
+  parseAmiManifest,
+  parseReleaseKey,
+  type ReleaseKey,
+  sha256Base64,
+  VERSION,
+} from '../core/artifact.js';
+import { type AppConfig, appConfig } from '../core/config.js';
+import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
+import type { Artifact, Release, Settings } from '../core/release.js';
+import { APP_NAME, formatIssues, truncate } from '../core/text.js';
+import type { Deps } from './deps.js';
+
+// Resolve: turn an S3 event or a hand-typed input into one exact, pinned artifact.
+// Reads only. Any problem is an InvalidInput, which the state machine reports as rejected.
+
+const S3Event = z.object({
+  source: z.literal('aws.s3'),
+  'detail-type': z.literal('Object Created'),
+  detail: z.object({
+    bucket: z.object({ name: z.string().min(3).max(63) }),
+    object: z.object({
+      key: z.string().min(1).max(1024),
+      'version-id': z.string().min(1).max(1024).optional(),
+      size: z.number().optional(),
+      sequencer: z.string().optional(),
+    }),
+  }),
+});
+
+const Manual = z
+  .object({
+    app: z.string().regex(APP_NAME, { message: 'lowercase letters, digits and dashes, e.g. "web"' }),
+    version: z.string().regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-', e.g. \"1.4.2\"" }),
+  })
+  .strict();
+
+export interface Resolved {
+  release: Release;
+  settings: Settings;
+}
+
+export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
+  if (isObject(input) && input.source === 'aws.s3') {
+    const ev = S3Event.safeParse(input);
+    if (!ev.success) throw new InvalidInput(`malformed S3 "Object Created" event: ${formatIssues(ev.error.issues)}`);
+    const { bucket, object } = ev.data.detail;
+    if (bucket.name !== deps.env.artifactBucket)
+      throw new InvalidInput(`event is for bucket "${truncate(bucket.name, 63)}", not greenlight's artifact bucket "${deps.env.artifactBucket}"`);
+    const key = decodeKey(object.key);
+    const parsed = parseReleaseKey(key);
+    const app = appConfig(deps.config, parsed.app);
+    checkKeyMatchesArtifactType(parsed, app.artifact.type);
+    if (!object['version-id'])
+      throw new InvalidInput(`the event has no object version id: enable versioning on ${bucket.name} so that every release pins one exact object`);
+    return finish(deps, app, parsed, bucket.name, key, object['version-id'], 's3');
+  }
+  const manual = Manual.safeParse(input);
+  if (!manual.success)
+    throw new InvalidInput(
+      `input must be an S3 "Object Created" event or {"app":"<app>","version":"<version>"}: ${formatIssues(manual.error.issues)}`,
+    );
+  const app = appConfig(deps.config, manual.data.app);
+  const bucket = deps.env.artifactBucket;
+  for (const key of candidateKeys(manual.data.app, manual.data.version, app.artifact.type)) {
+    const found = await findObject(deps.clients.s3, bucket, key);
+    if (found) return finish(deps, app, parseReleaseKey(key), bucket, key, found.versionId, 'manual');
+  }
+  throw new InvalidInput(
+    `no artifact for ${manual.data.app} ${manual.data.version}: upload one of ${candidateKeys(manual.data.app, manual.data.version, app.artifact.type)
+      .map((k) => `s3://${bucket}/${k}`)
+      .join(', ')}`,
+  );
+}
+
+async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: string, objectKey: string, versionId: string, trigger: Release['trigger']): Promise<Resolved> {
+  const s3 = deps.clients.s3;
+  let info: Awaited<ReturnType<typeof headObject>>;
+  try {
+    info = await headObject(s3, bucket, objectKey, versionId);
+  } catch (err) {
+    if (err instanceof AwsResourceNotFound) throw new InvalidInput(`artifact s3://${bucket}/${objectKey} version ${versionId} no longer exists`);
+    throw err;
+  }
+  const artifact: Artifact = { bucket, key: objectKey, versionId: info.versionId, sha256: info.sha256, type: app.artifact.type };
+  if (app.artifact.type === 'ami') {
+    if (info.size > MANIFEST_MAX_BYTES) throw new InvalidInput(`manifest ${objectKey} is ${info.size} bytes; the limit is ${MANIFEST_MAX_BYTES}`);
+    const body = await getObjectText(s3, bucket, objectKey, info.versionId);
+    const digest = sha256Base64(body);
+    if (info.sha256 && info.sha256 !== digest)
+      throw new InvalidInput(`manifest ${objectKey} does not match its S3 SHA-256 checksum: the object is corrupt or was tampered with`);
+    const manifest = parseAmiManifest(body, key);
+    if (!(await imageExists(deps.clients.ec2, manifest.imageId)))
+      throw new InvalidInput(`manifest ${objectKey} names ${manifest.imageId}, which does not exist in this account and region (or is not shared with it)`);
+    artifact.sha256 = digest;
+    artifact.imageId = manifest.imageId;
+  }
+  return {
+    release: { app: key.app, version: key.version, artifact, trigger },
+    settings: {
+      pollSeconds: app.health.pollSeconds,
+      timeoutSeconds: app.health.timeoutSeconds,
+      keepWarmSeconds: Math.round(app.retire.keepWarmMinutes * 60),
+    },
+  };
+}
+
+/** EventBridge S3 keys are URL-encoded like S3 notifications ("+" for a space). */
+function decodeKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    throw new InvalidInput(`object key ${JSON.stringify(truncate(key, 120))} is not validly URL-encoded`);
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,93 @@
+import { describeGroups, updateGroup } from '../aws/autoscaling.js';
+import { readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
+import { appConfig } from '../core/config.js';
+import { GreenNotHealthy, LiveColourChanged, reasonOf, TrafficNotShifted } from '../core/errors.js';
+import { assessGreen, warmCapacity } from '../core/fleet.js';
+import type { Release } from '../core/release.js';
+import { colourWeights, liveColour, routeSends, shiftedActions } from '../core/route.js';
+import type { Deps } from './deps.js';
+import type { Green } from './green.js';
+import type { Plan } from './plan.js';
+
+// Moving traffic, retiring the old colour, and rolling back. Every write is read back.
+
+interface Input {
+  release: Release;
+  plan: Plan;
+  green: Green;
+}
+
+export async function switchTraffic(deps: Deps, input: Input) {
+  const { plan, green, release } = input;
+  const app = appConfig(deps.config, release.app);
+  const { elbv2, autoscaling } = deps.clients;
+  const to = plan.idle.targetGroupArn;
+  const from = plan.live.targetGroupArn;
+  const actions = await readRoute(elbv2, plan.route);
+  if (routeSends(actions, to, from)) return { switched: true, alreadyDone: true, at: deps.now().toISOString() };
+  if (liveColour(colourWeights(actions, app)) !== plan.live.colour)
+    throw new LiveColourChanged(`the route no longer sends all traffic to ${plan.live.colour}: somebody else changed it; not switching`);
+
+  // Guard: production traffic only ever moves to a colour whose targets are all healthy now.
+  const group = (await describeGroups(autoscaling, [plan.idle.autoScalingGroupName])).get(plan.idle.autoScalingGroupName)!;
+  const a = assessGreen(group.instances, await targetHealth(elbv2, to), green.launchTemplateVersion, green.capacity.desired);
+  if (!a.ready) throw new GreenNotHealthy(`green is no longer fully healthy (${a.healthy}/${a.desired}): not switching`);
+
+  await writeRoute(elbv2, plan.route, shiftedActions(actions, to, from, 100));
+  if (!routeSends(await readRoute(elbv2, plan.route), to, from))
+    throw new TrafficNotShifted(`the route was modified but the read-back does not send 100% to ${plan.idle.colour} yet`);
+  return { switched: true, alreadyDone: false, at: deps.now().toISOString() };
+}
+
+/** Scale the old colour down: to the keep-warm size, then (phase "zero") to nothing. */
+export async function retireOld(deps: Deps, input: { release: Release; plan: Plan; phase: 'warm' | 'zero' }) {
+  const { plan, release, phase } = input;
+  const app = appConfig(deps.config, release.app);
+  const { elbv2, autoscaling } = deps.clients;
+  // Never scale down a colour that takes traffic (e.g. after a manual flip back).
+  if (!routeSends(await readRoute(elbv2, plan.route), plan.idle.targetGroupArn, plan.live.targetGroupArn))
+    throw new LiveColourChanged(`${plan.idle.colour} no longer takes all traffic: not retiring ${plan.live.colour}`);
+  const group = (await describeGroups(autoscaling, [plan.live.autoScalingGroupName])).get(plan.live.autoScalingGroupName)!;
+  const target = phase === 'warm' ? warmCapacity(group.capacity, app.retire.keepWarmInstances) : { min: 0, desired: 0 };
+  const changed = target !== null && (target.min !== group.capacity.min || target.desired !== group.capacity.desired);
+  if (changed) await updateGroup(autoscaling, group.name, target);
+  return { colour: plan.live.colour, phase, desired: target?.desired ?? group.capacity.desired, changed };
+}
+
+/** Traffic back on the old colour (if it moved), green to zero (unless kept for inspection). */
+export async function rollback(deps: Deps, input: { release: Release; plan: Plan; error?: { Error?: string; Cause?: string } }) {
+  const { plan, release } = input;
+  const app = appConfig(deps.config, release.app);
+  const { elbv2, autoscaling } = deps.clients;
+  const reason = describeFailure(input.error);
+  const back = plan.live.targetGroupArn;
+  const away = plan.idle.targetGroupArn;
+  let trafficRestored = false;
+  const actions = await readRoute(elbv2, plan.route);
+  if (!routeSends(actions, back, away)) {
+    await writeRoute(elbv2, plan.route, shiftedActions(actions, back, away, 100));
+    if (!routeSends(await readRoute(elbv2, plan.route), back, away))
+      throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
+    trafficRestored = true;
+  }
+  let greenScaledToZero = false;
+  if (!app.onFailure.keepGreenForInspection) {
+    const g = (await describeGroups(autoscaling, [plan.idle.autoScalingGroupName])).get(plan.idle.autoScalingGroupName)!;
+    if (g.capacity.desired !== 0 || g.capacity.min !== 0) await updateGroup(autoscaling, g.name, { min: 0, desired: 0 });
+    greenScaledToZero = true;
+  }
+  return { reason, liveColour: plan.live.colour, trafficRestored, greenScaledToZero };
+}
+
+/** Step Functions hands us {Error, Cause}; from Lambda, Cause is a JSON string with errorMessage. */
+export function describeFailure(error: { Error?: string; Cause?: string } | undefined): string {
+  if (!error) return 'unknown failure';
+  let message = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: string };
+    if (parsed && typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    /* a plain message */
+  }
+  return reasonOf(Object.assign(new Error(message.slice(0, 1000)), { name: error.Error ?? 'Error' }));
+}
