@@ -94,7 +94,11 @@ const asgApp = z
 export const AppConfigSchema = asgApp;
 export const ConfigSchema = z
   .object({
-    apps: z.record(z.string().regex(APP_NAME, { message: 'app names are lowercase letters, digits and dashes (max 40)' }), AppConfigSchema),
+    apps: z.record(z.string(), AppConfigSchema).superRefine((apps, ctx) => {
+      for (const name of Object.keys(apps))
+        if (!APP_NAME.test(name))
+          ctx.addIssue({ code: 'custom', path: [name], message: 'app names are lowercase letters, digits and dashes, starting with a letter (max 40)' });
+    }),
   })
   .strict();
 

@@ -189,7 +189,8 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
 function primaryApp(s: Scenario): string {
   const step = s.steps[0];
   if ('upload' in step) return step.upload.app;
-  if ('startRelease' in step && typeof step.startRelease.input.app === 'string') return step.startRelease.input.app;
+  const app = 'startRelease' in step ? step.startRelease.input.app : undefined;
+  if (typeof app === 'string' && s.apps.some((a) => a.name === app)) return app;
   if ('uploadRaw' in step) {
     const m = /^releases\/([^/]+)\//.exec(step.uploadRaw.key);
     if (m && s.apps.some((a) => a.name === m[1])) return m[1];

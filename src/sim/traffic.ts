@@ -68,8 +68,15 @@ export class Traffic {
     const total = groups.reduce((n, g) => n + (g.Weight ?? 0), 0);
     if (!total) return null;
     // Low-discrepancy sequence: exact weight shares without randomness.
-    let x = ((this.seq++ * PHI) % 1) * total;
-    const chosen = groups.find((g) => (x -= g.Weight ?? 0) < 0) ?? groups[groups.length - 1];
+    const x = ((this.seq++ * PHI) % 1) * total;
+    let chosen = groups[groups.length - 1];
+    for (let acc = 0, k = 0; k < groups.length; k++) {
+      acc += groups[k].Weight ?? 0;
+      if (x < acc) {
+        chosen = groups[k];
+        break;
+      }
+    }
     const tg = w.targetGroups.get(chosen.TargetGroupArn ?? '');
     if (!tg) return null;
     const live = [...tg.targets.values()].filter((t) => t.state !== 'draining');

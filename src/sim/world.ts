@@ -69,6 +69,7 @@ export interface Instance {
   servesFrom: number | null;
   version: string | null;
   whyNotServing?: string;
+  inServiceAt?: number;
 }
 
 // ---------- Auto Scaling ----------
@@ -144,6 +145,7 @@ export interface Physics {
 export interface TimelineEntry {
   t: number;
   text: string;
+  key?: string;
 }
 
 export class World {
@@ -166,8 +168,11 @@ export class World {
     readonly physics: Physics,
   ) {}
 
-  note(text: string): void {
-    this.timeline.push({ t: this.clock.now, text });
+  /** Add a timeline line; a line with the same key at the same instant replaces the previous one. */
+  note(text: string, key?: string): void {
+    const last = this.timeline[this.timeline.length - 1];
+    if (key && last && last.key === key && last.t === this.clock.now) last.text = text;
+    else this.timeline.push({ t: this.clock.now, text, key });
   }
 
   private nextId(prefix: string, len = 17): string {
@@ -314,7 +319,7 @@ export class World {
 
   terminateInGroup(instanceId: string, decrement: boolean): Instance {
     const i = this.instances.get(instanceId);
-    if (!i || !i.group || i.lifecycle === 'Terminated')
+    if (!i?.group || i.lifecycle === 'Terminated')
       throw new SimAwsError('ValidationError', `Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
     const g = this.group(i.group);
     if (decrement) {
@@ -371,7 +376,9 @@ export class World {
       i.state = 'running';
       i.lifecycle = 'InService';
       if (app.version && !broken) i.servesFrom = this.clock.now + appStartSeconds;
-      this.note(`${g.name} ${i.id} InService (${app.version ?? 'no app'})`);
+      const now = g.instances.filter((id) => this.instances.get(id)?.inServiceAt === this.clock.now).length + 1;
+      i.inServiceAt = this.clock.now;
+      this.note(`${g.name}: ${now} instance${now > 1 ? 's' : ''} InService (${app.version ?? 'no app'})`, `inservice:${g.name}`);
       for (const tg of g.targetGroupArns) this.register(tg, i.id);
     });
     return i;
@@ -462,7 +469,7 @@ export class World {
     const ts = [...tg.targets.values()].filter((t) => t.state !== 'draining');
     const healthy = ts.filter((t) => t.state === 'healthy').length;
     const unhealthy = ts.filter((t) => t.state === 'unhealthy').length;
-    this.note(`${tg.name} healthy ${healthy}/${ts.length}${unhealthy ? `, unhealthy ${unhealthy}` : ''}`);
+    this.note(`${tg.name}: healthy ${healthy}/${ts.length}${unhealthy ? `, unhealthy ${unhealthy}` : ''}`, `health:${tg.name}`);
   }
 
   validateActions(actions: Action[]): void {

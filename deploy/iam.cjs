@@ -1,0 +1,82 @@
+// IAM statements for the functions' role, generated from greenlight.config.yml: every mutating
+// action is limited to the resources the config names. Loaded by serverless.yml.
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { parse } = require('yaml');
+
+function loadApps() {
+  const file = process.env.GREENLIGHT_CONFIG_FILE || join(__dirname, '..', 'greenlight.config.yml');
+  const doc = parse(readFileSync(file, 'utf8'));
+  if (!doc || typeof doc.apps !== 'object') throw new Error(`${file}: expected an "apps:" map`);
+  return Object.values(doc.apps);
+}
+
+const sub = (s) => ({ 'Fn::Sub': s });
+
+function statements() {
+  const apps = loadApps();
+  const groups = apps.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]);
+  const listeners = apps.filter((a) => !a.ruleArn).map((a) => a.listenerArn);
+  const rules = apps.filter((a) => a.ruleArn).map((a) => a.ruleArn);
+  const templates = [...new Set(apps.map((a) => a.launchTemplateId))];
+  const out = [
+    {
+      Sid: 'ReadOnlyDescribeCallsWithoutResourceLevelPermissions',
+      Effect: 'Allow',
+      Action: [
+        'autoscaling:DescribeAutoScalingGroups',
+        'ec2:DescribeImages',
+        'ec2:DescribeLaunchTemplateVersions',
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeRules',
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetHealth',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'ReadReleaseArtifacts',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: sub('${ArtifactBucket.Arn}/releases/*'),
+    },
+    {
+      // Without ListBucket, S3 answers 403 instead of 404 for a missing key.
+      Sid: 'ListReleaseArtifacts',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: sub('${ArtifactBucket.Arn}'),
+      Condition: { StringLike: { 's3:prefix': ['releases/*'] } },
+    },
+    {
+      Sid: 'PinArtifactsInConfiguredLaunchTemplates',
+      Effect: 'Allow',
+      Action: ['ec2:CreateLaunchTemplateVersion'],
+      Resource: templates.map((id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`)),
+    },
+    {
+      // Pointing a group at a launch template version requires RunInstances on that template.
+      Sid: 'UseConfiguredLaunchTemplates',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances'],
+      Resource: templates.map((id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`)),
+    },
+    {
+      Sid: 'ScaleConfiguredGroups',
+      Effect: 'Allow',
+      Action: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      Resource: groups.map((g) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${g}`)),
+    },
+    {
+      Sid: 'StartReleases',
+      Effect: 'Allow',
+      Action: ['states:StartExecution'],
+      Resource: { Ref: 'ReleaseStateMachine' },
+    },
+  ];
+  if (listeners.length) out.push({ Sid: 'SwitchConfiguredListeners', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyListener'], Resource: listeners });
+  if (rules.length) out.push({ Sid: 'SwitchConfiguredRules', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyRule'], Resource: rules });
+  return out;
+}
+
+module.exports = { statements };

@@ -1,0 +1,40 @@
+import { loadScenarioFile, type Summary, simulate } from '../local/simulate.js';
+import { scenarioNames, scenarioPath } from './scenarios.js';
+
+// Figures, not pass/fail: every shipped scenario, its outcome and what it cost.
+
+export async function runBench(json: boolean): Promise<number> {
+  const rows: (Summary & { realMs: number; callsPerInstance: number | null })[] = [];
+  for (const name of scenarioNames()) {
+    const scenario = loadScenarioFile(scenarioPath(name));
+    const started = performance.now();
+    const { summary } = await simulate(scenario);
+    const instances = scenario.apps.find((a) => a.name === summary.app)?.instances ?? 0;
+    rows.push({ ...summary, realMs: Math.round(performance.now() - started), callsPerInstance: instances ? Math.round((summary.awsCalls / instances) * 10) / 10 : null });
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    return 0;
+  }
+  const cols: [string, (r: (typeof rows)[number]) => string][] = [
+    ['scenario', (r) => r.scenario],
+    ['outcome', (r) => r.outcome],
+    ['ttl s', (r) => (r.timeToLiveSeconds ?? '-').toString()],
+    ['bound s', (r) => r.greenReadyBoundSeconds.toString()],
+    ['ttl/bound', (r) => (r.liveOverBound ?? '-').toString()],
+    ['requests', (r) => r.requests.toString()],
+    ['failed', (r) => r.failedRequests.toString()],
+    ['aws calls', (r) => r.awsCalls.toString()],
+    ['mutating', (r) => r.mutatingCalls.toString()],
+    ['transitions', (r) => r.stateTransitions.toString()],
+    ['execs', (r) => r.executions.toString()],
+    ['releases', (r) => r.releases.toString()],
+    ['virtual s', (r) => r.virtualSeconds.toString()],
+    ['real ms', (r) => r.realMs.toString()],
+  ];
+  const table = [cols.map(([h]) => h), ...rows.map((r) => cols.map(([, f]) => f(r)))];
+  const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  for (const row of table) process.stdout.write(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
+  process.stdout.write(`\nttl = upload → 100% of requests answered by the new version; bound = launch + boot + health checks (the physical limit).\n`);
+  return 0;
+}

@@ -1,0 +1,38 @@
+import { loadScenarioFile, type SimulationResult, simulate } from '../local/simulate.js';
+import { VirtualClock } from '../sim/clock.js';
+import { scenarioNames, scenarioPath } from './scenarios.js';
+
+export async function runSimulateCommand(path: string, json: boolean): Promise<number> {
+  const scenario = loadScenarioFile(path);
+  const result = await simulate(scenario);
+  if (json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
+  else process.stdout.write(renderTimeline(result));
+  return result.summary.outcome === 'released' ? 0 : 1;
+}
+
+export function renderTimeline(r: SimulationResult): string {
+  const clock = new VirtualClock();
+  const s = r.summary;
+  const lines = [`scenario ${s.scenario}: releasing ${s.app} ${s.version ?? ''}`.trimEnd(), ''];
+  for (const e of r.timeline) lines.push(`t=${clock.stamp(e.t)} ${e.text}`);
+  const ratio = s.liveOverBound === null ? '' : ` (${s.liveOverBound}× the physical limit of ${s.greenReadyBoundSeconds} s)`;
+  lines.push(
+    '',
+    `outcome          ${s.outcome}${s.reason ? `: ${s.reason}` : ''}`,
+    `live             ${s.liveColor} ${s.liveVersion ?? ''}`,
+    `time to live     ${s.timeToLiveSeconds === null ? 'n/a' : `${s.timeToLiveSeconds} s${ratio}`}`,
+    `requests         ${s.requests}, failedRequests ${s.failedRequests}`,
+    `aws calls        ${s.awsCalls} (${s.mutatingCalls} mutating), state transitions ${s.stateTransitions}`,
+    `executions       ${s.executions}, releases ${s.releases}, virtual time ${s.virtualSeconds} s`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+export function listScenarios(): number {
+  for (const name of scenarioNames()) {
+    const s = loadScenarioFile(scenarioPath(name));
+    process.stdout.write(`${name.padEnd(24)} ${s.description.replace(/\s+/g, ' ').slice(0, 100)}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from '@jest/globals';
+import { mutatingCalls, runInline, webApp } from './helpers.js';
+
+describe('Flow: hand-typed inputs and failure paths', () => {
+  it('{"app","version"} finds the artifact already in S3; a re-run of a live release changes nothing', async () => {
+    const r = await runInline({
+      apps: [webApp],
+      steps: [
+        { at: 5, upload: { app: 'web', version: '1.1.0' } },
+        { at: 600, startRelease: { input: { app: 'web', version: '1.1.0' } } },
+      ],
+    });
+    expect(r.executions).toHaveLength(2);
+    const [first, rerun] = r.executions;
+    expect(first.status).toBe('SUCCEEDED');
+    expect(rerun.status).toBe('SUCCEEDED');
+    expect(rerun.output).toMatchObject({ outcome: 'released', note: 'this exact artifact is already live; nothing to do', liveColour: 'green' });
+    expect(mutatingCalls(r).filter((c) => c.t >= 600)).toEqual([]);
+  });
+
+  it('a hand-typed release of a version that was never uploaded is rejected with the expected key', async () => {
+    const r = await runInline({ apps: [webApp], steps: [{ at: 5, startRelease: { input: { app: 'web', version: '9.9.9' } } }] });
+    expect(r.summary.outcome).toBe('rejected');
+    expect(r.summary.reason).toMatch(/no artifact for web 9\.9\.9: upload one of s3:\/\/greenlight-artifacts-sim\/releases\/web\/9\.9\.9\.json/);
+    expect(r.summary.mutatingCalls).toBe(0);
+  });
+
+  it.each([
+    [{ app: 'shop', version: '1.0.0' }, /unknown app "shop".*configured: web/],
+    [{ app: 'web' }, /input must be an S3 "Object Created" event or \{"app":"<app>","version":"<version>"\}: version/],
+    [{ app: 'web', version: '../../etc' }, /version: 1-64 characters/],
+    [{ app: 'web', version: '1.0.0', extra: true }, /Unrecognized key/i],
+  ])('rejects %j without any change', async (input, reason) => {
+    const r = await runInline({ apps: [webApp], steps: [{ at: 5, startRelease: { input } }] });
+    expect(r.summary.outcome).toBe('rejected');
+    expect(r.summary.reason).toMatch(reason);
+    expect(r.summary.mutatingCalls).toBe(0);
+  });
+
+  it('an upload for an unknown app or outside the naming convention is rejected', async () => {
+    const r = await runInline({ apps: [webApp], steps: [{ at: 5, uploadRaw: { key: 'releases/web/1.2.0.tar.gz', body: 'x' } }] });
+    expect(r.summary.outcome).toBe('rejected');
+    expect(r.summary.reason).toMatch(/app "web" releases AMIs: upload a manifest releases\/web\/1\.2\.0\.json/);
+    expect(r.summary.mutatingCalls).toBe(0);
+  });
+
+  it('a manifest naming an AMI that does not exist is rejected before any change', async () => {
+    const r = await runInline({
+      apps: [webApp],
+      steps: [{ at: 5, uploadRaw: { key: 'releases/web/1.2.0.json', body: '{"version":"1.2.0","imageId":"ami-0000000000000dead"}' } }],
+    });
+    expect(r.summary).toMatchObject({ outcome: 'rejected', mutatingCalls: 0 });
+    expect(r.summary.reason).toMatch(/names ami-0000000000000dead, which does not exist/);
+  });
+
+  it('a denied listener change rolls back: green to zero, traffic never left blue', async () => {
+    const r = await runInline({
+      apps: [webApp],
+      faults: [{ command: 'ModifyListener', kind: 'access-denied', times: 10 }],
+      steps: [{ at: 5, upload: { app: 'web', version: '1.1.0' } }],
+    });
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveColor: 'blue', liveVersion: '1.0.0', failedRequests: 0 });
+    expect(r.summary.reason).toMatch(/AwsAccessDenied: elasticloadbalancing:ModifyListener arn:\S+: AccessDenied/);
+    expect(r.world.groups.get('web-green')!.desired).toBe(0);
+    // AccessDenied is not retried by the state machine: one attempt (the SDK does not retry it either).
+    expect(r.calls.filter((c) => c.command === 'ModifyListener')).toHaveLength(1);
+  });
+
+  it('consecutive releases alternate colours and each pins its own artifact', async () => {
+    const r = await runInline({
+      apps: [webApp],
+      steps: [
+        { at: 5, upload: { app: 'web', version: '1.1.0' } },
+        { at: 400, upload: { app: 'web', version: '1.2.0' } },
+      ],
+    });
+    expect(r.executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(r.summary).toMatchObject({ liveColor: 'blue', liveVersion: '1.2.0', failedRequests: 0 });
+    expect(r.executions[1].output).toMatchObject({ liveColour: 'blue', previousColour: 'green', previousVersion: '1.1.0' });
+    expect(r.world.groups.get('web-green')!.desired).toBe(0);
+  });
+});

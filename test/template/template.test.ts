@@ -1,0 +1,120 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { ROOT } from '../../src/local/definitions.js';
+
+// Assertions on the template that `serverless deploy` would really deploy.
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON
+type Json = any;
+let template: Json;
+const out = join(ROOT, '.serverless');
+
+beforeAll(() => {
+  execFileSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--region', 'us-east-1'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+    env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none' },
+    timeout: 120_000,
+  });
+  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 150_000);
+
+const resources = (type: string): [string, Json][] => Object.entries<Json>(template.Resources).filter(([, r]) => r.Type === type);
+
+/** File names inside a zip, read from its central directory. */
+function zipEntries(path: string): Map<string, Buffer> {
+  const buf = readFileSync(path);
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = buf.readUInt16LE(eocd + 10);
+  let p = buf.readUInt32LE(eocd + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    const method = buf.readUInt16LE(p + 10);
+    const size = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extra = buf.readUInt16LE(p + 30);
+    const comment = buf.readUInt16LE(p + 32);
+    const local = buf.readUInt32LE(p + 42);
+    const name = buf.subarray(p + 46, p + 46 + nameLen).toString();
+    const dataAt = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const raw = buf.subarray(dataAt, dataAt + size);
+    files.set(name, method === 8 ? inflateRawSync(raw) : raw);
+    p += 46 + nameLen + extra + comment;
+  }
+  return files;
+}
+
+describe('Template: serverless package', () => {
+  it('has the release state machine with the real definition and its Lambda tasks', () => {
+    const [[id, sm]] = resources('AWS::StepFunctions::StateMachine');
+    expect(id).toBe('ReleaseStateMachine');
+    const [text, vars] = sm.Properties.DefinitionString['Fn::Sub'];
+    const def = JSON.parse(text);
+    expect(Object.keys(def.States)).toEqual(
+      expect.arrayContaining(['Resolve', 'Plan', 'PrepareGreen', 'WaitForGreen', 'CheckGreen', 'SwitchTraffic', 'KeepOldWarm', 'RetireOld', 'Rollback', 'Rejected']),
+    );
+    expect(def.States.WaitForGreen).toMatchObject({ Type: 'Wait', SecondsPath: '$.settings.pollSeconds' });
+    expect(JSON.stringify(vars)).toContain('SwitchTrafficLambdaFunction');
+  });
+
+  it('starts releases from S3 Object Created events under releases/ of the artifact bucket', () => {
+    const rules = resources('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0];
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: { bucket: { name: [{ Ref: 'ArtifactBucket' }] }, object: { key: [{ prefix: 'releases/' }] } },
+    });
+    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['DispatchLambdaFunction', 'Arn'] });
+  });
+
+  it('runs every function on nodejs22.x', () => {
+    const fns = resources('AWS::Lambda::Function');
+    expect(fns.length).toBe(8);
+    for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
+  });
+
+  it('creates a private, encrypted, versioned artifact bucket with EventBridge notifications and TLS only', () => {
+    const b = template.Resources.ArtifactBucket.Properties;
+    expect(b.VersioningConfiguration.Status).toBe('Enabled');
+    expect(b.NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled).toBe(true);
+    expect(Object.values(b.PublicAccessBlockConfiguration)).toEqual([true, true, true, true]);
+    expect(b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    const deny = template.Resources.ArtifactBucketPolicy.Properties.PolicyDocument.Statement[0];
+    expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('allows mutations only on the configured resources (wildcardMutatingStatements = 0)', () => {
+    const role = template.Resources.IamRoleLambdaExecution.Properties;
+    const statements: Json[] = role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+    const mutating = (a: string) => !/:(Describe|Get|List|Head)/.test(a) && !a.startsWith('logs:');
+    const wildcard = statements.filter((s) => {
+      const actions: string[] = [s.Action].flat();
+      const res = [s.Resource].flat();
+      return s.Effect === 'Allow' && actions.some(mutating) && res.some((r) => r === '*' || (typeof r === 'string' && r.endsWith(':*'))) && !s.Condition;
+    });
+    expect(wildcard).toEqual([]);
+    const byAction = (a: string) => statements.filter((s) => [s.Action].flat().includes(a)).flatMap((s) => [s.Resource].flat());
+    expect(byAction('elasticloadbalancing:ModifyListener')).toEqual([
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web-alb/0123456789abcdef/0123456789abcdef',
+    ]);
+    expect(JSON.stringify(byAction('autoscaling:UpdateAutoScalingGroup'))).toContain('autoScalingGroupName/web-green');
+    expect(byAction('states:StartExecution')).toEqual([{ Ref: 'ReleaseStateMachine' }]);
+  });
+
+  it('ships each handler with the config file, the SDK left out of the bundle', () => {
+    for (const fn of ['dispatch', 'resolve', 'plan', 'prepareGreen', 'checkGreen', 'switchTraffic', 'retireOld', 'rollback']) {
+      const zip = join(out, `${fn}.zip`);
+      const files = zipEntries(zip);
+      expect([...files.keys()].sort()).toEqual([`functions/${fn}.mjs`, 'greenlight.config.yml']);
+      const code = files.get(`functions/${fn}.mjs`)!.toString();
+      expect(code).toMatch(/from"@aws-sdk\/client-|from "@aws-sdk\/client-/);
+      expect(code).not.toContain('class S3Client');
+      expect(statSync(zip).size).toBeLessThan(400 * 1024);
+    }
+  });
+});
