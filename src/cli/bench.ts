@@ -12,8 +12,9 @@ export async function runBench(json: boolean): Promise<number> {
     const instances = scenario.apps.find((a) => a.name === summary.app)?.instances ?? 0;
     rows.push({ ...summary, realMs: Math.round(performance.now() - started), callsPerInstance: instances ? Math.round((summary.awsCalls / instances) * 10) / 10 : null });
   }
+  const scaling = await fleetSweep();
   if (json) {
-    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    process.stdout.write(`${JSON.stringify({ scenarios: rows, scaling })}\n`);
     return 0;
   }
   const cols: [string, (r: (typeof rows)[number]) => string][] = [
@@ -36,5 +37,21 @@ export async function runBench(json: boolean): Promise<number> {
   const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) process.stdout.write(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
   process.stdout.write(`\nttl = upload → 100% of requests answered by the new version; bound = launch + boot + health checks (the physical limit).\n`);
+  process.stdout.write(`\nasg-release by fleet size (per-release cost should not grow with the fleet):\n`);
+  process.stdout.write(`${['instances', 'outcome', 'aws calls', 'mutating', 'transitions', 'ttl/bound', 'failed'].map((h) => h.padStart(13)).join('')}\n`);
+  for (const r of scaling)
+    process.stdout.write(`${[r.instances, r.outcome, r.awsCalls, r.mutatingCalls, r.stateTransitions, r.liveOverBound ?? '-', r.failedRequests].map((c) => String(c).padStart(13)).join('')}\n`);
   return 0;
+}
+
+/** The happy path at growing fleet sizes. */
+async function fleetSweep() {
+  const base = loadScenarioFile(scenarioPath('asg-release'));
+  const out = [];
+  for (const instances of [2, 20, 200]) {
+    const scenario = { ...base, name: `asg-release-${instances}`, apps: base.apps.map((a) => ({ ...a, instances })) };
+    const { summary } = await simulate(scenario);
+    out.push({ instances, ...summary });
+  }
+  return out;
 }
