@@ -1,13 +1,10 @@
 // IAM statements for the functions' role, generated from greenlight.config.yml: every mutating
 // action is limited to the resources the config names. Loaded by serverless.yml.
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
-const { parse } = require('yaml');
+const { load } = require('./config.cjs');
 
 function loadApps() {
-  const file = process.env.GREENLIGHT_CONFIG_FILE || join(__dirname, '..', 'greenlight.config.yml');
-  const doc = parse(readFileSync(file, 'utf8'));
-  if (!doc || typeof doc.apps !== 'object') throw new Error(`${file}: expected an "apps:" map`);
+  const doc = load();
+  if (!doc || typeof doc.apps !== 'object') throw new Error('greenlight.config.yml: expected an "apps:" map');
   return Object.values(doc.apps);
 }
 

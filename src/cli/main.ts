@@ -12,6 +12,8 @@ Commands:
                                           simulator in virtual time. Prints a timeline, or with
                                           --json one JSON summary as the last line.
   scenarios                               List the shipped scenarios.
+  check-config [file]                     Validate greenlight.config.yml (or file); run before
+                                          every package/deploy.
   bench [--json]                          Run every shipped scenario and print the figures.
   help                                    This text.
 
@@ -41,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
     case 'scenarios': {
       const { listScenarios } = await import('./simulate.js');
       return listScenarios();
+    }
+    case 'check-config': {
+      const { checkConfig } = await import('./check-config.js');
+      return checkConfig(args[0] ?? 'greenlight.config.yml');
     }
     case 'bench': {
       const { runBench } = await import('./bench.js');

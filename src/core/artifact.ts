@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod.js';
 import type { AppConfig } from './config.js';
 import { InvalidInput } from './errors.js';
 import { APP_NAME, formatIssues, truncate } from './text.js';
@@ -53,13 +54,11 @@ export function checkKeyMatchesArtifactType(key: ReleaseKey, type: AppConfig['ar
     throw new InvalidInput(`app "${key.app}" releases bundles: upload releases/${key.app}/${key.version}.tar.gz (or .tgz, .zip), not a .json manifest`);
 }
 
-const AmiManifestSchema = z
-  .object({
-    version: z.string().regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-'" }),
-    imageId: z.string().regex(/^ami-[0-9a-f]{8,17}$/, { message: 'must be an AMI id like ami-0123456789abcdef0' }),
-    description: z.string().max(200).optional(),
-  })
-  .strict();
+const AmiManifestSchema = z.strictObject({
+  version: z.string().check(z.regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-'" })),
+  imageId: z.string().check(z.regex(/^ami-[0-9a-f]{8,17}$/, { message: 'must be an AMI id like ami-0123456789abcdef0' })),
+  description: z.optional(z.string().check(z.maxLength(200))),
+});
 export type AmiManifest = z.infer<typeof AmiManifestSchema>;
 
 export function parseAmiManifest(body: string, key: ReleaseKey): AmiManifest {

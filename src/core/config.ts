@@ -1,106 +1,100 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod.js';
 import { checkUserDataTemplate } from './artifact.js';
 import { InvalidInput } from './errors.js';
 import { APP_NAME, formatIssues, truncate } from './text.js';
 
 // The operator's configuration: which apps exist and which resources each may touch.
 // Strict objects everywhere: a typo in a key is an error, not a silently ignored setting.
+// zod/mini keeps the Lambda bundles small (about 16 KB instead of 450 KB for classic zod).
 
-const listenerArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+$/, {
-    message: 'must be an ALB listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/...)',
-  });
-const ruleArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/, {
-    message: 'must be an ALB listener-rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/...)',
-  });
-const targetGroupArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/, {
-    message: 'must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)',
-  });
+const arn = (re: RegExp, message: string) => z.string().check(z.regex(re, { message }));
+const listenerArn = arn(
+  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+$/,
+  'must be an ALB listener ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener/app/...)',
+);
+const ruleArn = arn(
+  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener-rule\/app\/[^/]+\/[0-9a-f]+\/[0-9a-f]+\/[0-9a-f]+$/,
+  'must be an ALB listener-rule ARN (arn:aws:elasticloadbalancing:<region>:<account>:listener-rule/app/...)',
+);
+const targetGroupArn = arn(
+  /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:targetgroup\/[A-Za-z0-9-]{1,32}\/[0-9a-f]+$/,
+  'must be a target group ARN (arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>)',
+);
+const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 
-const colour = z
-  .object({
-    autoScalingGroupName: z.string().min(1).max(255),
-    targetGroupArn,
-  })
-  .strict();
+const colour = z.strictObject({
+  autoScalingGroupName: z.string().check(z.minLength(1), z.maxLength(255)),
+  targetGroupArn,
+});
 
 const artifact = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ami') }).strict(),
-  z
-    .object({
-      type: z.literal('bundle'),
-      /** Rendered into the launch template's user data. Placeholders: see USER_DATA_PLACEHOLDERS. */
-      userDataTemplate: z
-        .string()
-        .min(1)
-        .max(12_000)
-        .superRefine((t, ctx) => {
-          const problem = checkUserDataTemplate(t);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        }),
-    })
-    .strict(),
+  z.strictObject({ type: z.literal('ami') }),
+  z.strictObject({
+    type: z.literal('bundle'),
+    /** Rendered into the launch template's user data. Placeholders: see USER_DATA_PLACEHOLDERS. */
+    userDataTemplate: z.string().check(
+      z.minLength(1),
+      z.maxLength(12_000),
+      z.superRefine((t, ctx) => {
+        const problem = checkUserDataTemplate(t);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, input: t });
+      }),
+    ),
+  }),
 ]);
 
 const asgApp = z
-  .object({
+  .strictObject({
     kind: z.literal('asg'),
     /** Traffic is routed by this listener's default action ... */
     listenerArn,
     /** ... or, when set, by this rule of the listener (shared ALBs). */
-    ruleArn: ruleArn.optional(),
-    launchTemplateId: z.string().regex(/^lt-[0-9a-f]{8,17}$/, { message: 'must be a launch template id (lt-...)' }),
+    ruleArn: z.optional(ruleArn),
+    launchTemplateId: z.string().check(z.regex(/^lt-[0-9a-f]{8,17}$/, { message: 'must be a launch template id (lt-...)' })),
     blue: colour,
     green: colour,
     artifact,
-    health: z
-      .object({
-        timeoutSeconds: z.number().int().min(60).max(7200).default(900),
-        pollSeconds: z.number().int().min(1).max(300).default(5),
-      })
-      .strict()
-      .default({ timeoutSeconds: 900, pollSeconds: 5 }),
-    retire: z
-      .object({
-        keepWarmInstances: z.number().int().min(0).max(1000).default(1),
-        keepWarmMinutes: z.number().min(0).max(2880).default(15),
-      })
-      .strict()
-      .default({ keepWarmInstances: 1, keepWarmMinutes: 15 }),
-    onFailure: z
-      .object({ keepGreenForInspection: z.boolean().default(false) })
-      .strict()
-      .default({ keepGreenForInspection: false }),
+    health: z._default(
+      z.strictObject({
+        timeoutSeconds: z._default(int(60, 7200), 900),
+        pollSeconds: z._default(int(1, 300), 5),
+      }),
+      { timeoutSeconds: 900, pollSeconds: 5 },
+    ),
+    retire: z._default(
+      z.strictObject({
+        keepWarmInstances: z._default(int(0, 1000), 1),
+        keepWarmMinutes: z._default(z.number().check(z.gte(0), z.lte(2880)), 15),
+      }),
+      { keepWarmInstances: 1, keepWarmMinutes: 15 },
+    ),
+    onFailure: z._default(z.strictObject({ keepGreenForInspection: z._default(z.boolean(), false) }), { keepGreenForInspection: false }),
   })
-  .strict()
-  .superRefine((app, ctx) => {
-    if (app.blue.autoScalingGroupName === app.green.autoScalingGroupName)
-      ctx.addIssue({ code: 'custom', path: ['green', 'autoScalingGroupName'], message: 'blue and green must be different Auto Scaling groups' });
-    if (app.blue.targetGroupArn === app.green.targetGroupArn)
-      ctx.addIssue({ code: 'custom', path: ['green', 'targetGroupArn'], message: 'blue and green must use different target groups' });
-    if (app.ruleArn) {
-      const lst = app.listenerArn.split(':listener/')[1];
-      const rl = app.ruleArn.split(':listener-rule/')[1];
-      if (!rl.startsWith(lst + '/'))
-        ctx.addIssue({ code: 'custom', path: ['ruleArn'], message: 'the rule must belong to listenerArn' });
-    }
-  });
+  .check(
+    z.superRefine((app, ctx) => {
+      if (app.blue.autoScalingGroupName === app.green.autoScalingGroupName)
+        ctx.addIssue({ code: 'custom', path: ['green', 'autoScalingGroupName'], message: 'blue and green must be different Auto Scaling groups', input: app });
+      if (app.blue.targetGroupArn === app.green.targetGroupArn)
+        ctx.addIssue({ code: 'custom', path: ['green', 'targetGroupArn'], message: 'blue and green must use different target groups', input: app });
+      if (app.ruleArn) {
+        const lst = app.listenerArn.split(':listener/')[1];
+        const rl = app.ruleArn.split(':listener-rule/')[1];
+        if (!rl.startsWith(lst + '/')) ctx.addIssue({ code: 'custom', path: ['ruleArn'], message: 'the rule must belong to listenerArn', input: app });
+      }
+    }),
+  );
 
 export const AppConfigSchema = asgApp;
-export const ConfigSchema = z
-  .object({
-    apps: z.record(z.string(), AppConfigSchema).superRefine((apps, ctx) => {
+export const ConfigSchema = z.strictObject({
+  apps: z.record(z.string(), AppConfigSchema).check(
+    z.superRefine((apps, ctx) => {
       for (const name of Object.keys(apps))
         if (!APP_NAME.test(name))
-          ctx.addIssue({ code: 'custom', path: [name], message: 'app names are lowercase letters, digits and dashes, starting with a letter (max 40)' });
+          ctx.addIssue({ code: 'custom', path: [name], message: 'app names are lowercase letters, digits and dashes, starting with a letter (max 40)', input: name });
     }),
-  })
-  .strict();
+  ),
+});
 
 export type AppConfig = z.infer<typeof AppConfigSchema>;
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,9 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { parse as parseYaml } from 'yaml';
 import { createClients } from '../aws/clients.js';
 import { parseConfig } from '../core/config.js';
 import type { Deps } from './deps.js';
@@ -16,14 +13,22 @@ function requireEnv(name: string): string {
   return v;
 }
 
+// greenlight.config.yml as base64 JSON, embedded by esbuild at package time (serverless.yml).
+declare const __GREENLIGHT_CONFIG__: string | undefined;
+
+function embeddedConfig(): unknown {
+  if (typeof __GREENLIGHT_CONFIG__ !== 'string')
+    throw new Error('no greenlight config was embedded in this bundle: package it with `serverless package` / `serverless deploy`');
+  return JSON.parse(Buffer.from(__GREENLIGHT_CONFIG__, 'base64').toString('utf8'));
+}
+
 let cached: Deps | undefined;
 /** Built once per Lambda container, on first use (so importing a handler has no side effects). */
 function lambdaDeps(): Deps {
   if (!cached) {
-    const file = process.env.GREENLIGHT_CONFIG_FILE ?? join(process.env.LAMBDA_TASK_ROOT ?? process.cwd(), 'greenlight.config.yml');
     cached = {
       clients: createClients(),
-      config: parseConfig(parseYaml(readFileSync(file, 'utf8'))),
+      config: parseConfig(embeddedConfig()),
       now: () => new Date(),
       env: { artifactBucket: requireEnv('ARTIFACT_BUCKET'), releaseStateMachineArn: process.env.RELEASE_STATE_MACHINE_ARN ?? '' },
     };

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../core/zod.js';
 import { imageExists } from '../aws/ec2.js';
 import { findObject, getObjectText, headObject } from '../aws/s3.js';
 import {
@@ -20,26 +21,25 @@ import type { Deps } from './deps.js';
 // Resolve: turn an S3 event or a hand-typed input into one exact, pinned artifact.
 // Reads only. Any problem is an InvalidInput, which the state machine reports as rejected.
 
+const len = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 const S3Event = z.object({
   source: z.literal('aws.s3'),
   'detail-type': z.literal('Object Created'),
   detail: z.object({
-    bucket: z.object({ name: z.string().min(3).max(63) }),
+    bucket: z.object({ name: len(3, 63) }),
     object: z.object({
-      key: z.string().min(1).max(1024),
-      'version-id': z.string().min(1).max(1024).optional(),
-      size: z.number().optional(),
-      sequencer: z.string().optional(),
+      key: len(1, 1024),
+      'version-id': z.optional(len(1, 1024)),
+      size: z.optional(z.number()),
+      sequencer: z.optional(z.string()),
     }),
   }),
 });
 
-const Manual = z
-  .object({
-    app: z.string().regex(APP_NAME, { message: 'lowercase letters, digits and dashes, e.g. "web"' }),
-    version: z.string().regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-', e.g. \"1.4.2\"" }),
-  })
-  .strict();
+const Manual = z.strictObject({
+  app: z.string().check(z.regex(APP_NAME, { message: 'lowercase letters, digits and dashes, e.g. "web"' })),
+  version: z.string().check(z.regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-', e.g. \"1.4.2\"" })),
+});
 
 export interface Resolved {
   release: Release;
