@@ -1,5 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -10,6 +11,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 export interface Clients {
   s3: S3Client;
   ec2: EC2Client;
+  ecs: ECSClient;
   autoscaling: AutoScalingClient;
   elbv2: ElasticLoadBalancingV2Client;
   sfn: SFNClient;
@@ -22,6 +24,7 @@ export function createClients(config: ClientConfig = {}): Clients {
   return {
     s3: new S3Client(config),
     ec2: new EC2Client(config),
+    ecs: new ECSClient(config),
     autoscaling: new AutoScalingClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     sfn: new SFNClient(config),

@@ -24,6 +24,7 @@ const TRANSIENT = new Set([
   'ServiceUnavailable',
   'RequestTimeout',
   'RequestTimeoutException',
+  'ServerException', // ECS 5xx
 ]);
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthFailure']);
 const NOT_FOUND = new Set([
@@ -47,6 +48,8 @@ const NOT_FOUND = new Set([
   'InvalidAMIID.Malformed',
   'InvalidInstanceID.NotFound',
   'StateMachineDoesNotExist',
+  'ClusterNotFoundException',
+  'ServiceNotFoundException',
 ]);
 
 interface SdkLike {

@@ -9,7 +9,8 @@ export async function runBench(json: boolean): Promise<number> {
     const scenario = loadScenarioFile(scenarioPath(name));
     const started = performance.now();
     const { summary } = await simulate(scenario);
-    const instances = scenario.apps.find((a) => a.name === summary.app)?.instances ?? 0;
+    const app = scenario.apps.find((a) => a.name === summary.app);
+    const instances = app ? (app.kind === 'ecs' ? app.tasks : app.instances) : 0;
     rows.push({ ...summary, realMs: Math.round(performance.now() - started), callsPerInstance: instances ? Math.round((summary.awsCalls / instances) * 10) / 10 : null });
   }
   const scaling = await fleetSweep();

@@ -41,13 +41,21 @@ export function parseReleaseKey(key: string): ReleaseKey {
   return { app, version, extension: ext };
 }
 
+/** What an app releases: an AMI manifest, an app bundle, or (ECS) an image manifest. */
+export type ArtifactType = 'ami' | 'bundle' | 'image';
+export function artifactTypeOf(app: AppConfig): ArtifactType {
+  return app.kind === 'ecs' ? 'image' : app.artifact.type;
+}
+
 /** Which keys may hold `version` of an app of this artifact type (for hand-typed inputs). */
-export function candidateKeys(app: string, version: string, type: AppConfig['artifact']['type']): string[] {
-  const exts = type === 'ami' ? [MANIFEST_EXTENSION] : [...BUNDLE_EXTENSIONS];
+export function candidateKeys(app: string, version: string, type: ArtifactType): string[] {
+  const exts = type === 'bundle' ? [...BUNDLE_EXTENSIONS] : [MANIFEST_EXTENSION];
   return exts.map((e) => `${RELEASE_PREFIX}${app}/${version}.${e}`);
 }
 
-export function checkKeyMatchesArtifactType(key: ReleaseKey, type: AppConfig['artifact']['type']): void {
+export function checkKeyMatchesArtifactType(key: ReleaseKey, type: ArtifactType): void {
+  if (type === 'image' && key.extension !== MANIFEST_EXTENSION)
+    throw new InvalidInput(`app "${key.app}" releases container images: upload a manifest releases/${key.app}/${key.version}.json, not a .${key.extension} file`);
   if (type === 'ami' && key.extension !== MANIFEST_EXTENSION)
     throw new InvalidInput(`app "${key.app}" releases AMIs: upload a manifest releases/${key.app}/${key.version}.json, not a .${key.extension} bundle`);
   if (type === 'bundle' && key.extension === MANIFEST_EXTENSION)

@@ -44,13 +44,28 @@ const artifact = z.discriminatedUnion('type', [
   }),
 ]);
 
+const routeFields = {
+  /** Traffic is routed by this listener's default action ... */
+  listenerArn,
+  /** ... or, when set, by this rule of the listener (shared ALBs). */
+  ruleArn: z.optional(ruleArn),
+};
+
+const checkColours = (app: { blue: { targetGroupArn: string }; green: { targetGroupArn: string }; listenerArn: string; ruleArn?: string }, ctx: Ctx) => {
+  if (app.blue.targetGroupArn === app.green.targetGroupArn)
+    ctx.addIssue({ code: 'custom', path: ['green', 'targetGroupArn'], message: 'blue and green must use different target groups', input: app });
+  if (app.ruleArn) {
+    const lst = app.listenerArn.split(':listener/')[1];
+    const rl = app.ruleArn.split(':listener-rule/')[1];
+    if (!rl.startsWith(lst + '/')) ctx.addIssue({ code: 'custom', path: ['ruleArn'], message: 'the rule must belong to listenerArn', input: app });
+  }
+};
+type Ctx = { addIssue: (i: { code: 'custom'; path?: PropertyKey[]; message: string; input: unknown }) => void };
+
 const asgApp = z
   .strictObject({
     kind: z.literal('asg'),
-    /** Traffic is routed by this listener's default action ... */
-    listenerArn,
-    /** ... or, when set, by this rule of the listener (shared ALBs). */
-    ruleArn: z.optional(ruleArn),
+    ...routeFields,
     launchTemplateId: z.string().check(z.regex(/^lt-[0-9a-f]{8,17}$/, { message: 'must be a launch template id (lt-...)' })),
     blue: colour,
     green: colour,
@@ -75,17 +90,70 @@ const asgApp = z
     z.superRefine((app, ctx) => {
       if (app.blue.autoScalingGroupName === app.green.autoScalingGroupName)
         ctx.addIssue({ code: 'custom', path: ['green', 'autoScalingGroupName'], message: 'blue and green must be different Auto Scaling groups', input: app });
-      if (app.blue.targetGroupArn === app.green.targetGroupArn)
-        ctx.addIssue({ code: 'custom', path: ['green', 'targetGroupArn'], message: 'blue and green must use different target groups', input: app });
-      if (app.ruleArn) {
-        const lst = app.listenerArn.split(':listener/')[1];
-        const rl = app.ruleArn.split(':listener-rule/')[1];
-        if (!rl.startsWith(lst + '/')) ctx.addIssue({ code: 'custom', path: ['ruleArn'], message: 'the rule must belong to listenerArn', input: app });
-      }
+      checkColours(app, ctx);
     }),
   );
 
-export const AppConfigSchema = asgApp;
+const ecsColour = z.strictObject({
+  cluster: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,255}$/, { message: 'must be an ECS cluster name' })),
+  serviceName: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,255}$/, { message: 'must be an ECS service name' })),
+  targetGroupArn,
+  /** EC2 capacity only: the Auto Scaling group whose instances form this colour's cluster capacity. */
+  autoScalingGroupName: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
+});
+
+const ecsApp = z
+  .strictObject({
+    kind: z.literal('ecs'),
+    ...routeFields,
+    /** fargate, or ec2: each colour's cluster is backed by its own Auto Scaling group (scaled with the colour). */
+    capacity: z.enum(['fargate', 'ec2']),
+    blue: ecsColour,
+    green: ecsColour,
+    /** Optional: release on an ECR push of a matching tag (the image is pinned by digest). */
+    ecr: z.optional(
+      z.strictObject({
+        repository: z.string().check(z.regex(/^[a-z0-9._/-]{2,256}$/, { message: 'must be an ECR repository name' })),
+        container: z.string().check(z.minLength(1), z.maxLength(255)),
+        tagPattern: z._default(z.string().check(z.minLength(1), z.maxLength(200)), '^v?[0-9]+\\.[0-9]+\\.[0-9]+$'),
+      }),
+    ),
+    health: z._default(
+      z.strictObject({
+        timeoutSeconds: z._default(int(60, 7200), 900),
+        pollSeconds: z._default(int(1, 300), 5),
+        /** Roll back once this many green tasks stopped before turning healthy (crash loop). */
+        maxFailedTasks: z._default(int(1, 100), 3),
+      }),
+      { timeoutSeconds: 900, pollSeconds: 5, maxFailedTasks: 3 },
+    ),
+    retire: z._default(
+      z.strictObject({
+        keepWarmTasks: z._default(int(0, 5000), 1),
+        keepWarmMinutes: z._default(z.number().check(z.gte(0), z.lte(2880)), 15),
+      }),
+      { keepWarmTasks: 1, keepWarmMinutes: 15 },
+    ),
+    onFailure: z._default(z.strictObject({ keepGreenForInspection: z._default(z.boolean(), false) }), { keepGreenForInspection: false }),
+  })
+  .check(
+    z.superRefine((app, ctx) => {
+      checkColours(app, ctx);
+      if (app.blue.serviceName === app.green.serviceName && app.blue.cluster === app.green.cluster)
+        ctx.addIssue({ code: 'custom', path: ['green', 'serviceName'], message: 'blue and green must be different ECS services', input: app });
+      for (const c of ['blue', 'green'] as const) {
+        const asg = app[c].autoScalingGroupName;
+        if (app.capacity === 'ec2' && !asg)
+          ctx.addIssue({ code: 'custom', path: [c, 'autoScalingGroupName'], message: 'capacity ec2 needs the Auto Scaling group behind each colour', input: app });
+        if (app.capacity === 'fargate' && asg)
+          ctx.addIssue({ code: 'custom', path: [c, 'autoScalingGroupName'], message: 'capacity fargate has no Auto Scaling group: remove it', input: app });
+      }
+      if (app.capacity === 'ec2' && app.blue.cluster === app.green.cluster)
+        ctx.addIssue({ code: 'custom', path: ['green', 'cluster'], message: 'with ec2 capacity each colour needs its own cluster (backed by its own Auto Scaling group)', input: app });
+    }),
+  );
+
+export const AppConfigSchema = z.discriminatedUnion('kind', [asgApp, ecsApp]);
 export const ConfigSchema = z.strictObject({
   apps: z.record(z.string(), AppConfigSchema).check(
     z.superRefine((apps, ctx) => {
@@ -97,6 +165,8 @@ export const ConfigSchema = z.strictObject({
 });
 
 export type AppConfig = z.infer<typeof AppConfigSchema>;
+export type AsgAppConfig = z.infer<typeof asgApp>;
+export type EcsAppConfig = z.infer<typeof ecsApp>;
 export type Config = z.infer<typeof ConfigSchema>;
 export type Colour = 'blue' | 'green';
 

@@ -42,6 +42,16 @@ export class GreenHealthTimeout extends GreenlightError {
   override readonly name = 'GreenHealthTimeout';
 }
 
+/** Green's tasks keep stopping before they turn healthy (crash loop): no point waiting for the timeout. */
+export class GreenCrashLooping extends GreenlightError {
+  override readonly name = 'GreenCrashLooping';
+}
+
+/** Green's capacity (container instances) did not join before the timeout. */
+export class CapacityTimeout extends GreenlightError {
+  override readonly name = 'CapacityTimeout';
+}
+
 /** A guard refused to move traffic: green is not fully healthy at the moment of the switch. */
 export class GreenNotHealthy extends GreenlightError {
   override readonly name = 'GreenNotHealthy';

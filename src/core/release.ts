@@ -9,8 +9,11 @@ export interface Artifact {
   versionId: string;
   /** Base64 SHA-256: S3's own checksum when the object has one, else computed (manifests). */
   sha256: string | null;
-  type: 'ami' | 'bundle';
+  type: 'ami' | 'bundle' | 'image';
   imageId?: string;
+  /** ECS: container → image, and environment overrides, from the manifest. */
+  images?: Record<string, string>;
+  environment?: Record<string, Record<string, string>>;
 }
 
 export interface Release {

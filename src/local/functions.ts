@@ -1,6 +1,8 @@
+import * as checkCapacity from '../../functions/checkCapacity.js';
 import * as checkGreen from '../../functions/checkGreen.js';
 import * as dispatch from '../../functions/dispatch.js';
 import * as plan from '../../functions/plan.js';
+import * as prepareCapacity from '../../functions/prepareCapacity.js';
 import * as prepareGreen from '../../functions/prepareGreen.js';
 import * as resolve from '../../functions/resolve.js';
 import * as retireOld from '../../functions/retireOld.js';
@@ -13,6 +15,8 @@ export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never
   dispatch,
   resolve,
   plan,
+  prepareCapacity,
+  checkCapacity,
   prepareGreen,
   checkGreen,
   switchTraffic,

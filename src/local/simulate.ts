@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import type { Config } from '../core/config.js';
 import { formatIssues } from '../core/text.js';
 import { simApi } from '../sim/api.js';
-import { buildWorld, SIM_BUCKET } from '../sim/build.js';
+import { buildWorld, pushImage, SIM_BUCKET } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
 import { type BusEvent, EventBus } from '../sim/eventbridge.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
@@ -62,7 +63,7 @@ export function loadScenarioFile(path: string): Scenario {
   return loadScenario(parse(readFileSync(path, 'utf8')), path);
 }
 
-const QUIET_STATES = new Set(['WaitForGreen', 'CheckGreen', 'GreenReady?', 'AlreadyLive?']);
+const QUIET_STATES = new Set(['WaitForGreen', 'CheckGreen', 'GreenReady?', 'AlreadyLive?', 'NeedsCapacity?', 'WaitForCapacity', 'CheckCapacity', 'CapacityReady?']);
 
 export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const clock = new VirtualClock();
@@ -120,7 +121,11 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
         const app = scenario.apps.find((a) => a.name === step.upload.app);
         if (!app) throw new Error(`scenario ${scenario.name}: upload for unknown app ${step.upload.app}`);
         bus.duplicateNext += step.upload.deliveries - 1;
-        if (app.artifact === 'ami') {
+        if (app.kind === 'ecs') {
+          const image = pushImage(world, app.name, step.upload.version);
+          const manifest = { version: step.upload.version, images: { [app.containers[0]]: image }, ...(step.upload.environment ? { environment: step.upload.environment } : {}) };
+          world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.json`, Buffer.from(JSON.stringify(manifest)));
+        } else if (app.artifact === 'ami') {
           const img = world.registerImage(step.upload.version, `${app.name}-${step.upload.version}`);
           world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.json`, Buffer.from(JSON.stringify({ version: step.upload.version, imageId: img.imageId })));
         } else {
@@ -239,12 +244,19 @@ function timeToLive(seconds: { t: number; total: number; versions: Record<string
   return first === null ? null : Math.round((first - from) * 100) / 100;
 }
 
-/** The physical limit: launch, boot, then the health checks needed to turn healthy. */
+/**
+ * The physical limit: the earliest all new targets could be healthy. asg: launch + boot, then the
+ * health checks. ecs: (EC2 capacity: launch + boot + agent registration) + Fargate provisioning +
+ * image pull + container start, then the health checks.
+ */
 export function greenReadyBound(s: Scenario, app: Scenario['apps'][number]): number {
-  const { launchDelaySeconds, bootSeconds, appStartSeconds } = s.physics;
+  const p = s.physics;
   const I = app.healthCheck.intervalSeconds;
-  const firstPassing = Math.max(1, Math.ceil(appStartSeconds / I - 1e-9));
-  return launchDelaySeconds + bootSeconds + (firstPassing + app.healthCheck.healthyThresholdCount - 1) * I;
+  const firstPassing = Math.max(1, Math.ceil(p.appStartSeconds / I - 1e-9));
+  const checks = (firstPassing + app.healthCheck.healthyThresholdCount - 1) * I;
+  if (app.kind === 'asg') return p.launchDelaySeconds + p.bootSeconds + checks;
+  const capacity = app.capacity === 'ec2' ? p.launchDelaySeconds + p.bootSeconds + p.agentSeconds : p.provisionSeconds;
+  return capacity + p.pullSeconds + p.containerStartSeconds + checks;
 }
 
 function lastVersion(seconds: { versions: Record<string, number> }[]): string | null {
@@ -254,7 +266,7 @@ function lastVersion(seconds: { versions: Record<string, number> }[]): string | 
   return top ? top[0] : null;
 }
 
-function liveColourOf(world: World, config: { apps: Record<string, { listenerArn: string; ruleArn?: string; blue: { targetGroupArn: string }; green: { targetGroupArn: string } }> }, app: string): string {
+function liveColourOf(world: World, config: Config, app: string): string {
   const a = config.apps[app];
   const actions = a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions;
   const f = world.describeActions(actions).find((x) => x.Type === 'forward');
@@ -264,14 +276,20 @@ function liveColourOf(world: World, config: { apps: Record<string, { listenerArn
 }
 
 /** Everything greenlight could change for the given apps: routes, groups, target registrations. */
-function snapshot(world: World, config: { apps: Record<string, { listenerArn: string; ruleArn?: string; blue: { autoScalingGroupName: string }; green: { autoScalingGroupName: string } }> }, apps: string[]): Map<string, string> {
+function snapshot(world: World, config: Config, apps: string[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const name of apps) {
     const a = config.apps[name];
     out.set(`${name}:route`, JSON.stringify(a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions));
-    for (const g of [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]) {
-      const grp = world.group(g);
-      out.set(`${name}:${g}`, JSON.stringify([grp.min, grp.max, grp.desired, grp.launchTemplateVersion, grp.instances]));
+    for (const c of [a.blue, a.green]) {
+      if (c.autoScalingGroupName) {
+        const grp = world.group(c.autoScalingGroupName);
+        out.set(`${name}:${grp.name}`, JSON.stringify([grp.min, grp.max, grp.desired, grp.launchTemplateVersion, grp.instances]));
+      }
+      if ('serviceName' in c) {
+        const svc = world.ecs.service(c.cluster, c.serviceName);
+        out.set(`${name}:${c.serviceName}`, JSON.stringify([svc.desiredCount, svc.taskDefinition]));
+      }
     }
   }
   return out;

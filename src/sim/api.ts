@@ -6,7 +6,7 @@ import { ACCOUNT, type Action, REGION, type World } from './world.js';
 // The simulated AWS APIs: SDK command name + typed input in, SDK-shaped output out.
 // Only what greenlight and its CLI call is implemented; anything else is an explicit error.
 
-export type Service = 's3' | 'ec2' | 'autoscaling' | 'elbv2' | 'sfn';
+export type Service = 's3' | 'ec2' | 'ecs' | 'autoscaling' | 'elbv2' | 'sfn';
 // biome-ignore lint/suspicious/noExplicitAny: SDK inputs/outputs are checked by the SDK types at the call sites.
 type Handler = (input: any) => any;
 
@@ -83,6 +83,95 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
           throw new SimAwsError('InvalidParameterValue', 'VersionDescription is longer than 255 characters');
         const v = w.createLaunchTemplateVersion(i.LaunchTemplateId, i.SourceVersion, i.LaunchTemplateData ?? {}, i.VersionDescription, i.ClientToken);
         return { LaunchTemplateVersion: { LaunchTemplateId: i.LaunchTemplateId, VersionNumber: v.number, VersionDescription: v.description, LaunchTemplateData: v.data } };
+      },
+    },
+    ecs: {
+      DescribeServicesCommand: (i: { cluster?: string; services: string[] }) => {
+        const cluster = w.ecs.cluster(i.cluster ?? 'default');
+        const services = [];
+        const failures = [];
+        for (const name of i.services ?? []) {
+          const key = `${cluster}/${name.split('/').pop()}`;
+          const svc = w.ecs.services.get(key);
+          if (!svc) {
+            failures.push({ arn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${key}`, reason: 'MISSING' });
+            continue;
+          }
+          const c = w.ecs.counts(svc);
+          services.push({
+            serviceArn: svc.arn,
+            serviceName: svc.name,
+            clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${cluster}`,
+            status: svc.status,
+            desiredCount: svc.desiredCount,
+            runningCount: c.running,
+            pendingCount: c.pending,
+            launchType: svc.launchType,
+            taskDefinition: svc.taskDefinition,
+            loadBalancers: svc.loadBalancers,
+            deployments: svc.deployments.map((d, idx) => {
+              const ts = c.byDeployment(d.id);
+              return {
+                id: d.id,
+                status: d.status,
+                taskDefinition: d.taskDefinition,
+                desiredCount: idx === 0 ? svc.desiredCount : 0,
+                runningCount: ts.filter((t) => t.lastStatus === 'RUNNING').length,
+                pendingCount: ts.filter((t) => t.lastStatus === 'PENDING' || t.lastStatus === 'PROVISIONING').length,
+                failedTasks: d.failedTasks,
+                rolloutState: d.rolloutState,
+                createdAt: d.createdAt,
+              };
+            }),
+          });
+        }
+        return { services, failures };
+      },
+      UpdateServiceCommand: (i: { cluster?: string; service: string; taskDefinition?: string; desiredCount?: number; forceNewDeployment?: boolean }) => {
+        const svc = w.ecs.updateService(i.cluster ?? 'default', i.service, i);
+        return { service: { serviceArn: svc.arn, serviceName: svc.name, desiredCount: svc.desiredCount, taskDefinition: svc.taskDefinition } };
+      },
+      DescribeTaskDefinitionCommand: (i: { taskDefinition: string; include?: string[] }) => {
+        const td = w.ecs.taskDefinition(i.taskDefinition);
+        return {
+          taskDefinition: { ...structuredClone(td.def), taskDefinitionArn: td.arn, family: td.family, revision: td.revision, status: 'ACTIVE', registeredAt: td.registeredAt },
+          ...(i.include?.includes('TAGS') ? { tags: structuredClone(td.tags) } : {}),
+        };
+      },
+      RegisterTaskDefinitionCommand: (i: Record<string, unknown> & { tags?: { key: string; value: string }[] }) => {
+        const { tags, ...def } = i;
+        const td = w.ecs.registerTaskDefinition(def, tags ?? []);
+        return { taskDefinition: { ...structuredClone(td.def), taskDefinitionArn: td.arn, family: td.family, revision: td.revision, status: 'ACTIVE' }, tags: td.tags };
+      },
+      ListContainerInstancesCommand: (i: { cluster?: string; status?: string; nextToken?: string; maxResults?: number }) => {
+        const cluster = w.ecs.cluster(i.cluster ?? 'default');
+        const max = Math.min(i.maxResults ?? 100, 100);
+        const all = [...w.ecs.containerInstances.values()].filter((c) => c.cluster === cluster && (!i.status || c.status === i.status)).map((c) => c.arn);
+        const start = i.nextToken ? Number(Buffer.from(i.nextToken, 'base64').toString()) : 0;
+        const page = all.slice(start, start + max);
+        return { containerInstanceArns: page, ...(start + max < all.length ? { nextToken: Buffer.from(String(start + max)).toString('base64') } : {}) };
+      },
+      DescribeContainerInstancesCommand: (i: { cluster?: string; containerInstances: string[] }) => {
+        w.ecs.cluster(i.cluster ?? 'default');
+        if ((i.containerInstances ?? []).length > 100) throw new SimAwsError('InvalidParameterException', 'containerInstances can have at most 100 items.');
+        const found = (i.containerInstances ?? []).map((a) => w.ecs.containerInstances.get(a)).filter((c) => !!c);
+        return {
+          containerInstances: found.map((c) => ({
+            containerInstanceArn: c.arn,
+            ec2InstanceId: c.ec2InstanceId,
+            status: c.status,
+            agentConnected: c.status !== 'INACTIVE',
+            registeredResources: [
+              { name: 'CPU', type: 'INTEGER', integerValue: c.cpu },
+              { name: 'MEMORY', type: 'INTEGER', integerValue: c.memory },
+            ],
+            remainingResources: [
+              { name: 'CPU', type: 'INTEGER', integerValue: c.cpu - c.usedCpu },
+              { name: 'MEMORY', type: 'INTEGER', integerValue: c.memory - c.usedMemory },
+            ],
+          })),
+          failures: (i.containerInstances ?? []).filter((a) => !w.ecs.containerInstances.has(a)).map((arn) => ({ arn, reason: 'MISSING' })),
+        };
       },
     },
     autoscaling: {

@@ -2,7 +2,8 @@ import { renderUserData } from '../core/artifact.js';
 import { type Config, parseConfig } from '../core/config.js';
 import { releaseDescription } from '../core/release.js';
 import type { VirtualClock } from './clock.js';
-import type { Scenario, ScenarioApp } from './scenario.js';
+import { EcsModel } from './ecs.js';
+import type { AsgScenarioApp, EcsScenarioApp, Scenario, ScenarioApp } from './scenario.js';
 import { ACCOUNT, hexId, REGION, type TargetGroup, World } from './world.js';
 
 // Builds the starting account of a scenario (one shared ALB, two colours per app, the live
@@ -28,6 +29,7 @@ export interface Built {
 
 export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   const world = new World(clock, scenario.physics);
+  world.ecs = new EcsModel(world, scenario.physics);
   for (const v of scenario.brokenVersions) world.brokenVersions.add(v);
   world.buckets.set(SIM_BUCKET, { name: SIM_BUCKET, versioned: true, eventBridge: true, objects: new Map() });
 
@@ -56,7 +58,8 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   return { world, config: parseConfig({ apps }), listenerArn, hosts };
 }
 
-function buildApp(world: World, app: ScenarioApp, listenerArn: string, index: number) {
+/** Two target groups and the route (listener default action or host rule) to the live one. */
+function buildRoute(world: World, app: ScenarioApp, listenerArn: string, index: number) {
   const tg = (colour: string): TargetGroup => {
     const name = `${app.name}-${colour}`;
     const t: TargetGroup = {
@@ -86,7 +89,16 @@ function buildApp(world: World, app: ScenarioApp, listenerArn: string, index: nu
       actions: forward,
     });
   }
+  return { tgs, ruleArn, route: { listenerArn, ...(ruleArn ? { ruleArn } : {}) } };
+}
 
+function buildApp(world: World, app: ScenarioApp, listenerArn: string, index: number) {
+  return app.kind === 'ecs' ? buildEcsApp(world, app, listenerArn, index) : buildAsgApp(world, app, listenerArn, index);
+}
+
+function buildAsgApp(world: World, app: AsgScenarioApp, listenerArn: string, index: number) {
+  const { tgs, route } = buildRoute(world, app, listenerArn, index);
+  const liveTg = tgs[app.live];
   // The initial release, as if greenlight had shipped it: an artifact in S3 and a pinned version.
   const userDataTemplate = DEFAULT_USER_DATA;
   let data: Record<string, unknown>;
@@ -142,12 +154,96 @@ function buildApp(world: World, app: ScenarioApp, listenerArn: string, index: nu
 
   return {
     kind: 'asg',
-    listenerArn,
-    ...(ruleArn ? { ruleArn } : {}),
+    ...route,
     launchTemplateId: lt.id,
     blue: { autoScalingGroupName: `${app.name}-blue`, targetGroupArn: tgs.blue.arn },
     green: { autoScalingGroupName: `${app.name}-green`, targetGroupArn: tgs.green.arn },
     artifact: app.artifact === 'ami' ? { type: 'ami' } : { type: 'bundle', userDataTemplate },
     ...app.greenlight,
   };
+}
+
+export const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+
+/** A container image as CI would push it: pinned by digest, known to contain `version`. */
+export function pushImage(world: World, app: string, version: string): string {
+  const image = `${REGISTRY}/${app}@sha256:${hexId(`image-${app}-${version}`, 64)}`;
+  world.ecs.images.set(image, version);
+  return image;
+}
+
+function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, index: number) {
+  const { tgs, route } = buildRoute(world, app, listenerArn, index);
+  const ecs = world.ecs;
+  const image = pushImage(world, app.name, app.initialVersion);
+  const key = `releases/${app.name}/${app.initialVersion}.json`;
+  const versionId = world.putObject(SIM_BUCKET, key, Buffer.from(JSON.stringify({ version: app.initialVersion, images: { [app.containers[0]]: image } }))).versionId;
+  const fargate = app.capacity === 'fargate';
+  const td = ecs.registerTaskDefinition(
+    {
+      family: app.name,
+      taskRoleArn: `arn:aws:iam::${ACCOUNT}:role/${app.name}-task`,
+      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${app.name}-execution`,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: [fargate ? 'FARGATE' : 'EC2'],
+      cpu: String(app.taskCpu),
+      memory: String(app.taskMemory),
+      containerDefinitions: app.containers.map((name, i) => ({
+        name,
+        image: i === 0 ? image : `public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0`,
+        essential: i === 0,
+        portMappings: i === 0 ? [{ containerPort: 8080, protocol: 'tcp' }] : [],
+        environment: [{ name: 'LOG_LEVEL', value: 'info' }],
+        secrets: [{ name: 'DB_PASSWORD', valueFrom: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${app.name}-db-AbCdEf` }],
+        logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': `/ecs/${app.name}`, 'awslogs-region': REGION, 'awslogs-stream-prefix': name } },
+      })),
+    },
+    [{ key: 'greenlight:release', value: releaseDescription({ app: app.name, version: app.initialVersion, artifact: { versionId } as never }) }],
+  );
+
+  const colours: Record<'blue' | 'green', { cluster: string; serviceName: string; targetGroupArn: string; autoScalingGroupName?: string }> = {} as never;
+  let lt: ReturnType<World['createLaunchTemplate']> | undefined;
+  if (!fargate) lt = world.createLaunchTemplate(`${app.name}-ecs`, { ImageId: world.registerImage(null, 'al2023-ecs-optimized').imageId, InstanceType: 'c6i.large' });
+  const instances = app.instances ?? Math.ceil(app.tasks / Math.max(1, Math.floor(app.instanceCpu / app.taskCpu)));
+  for (const colour of ['blue', 'green'] as const) {
+    const live = colour === app.live;
+    const cluster = fargate ? app.name : `${app.name}-${colour}`;
+    ecs.clusters.add(cluster);
+    let autoScalingGroupName: string | undefined;
+    if (lt) {
+      autoScalingGroupName = `${app.name}-${colour}-capacity`;
+      world.groups.set(autoScalingGroupName, {
+        name: autoScalingGroupName,
+        arn: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:${hexId(autoScalingGroupName, 8)}:autoScalingGroupName/${autoScalingGroupName}`,
+        min: live ? instances : 0,
+        max: instances * 2,
+        desired: live ? instances : 0,
+        launchTemplateId: lt.id,
+        launchTemplateVersion: '1',
+        targetGroupArns: [],
+        instances: [],
+      });
+      ecs.clusterOfGroup.set(autoScalingGroupName, { cluster, cpu: app.instanceCpu, memory: app.instanceMemory });
+      if (live) {
+        const g = world.groups.get(autoScalingGroupName)!;
+        world.reconcile(g);
+        for (const id of g.instances) {
+          Object.assign(world.instances.get(id)!, { state: 'running', lifecycle: 'InService', launchedAt: -3600 });
+          ecs.registerContainerInstance(cluster, id, app.instanceCpu, app.instanceMemory);
+        }
+      }
+    }
+    const serviceName = `${app.name}-${colour}`;
+    const svc = ecs.createService({
+      name: serviceName,
+      cluster,
+      taskDefinition: td.arn,
+      desiredCount: live ? app.tasks : 0,
+      launchType: fargate ? 'FARGATE' : 'EC2',
+      loadBalancers: [{ targetGroupArn: tgs[colour].arn, containerName: app.containers[0], containerPort: 8080 }],
+    });
+    if (live) ecs.startWarm(svc);
+    colours[colour] = { cluster, serviceName, targetGroupArn: tgs[colour].arn, ...(autoScalingGroupName ? { autoScalingGroupName } : {}) };
+  }
+  return { kind: 'ecs', ...route, capacity: app.capacity, blue: colours.blue, green: colours.green, ...app.greenlight };
 }

@@ -12,28 +12,62 @@ const healthCheck = z
   })
   .strict();
 
-const app = z
+const common = {
+  name: z.string().regex(APP_NAME),
+  /** listener: the app owns the listener's default action; rule: a host-header rule on the shared listener. */
+  route: z.enum(['listener', 'rule']).default('listener'),
+  host: z.string().optional(),
+  initialVersion: z.string().regex(VERSION).default('1.0.0'),
+  live: z.enum(['blue', 'green']).default('blue'),
+  healthCheck: healthCheck.default({ intervalSeconds: 30, healthyThresholdCount: 5, unhealthyThresholdCount: 2 }),
+  deregistrationDelaySeconds: z.number().int().min(0).max(3600).default(300),
+  requestsPerSecond: z.number().int().min(0).max(1000).default(10),
+  /** Merged into this app's generated greenlight config (health, retire, onFailure). */
+  greenlight: z.record(z.string(), z.unknown()).default({}),
+};
+
+const ecsApp = z
   .object({
-    name: z.string().regex(APP_NAME),
+    ...common,
+    kind: z.literal('ecs'),
+    capacity: z.enum(['fargate', 'ec2']),
+    tasks: z.number().int().min(1).max(1000),
+    /** ec2 capacity: instances in the live colour's group. */
+    instances: z.number().int().min(1).max(500).optional(),
+    instanceCpu: z.number().int().min(256).default(2048),
+    instanceMemory: z.number().int().min(512).default(4096),
+    taskCpu: z.number().int().min(128).default(512),
+    taskMemory: z.number().int().min(128).default(1024),
+    /** Container names; the manifest sets the first one's image. */
+    containers: z.array(z.string()).min(1).default(['app']),
+  })
+  .strict();
+
+const asgApp = z
+  .object({
+    ...common,
     kind: z.literal('asg').default('asg'),
     instances: z.number().int().min(1).max(500),
     artifact: z.enum(['ami', 'bundle']).default('ami'),
-    /** listener: the app owns the listener's default action; rule: a host-header rule on the shared listener. */
-    route: z.enum(['listener', 'rule']).default('listener'),
-    host: z.string().optional(),
-    initialVersion: z.string().regex(VERSION).default('1.0.0'),
-    live: z.enum(['blue', 'green']).default('blue'),
-    healthCheck: healthCheck.default({ intervalSeconds: 30, healthyThresholdCount: 5, unhealthyThresholdCount: 2 }),
-    deregistrationDelaySeconds: z.number().int().min(0).max(3600).default(300),
-    requestsPerSecond: z.number().int().min(0).max(1000).default(10),
-    /** Merged into this app's generated greenlight config (health, retire, onFailure). */
-    greenlight: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
 
 const at = z.number().min(0);
 const step = z.union([
-  z.object({ at, upload: z.object({ app: z.string(), version: z.string(), deliveries: z.number().int().min(1).max(2).default(1) }).strict() }).strict(),
+  z
+    .object({
+      at,
+      upload: z
+        .object({
+          app: z.string(),
+          version: z.string(),
+          deliveries: z.number().int().min(1).max(2).default(1),
+          /** ecs: environment overrides in the manifest, by container. */
+          environment: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+        })
+        .strict(),
+    })
+    .strict(),
   z.object({ at, uploadRaw: z.object({ key: z.string(), body: z.string(), checksum: z.boolean().default(true) }).strict() }).strict(),
   z.object({ at, startRelease: z.object({ input: z.record(z.string(), z.unknown()) }).strict() }).strict(),
 ]);
@@ -56,12 +90,17 @@ export const ScenarioSchema = z
         bootSeconds: z.number().min(0).max(3600).default(60),
         appStartSeconds: z.number().min(0).max(3600).default(5),
         launchDelaySeconds: z.number().min(0).max(600).default(0),
+        provisionSeconds: z.number().min(0).max(600).default(20),
+        pullSeconds: z.number().min(0).max(600).default(10),
+        containerStartSeconds: z.number().min(0).max(600).default(2),
+        agentSeconds: z.number().min(0).max(600).default(10),
+        crashSeconds: z.number().min(0).max(600).default(5),
       })
       .strict()
-      .default({ bootSeconds: 60, appStartSeconds: 5, launchDelaySeconds: 0 }),
+      .default({ bootSeconds: 60, appStartSeconds: 5, launchDelaySeconds: 0, provisionSeconds: 20, pullSeconds: 10, containerStartSeconds: 2, agentSeconds: 10, crashSeconds: 5 }),
     eventDelaySeconds: z.number().min(0).max(300).default(1),
     taskLatencySeconds: z.number().min(0).max(60).default(0.25),
-    apps: z.array(app).min(1),
+    apps: z.array(z.union([ecsApp, asgApp])).min(1),
     brokenVersions: z.array(z.string()).default([]),
     faults: z.array(fault).default([]),
     steps: z.array(step).min(1),
@@ -71,4 +110,6 @@ export const ScenarioSchema = z
 
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioApp = Scenario['apps'][number];
+export type AsgScenarioApp = Extract<ScenarioApp, { kind: 'asg' }>;
+export type EcsScenarioApp = Extract<ScenarioApp, { kind: 'ecs' }>;
 export type ScenarioStep = Scenario['steps'][number];

@@ -86,6 +86,6 @@ export class Traffic {
     const i = this.rr.get(tg.arn) ?? 0;
     this.rr.set(tg.arn, i + 1);
     const target = pool[i % pool.length];
-    return w.serving(target.id) ? (w.instances.get(target.id)?.version ?? null) : null;
+    return w.serving(target.id) ? w.versionOf(target.id) : null;
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { VirtualClock } from './clock.js';
+import type { EcsModel } from './ecs.js';
 import { SimAwsError } from './errors.js';
 
 // The simulated AWS account: state plus the physics (boot, health checks, draining, scaling).
@@ -159,6 +160,10 @@ export class World {
   readonly rules = new Map<string, Rule>();
   readonly brokenVersions = new Set<string>();
   readonly timeline: TimelineEntry[] = [];
+  /** Other models (ECS) follow instances through these. */
+  readonly instanceHooks: { running?: (i: Instance) => void; terminating?: (i: Instance) => void }[] = [];
+  /** The ECS model, when the scenario has ECS apps. */
+  ecs!: EcsModel;
   /** Called for every S3 object created (the EventBridge model subscribes). */
   onObjectCreated: (bucket: Bucket, key: string, v: ObjectVersion) => void = () => {};
   private counter = 0;
@@ -380,6 +385,7 @@ export class World {
       i.inServiceAt = this.clock.now;
       this.note(`${g.name}: ${now} instance${now > 1 ? 's' : ''} InService (${app.version ?? 'no app'})`, `inservice:${g.name}`);
       for (const tg of g.targetGroupArns) this.register(tg, i.id);
+      for (const h of this.instanceHooks) h.running?.(i);
     });
     return i;
   }
@@ -388,6 +394,7 @@ export class World {
   private beginTermination(i: Instance): void {
     if (i.lifecycle === 'Terminating' || i.lifecycle === 'Terminated') return;
     i.lifecycle = 'Terminating';
+    for (const h of this.instanceHooks) h.terminating?.(i);
     let delay = 0;
     for (const tg of this.targetGroups.values()) {
       const t = tg.targets.get(i.id);
@@ -410,10 +417,16 @@ export class World {
     });
   }
 
-  /** The load balancer's view of the app: answers only while running and serving. */
-  serving(instanceId: string): boolean {
-    const i = this.instances.get(instanceId);
-    return !!i && i.state === 'running' && i.servesFrom !== null && this.clock.now + 1e-9 >= i.servesFrom;
+  /** The load balancer's view of a target (an instance id, or an ECS task's IP): does it answer? */
+  serving(targetId: string): boolean {
+    const i = this.instances.get(targetId);
+    if (i) return i.state === 'running' && i.servesFrom !== null && this.clock.now + 1e-9 >= i.servesFrom;
+    return this.ecs?.serving(targetId)?.serving ?? false;
+  }
+
+  /** The app version a target runs. */
+  versionOf(targetId: string): string | null {
+    return this.instances.get(targetId)?.version ?? this.ecs?.serving(targetId)?.version ?? null;
   }
 
   // ===== ELBv2 =====

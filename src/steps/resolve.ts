@@ -3,6 +3,7 @@ import '../core/zod.js';
 import { imageExists } from '../aws/ec2.js';
 import { findObject, getObjectText, headObject } from '../aws/s3.js';
 import {
+  artifactTypeOf,
   candidateKeys,
   checkKeyMatchesArtifactType,
   MANIFEST_MAX_BYTES,
@@ -13,6 +14,7 @@ import {
   VERSION,
 } from '../core/artifact.js';
 import { type AppConfig, appConfig } from '../core/config.js';
+import { parseImageManifest } from '../core/ecs.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
 import type { Artifact, Release, Settings } from '../core/release.js';
 import { APP_NAME, formatIssues, truncate } from '../core/text.js';
@@ -56,7 +58,7 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
     const key = decodeKey(object.key);
     const parsed = parseReleaseKey(key);
     const app = appConfig(deps.config, parsed.app);
-    checkKeyMatchesArtifactType(parsed, app.artifact.type);
+    checkKeyMatchesArtifactType(parsed, artifactTypeOf(app));
     if (!object['version-id'])
       throw new InvalidInput(`the event has no object version id: enable versioning on ${bucket.name} so that every release pins one exact object`);
     return finish(deps, app, parsed, bucket.name, key, object['version-id'], 's3');
@@ -68,12 +70,12 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
     );
   const app = appConfig(deps.config, manual.data.app);
   const bucket = deps.env.artifactBucket;
-  for (const key of candidateKeys(manual.data.app, manual.data.version, app.artifact.type)) {
+  for (const key of candidateKeys(manual.data.app, manual.data.version, artifactTypeOf(app))) {
     const found = await findObject(deps.clients.s3, bucket, key);
     if (found) return finish(deps, app, parseReleaseKey(key), bucket, key, found.versionId, 'manual');
   }
   throw new InvalidInput(
-    `no artifact for ${manual.data.app} ${manual.data.version}: upload one of ${candidateKeys(manual.data.app, manual.data.version, app.artifact.type)
+    `no artifact for ${manual.data.app} ${manual.data.version}: upload one of ${candidateKeys(manual.data.app, manual.data.version, artifactTypeOf(app))
       .map((k) => `s3://${bucket}/${k}`)
       .join(', ')}`,
   );
@@ -88,18 +90,25 @@ async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: strin
     if (err instanceof AwsResourceNotFound) throw new InvalidInput(`artifact s3://${bucket}/${objectKey} version ${versionId} no longer exists`);
     throw err;
   }
-  const artifact: Artifact = { bucket, key: objectKey, versionId: info.versionId, sha256: info.sha256, type: app.artifact.type };
-  if (app.artifact.type === 'ami') {
+  const type = artifactTypeOf(app);
+  const artifact: Artifact = { bucket, key: objectKey, versionId: info.versionId, sha256: info.sha256, type };
+  if (type !== 'bundle') {
     if (info.size > MANIFEST_MAX_BYTES) throw new InvalidInput(`manifest ${objectKey} is ${info.size} bytes; the limit is ${MANIFEST_MAX_BYTES}`);
     const body = await getObjectText(s3, bucket, objectKey, info.versionId);
     const digest = sha256Base64(body);
     if (info.sha256 && info.sha256 !== digest)
       throw new InvalidInput(`manifest ${objectKey} does not match its S3 SHA-256 checksum: the object is corrupt or was tampered with`);
-    const manifest = parseAmiManifest(body, key);
-    if (!(await imageExists(deps.clients.ec2, manifest.imageId)))
-      throw new InvalidInput(`manifest ${objectKey} names ${manifest.imageId}, which does not exist in this account and region (or is not shared with it)`);
     artifact.sha256 = digest;
-    artifact.imageId = manifest.imageId;
+    if (type === 'ami') {
+      const manifest = parseAmiManifest(body, key);
+      if (!(await imageExists(deps.clients.ec2, manifest.imageId)))
+        throw new InvalidInput(`manifest ${objectKey} names ${manifest.imageId}, which does not exist in this account and region (or is not shared with it)`);
+      artifact.imageId = manifest.imageId;
+    } else {
+      const manifest = parseImageManifest(body, key);
+      artifact.images = manifest.images;
+      if (manifest.environment) artifact.environment = manifest.environment;
+    }
   }
   return {
     release: { app: key.app, version: key.version, artifact, trigger },

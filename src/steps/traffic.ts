@@ -1,13 +1,13 @@
-import { describeGroups, updateGroup } from '../aws/autoscaling.js';
-import { readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
+import { readRoute, writeRoute } from '../aws/elbv2.js';
 import { appConfig } from '../core/config.js';
 import { GreenNotHealthy, LiveColourChanged, reasonOf, TrafficNotShifted } from '../core/errors.js';
-import { assessGreen, warmCapacity } from '../core/fleet.js';
 import type { Release } from '../core/release.js';
 import { colourWeights, liveColour, routeSends, shiftedActions } from '../core/route.js';
+import { retireAsg, zeroGroup } from './asg.js';
 import type { Deps } from './deps.js';
-import type { Green } from './green.js';
-import type { Plan } from './plan.js';
+import { retireEcs, zeroGreenEcs } from './ecs.js';
+import { assess } from './green.js';
+import type { Green, Plan } from './types.js';
 
 // Moving traffic, retiring the old colour, and rolling back. Every write is read back.
 
@@ -20,7 +20,7 @@ interface Input {
 export async function switchTraffic(deps: Deps, input: Input) {
   const { plan, green, release } = input;
   const app = appConfig(deps.config, release.app);
-  const { elbv2, autoscaling } = deps.clients;
+  const { elbv2 } = deps.clients;
   const to = plan.idle.targetGroupArn;
   const from = plan.live.targetGroupArn;
   const actions = await readRoute(elbv2, plan.route);
@@ -29,9 +29,8 @@ export async function switchTraffic(deps: Deps, input: Input) {
     throw new LiveColourChanged(`the route no longer sends all traffic to ${plan.live.colour}: somebody else changed it; not switching`);
 
   // Guard: production traffic only ever moves to a colour whose targets are all healthy now.
-  const group = (await describeGroups(autoscaling, [plan.idle.autoScalingGroupName])).get(plan.idle.autoScalingGroupName)!;
-  const a = assessGreen(group.instances, await targetHealth(elbv2, to), green.launchTemplateVersion, green.capacity.desired);
-  if (!a.ready) throw new GreenNotHealthy(`green is no longer fully healthy (${a.healthy}/${a.desired}): not switching`);
+  const a = await assess(deps, release, plan, green);
+  if (!a.ready) throw new GreenNotHealthy(`green is no longer fully healthy (${a.detail}): not switching`);
 
   await writeRoute(elbv2, plan.route, shiftedActions(actions, to, from, 100));
   if (!routeSends(await readRoute(elbv2, plan.route), to, from))
@@ -43,22 +42,18 @@ export async function switchTraffic(deps: Deps, input: Input) {
 export async function retireOld(deps: Deps, input: { release: Release; plan: Plan; phase: 'warm' | 'zero' }) {
   const { plan, release, phase } = input;
   const app = appConfig(deps.config, release.app);
-  const { elbv2, autoscaling } = deps.clients;
   // Never scale down a colour that takes traffic (e.g. after a manual flip back).
-  if (!routeSends(await readRoute(elbv2, plan.route), plan.idle.targetGroupArn, plan.live.targetGroupArn))
+  if (!routeSends(await readRoute(deps.clients.elbv2, plan.route), plan.idle.targetGroupArn, plan.live.targetGroupArn))
     throw new LiveColourChanged(`${plan.idle.colour} no longer takes all traffic: not retiring ${plan.live.colour}`);
-  const group = (await describeGroups(autoscaling, [plan.live.autoScalingGroupName])).get(plan.live.autoScalingGroupName)!;
-  const target = phase === 'warm' ? warmCapacity(group.capacity, app.retire.keepWarmInstances) : { min: 0, desired: 0 };
-  const changed = target !== null && (target.min !== group.capacity.min || target.desired !== group.capacity.desired);
-  if (changed) await updateGroup(autoscaling, group.name, target);
-  return { colour: plan.live.colour, phase, desired: target?.desired ?? group.capacity.desired, changed };
+  const r = app.kind === 'asg' ? await retireAsg(deps, app, plan, phase) : await retireEcs(deps, app, plan, phase);
+  return { colour: plan.live.colour, phase, ...r };
 }
 
 /** Traffic back on the old colour (if it moved), green to zero (unless kept for inspection). */
 export async function rollback(deps: Deps, input: { release: Release; plan: Plan; error?: { Error?: string; Cause?: string } }) {
   const { plan, release } = input;
   const app = appConfig(deps.config, release.app);
-  const { elbv2, autoscaling } = deps.clients;
+  const { elbv2 } = deps.clients;
   const reason = describeFailure(input.error);
   const back = plan.live.targetGroupArn;
   const away = plan.idle.targetGroupArn;
@@ -72,8 +67,8 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   }
   let greenScaledToZero = false;
   if (!app.onFailure.keepGreenForInspection) {
-    const g = (await describeGroups(autoscaling, [plan.idle.autoScalingGroupName])).get(plan.idle.autoScalingGroupName)!;
-    if (g.capacity.desired !== 0 || g.capacity.min !== 0) await updateGroup(autoscaling, g.name, { min: 0, desired: 0 });
+    if (app.kind === 'asg') await zeroGroup(deps, plan.idle.autoScalingGroupName!);
+    else await zeroGreenEcs(deps, plan);
     greenScaledToZero = true;
   }
   return { reason, liveColour: plan.live.colour, trafficRestored, greenScaledToZero };

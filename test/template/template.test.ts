@@ -59,6 +59,12 @@ describe('Template: serverless package', () => {
     );
     expect(def.States.WaitForGreen).toMatchObject({ Type: 'Wait', SecondsPath: '$.settings.pollSeconds' });
     expect(JSON.stringify(vars)).toContain('SwitchTrafficLambdaFunction');
+    // Every Lambda the definition calls is a function of this stack.
+    const referenced = JSON.stringify(vars).match(/"[A-Za-z]+LambdaFunction"/g)!.map((r) => r.slice(1, -1));
+    expect(referenced.length).toBeGreaterThanOrEqual(9);
+    for (const id of referenced) expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
+    const tasks = Object.values<Json>(def.States).filter((st) => st.Type === 'Task');
+    expect(tasks.length).toBe(new Set(tasks.map((t) => t.Resource)).size + 1); // retireOld serves two states
   });
 
   it('starts releases from S3 Object Created events under releases/ of the artifact bucket', () => {
@@ -75,7 +81,7 @@ describe('Template: serverless package', () => {
 
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
-    expect(fns.length).toBe(8);
+    expect(fns.length).toBe(10);
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
 
@@ -109,7 +115,7 @@ describe('Template: serverless package', () => {
 
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
     const config = Buffer.from(JSON.stringify(parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8')))).toString('base64');
-    for (const fn of ['dispatch', 'resolve', 'plan', 'prepareGreen', 'checkGreen', 'switchTraffic', 'retireOld', 'rollback']) {
+    for (const fn of ['dispatch', 'resolve', 'plan', 'prepareCapacity', 'checkCapacity', 'prepareGreen', 'checkGreen', 'switchTraffic', 'retireOld', 'rollback']) {
       const zip = join(out, `${fn}.zip`);
       const files = zipEntries(zip);
       expect([...files.keys()]).toEqual([`functions/${fn}.mjs`]);

@@ -1,0 +1,4 @@
+import { prepareCapacity } from '../src/steps/green.js';
+import { lambda } from '../src/steps/lambda.js';
+
+export const { handler, withDeps } = lambda('prepareCapacity', prepareCapacity);

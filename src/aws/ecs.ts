@@ -1,0 +1,96 @@
+import {
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+  ListContainerInstancesCommand,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import type { ServiceDeployment, TaskDefinition } from '../core/ecs.js';
+import { AwsResourceNotFound } from '../core/errors.js';
+import { call } from './errors.js';
+
+export interface Service {
+  name: string;
+  status: string;
+  desiredCount: number;
+  runningCount: number;
+  taskDefinition: string;
+  deployments: ServiceDeployment[];
+  targetGroupArns: string[];
+}
+
+/** Up to 10 services of one cluster in one call; a missing or inactive service is named. */
+export async function describeServices(ecs: ECSClient, cluster: string, names: string[]): Promise<Map<string, Service>> {
+  const out = await call(`ecs:DescribeServices ${cluster}/${names.join(',')}`, () => ecs.send(new DescribeServicesCommand({ cluster, services: names })));
+  const map = new Map<string, Service>();
+  for (const s of out.services ?? []) {
+    map.set(s.serviceName!, {
+      name: s.serviceName!,
+      status: s.status ?? 'UNKNOWN',
+      desiredCount: s.desiredCount ?? 0,
+      runningCount: s.runningCount ?? 0,
+      taskDefinition: s.taskDefinition ?? '',
+      deployments: (s.deployments ?? []).map((d) => ({
+        status: d.status,
+        taskDefinition: d.taskDefinition,
+        desiredCount: d.desiredCount,
+        runningCount: d.runningCount,
+        failedTasks: d.failedTasks,
+        rolloutState: d.rolloutState,
+      })),
+      targetGroupArns: (s.loadBalancers ?? []).map((lb) => lb.targetGroupArn ?? '').filter(Boolean),
+    });
+  }
+  for (const n of names) {
+    const s = map.get(n);
+    if (!s || s.status !== 'ACTIVE') throw new AwsResourceNotFound(`ECS service ${n} not found (or not ACTIVE) in cluster ${cluster}: check serviceName and cluster in the config`);
+  }
+  return map;
+}
+
+export async function describeTaskDefinition(ecs: ECSClient, taskDefinition: string): Promise<{ arn: string; definition: TaskDefinition; tags: Record<string, string> }> {
+  const out = await call(`ecs:DescribeTaskDefinition ${taskDefinition}`, () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })));
+  return {
+    arn: out.taskDefinition?.taskDefinitionArn ?? '',
+    definition: (out.taskDefinition ?? {}) as TaskDefinition,
+    tags: Object.fromEntries((out.tags ?? []).map((t) => [t.key ?? '', t.value ?? ''])),
+  };
+}
+
+export async function registerTaskDefinition(ecs: ECSClient, definition: TaskDefinition, tags: Record<string, string>): Promise<string> {
+  const out = await call(`ecs:RegisterTaskDefinition ${definition.family}`, () =>
+    ecs.send(
+      new RegisterTaskDefinitionCommand({
+        ...(definition as RegisterTaskDefinitionCommandInput),
+        tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+      }),
+    ),
+  );
+  return out.taskDefinition?.taskDefinitionArn ?? '';
+}
+
+export async function updateService(ecs: ECSClient, cluster: string, service: string, change: { taskDefinition?: string; desiredCount?: number }): Promise<void> {
+  await call(`ecs:UpdateService ${cluster}/${service}`, () => ecs.send(new UpdateServiceCommand({ cluster, service, ...change })));
+}
+
+/** ACTIVE container instances of a cluster with their EC2 instance ids (pages through all). */
+export async function activeContainerInstances(ecs: ECSClient, cluster: string): Promise<{ arn: string; ec2InstanceId: string }[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await call(`ecs:ListContainerInstances ${cluster}`, () => ecs.send(new ListContainerInstancesCommand({ cluster, status: 'ACTIVE', nextToken, maxResults: 100 })));
+    arns.push(...(page.containerInstanceArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const out: { arn: string; ec2InstanceId: string }[] = [];
+  for (let i = 0; i < arns.length; i += 100) {
+    const batch = await call(`ecs:DescribeContainerInstances ${cluster}`, () =>
+      ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(i, i + 100) })),
+    );
+    for (const ci of batch.containerInstances ?? []) if (ci.status === 'ACTIVE') out.push({ arn: ci.containerInstanceArn ?? '', ec2InstanceId: ci.ec2InstanceId ?? '' });
+  }
+  return out;
+}

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { describeGroups, type Group, replaceInstance, updateGroup } from '../aws/autoscaling.js';
+import { createLaunchTemplateVersion, launchTemplateVersions } from '../aws/ec2.js';
+import { targetHealth } from '../aws/elbv2.js';
+import { renderUserData } from '../core/artifact.js';
+import type { AsgAppConfig } from '../core/config.js';
+import { InvalidInput } from '../core/errors.js';
+import { assessGreen, warmCapacity } from '../core/fleet.js';
+import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';
+import type { Deps } from './deps.js';
+import type { Assessment, Green, Plan, Side } from './types.js';
+
+// Kind asg: each colour is an Auto Scaling group; a release is a launch-template version.
+
+export async function planAsg(deps: Deps, app: AsgAppConfig, release: Release, live: Side, idle: Side): Promise<Pick<Plan, 'live' | 'alreadyLive' | 'needsCapacity'>> {
+  const groups = await describeGroups(deps.clients.autoscaling, [live.autoScalingGroupName!, idle.autoScalingGroupName!]);
+  const liveGroup = groups.get(live.autoScalingGroupName!)!;
+  for (const [s, g] of [
+    [live, liveGroup],
+    [idle, groups.get(idle.autoScalingGroupName!)!],
+  ] as [Side, Group][]) {
+    if (!g.targetGroupArns.includes(s.targetGroupArn))
+      throw new InvalidInput(`Auto Scaling group ${g.name} (${s.colour}) is not attached to ${s.targetGroupArn}: attach it in your infrastructure code`);
+    if (g.launchTemplateId !== app.launchTemplateId)
+      throw new InvalidInput(`Auto Scaling group ${g.name} (${s.colour}) uses launch template ${g.launchTemplateId ?? '(none)'}, not ${app.launchTemplateId}`);
+  }
+  if (liveGroup.capacity.desired === 0) throw new InvalidInput(`the live colour (${live.colour}, ${liveGroup.name}) has desired capacity 0: there is no capacity to copy`);
+  const [ltv] = await launchTemplateVersions(deps.clients.ec2, app.launchTemplateId, [liveGroup.launchTemplateVersion ?? '$Default']);
+  if (!ltv) throw new InvalidInput(`launch template ${app.launchTemplateId} has no version ${liveGroup.launchTemplateVersion}`);
+  return {
+    live: {
+      ...live,
+      version: parseReleaseDescription(ltv.description)?.version ?? null,
+      pinned: ltv.versionNumber,
+      units: liveGroup.capacity.desired,
+      capacity: liveGroup.capacity,
+    },
+    needsCapacity: false,
+    alreadyLive: ltv.description === releaseDescription(release),
+  };
+}
+
+export async function prepareGreenAsg(deps: Deps, app: AsgAppConfig, release: Release, settings: Settings, plan: Plan): Promise<Green> {
+  const { ec2, autoscaling } = deps.clients;
+  const description = releaseDescription(release);
+  const name = plan.idle.autoScalingGroupName!;
+  const group = (await describeGroups(autoscaling, [name])).get(name)!;
+
+  // Reuse the version pinned by an earlier (crashed or duplicate) attempt of this release.
+  const candidates = await launchTemplateVersions(ec2, app.launchTemplateId, [...new Set([group.launchTemplateVersion ?? '$Latest', '$Latest'])]);
+  let version = candidates.find((v) => v.description === description)?.versionNumber;
+  if (!version) {
+    const a = release.artifact;
+    version = await createLaunchTemplateVersion(ec2, {
+      launchTemplateId: app.launchTemplateId,
+      sourceVersion: plan.live.pinned,
+      description,
+      clientToken: createHash('sha256').update(`${description}\n${plan.live.pinned}`).digest('hex').slice(0, 64),
+      ...(app.artifact.type === 'ami'
+        ? { imageId: a.imageId }
+        : {
+            userData: renderUserData(app.artifact.userDataTemplate, {
+              app: release.app,
+              version: release.version,
+              bucket: a.bucket,
+              key: a.key,
+              versionId: a.versionId,
+              s3Uri: `s3://${a.bucket}/${a.key}`,
+              sha256: a.sha256 ?? '',
+            }),
+          }),
+    });
+  }
+
+  const want = plan.live.capacity!;
+  const c = group.capacity;
+  if (group.launchTemplateVersion !== version || c.min !== want.min || c.max !== want.max || c.desired !== want.desired)
+    await updateGroup(autoscaling, group.name, { ...want, launchTemplate: { id: app.launchTemplateId, version } });
+
+  // Instances left from a warm colour run an older version: the group replaces them.
+  const stale = group.instances.filter((i) => !i.lifecycleState.startsWith('Terminat') && i.launchTemplateVersion !== version);
+  for (const i of stale) await replaceInstance(autoscaling, i.instanceId);
+
+  return { pinned: version, desired: want.desired, deadline: deadline(deps, settings), ready: false, replaced: stale.length };
+}
+
+export async function assessAsg(deps: Deps, plan: Plan, green: Green): Promise<Assessment> {
+  const name = plan.idle.autoScalingGroupName!;
+  const group = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
+  const targets = await targetHealth(deps.clients.elbv2, plan.idle.targetGroupArn);
+  const a = assessGreen(group.instances, targets, green.pinned, green.desired);
+  const bad = targets.filter((t) => t.state !== 'healthy').map((t) => `${t.id}=${t.state}`);
+  return {
+    ready: a.ready,
+    desired: a.desired,
+    inService: a.inService,
+    healthy: a.healthy,
+    failedTasks: 0,
+    detail: `${a.inService}/${a.desired} InService, ${a.healthy}/${a.desired} healthy in its target group${bad.length ? ` (${bad.slice(0, 10).join(', ')})` : ''}`,
+  };
+}
+
+export async function retireAsg(deps: Deps, app: AsgAppConfig, plan: Plan, phase: 'warm' | 'zero') {
+  const name = plan.live.autoScalingGroupName!;
+  const group = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
+  const target = phase === 'warm' ? warmCapacity(group.capacity, app.retire.keepWarmInstances) : { min: 0, desired: 0 };
+  const changed = target !== null && (target.min !== group.capacity.min || target.desired !== group.capacity.desired);
+  if (changed) await updateGroup(deps.clients.autoscaling, group.name, target);
+  return { desired: target?.desired ?? group.capacity.desired, changed };
+}
+
+export async function zeroGroup(deps: Deps, name: string): Promise<void> {
+  const g = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
+  if (g.capacity.desired !== 0 || g.capacity.min !== 0) await updateGroup(deps.clients.autoscaling, g.name, { min: 0, desired: 0 });
+}
+
+export function deadline(deps: Deps, settings: Settings): string {
+  return new Date(deps.now().getTime() + settings.timeoutSeconds * 1000).toISOString();
+}

@@ -1,0 +1,127 @@
+import { describeGroups, updateGroup } from '../aws/autoscaling.js';
+import { activeContainerInstances, describeServices, describeTaskDefinition, registerTaskDefinition, updateService } from '../aws/ecs.js';
+import { targetHealth } from '../aws/elbv2.js';
+import type { EcsAppConfig } from '../core/config.js';
+import { assessService, deriveTaskDefinition } from '../core/ecs.js';
+import { CapacityTimeout, GreenCrashLooping, InvalidInput } from '../core/errors.js';
+import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';
+import { deadline, zeroGroup } from './asg.js';
+import type { Deps } from './deps.js';
+import type { Assessment, CapacityState, Green, Plan, Side } from './types.js';
+
+// Kind ecs: each colour is an ECS service (Fargate, or EC2 capacity from the colour's own
+// cluster and Auto Scaling group); a release is a task-definition revision.
+
+export const RELEASE_TAG = 'greenlight:release';
+
+async function service(deps: Deps, side: Side) {
+  return (await describeServices(deps.clients.ecs, side.cluster!, [side.serviceName!])).get(side.serviceName!)!;
+}
+
+export async function planEcs(deps: Deps, app: EcsAppConfig, release: Release, live: Side, idle: Side): Promise<Pick<Plan, 'live' | 'alreadyLive' | 'needsCapacity'>> {
+  const [liveSvc, idleSvc] = await Promise.all([service(deps, live), service(deps, idle)]);
+  for (const [s, svc] of [
+    [live, liveSvc],
+    [idle, idleSvc],
+  ] as const) {
+    if (!svc.targetGroupArns.includes(s.targetGroupArn))
+      throw new InvalidInput(`ECS service ${s.serviceName} (${s.colour}) is not registered with ${s.targetGroupArn}: fix its loadBalancers in your infrastructure code`);
+  }
+  if (liveSvc.runningCount === 0) throw new InvalidInput(`the live colour (${live.colour}, service ${live.serviceName}) runs no task: there is no count to copy`);
+  const td = await describeTaskDefinition(deps.clients.ecs, liveSvc.taskDefinition);
+  // Check the manifest against the live task definition now, before any change.
+  deriveTaskDefinition(td.definition, release.artifact.images ?? {}, release.artifact.environment ?? {});
+  let capacity = null;
+  if (app.capacity === 'ec2') {
+    const groups = await describeGroups(deps.clients.autoscaling, [live.autoScalingGroupName!, idle.autoScalingGroupName!]);
+    capacity = groups.get(live.autoScalingGroupName!)!.capacity;
+  }
+  const description = td.tags[RELEASE_TAG];
+  return {
+    live: { ...live, version: parseReleaseDescription(description)?.version ?? null, pinned: td.arn, units: liveSvc.runningCount, capacity },
+    needsCapacity: app.capacity === 'ec2',
+    alreadyLive: description === releaseDescription(release),
+  };
+}
+
+/** ec2 capacity: green's cluster gets as many instances as blue's, before green's service moves. */
+export async function prepareCapacity(deps: Deps, settings: Settings, plan: Plan): Promise<CapacityState> {
+  const want = plan.live.capacity!;
+  const name = plan.idle.autoScalingGroupName!;
+  const g = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
+  const active = await activeInGroup(deps, plan.idle);
+  // Pre-warm aware: a warm colour with enough joined instances keeps them.
+  const enough = active >= want.desired && g.capacity.desired >= want.desired;
+  if (!enough && (g.capacity.min !== want.min || g.capacity.max !== want.max || g.capacity.desired !== want.desired))
+    await updateGroup(deps.clients.autoscaling, name, want);
+  return { desired: want.desired, active, ready: active >= want.desired, deadline: deadline(deps, settings) };
+}
+
+export async function checkCapacity(deps: Deps, settings: Settings, plan: Plan, capacity: CapacityState): Promise<CapacityState> {
+  const active = await activeInGroup(deps, plan.idle);
+  const ready = active >= capacity.desired;
+  if (!ready && deps.now().getTime() > Date.parse(capacity.deadline))
+    throw new CapacityTimeout(
+      `green's cluster ${plan.idle.cluster} has ${active}/${capacity.desired} ACTIVE container instances from ${plan.idle.autoScalingGroupName} after ${settings.timeoutSeconds} s`,
+    );
+  return { ...capacity, active, ready };
+}
+
+/** Container instances that are ACTIVE in the colour's cluster and InService in its group. */
+async function activeInGroup(deps: Deps, side: Side): Promise<number> {
+  const [instances, group] = await Promise.all([
+    activeContainerInstances(deps.clients.ecs, side.cluster!),
+    describeGroups(deps.clients.autoscaling, [side.autoScalingGroupName!]),
+  ]);
+  const inService = new Set(group.get(side.autoScalingGroupName!)!.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId));
+  return instances.filter((ci) => inService.has(ci.ec2InstanceId)).length;
+}
+
+export async function prepareGreenEcs(deps: Deps, release: Release, settings: Settings, plan: Plan): Promise<Green> {
+  const { ecs } = deps.clients;
+  const description = releaseDescription(release);
+  const idle = await service(deps, plan.idle);
+  const live = await describeTaskDefinition(ecs, plan.live.pinned);
+  // Reuse the revision registered by an earlier attempt: green's current one, or its family's latest.
+  let pinned: string | undefined;
+  for (const candidate of [idle.taskDefinition, live.definition.family!]) {
+    const td = await describeTaskDefinition(ecs, candidate);
+    if (td.tags[RELEASE_TAG] === description) {
+      pinned = td.arn;
+      break;
+    }
+  }
+  if (!pinned) {
+    const next = deriveTaskDefinition(live.definition, release.artifact.images ?? {}, release.artifact.environment ?? {});
+    pinned = await registerTaskDefinition(ecs, next, { [RELEASE_TAG]: description });
+  }
+  const desired = plan.live.units;
+  if (idle.taskDefinition !== pinned || idle.desiredCount !== desired) await updateService(ecs, plan.idle.cluster!, plan.idle.serviceName!, { taskDefinition: pinned, desiredCount: desired });
+  return { pinned, desired, deadline: deadline(deps, settings), ready: false };
+}
+
+export async function assessEcs(deps: Deps, app: EcsAppConfig, plan: Plan, green: Green): Promise<Assessment> {
+  const [svc, targets] = await Promise.all([service(deps, plan.idle), targetHealth(deps.clients.elbv2, plan.idle.targetGroupArn)]);
+  const a = assessService(svc, targets, green.pinned, green.desired);
+  const detail = `${a.running}/${a.desired} tasks running, ${a.healthy}/${a.desired} healthy in its target group, ${svc.deployments.length} deployment(s)${a.failedTasks ? `, ${a.failedTasks} failed task(s)` : ''}`;
+  if (a.failedTasks >= app.health.maxFailedTasks)
+    throw new GreenCrashLooping(`green (${plan.idle.serviceName}) is crash-looping: ${a.failedTasks} tasks stopped before turning healthy (limit ${app.health.maxFailedTasks}); ${detail}`);
+  const rollout = svc.deployments.find((d) => d.status === 'PRIMARY')?.rolloutState;
+  if (rollout === 'FAILED') throw new GreenCrashLooping(`green (${plan.idle.serviceName}): ECS marked the deployment FAILED; ${detail}`);
+  return { ready: a.ready, desired: a.desired, inService: a.running, healthy: a.healthy, failedTasks: a.failedTasks, detail };
+}
+
+export async function retireEcs(deps: Deps, app: EcsAppConfig, plan: Plan, phase: 'warm' | 'zero') {
+  const svc = await service(deps, plan.live);
+  const desired = phase === 'warm' ? Math.min(svc.desiredCount, app.retire.keepWarmTasks) : 0;
+  const changed = desired !== svc.desiredCount;
+  if (changed) await updateService(deps.clients.ecs, plan.live.cluster!, plan.live.serviceName!, { desiredCount: desired });
+  if (phase === 'zero' && plan.live.autoScalingGroupName) await zeroGroup(deps, plan.live.autoScalingGroupName);
+  return { desired, changed };
+}
+
+export async function zeroGreenEcs(deps: Deps, plan: Plan): Promise<void> {
+  const svc = await service(deps, plan.idle);
+  if (svc.desiredCount !== 0) await updateService(deps.clients.ecs, plan.idle.cluster!, plan.idle.serviceName!, { desiredCount: 0 });
+  if (plan.idle.autoScalingGroupName) await zeroGroup(deps, plan.idle.autoScalingGroupName);
+}

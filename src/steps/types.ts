@@ -1,0 +1,60 @@
+import type { RouteRef } from '../aws/elbv2.js';
+import type { Colour } from '../core/config.js';
+import type { Capacity } from '../core/fleet.js';
+
+// What the steps pass each other through the state machine. Small: it is shown in the console.
+
+export interface Side {
+  colour: Colour;
+  targetGroupArn: string;
+  /** asg: the colour's group; ecs with ec2 capacity: the group behind the colour's cluster. */
+  autoScalingGroupName?: string;
+  cluster?: string;
+  serviceName?: string;
+}
+
+export interface Plan {
+  kind: 'asg' | 'ecs';
+  route: RouteRef;
+  live: Side & {
+    version: string | null;
+    /** asg: launch template version number; ecs: task definition ARN. */
+    pinned: string;
+    /** asg: instances (desired); ecs: running tasks. Green gets as many. */
+    units: number;
+    /** The live Auto Scaling group's capacity (asg, and ecs on ec2 capacity). */
+    capacity: Capacity | null;
+  };
+  idle: Side;
+  /** ecs on ec2 capacity: green's cluster capacity comes up before its service. */
+  needsCapacity: boolean;
+  alreadyLive: boolean;
+}
+
+export interface CapacityState {
+  desired: number;
+  active: number;
+  ready: boolean;
+  deadline: string;
+}
+
+export interface Green {
+  pinned: string;
+  desired: number;
+  deadline: string;
+  ready: boolean;
+  inService?: number;
+  healthy?: number;
+  failedTasks?: number;
+  replaced?: number;
+}
+
+export interface Assessment {
+  ready: boolean;
+  desired: number;
+  /** asg: InService instances on the pinned version; ecs: running tasks. */
+  inService: number;
+  healthy: number;
+  failedTasks: number;
+  detail: string;
+}
