@@ -12,10 +12,13 @@ const sub = (s) => ({ 'Fn::Sub': s });
 
 function statements() {
   const apps = loadApps();
-  const groups = apps.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]);
+  const asgApps = apps.filter((a) => a.kind !== 'ecs');
+  const ecsApps = apps.filter((a) => a.kind === 'ecs');
+  const groups = apps.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).filter(Boolean);
   const listeners = apps.filter((a) => !a.ruleArn).map((a) => a.listenerArn);
   const rules = apps.filter((a) => a.ruleArn).map((a) => a.ruleArn);
-  const templates = [...new Set(apps.map((a) => a.launchTemplateId))];
+  const templates = [...new Set(asgApps.map((a) => a.launchTemplateId))];
+  const services = ecsApps.flatMap((a) => [a.blue, a.green]).map((c) => sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:service/${c.cluster}/${c.serviceName}`));
   const out = [
     {
       Sid: 'ReadOnlyDescribeCallsWithoutResourceLevelPermissions',
@@ -28,6 +31,7 @@ function statements() {
         'elasticloadbalancing:DescribeRules',
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
+        ...(ecsApps.length ? ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListContainerInstances', 'ecs:DescribeContainerInstances'] : []),
       ],
       Resource: '*',
     },
@@ -45,7 +49,7 @@ function statements() {
       Resource: sub('${ArtifactBucket.Arn}'),
       Condition: { StringLike: { 's3:prefix': ['releases/*'] } },
     },
-    {
+    ...(templates.length ? [{
       Sid: 'PinArtifactsInConfiguredLaunchTemplates',
       Effect: 'Allow',
       Action: ['ec2:CreateLaunchTemplateVersion'],
@@ -57,7 +61,7 @@ function statements() {
       Effect: 'Allow',
       Action: ['ec2:RunInstances'],
       Resource: templates.map((id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`)),
-    },
+    }] : []),
     {
       Sid: 'ScaleConfiguredGroups',
       Effect: 'Allow',
@@ -71,6 +75,30 @@ function statements() {
       Resource: { Ref: 'ReleaseStateMachine' },
     },
   ];
+  if (ecsApps.length) {
+    out.push(
+      { Sid: 'UpdateConfiguredServices', Effect: 'Allow', Action: ['ecs:UpdateService'], Resource: services },
+      {
+        // The family is the live service's; greenlight only registers revisions tagged as its releases.
+        Sid: 'RegisterReleaseTaskDefinitions',
+        Effect: 'Allow',
+        Action: ['ecs:RegisterTaskDefinition'],
+        Resource: '*',
+        Condition: { StringLike: { 'aws:RequestTag/greenlight:release': 'greenlight *' } },
+      },
+      { Sid: 'TagOnRegister', Effect: 'Allow', Action: ['ecs:TagResource'], Resource: '*', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } } },
+      {
+        // The derived revision keeps the live task and execution roles, which ECS passes on.
+        Sid: 'PassTaskRolesToEcs',
+        Effect: 'Allow',
+        Action: ['iam:PassRole'],
+        Resource: '*',
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+    );
+  }
+  if (ecsApps.some((a) => a.ecr))
+    out.push({ Sid: 'WriteManifestsForEcrPushes', Effect: 'Allow', Action: ['s3:PutObject'], Resource: sub('${ArtifactBucket.Arn}/releases/*') });
   if (listeners.length) out.push({ Sid: 'SwitchConfiguredListeners', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyListener'], Resource: listeners });
   if (rules.length) out.push({ Sid: 'SwitchConfiguredRules', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyRule'], Resource: rules });
   return out;

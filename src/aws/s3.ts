@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AwsResourceNotFound } from '../core/errors.js';
 import { call } from './errors.js';
 
@@ -32,4 +32,12 @@ export async function findObject(s3: S3Client, bucket: string, key: string): Pro
 export async function getObjectText(s3: S3Client, bucket: string, key: string, versionId: string): Promise<string> {
   const out = await call(`s3:GetObject ${key}`, () => s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId })));
   return (await out.Body?.transformToString('utf-8')) ?? '';
+}
+
+/** Upload with a SHA-256 checksum, so S3 verifies it and keeps it with the object. */
+export async function putObject(s3: S3Client, bucket: string, key: string, body: string, contentType: string): Promise<string | undefined> {
+  const out = await call(`s3:PutObject ${key}`, () =>
+    s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ChecksumAlgorithm: 'SHA256' })),
+  );
+  return out.VersionId;
 }

@@ -17,7 +17,14 @@ const ImageManifestSchema = z.strictObject({
   images: z.record(z.string().check(z.minLength(1), z.maxLength(255)), z.string().check(z.regex(IMAGE, { message: 'must be an image reference (repository[:tag][@sha256:digest])' }))),
   /** container name → environment variables to set or override (visible in the execution history: no secrets). */
   environment: z.optional(
-    z.record(z.string(), z.record(z.string().check(z.regex(ENV_NAME, { message: 'must be an environment variable name' })), z.string().check(z.maxLength(4096)))),
+    z.record(z.string(), z.record(z.string(), z.string().check(z.maxLength(4096)))).check(
+      z.superRefine((env, ctx) => {
+        for (const [container, vars] of Object.entries(env))
+          for (const name of Object.keys(vars))
+            if (!ENV_NAME.test(name))
+              ctx.addIssue({ code: 'custom', path: [container, name], message: 'must be an environment variable name (letters, digits, _; not starting with a digit)', input: name });
+      }),
+    ),
   ),
   description: z.optional(z.string().check(z.maxLength(200))),
 });

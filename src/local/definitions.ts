@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -10,12 +11,9 @@ export function loadDefinition(name: string): unknown {
   return parse(readFileSync(join(ROOT, 'statemachines', `${name}.asl.yml`), 'utf8'));
 }
 
-/** The release rule's event pattern, with the stack's variables filled in. */
-export function loadEventPattern(name: string, vars: Record<string, string>): Record<string, unknown> {
-  let text = readFileSync(join(ROOT, 'events', `${name}.yml`), 'utf8');
-  text = text.replace(/\$\{self:custom\.([A-Za-z0-9]+)\}/g, (m, k: string) => {
-    if (!(k in vars)) throw new Error(`events/${name}.yml uses ${m}, which the local runner does not know`);
-    return vars[k];
-  });
-  return parse(text);
+/** The dispatch function's EventBridge patterns, from the generator serverless.yml uses. */
+export function eventPatterns(config: unknown, bucket: string): Record<string, Record<string, unknown>> {
+  const require = createRequire(import.meta.url);
+  const { patterns } = require(join(ROOT, 'deploy', 'events.cjs')) as { patterns: (doc: unknown, bucket: string) => Record<string, Record<string, unknown>> };
+  return patterns(config, bucket);
 }

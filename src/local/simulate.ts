@@ -3,13 +3,13 @@ import { parse } from 'yaml';
 import type { Config } from '../core/config.js';
 import { formatIssues } from '../core/text.js';
 import { simApi } from '../sim/api.js';
-import { buildWorld, pushImage, SIM_BUCKET } from '../sim/build.js';
+import { buildWorld, pushImage, REGISTRY, SIM_BUCKET } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
 import { type BusEvent, EventBus } from '../sim/eventbridge.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
 import { Traffic } from '../sim/traffic.js';
 import { ACCOUNT, hexId, REGION, type World } from '../sim/world.js';
-import { loadDefinition, loadEventPattern } from './definitions.js';
+import { eventPatterns, loadDefinition } from './definitions.js';
 import { FUNCTIONS } from './functions.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
@@ -84,20 +84,26 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   sfn.register(RELEASE_STATE_MACHINE_ARN, loadDefinition('release'), handlers);
 
   const bus = new EventBus(clock, scenario.eventDelaySeconds);
-  bus.putRule({
-    name: 'release-upload',
-    pattern: loadEventPattern('release-upload', { artifactBucketName: SIM_BUCKET }),
-    target: (event) =>
-      void procs.spawn(async () => {
-        await clock.sleep(scenario.taskLatencySeconds);
-        try {
-          const r = (await handlers.dispatch(event, { functionName: 'dispatch', awsRequestId: event.id })) as { started: boolean; executionName: string };
-          world.note(r.started ? `release execution ${r.executionName} started` : `duplicate delivery ignored (${r.executionName})`);
-        } catch (err) {
-          world.note(`dispatch failed: ${(err as Error).name}: ${(err as Error).message}`);
-        }
-      }),
-  });
+  for (const [name, pattern] of Object.entries(eventPatterns(config, SIM_BUCKET)))
+    bus.putRule({
+      name,
+      pattern,
+      target: (event) =>
+        void procs.spawn(async () => {
+          await clock.sleep(scenario.taskLatencySeconds);
+          try {
+            const r = (await handlers.dispatch(event, { functionName: 'dispatch', awsRequestId: event.id })) as {
+              started?: boolean;
+              executionName?: string;
+              ecr?: { app: string; key?: string; ignored?: string }[];
+            };
+            if (r.ecr) for (const x of r.ecr) world.note(x.ignored ? `ECR push ignored for ${x.app}: ${x.ignored}` : `ECR push → manifest ${x.key}`);
+            else world.note(r.started ? `release execution ${r.executionName} started` : `duplicate delivery ignored (${r.executionName})`);
+          } catch (err) {
+            world.note(`dispatch failed: ${(err as Error).name}: ${(err as Error).message}`);
+          }
+        }),
+    });
   world.onObjectCreated = (bucket, key, v) => bus.put(s3Event(world, bucket.name, key, v));
 
   const traffic = new Traffic(
@@ -131,6 +137,22 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
         } else {
           world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.tar.gz`, Buffer.from(`bundle ${app.name} ${step.upload.version}`));
         }
+      } else if ('ecrPush' in step) {
+        const { repository, tag } = step.ecrPush;
+        const digest = `sha256:${hexId(`ecr-${repository}-${tag}`, 64)}`;
+        world.ecs.images.set(`${REGISTRY}/${repository}@${digest}`, tag);
+        world.note(`ECR push ${repository}:${tag}`);
+        bus.put({
+          version: '0',
+          id: hexId(`ecr-event-${repository}-${tag}`, 32),
+          'detail-type': 'ECR Image Action',
+          source: 'aws.ecr',
+          account: ACCOUNT,
+          time: clock.date().toISOString(),
+          region: REGION,
+          resources: [],
+          detail: { result: 'SUCCESS', 'repository-name': repository, 'image-digest': digest, 'action-type': 'PUSH', 'image-tag': tag },
+        });
       } else if ('uploadRaw' in step) {
         world.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum);
       } else {
@@ -193,6 +215,7 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
 
 function primaryApp(s: Scenario): string {
   const step = s.steps[0];
+  if ('ecrPush' in step) return s.apps.find((a) => a.kind === 'ecs' && (a.greenlight.ecr as { repository?: string } | undefined)?.repository === step.ecrPush.repository)?.name ?? s.apps[0].name;
   if ('upload' in step) return step.upload.app;
   const app = 'startRelease' in step ? step.startRelease.input.app : undefined;
   if (typeof app === 'string' && s.apps.some((a) => a.name === app)) return app;
@@ -205,6 +228,7 @@ function primaryApp(s: Scenario): string {
 
 function primaryVersion(s: Scenario): string | null {
   const step = s.steps[0];
+  if ('ecrPush' in step) return step.ecrPush.tag;
   if ('upload' in step) return step.upload.version;
   if ('startRelease' in step && typeof step.startRelease.input.version === 'string') return step.startRelease.input.version;
   return null;

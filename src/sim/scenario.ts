@@ -68,6 +68,7 @@ const step = z.union([
         .strict(),
     })
     .strict(),
+  z.object({ at, ecrPush: z.object({ repository: z.string(), tag: z.string() }).strict() }).strict(),
   z.object({ at, uploadRaw: z.object({ key: z.string(), body: z.string(), checksum: z.boolean().default(true) }).strict() }).strict(),
   z.object({ at, startRelease: z.object({ input: z.record(z.string(), z.unknown()) }).strict() }).strict(),
 ]);

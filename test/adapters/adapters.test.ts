@@ -10,11 +10,13 @@ import {
   ModifyRuleCommand,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeContainerInstancesCommand, DescribeServicesCommand, ECSClient, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describeGroups, updateGroup } from '../../src/aws/autoscaling.js';
 import { createLaunchTemplateVersion, imageExists } from '../../src/aws/ec2.js';
+import { activeContainerInstances, describeServices } from '../../src/aws/ecs.js';
 import { readRoute, targetHealth, writeRoute } from '../../src/aws/elbv2.js';
 import { mapAwsError } from '../../src/aws/errors.js';
 import { findObject, headObject } from '../../src/aws/s3.js';
@@ -154,5 +156,31 @@ describe('Function: mapAwsError', () => {
     const mapped = mapAwsError(original, 'elasticloadbalancing:ModifyListener');
     expect(mapped.message).toBe('elasticloadbalancing:ModifyListener: Throttling: m');
     expect(mapped.cause).toBe(original);
+  });
+});
+
+describe('Adapter: ecs', () => {
+  const ecsMock = mockClient(ECSClient);
+  beforeEach(() => {
+    ecsMock.reset();
+  });
+  it('names a missing service instead of returning nothing', async () => {
+    ecsMock.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: 'x', reason: 'MISSING' }] });
+    await expect(describeServices(new ECSClient({}), 'c', ['api-green'])).rejects.toThrow(/api-green not found \(or not ACTIVE\) in cluster c/);
+  });
+  it('pages through container instances and keeps the ACTIVE ones', async () => {
+    ecsMock
+      .on(ListContainerInstancesCommand)
+      .resolvesOnce({ containerInstanceArns: ['a'], nextToken: 't' })
+      .resolvesOnce({ containerInstanceArns: ['b'] });
+    ecsMock.on(DescribeContainerInstancesCommand).resolves({
+      containerInstances: [
+        { containerInstanceArn: 'a', ec2InstanceId: 'i-a', status: 'ACTIVE' },
+        { containerInstanceArn: 'b', ec2InstanceId: 'i-b', status: 'DRAINING' },
+      ],
+    });
+    expect(await activeContainerInstances(new ECSClient({}), 'c')).toEqual([{ arn: 'a', ec2InstanceId: 'i-a' }]);
+    expect(ecsMock.commandCalls(ListContainerInstancesCommand)).toHaveLength(2);
+    expect(ecsMock.commandCalls(DescribeContainerInstancesCommand)[0].args[0].input.containerInstances).toEqual(['a', 'b']);
   });
 });

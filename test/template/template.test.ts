@@ -67,16 +67,17 @@ describe('Template: serverless package', () => {
     expect(tasks.length).toBe(new Set(tasks.map((t) => t.Resource)).size + 1); // retireOld serves two states
   });
 
-  it('starts releases from S3 Object Created events under releases/ of the artifact bucket', () => {
-    const rules = resources('AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const [, rule] = rules[0];
-    expect(rule.Properties.EventPattern).toEqual({
-      source: ['aws.s3'],
-      'detail-type': ['Object Created'],
-      detail: { bucket: { name: [{ Ref: 'ArtifactBucket' }] }, object: { key: [{ prefix: 'releases/' }] } },
-    });
-    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['DispatchLambdaFunction', 'Arn'] });
+  it('starts releases from S3 Object Created events under releases/, and from ECR pushes of opted-in repositories', () => {
+    const rules = resources('AWS::Events::Rule').map(([, r]) => r.Properties);
+    expect(rules.map((r) => r.EventPattern)).toEqual([
+      {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: [{ Ref: 'ArtifactBucket' }] }, object: { key: [{ prefix: 'releases/' }] } },
+      },
+      { source: ['aws.ecr'], 'detail-type': ['ECR Image Action'], detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': ['api'] } },
+    ]);
+    for (const r of rules) expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['DispatchLambdaFunction', 'Arn'] });
   });
 
   it('runs every function on nodejs22.x', () => {
@@ -111,6 +112,13 @@ describe('Template: serverless package', () => {
     ]);
     expect(JSON.stringify(byAction('autoscaling:UpdateAutoScalingGroup'))).toContain('autoScalingGroupName/web-green');
     expect(byAction('states:StartExecution')).toEqual([{ Ref: 'ReleaseStateMachine' }]);
+    expect(byAction('ecs:UpdateService')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/apps/api-blue' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/apps/api-green' },
+    ]);
+    expect(byAction('elasticloadbalancing:ModifyRule')).toEqual([expect.stringContaining(':listener-rule/app/web-alb/')]);
+    const register = statements.find((s) => [s.Action].flat().includes('ecs:RegisterTaskDefinition'));
+    expect(register.Condition).toEqual({ StringLike: { 'aws:RequestTag/greenlight:release': 'greenlight *' } });
   });
 
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {

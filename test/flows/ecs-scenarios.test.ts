@@ -1,0 +1,65 @@
+import { describe, expect, it } from '@jest/globals';
+import { mutatingCalls, runShipped } from './helpers.js';
+
+describe('Flow: ECS releases on the simulator', () => {
+  it('ecs-release: Fargate, released with zero failed requests within 10% of the physical limit', async () => {
+    const r = await runShipped('ecs-release');
+    const s = r.summary;
+    expect(s).toMatchObject({ outcome: 'released', liveColor: 'green', liveVersion: '3.3.0', failedRequests: 0, releases: 1 });
+    expect(s.timeToLiveSeconds! / s.greenReadyBoundSeconds).toBeLessThanOrEqual(1.1);
+    const green = r.world.ecs.service('api', 'api-green');
+    const blue = r.world.ecs.service('api', 'api-blue');
+    expect([green.desiredCount, blue.desiredCount]).toEqual([6, 0]);
+    expect(r.timeline.some((e) => e.text === 'api-blue desiredCount 6 → 2')).toBe(true); // kept warm first
+    expect(mutatingCalls(r, 'ModifyListener')).toHaveLength(1);
+  });
+
+  it('the new task definition differs from the live one only in the manifest fields', async () => {
+    const r = await runShipped('ecs-release');
+    const ecs = r.world.ecs;
+    const before = ecs.taskDefinition('api:1').def;
+    const after = ecs.taskDefinition(ecs.service('api', 'api-green').taskDefinition).def;
+    const expected = structuredClone(before);
+    const api = expected.containerDefinitions[0] as unknown as { image: string; environment: { name: string; value: string }[] };
+    api.image = after.containerDefinitions[0].image;
+    api.environment = [...api.environment, { name: 'FEATURE_CHECKOUT_V2', value: 'on' }];
+    expect(after).toEqual(expected);
+    expect(after.containerDefinitions[0].image).toMatch(/\/api@sha256:[0-9a-f]{64}$/);
+    expect(after.containerDefinitions[1]).toEqual(before.containerDefinitions[1]); // the sidecar is untouched
+    expect(ecs.taskDefinition('api:2').tags).toEqual([{ key: 'greenlight:release', value: expect.stringMatching(/^greenlight api@3\.3\.0 s3v=/) }]);
+  });
+
+  it("ecs-ec2-release: green's Auto Scaling group is scaled (and joined) before green's service moves", async () => {
+    const r = await runShipped('ecs-ec2-release');
+    expect(r.summary).toMatchObject({ outcome: 'released', liveColor: 'green', liveVersion: '8.1.0', failedRequests: 0 });
+    const scaleGroup = r.calls.find((c) => c.command === 'UpdateAutoScalingGroup' && !c.error)!;
+    const updateService = r.calls.find((c) => c.command === 'UpdateService' && !c.error)!;
+    expect(scaleGroup.t).toBeLessThan(updateService.t);
+    const joined = r.timeline.find((e) => e.text === 'cluster shop-green: 3 container instances ACTIVE')!;
+    expect(joined.t).toBeLessThanOrEqual(updateService.t);
+    // Blue's capacity is retired with it.
+    expect(r.world.groups.get('shop-blue-capacity')!.desired).toBe(0);
+    expect(r.world.groups.get('shop-green-capacity')!.desired).toBe(3);
+    expect(r.summary.timeToLiveSeconds! / r.summary.greenReadyBoundSeconds).toBeLessThanOrEqual(1.1);
+  });
+
+  it('ecs-unhealthy: the crash loop is caught from failed tasks and rolled back long before the timeout', async () => {
+    const r = await runShipped('ecs-unhealthy');
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveColor: 'blue', liveVersion: '3.2.0', failedRequests: 0 });
+    expect(r.summary.reason).toMatch(/GreenCrashLooping: green \(api-green\) is crash-looping: \d+ tasks stopped before turning healthy \(limit 3\)/);
+    const exec = r.executions[0];
+    const timeout = 900;
+    expect(exec.stoppedAt! - exec.startedAt).toBeLessThan(timeout / 5);
+    expect(mutatingCalls(r, 'ModifyListener')).toHaveLength(0);
+    expect(r.world.ecs.service('api', 'api-green').desiredCount).toBe(0);
+  });
+
+  it('ecs-ecr-push: a matching tag becomes a manifest pinned by digest and releases; "latest" is ignored', async () => {
+    const r = await runShipped('ecs-ecr-push');
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '3.3.0', executions: 1, failedRequests: 0 });
+    const manifest = JSON.parse(r.world.getObject('greenlight-artifacts-sim', 'releases/api/3.3.0.json').body.toString());
+    expect(manifest).toEqual({ version: '3.3.0', images: { app: expect.stringMatching(/^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/api@sha256:[0-9a-f]{64}$/) }, description: 'ECR push api:3.3.0' });
+    expect(r.timeline.some((e) => e.text.startsWith('ECR push ignored for api: tag latest'))).toBe(true);
+    expect(() => r.world.getObject('greenlight-artifacts-sim', 'releases/api/latest.json')).toThrow();
+  });
+});
