@@ -10,7 +10,7 @@ function patterns(doc, bucket = { Ref: 'ArtifactBucket' }) {
     'detail-type': ['Object Created'],
     detail: { bucket: { name: [bucket] }, object: { key: [{ prefix: 'releases/' }] } },
   };
-  const repos = [...new Set(Object.values((doc && doc.apps) || {}).filter((a) => a && a.kind === 'ecs' && a.ecr).map((a) => a.ecr.repository))].sort();
+  const repos = [...new Set(Object.values(doc?.apps || {}).filter((a) => a?.kind === 'ecs' && a.ecr).map((a) => a.ecr.repository))].sort();
   const ecr = repos.length
     ? { source: ['aws.ecr'], 'detail-type': ['ECR Image Action'], detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': repos } }
     : null;

@@ -46,7 +46,7 @@ export async function describeServices(ecs: ECSClient, cluster: string, names: s
   }
   for (const n of names) {
     const s = map.get(n);
-    if (!s || s.status !== 'ACTIVE') throw new AwsResourceNotFound(`ECS service ${n} not found (or not ACTIVE) in cluster ${cluster}: check serviceName and cluster in the config`);
+    if (s?.status !== 'ACTIVE') throw new AwsResourceNotFound(`ECS service ${n} not found (or not ACTIVE) in cluster ${cluster}: check serviceName and cluster in the config`);
   }
   return map;
 }

@@ -38,21 +38,26 @@ export async function runBench(json: boolean): Promise<number> {
   const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) process.stdout.write(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
   process.stdout.write(`\nttl = upload → 100% of requests answered by the new version; bound = launch + boot + health checks (the physical limit).\n`);
-  process.stdout.write(`\nasg-release by fleet size (per-release cost should not grow with the fleet):\n`);
-  process.stdout.write(`${['instances', 'outcome', 'aws calls', 'mutating', 'transitions', 'ttl/bound', 'failed'].map((h) => h.padStart(13)).join('')}\n`);
+  process.stdout.write(`\nBy fleet size (the per-release cost should not grow with the fleet):\n`);
+  process.stdout.write(`${['scenario', 'size', 'outcome', 'aws calls', 'mutating', 'transitions', 'ttl/bound', 'failed'].map((h) => h.padStart(13)).join('')}\n`);
   for (const r of scaling)
-    process.stdout.write(`${[r.instances, r.outcome, r.awsCalls, r.mutatingCalls, r.stateTransitions, r.liveOverBound ?? '-', r.failedRequests].map((c) => String(c).padStart(13)).join('')}\n`);
+    process.stdout.write(`${[r.scenario, r.size, r.outcome, r.awsCalls, r.mutatingCalls, r.stateTransitions, r.liveOverBound ?? '-', r.failedRequests].map((c) => String(c).padStart(13)).join('')}\n`);
   return 0;
 }
 
-/** The happy path at growing fleet sizes. */
+/** The happy paths at growing fleet sizes: instances (asg), tasks (ecs on Fargate). */
 async function fleetSweep() {
-  const base = loadScenarioFile(scenarioPath('asg-release'));
   const out = [];
-  for (const instances of [2, 20, 200]) {
-    const scenario = { ...base, name: `asg-release-${instances}`, apps: base.apps.map((a) => ({ ...a, instances })) };
-    const { summary } = await simulate(scenario);
-    out.push({ instances, ...summary });
+  for (const [name, sizes] of [
+    ['asg-release', [2, 20, 200]],
+    ['ecs-release', [2, 20, 200]],
+  ] as const) {
+    const base = loadScenarioFile(scenarioPath(name));
+    for (const size of sizes) {
+      const apps = base.apps.map((a) => (a.kind === 'ecs' ? { ...a, tasks: size } : { ...a, instances: size }));
+      const { summary } = await simulate({ ...base, name, apps });
+      out.push({ size, ...summary });
+    }
   }
   return out;
 }
