@@ -17,7 +17,42 @@ function patterns(doc, bucket = { Ref: 'ArtifactBucket' }) {
   return ecr ? { s3, ecr } : { s3 };
 }
 
+/** Groups whose ECS tasks follow them (ecs apps with `scaling:`), both colours. */
+function scaledGroups(doc) {
+  return Object.values(doc?.apps || {})
+    .filter((a) => a?.kind === 'ecs' && a.scaling)
+    .flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName])
+    .filter(Boolean)
+    .sort();
+}
+
+/** Lifecycle actions of the scaled groups start the capacity state machine. */
+function lifecyclePattern(doc) {
+  const groups = scaledGroups(doc);
+  return groups.length
+    ? {
+        source: ['aws.autoscaling'],
+        'detail-type': ['EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action'],
+        detail: { AutoScalingGroupName: groups },
+      }
+    : null;
+}
+
+function capacityEvents() {
+  const doc = load();
+  const pattern = lifecyclePattern(doc);
+  if (!pattern) return [];
+  const minutes = doc.reconcileMinutes || 5;
+  return [
+    { eventBridge: { event: pattern } },
+    { schedule: { rate: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`, input: { action: 'reconcile' } } },
+  ];
+}
+
 module.exports = {
   patterns,
+  scaledGroups,
+  lifecyclePattern,
+  capacityEvents,
   dispatchEvents: () => Object.values(patterns(load())).map((pattern) => ({ eventBridge: { pattern } })),
 };

@@ -97,6 +97,26 @@ function statements() {
       },
     );
   }
+  const scaled = ecsApps.filter((a) => a.scaling);
+  if (scaled.length) {
+    const scaledGroups = scaled.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]);
+    out.push(
+      {
+        Sid: 'CompleteLifecycleActionsOfScaledGroups',
+        Effect: 'Allow',
+        Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
+        Resource: scaledGroups.map((g) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${g}`)),
+      },
+      {
+        Sid: 'DrainContainerInstancesOfScaledClusters',
+        Effect: 'Allow',
+        Action: ['ecs:UpdateContainerInstancesState'],
+        Resource: [...new Set(scaled.flatMap((a) => [a.blue.cluster, a.green.cluster]))].map((c) =>
+          sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:container-instance/${c}/*`),
+        ),
+      },
+    );
+  }
   if (ecsApps.some((a) => a.ecr))
     out.push({ Sid: 'WriteManifestsForEcrPushes', Effect: 'Allow', Action: ['s3:PutObject'], Resource: sub('${ArtifactBucket.Arn}/releases/*') });
   if (listeners.length) out.push({ Sid: 'SwitchConfiguredListeners', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyListener'], Resource: listeners });

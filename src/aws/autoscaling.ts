@@ -1,6 +1,8 @@
 import {
   type AutoScalingClient,
+  CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
+  RecordLifecycleActionHeartbeatCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -65,5 +67,41 @@ export async function updateGroup(
 export async function replaceInstance(asg: AutoScalingClient, instanceId: string): Promise<void> {
   await call(`autoscaling:TerminateInstanceInAutoScalingGroup ${instanceId}`, () =>
     asg.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: instanceId, ShouldDecrementDesiredCapacity: false })),
+  );
+}
+
+export interface LifecycleRef {
+  group: string;
+  hook: string;
+  token: string;
+  instanceId: string;
+}
+
+/** "already": the action was completed before (a re-run, a duplicate event, or a timeout). */
+export async function completeLifecycleAction(asg: AutoScalingClient, ref: LifecycleRef, result: 'CONTINUE' | 'ABANDON'): Promise<'completed' | 'already'> {
+  try {
+    await call(`autoscaling:CompleteLifecycleAction ${ref.group} ${ref.instanceId}`, () =>
+      asg.send(
+        new CompleteLifecycleActionCommand({
+          AutoScalingGroupName: ref.group,
+          LifecycleHookName: ref.hook,
+          LifecycleActionToken: ref.token,
+          InstanceId: ref.instanceId,
+          LifecycleActionResult: result,
+        }),
+      ),
+    );
+    return 'completed';
+  } catch (err) {
+    if (/No active Lifecycle Action found/i.test((err as Error).message)) return 'already';
+    throw err;
+  }
+}
+
+export async function recordHeartbeat(asg: AutoScalingClient, ref: LifecycleRef): Promise<void> {
+  await call(`autoscaling:RecordLifecycleActionHeartbeat ${ref.group} ${ref.instanceId}`, () =>
+    asg.send(
+      new RecordLifecycleActionHeartbeatCommand({ AutoScalingGroupName: ref.group, LifecycleHookName: ref.hook, LifecycleActionToken: ref.token, InstanceId: ref.instanceId }),
+    ),
   );
 }

@@ -6,6 +6,7 @@ import {
   ListContainerInstancesCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
+  UpdateContainerInstancesStateCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import type { ServiceDeployment, TaskDefinition } from '../core/ecs.js';
@@ -93,4 +94,32 @@ export async function activeContainerInstances(ecs: ECSClient, cluster: string):
     for (const ci of batch.containerInstances ?? []) if (ci.status === 'ACTIVE') out.push({ arn: ci.containerInstanceArn ?? '', ec2InstanceId: ci.ec2InstanceId ?? '' });
   }
   return out;
+}
+
+export interface ContainerInstanceState {
+  arn: string;
+  status: string;
+  runningTasksCount: number;
+  pendingTasksCount: number;
+}
+
+/** The container instance an EC2 instance registered as, if it has joined (any status but INACTIVE). */
+export async function containerInstanceOf(ecs: ECSClient, cluster: string, ec2InstanceId: string): Promise<ContainerInstanceState | null> {
+  const list = await call(`ecs:ListContainerInstances ${cluster} ${ec2InstanceId}`, () =>
+    ecs.send(new ListContainerInstancesCommand({ cluster, filter: `ec2InstanceId == ${ec2InstanceId}` })),
+  );
+  const arns = list.containerInstanceArns ?? [];
+  if (!arns.length) return null;
+  const out = await call(`ecs:DescribeContainerInstances ${cluster}`, () => ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns })));
+  const ci = (out.containerInstances ?? []).find((c) => c.ec2InstanceId === ec2InstanceId && c.status !== 'INACTIVE');
+  return ci
+    ? { arn: ci.containerInstanceArn ?? '', status: ci.status ?? '', runningTasksCount: ci.runningTasksCount ?? 0, pendingTasksCount: ci.pendingTasksCount ?? 0 }
+    : null;
+}
+
+/** DRAINING: ECS places no new task there and replaces its service tasks elsewhere first. */
+export async function setDraining(ecs: ECSClient, cluster: string, containerInstanceArn: string): Promise<void> {
+  await call(`ecs:UpdateContainerInstancesState ${cluster}`, () =>
+    ecs.send(new UpdateContainerInstancesStateCommand({ cluster, containerInstances: [containerInstanceArn], status: 'DRAINING' })),
+  );
 }

@@ -24,8 +24,13 @@ export function renderTimeline(r: SimulationResult): string {
     `requests         ${s.requests}, failedRequests ${s.failedRequests}`,
     `aws calls        ${s.awsCalls} (${s.mutatingCalls} mutating), state transitions ${s.stateTransitions}`,
     `executions       ${s.executions}, releases ${s.releases}, virtual time ${s.virtualSeconds} s`,
-    '',
   );
+  if (s.desiredCount !== undefined)
+    lines.push(
+      `task count       desiredCount ${s.desiredCount}, expected ${s.expectedDesiredCount}; tasksStoppedWhileServing ${s.tasksStoppedWhileServing}`,
+      `lifecycle        ${s.lifecycleEvents} events (${s.eventsDropped} lost), ${s.lifecycleActionsCompleted} completed, ${s.lifecycleActionsAbandoned} abandoned, ${s.lifecycleActionsTimedOut} timed out; ${s.capacityExecutions} capacity executions; ${s.awsCallsPerEvent} AWS calls per event`,
+    );
+  lines.push('');
   return lines.join('\n');
 }
 

@@ -118,6 +118,19 @@ const ecsApp = z
         tagPattern: z._default(z.string().check(z.minLength(1), z.maxLength(200)), '^v?[0-9]+\\.[0-9]+\\.[0-9]+$'),
       }),
     ),
+    /** EC2 capacity: the service's task count follows its group through lifecycle hooks. */
+    scaling: z.optional(
+      z.strictObject({
+        tasksPerInstance: int(1, 100),
+        minTasks: z._default(int(0, 5000), 0),
+        maxTasks: z._default(int(1, 5000), 5000),
+        /** A launched instance whose container instance has not joined by then is abandoned (replaced). */
+        joinTimeoutSeconds: z._default(int(60, 7200), 600),
+        /** A terminating instance is let go after this even if tasks still run on it. */
+        drainTimeoutSeconds: z._default(int(60, 172800), 1800),
+        pollSeconds: z._default(int(1, 300), 5),
+      }),
+    ),
     health: z._default(
       z.strictObject({
         timeoutSeconds: z._default(int(60, 7200), 900),
@@ -148,6 +161,10 @@ const ecsApp = z
         if (app.capacity === 'fargate' && asg)
           ctx.addIssue({ code: 'custom', path: [c, 'autoScalingGroupName'], message: 'capacity fargate has no Auto Scaling group: remove it', input: app });
       }
+      if (app.scaling && app.capacity !== 'ec2')
+        ctx.addIssue({ code: 'custom', path: ['scaling'], message: 'scaling (tasks following the Auto Scaling group) needs capacity: ec2', input: app });
+      if (app.scaling && app.scaling.minTasks > app.scaling.maxTasks)
+        ctx.addIssue({ code: 'custom', path: ['scaling', 'minTasks'], message: 'minTasks must not exceed maxTasks', input: app });
       if (app.capacity === 'ec2' && app.blue.cluster === app.green.cluster)
         ctx.addIssue({ code: 'custom', path: ['green', 'cluster'], message: 'with ec2 capacity each colour needs its own cluster (backed by its own Auto Scaling group)', input: app });
     }),
@@ -155,6 +172,8 @@ const ecsApp = z
 
 export const AppConfigSchema = z.discriminatedUnion('kind', [asgApp, ecsApp]);
 export const ConfigSchema = z.strictObject({
+  /** How often the capacity state machine reconciles every scaled app (EventBridge schedule). */
+  reconcileMinutes: z._default(int(1, 1440), 5),
   apps: z.record(z.string(), AppConfigSchema).check(
     z.superRefine((apps, ctx) => {
       for (const name of Object.keys(apps))

@@ -17,3 +17,9 @@ export function eventPatterns(config: unknown, bucket: string): Record<string, R
   const { patterns } = require(join(ROOT, 'deploy', 'events.cjs')) as { patterns: (doc: unknown, bucket: string) => Record<string, Record<string, unknown>> };
   return patterns(config, bucket);
 }
+
+/** The capacity state machine's lifecycle-event pattern (null when no app is scaled). */
+export function lifecyclePattern(config: unknown): Record<string, unknown> | null {
+  const require = createRequire(import.meta.url);
+  return (require(join(ROOT, 'deploy', 'events.cjs')) as { lifecyclePattern: (doc: unknown) => Record<string, unknown> | null }).lifecyclePattern(config);
+}

@@ -1,12 +1,19 @@
 import * as checkCapacity from '../../functions/checkCapacity.js';
+import * as classify from '../../functions/classify.js';
+import * as completeLifecycle from '../../functions/completeLifecycle.js';
 import * as checkGreen from '../../functions/checkGreen.js';
 import * as dispatch from '../../functions/dispatch.js';
+import * as drainCheck from '../../functions/drainCheck.js';
+import * as drainStart from '../../functions/drainStart.js';
+import * as joinCheck from '../../functions/joinCheck.js';
 import * as plan from '../../functions/plan.js';
 import * as prepareCapacity from '../../functions/prepareCapacity.js';
 import * as prepareGreen from '../../functions/prepareGreen.js';
+import * as reconcile from '../../functions/reconcile.js';
 import * as resolve from '../../functions/resolve.js';
 import * as retireOld from '../../functions/retireOld.js';
 import * as rollback from '../../functions/rollback.js';
+import * as setTaskCount from '../../functions/setTaskCount.js';
 import * as switchTraffic from '../../functions/switchTraffic.js';
 import type { Deps } from '../steps/deps.js';
 
@@ -22,4 +29,11 @@ export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never
   switchTraffic,
   retireOld,
   rollback,
+  classify,
+  joinCheck,
+  setTaskCount,
+  completeLifecycle,
+  drainStart,
+  drainCheck,
+  reconcile,
 };

@@ -23,7 +23,7 @@ export class Processes {
     const started = Date.now();
     let spins = 0;
     while (this.active > this.clock.sleeping) {
-      await new Promise((r) => (++spins % 50 === 0 ? setTimeout(r, 0) : setImmediate(r)));
+      await new Promise((r) => (++spins % 1000 === 0 ? setTimeout(r, 0) : setImmediate(r)));
       if (Date.now() - started > 30_000)
         throw new Error(`simulation stalled at t=${this.clock.now.toFixed(1)}s: ${this.active} processes, ${this.clock.sleeping} sleeping`);
     }

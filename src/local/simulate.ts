@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { countsAsCapacity, desiredTasks } from '../core/capacity.js';
 import type { Config } from '../core/config.js';
 import { formatIssues } from '../core/text.js';
 import { simApi } from '../sim/api.js';
@@ -9,7 +10,7 @@ import { type BusEvent, EventBus } from '../sim/eventbridge.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
 import { Traffic } from '../sim/traffic.js';
 import { ACCOUNT, hexId, REGION, type World } from '../sim/world.js';
-import { eventPatterns, loadDefinition } from './definitions.js';
+import { eventPatterns, lifecyclePattern, loadDefinition } from './definitions.js';
 import { FUNCTIONS } from './functions.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
@@ -19,8 +20,24 @@ import { SimTransport } from './transport.js';
 // machine and its real handlers, the simulated account and a synthetic client, in virtual time.
 
 export const RELEASE_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:greenlight-sim-release`;
+export const CAPACITY_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:greenlight-sim-capacity`;
 
-export type Outcome = 'released' | 'rolled-back' | 'rejected' | 'superseded' | 'failed';
+/** Present when the scenario has an app whose ECS tasks follow its Auto Scaling group. */
+export interface CapacitySummary {
+  desiredCount: number;
+  expectedDesiredCount: number;
+  tasksStoppedWhileServing: number;
+  lifecycleActionsCompleted: number;
+  lifecycleActionsAbandoned: number;
+  lifecycleActionsTimedOut: number;
+  lifecycleEvents: number;
+  eventsDropped: number;
+  awsCallsPerEvent: number | null;
+  capacityExecutions: number;
+}
+
+/** Release outcomes, and for capacity-only scenarios whether the task count converged. */
+export type Outcome = 'released' | 'rolled-back' | 'rejected' | 'superseded' | 'failed' | 'converged' | 'diverged';
 
 export interface Summary {
   scenario: string;
@@ -45,7 +62,7 @@ export interface Summary {
 }
 
 export interface SimulationResult {
-  summary: Summary;
+  summary: Summary & Partial<CapacitySummary>;
   timeline: { t: number; text: string }[];
   world: World;
   executions: ExecutionRecord[];
@@ -63,7 +80,24 @@ export function loadScenarioFile(path: string): Scenario {
   return loadScenario(parse(readFileSync(path, 'utf8')), path);
 }
 
-const QUIET_STATES = new Set(['WaitForGreen', 'CheckGreen', 'GreenReady?', 'AlreadyLive?', 'NeedsCapacity?', 'WaitForCapacity', 'CheckCapacity', 'CapacityReady?']);
+const QUIET_STATES = new Set([
+  'WaitForGreen',
+  'CheckGreen',
+  'GreenReady?',
+  'AlreadyLive?',
+  'NeedsCapacity?',
+  'WaitForCapacity',
+  'CheckCapacity',
+  'CapacityReady?',
+  'Classify',
+  'Mode?',
+  'WaitForJoin',
+  'JoinCheck',
+  'Joined?',
+  'WaitForDrain',
+  'DrainCheck',
+  'Drained?',
+]);
 
 export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const clock = new VirtualClock();
@@ -82,6 +116,7 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
     Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps({ clients: transport.clients(name), config, now: () => clock.date(), env })]),
   ) as Record<string, (e: unknown, c: unknown) => Promise<unknown>>;
   sfn.register(RELEASE_STATE_MACHINE_ARN, loadDefinition('release'), handlers);
+  sfn.register(CAPACITY_STATE_MACHINE_ARN, loadDefinition('capacity'), handlers);
 
   const bus = new EventBus(clock, scenario.eventDelaySeconds);
   for (const [name, pattern] of Object.entries(eventPatterns(config, SIM_BUCKET)))
@@ -105,6 +140,30 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
         }),
     });
   world.onObjectCreated = (bucket, key, v) => bus.put(s3Event(world, bucket.name, key, v));
+
+  // Lifecycle actions go to the capacity state machine (an EventBridge rule with a Step
+  // Functions target: the execution gets a generated name), and a schedule reconciles.
+  const lifecycle = lifecyclePattern(config);
+  let lifecycleEvents = 0;
+  if (lifecycle) {
+    bus.putRule({
+      name: 'lifecycle',
+      pattern: lifecycle,
+      target: (event) => {
+        sfn.startExecution({ stateMachineArn: CAPACITY_STATE_MACHINE_ARN, input: JSON.stringify(event) });
+      },
+    });
+    const every = config.reconcileMinutes * 60;
+    const tick = () => {
+      sfn.startExecution({ stateMachineArn: CAPACITY_STATE_MACHINE_ARN, input: JSON.stringify({ action: 'reconcile' }) });
+      clock.after(every, tick);
+    };
+    clock.after(every, tick);
+  }
+  world.onLifecycleEvent = (e) => {
+    lifecycleEvents++;
+    bus.put({ version: '0', id: hexId(`lc-${lifecycleEvents}`, 32), source: 'aws.autoscaling', account: ACCOUNT, time: clock.date().toISOString(), region: REGION, ...e });
+  };
 
   const traffic = new Traffic(
     world,
@@ -137,6 +196,13 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
         } else {
           world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.tar.gz`, Buffer.from(`bundle ${app.name} ${step.upload.version}`));
         }
+      } else if ('scale' in step) {
+        const { app, colour, desired, dropEvents, failJoin } = step.scale;
+        const group = `${app}-${colour}-capacity`;
+        if (dropEvents) bus.dropNext.set('lifecycle', (bus.dropNext.get('lifecycle') ?? 0) + dropEvents);
+        if (failJoin) world.ecs.failJoinNext.set(group, (world.ecs.failJoinNext.get(group) ?? 0) + failJoin);
+        const g = world.group(group);
+        world.updateGroup(group, { desired, min: Math.min(g.min, desired), max: Math.max(g.max, desired) });
       } else if ('ecrPush' in step) {
         const { repository, tag } = step.ecrPush;
         const digest = `sha256:${hexId(`ecr-${repository}-${tag}`, 64)}`;
@@ -155,7 +221,7 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
         });
       } else if ('uploadRaw' in step) {
         world.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum);
-      } else {
+      } else if ('startRelease' in step) {
         const r = sfn.startExecution({ stateMachineArn: RELEASE_STATE_MACHINE_ARN, input: JSON.stringify(step.startRelease.input) });
         world.note(`execution started by hand: ${r.executionArn.split(':').pop()}`);
       }
@@ -170,12 +236,14 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
       return false;
     }
     quietSince ??= clock.now;
-    return clock.now >= quietSince + tail;
+    return clock.now >= quietSince + tail && clock.now >= scenario.minSeconds;
   }, scenario.limitSeconds);
   traffic.stop();
   const limitHit = pending > 0 || procs.active > 0;
 
-  const executions = [...sfn.executions.values()];
+  const all = [...sfn.executions.values()];
+  const executions = all.filter((e) => e.stateMachineArn === RELEASE_STATE_MACHINE_ARN);
+  const capacityExecutions = all.filter((e) => e.stateMachineArn === CAPACITY_STATE_MACHINE_ARN);
   const released = executions.filter((e) => e.statesEntered.some((s) => s.name === 'PrepareGreen'));
   const main = released[released.length - 1] ?? executions[executions.length - 1];
   const seconds = traffic.seconds.get(primary) ?? [];
@@ -205,16 +273,48 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
     failedRequests: seconds.reduce((n, s) => n + s.failed, 0),
     awsCalls: calls.length,
     mutatingCalls: mutating,
-    stateTransitions: executions.reduce((n, e) => n + e.stateTransitions, 0),
+    stateTransitions: all.reduce((n, e) => n + e.stateTransitions, 0),
     otherAppsChanged: countChanged(before, snapshot(world, config, others)),
   };
+  const hasRelease = scenario.steps.some((st) => !('scale' in st));
+  const cap = lifecycle ? capacitySummary(world, config, primary, calls.length, lifecycleEvents, bus.dropped.length, capacityExecutions.length) : null;
+  if (cap && !hasRelease) {
+    const clean = capacityExecutions.every((e) => e.status === 'SUCCEEDED');
+    summary.outcome = cap.desiredCount === cap.expectedDesiredCount && clean && !limitHit ? 'converged' : 'diverged';
+    summary.reason =
+      summary.outcome === 'converged' ? null : `desiredCount ${cap.desiredCount}, expected ${cap.expectedDesiredCount}; ${capacityExecutions.filter((e) => e.status !== 'SUCCEEDED').length} capacity execution(s) not succeeded`;
+  }
   if (ttl !== null) world.timeline.push({ t: uploadAt + ttl, text: `traffic: 100% of ${primary} requests answered by ${uploadedVersion}` });
   const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
-  return { summary, timeline, world, executions, calls, traffic };
+  return { summary: cap ? { ...summary, ...cap } : summary, timeline, world, executions: all, calls, traffic };
+}
+
+/** The live colour's service count against tasksPerInstance × joined instances. */
+function capacitySummary(world: World, config: Config, app: string, awsCalls: number, events: number, dropped: number, executions: number): CapacitySummary {
+  const a = config.apps[app];
+  if (a?.kind !== 'ecs' || !a.scaling) throw new Error(`scenario: app ${app} has no scaling block`);
+  const live = liveColourOf(world, config, app) as 'blue' | 'green';
+  const side = a[live];
+  const group = world.group(side.autoScalingGroupName!);
+  const capacity = new Set(group.instances.filter((id) => countsAsCapacity(world.instances.get(id)!.lifecycle)));
+  const joined = [...world.ecs.containerInstances.values()].filter((ci) => ci.cluster === side.cluster && ci.status === 'ACTIVE' && capacity.has(ci.ec2InstanceId)).length;
+  return {
+    desiredCount: world.ecs.service(side.cluster, side.serviceName).desiredCount,
+    expectedDesiredCount: desiredTasks(joined, a.scaling),
+    tasksStoppedWhileServing: world.ecs.tasksStoppedWhileServing,
+    lifecycleActionsCompleted: world.lifecycleCounts.continued,
+    lifecycleActionsAbandoned: world.lifecycleCounts.abandoned,
+    lifecycleActionsTimedOut: world.lifecycleCounts.timedOut,
+    lifecycleEvents: events,
+    eventsDropped: dropped,
+    awsCallsPerEvent: events ? Math.round((awsCalls / events) * 10) / 10 : null,
+    capacityExecutions: executions,
+  };
 }
 
 function primaryApp(s: Scenario): string {
   const step = s.steps[0];
+  if ('scale' in step) return step.scale.app;
   if ('ecrPush' in step) return s.apps.find((a) => a.kind === 'ecs' && (a.greenlight.ecr as { repository?: string } | undefined)?.repository === step.ecrPush.repository)?.name ?? s.apps[0].name;
   if ('upload' in step) return step.upload.app;
   const app = 'startRelease' in step ? step.startRelease.input.app : undefined;

@@ -33,6 +33,8 @@ interface Machine {
   arn: string;
   name: string;
   definition: Json;
+  /** Built (and validated) once; each run is an execution. */
+  machine: StateMachine;
   handlers: Record<string, LambdaHandler>;
   retries: Record<string, Json[]>;
 }
@@ -58,7 +60,8 @@ export class LocalStepFunctions implements StepFunctionsBackend {
 
   register(arn: string, definition: Json, handlers: Record<string, LambdaHandler>): void {
     const { definition: prepared, retries } = prepare(definition, Object.keys(handlers));
-    this.machines.set(arn, { arn, name: arn.split(':').pop()!, definition: prepared, handlers, retries });
+    const machine = new StateMachine(prepared, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.machines.set(arn, { arn, name: arn.split(':').pop()!, definition: prepared, machine, handlers, retries });
   }
 
   startExecution(i: { stateMachineArn: string; name?: string; input?: string }) {
@@ -153,8 +156,7 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       };
     }
     const retryIntervalOverrides = Object.fromEntries(Object.keys(m.retries).map((s) => [s, 0]));
-    const sm = new StateMachine(m.definition, { validationOptions: { checkArn: true, checkPaths: true } });
-    const run = sm.run(input as Json, {
+    const run = m.machine.run(input as Json, {
       overrides: { taskResourceLocalHandlers: overrides as Json, retryIntervalOverrides },
       context: { Execution: { Id: rec.executionArn, Name: rec.name }, StateMachine: { Id: m.arn, Name: m.name } } as Json,
     });

@@ -131,6 +131,10 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         const svc = w.ecs.updateService(i.cluster ?? 'default', i.service, i);
         return { service: { serviceArn: svc.arn, serviceName: svc.name, desiredCount: svc.desiredCount, taskDefinition: svc.taskDefinition } };
       },
+      UpdateContainerInstancesStateCommand: (i: { cluster?: string; containerInstances: string[]; status: 'ACTIVE' | 'DRAINING' }) => {
+        const cis = w.ecs.setContainerInstancesState(i.cluster ?? 'default', i.containerInstances ?? [], i.status);
+        return { containerInstances: cis.map((c) => ({ containerInstanceArn: c.arn, ec2InstanceId: c.ec2InstanceId, status: c.status })), failures: [] };
+      },
       DescribeTaskDefinitionCommand: (i: { taskDefinition: string; include?: string[] }) => {
         const td = w.ecs.taskDefinition(i.taskDefinition);
         return {
@@ -143,10 +147,19 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         const td = w.ecs.registerTaskDefinition(def, tags ?? []);
         return { taskDefinition: { ...structuredClone(td.def), taskDefinitionArn: td.arn, family: td.family, revision: td.revision, status: 'ACTIVE' }, tags: td.tags };
       },
-      ListContainerInstancesCommand: (i: { cluster?: string; status?: string; nextToken?: string; maxResults?: number }) => {
+      ListContainerInstancesCommand: (i: { cluster?: string; status?: string; filter?: string; nextToken?: string; maxResults?: number }) => {
         const cluster = w.ecs.cluster(i.cluster ?? 'default');
         const max = Math.min(i.maxResults ?? 100, 100);
-        const all = [...w.ecs.containerInstances.values()].filter((c) => c.cluster === cluster && (!i.status || c.status === i.status)).map((c) => c.arn);
+        // Cluster query language: only the `ec2InstanceId == i-...` expression is modelled.
+        let byInstance: string | undefined;
+        if (i.filter) {
+          const m = /^\s*ec2InstanceId\s*==\s*(i-[0-9a-f]+)\s*$/.exec(i.filter);
+          if (!m) throw new SimAwsError('InvalidParameterException', `the simulator supports only "ec2InstanceId == i-..." filters, not ${i.filter}`);
+          byInstance = m[1];
+        }
+        const all = [...w.ecs.containerInstances.values()]
+          .filter((c) => c.cluster === cluster && (i.status ? c.status === i.status : c.status !== 'INACTIVE') && (!byInstance || c.ec2InstanceId === byInstance))
+          .map((c) => c.arn);
         const start = i.nextToken ? Number(Buffer.from(i.nextToken, 'base64').toString()) : 0;
         const page = all.slice(start, start + max);
         return { containerInstanceArns: page, ...(start + max < all.length ? { nextToken: Buffer.from(String(start + max)).toString('base64') } : {}) };
@@ -161,6 +174,8 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
             ec2InstanceId: c.ec2InstanceId,
             status: c.status,
             agentConnected: c.status !== 'INACTIVE',
+            runningTasksCount: w.ecs.tasksOn(c).filter((t) => t.lastStatus === 'RUNNING' || t.lastStatus === 'DEACTIVATING').length,
+            pendingTasksCount: w.ecs.tasksOn(c).filter((t) => t.lastStatus === 'PENDING' || t.lastStatus === 'PROVISIONING').length,
             registeredResources: [
               { name: 'CPU', type: 'INTEGER', integerValue: c.cpu },
               { name: 'MEMORY', type: 'INTEGER', integerValue: c.memory },
@@ -215,6 +230,14 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
           desired: i.DesiredCapacity,
           launchTemplate: i.LaunchTemplate ? { id: i.LaunchTemplate.LaunchTemplateId ?? '', version: i.LaunchTemplate.Version ?? '$Default' } : undefined,
         });
+        return {};
+      },
+      CompleteLifecycleActionCommand: (i: { AutoScalingGroupName: string; LifecycleHookName: string; LifecycleActionToken?: string; InstanceId?: string; LifecycleActionResult: string }) => {
+        w.completeLifecycleAction(i.AutoScalingGroupName, i.LifecycleHookName, i.LifecycleActionResult as 'CONTINUE' | 'ABANDON', i.LifecycleActionToken, i.InstanceId);
+        return {};
+      },
+      RecordLifecycleActionHeartbeatCommand: (i: { AutoScalingGroupName: string; LifecycleHookName: string; LifecycleActionToken?: string; InstanceId?: string }) => {
+        w.recordHeartbeat(i.AutoScalingGroupName, i.LifecycleHookName, i.LifecycleActionToken, i.InstanceId);
         return {};
       },
       TerminateInstanceInAutoScalingGroupCommand: (i: { InstanceId: string; ShouldDecrementDesiredCapacity: boolean }) => {

@@ -1,4 +1,5 @@
 import { renderUserData } from '../core/artifact.js';
+import { LAUNCH_HOOK, launchHookHeartbeat, TERMINATE_HOOK, TERMINATE_HOOK_HEARTBEAT_SECONDS } from '../core/capacity.js';
 import { type Config, parseConfig } from '../core/config.js';
 import { releaseDescription } from '../core/release.js';
 import type { VirtualClock } from './clock.js';
@@ -232,6 +233,15 @@ function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, ind
           ecs.registerContainerInstance(cluster, id, app.instanceCpu, app.instanceMemory);
         }
       }
+      // The greenlight stack creates these hooks on the groups of apps with `scaling:` (deploy/hooks.cjs);
+      // the instances already running were launched before.
+      const scaling = app.greenlight.scaling as { joinTimeoutSeconds?: number } | undefined;
+      if (scaling)
+        world.groups.get(autoScalingGroupName)!.hooks = [
+          { name: LAUNCH_HOOK, transition: 'launch', heartbeatTimeout: launchHookHeartbeat(scaling.joinTimeoutSeconds ?? 600), defaultResult: 'CONTINUE' },
+          { name: TERMINATE_HOOK, transition: 'terminate', heartbeatTimeout: TERMINATE_HOOK_HEARTBEAT_SECONDS, defaultResult: 'CONTINUE' },
+        ];
+
     }
     const serviceName = `${app.name}-${colour}`;
     const svc = ecs.createService({

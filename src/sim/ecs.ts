@@ -6,6 +6,9 @@ import { ACCOUNT, hexId, type Instance, REGION, type World } from './world.js';
 // deployments, tasks (PROVISIONING → PENDING → RUNNING → STOPPED) placed by CPU and memory or on
 // Fargate, registered in target groups by IP (awsvpc), crash loops for broken images.
 
+/** How long the ALB keeps a task that died with its instance registered (ECS detection). */
+export const ABRUPT_DEREGISTER_SECONDS = 5;
+
 export interface EcsPhysics {
   provisionSeconds: number; // Fargate capacity provisioning
   pullSeconds: number;
@@ -84,6 +87,10 @@ export class EcsModel {
   readonly clusterOfGroup = new Map<string, { cluster: string; cpu: number; memory: number }>();
   /** Image reference → the app version it contains. */
   readonly images = new Map<string, string>();
+  /** Groups whose next N launched instances never join their cluster (agent failure). */
+  readonly failJoinNext = new Map<string, number>();
+  /** Tasks that were still taking traffic when their instance went away. */
+  tasksStoppedWhileServing = 0;
   private n = 0;
 
   constructor(
@@ -112,6 +119,12 @@ export class EcsModel {
   private instanceRunning(i: Instance): void {
     const link = i.group ? this.clusterOfGroup.get(i.group) : undefined;
     if (!link) return;
+    const failing = this.failJoinNext.get(i.group!) ?? 0;
+    if (failing > 0) {
+      this.failJoinNext.set(i.group!, failing - 1);
+      this.world.note(`${i.id}: the ECS agent never registers (simulated)`);
+      return;
+    }
     this.world.clock.after(this.physics.agentSeconds, () => {
       if (i.state !== 'running') return;
       this.registerContainerInstance(link.cluster, i.id, link.cpu, link.memory);
@@ -141,8 +154,35 @@ export class EcsModel {
     for (const ci of this.containerInstances.values()) {
       if (ci.ec2InstanceId !== i.id || ci.status === 'INACTIVE') continue;
       ci.status = 'INACTIVE';
-      for (const t of this.tasks.values()) if (t.containerInstance === ci.arn && t.lastStatus !== 'STOPPED') this.stopTask(t, 'Host EC2 instance terminated', false, true);
+      for (const t of this.tasks.values()) {
+        if (t.containerInstance !== ci.arn || t.lastStatus === 'STOPPED') continue;
+        const serving = [...this.world.targetGroups.values()].some((tg) => {
+          const target = tg.targets.get(t.ip);
+          return target !== undefined && target.state !== 'draining';
+        });
+        if (serving) this.tasksStoppedWhileServing++;
+        this.stopTask(t, 'Host EC2 instance terminated', false, true);
+      }
     }
+  }
+
+  /** DRAINING: no new placements; the service scheduler replaces the tasks running there. */
+  setContainerInstancesState(cluster: string, arns: string[], status: 'ACTIVE' | 'DRAINING'): ContainerInstance[] {
+    const c = this.cluster(cluster);
+    if (status !== 'ACTIVE' && status !== 'DRAINING') throw new SimAwsError('InvalidParameterException', 'status must be ACTIVE or DRAINING');
+    return arns.map((arn) => {
+      const ci = this.containerInstances.get(arn);
+      if (!ci || ci.cluster !== c) throw new SimAwsError('InvalidParameterException', `Container instance ${arn} not found in cluster ${c}`);
+      if (ci.status !== 'INACTIVE' && ci.status !== status) {
+        ci.status = status;
+        this.world.note(`container instance of ${ci.ec2InstanceId} ${status}`);
+      }
+      return ci;
+    });
+  }
+
+  tasksOn(ci: ContainerInstance): Task[] {
+    return [...this.tasks.values()].filter((t) => t.containerInstance === ci.arn && t.lastStatus !== 'STOPPED');
   }
 
   // ===== task definitions =====
@@ -249,10 +289,19 @@ export class EcsModel {
     return s.loadBalancers.every((lb) => this.world.targetGroups.get(lb.targetGroupArn)?.targets.get(t.ip)?.state === 'healthy');
   }
 
-  /** The service scheduler: rolling replacement with minimumHealthyPercent 100, maximumPercent 200. */
+  private onDrainingHost(t: Task): boolean {
+    const ci = t.containerInstance ? this.containerInstances.get(t.containerInstance) : undefined;
+    return ci?.status === 'DRAINING';
+  }
+
+  /**
+   * The service scheduler: rolling replacement with minimumHealthyPercent 100, maximumPercent 200.
+   * Tasks of older deployments and tasks on DRAINING instances are replaced the same way: they
+   * keep serving until enough replacements are healthy, then stop.
+   */
   schedule(s: Service): void {
     const primary = s.deployments[0];
-    const live = (id: string) => this.tasksOf(s).filter((t) => t.deploymentId === id && !t.stopping);
+    const live = (id: string) => this.tasksOf(s).filter((t) => t.deploymentId === id && !t.stopping && !this.onDrainingHost(t));
     const mine = live(primary.id);
     if (mine.length < s.desiredCount) for (let k = mine.length; k < s.desiredCount; k++) if (!this.launchTask(s, primary)) break;
     if (mine.length > s.desiredCount) {
@@ -260,12 +309,11 @@ export class EcsModel {
       for (const t of extra) this.stopTask(t, 'Scaling activity initiated by deployment', false);
     }
     const healthyPrimary = live(primary.id).filter((t) => this.healthyInLb(s, t)).length;
-    let budget = Math.max(0, s.desiredCount - healthyPrimary); // old tasks that may keep serving
-    for (const d of s.deployments.slice(1)) {
-      for (const t of live(d.id)) {
-        if (budget > 0 && this.healthyInLb(s, t)) budget--;
-        else this.stopTask(t, `Task stopped by deployment ${primary.id}`, false);
-      }
+    let budget = Math.max(0, s.desiredCount - healthyPrimary); // tasks being replaced that may keep serving
+    const replaced = this.tasksOf(s).filter((t) => !t.stopping && (t.deploymentId !== primary.id || this.onDrainingHost(t)));
+    for (const t of replaced) {
+      if (budget > 0 && this.healthyInLb(s, t)) budget--;
+      else this.stopTask(t, this.onDrainingHost(t) ? 'Task stopped because the container instance is draining' : `Task stopped by deployment ${primary.id}`, false);
     }
     s.deployments = s.deployments.filter((d, i) => i === 0 || this.tasksOf(s).some((t) => t.deploymentId === d.id));
     if (primary.rolloutState === 'IN_PROGRESS' && s.deployments.length === 1 && healthyPrimary === s.desiredCount && live(primary.id).length === s.desiredCount) {
@@ -374,8 +422,14 @@ export class EcsModel {
     for (const tg of this.world.targetGroups.values()) {
       const target = tg.targets.get(t.ip);
       if (!target || target.state === 'draining') continue;
-      if (immediately || failed) {
+      if (failed) {
         tg.targets.delete(t.ip);
+        continue;
+      }
+      if (immediately) {
+        // Killed with its host: the target stays registered (requests to it fail) until ECS
+        // notices the stopped task and deregisters it.
+        this.world.clock.after(ABRUPT_DEREGISTER_SECONDS, () => tg.targets.delete(t.ip));
         continue;
       }
       target.state = 'draining';
@@ -384,6 +438,7 @@ export class EcsModel {
       delay = Math.max(delay, tg.deregistrationDelaySeconds);
       this.world.clock.after(tg.deregistrationDelaySeconds, () => tg.targets.delete(t.ip));
     }
+    if (immediately) t.servesFrom = null;
     t.lastStatus = delay ? 'DEACTIVATING' : t.lastStatus;
     this.world.clock.after(delay, () => {
       t.lastStatus = 'STOPPED';

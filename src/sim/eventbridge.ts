@@ -26,6 +26,9 @@ export class EventBus {
   readonly delivered: { t: number; rule: string; eventId: string }[] = [];
   /** Extra deliveries for the next matching events (at-least-once delivery). */
   duplicateNext = 0;
+  /** Events a scenario loses on purpose, by rule name. */
+  readonly dropNext = new Map<string, number>();
+  readonly dropped: { t: number; rule: string; eventId: string }[] = [];
 
   constructor(
     private readonly clock: VirtualClock,
@@ -39,6 +42,12 @@ export class EventBus {
   put(event: BusEvent): void {
     for (const rule of this.rules) {
       if (!matches(rule.pattern, event)) continue;
+      const drop = this.dropNext.get(rule.name) ?? 0;
+      if (drop > 0) {
+        this.dropNext.set(rule.name, drop - 1);
+        this.dropped.push({ t: this.clock.now, rule: rule.name, eventId: event.id });
+        continue;
+      }
       const copies = 1 + (this.duplicateNext > 0 ? 1 : 0);
       if (this.duplicateNext > 0) this.duplicateNext--;
       for (let k = 0; k < copies; k++) {

@@ -31,9 +31,9 @@ const ecsApp = z
     ...common,
     kind: z.literal('ecs'),
     capacity: z.enum(['fargate', 'ec2']),
-    tasks: z.number().int().min(1).max(1000),
+    tasks: z.number().int().min(0).max(1000),
     /** ec2 capacity: instances in the live colour's group. */
-    instances: z.number().int().min(1).max(500).optional(),
+    instances: z.number().int().min(0).max(500).optional(),
     instanceCpu: z.number().int().min(256).default(2048),
     instanceMemory: z.number().int().min(512).default(4096),
     taskCpu: z.number().int().min(128).default(512),
@@ -64,6 +64,23 @@ const step = z.union([
           deliveries: z.number().int().min(1).max(2).default(1),
           /** ecs: environment overrides in the manifest, by container. */
           environment: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+        })
+        .strict(),
+    })
+    .strict(),
+  z
+    .object({
+      at,
+      /** An Auto Scaling policy (or a person) sets a colour's capacity group to `desired`. */
+      scale: z
+        .object({
+          app: z.string(),
+          colour: z.enum(['blue', 'green']),
+          desired: z.number().int().min(0).max(1000),
+          /** Lose the next N lifecycle events of this change (EventBridge delivery failure). */
+          dropEvents: z.number().int().min(0).optional(),
+          /** The next N launched instances never register with the cluster. */
+          failJoin: z.number().int().min(0).optional(),
         })
         .strict(),
     })
@@ -106,6 +123,8 @@ export const ScenarioSchema = z
     faults: z.array(fault).default([]),
     steps: z.array(step).min(1),
     limitSeconds: z.number().min(60).max(7 * 24 * 3600).default(6 * 3600),
+    /** Keep the simulation running at least this long (e.g. until a scheduled reconcile). */
+    minSeconds: z.number().min(0).default(0),
   })
   .strict();
 

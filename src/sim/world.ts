@@ -64,13 +64,15 @@ export interface Instance {
   launchTemplateVersion: number;
   imageId: string;
   state: InstanceState;
-  lifecycle: 'Pending' | 'InService' | 'Terminating' | 'Terminated';
+  lifecycle: 'Pending' | 'Pending:Wait' | 'Pending:Proceed' | 'InService' | 'Terminating' | 'Terminating:Wait' | 'Terminating:Proceed' | 'Terminated';
   launchedAt: number;
   /** Virtual time from which the app answers requests; null if it never will. */
   servesFrom: number | null;
   version: string | null;
   whyNotServing?: string;
   inServiceAt?: number;
+  /** The open lifecycle action (Pending:Wait or Terminating:Wait). */
+  action?: { hook: string; token: string; transition: 'launch' | 'terminate'; started: number; heartbeats: number; gen: number };
 }
 
 // ---------- Auto Scaling ----------
@@ -84,6 +86,14 @@ export interface Group {
   launchTemplateVersion: string; // "3", "$Latest" or "$Default"
   targetGroupArns: string[];
   instances: string[]; // instance ids, launch order
+  hooks?: LifecycleHook[];
+}
+
+export interface LifecycleHook {
+  name: string;
+  transition: 'launch' | 'terminate';
+  heartbeatTimeout: number;
+  defaultResult: 'CONTINUE' | 'ABANDON';
 }
 
 // ---------- ELBv2 ----------
@@ -164,6 +174,10 @@ export class World {
   readonly instanceHooks: { running?: (i: Instance) => void; terminating?: (i: Instance) => void }[] = [];
   /** The ECS model, when the scenario has ECS apps. */
   ecs!: EcsModel;
+  /** Lifecycle actions: started, completed by API (continued / abandoned), timed out. */
+  readonly lifecycleCounts = { started: 0, continued: 0, abandoned: 0, timedOut: 0 };
+  /** Called for every lifecycle action (the EventBridge model subscribes). */
+  onLifecycleEvent: (e: { 'detail-type': string; resources: string[]; detail: Record<string, unknown> }) => void = () => {};
   /** Called for every S3 object created (the EventBridge model subscribes). */
   onObjectCreated: (bucket: Bucket, key: string, v: ObjectVersion) => void = () => {};
   private counter = 0;
@@ -324,7 +338,7 @@ export class World {
 
   terminateInGroup(instanceId: string, decrement: boolean): Instance {
     const i = this.instances.get(instanceId);
-    if (!i?.group || i.lifecycle === 'Terminated')
+    if (!i?.group || i.lifecycle.startsWith('Terminat'))
       throw new SimAwsError('ValidationError', `Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
     const g = this.group(i.group);
     if (decrement) {
@@ -338,7 +352,7 @@ export class World {
   }
 
   private liveMembers(g: Group): Instance[] {
-    return g.instances.map((id) => this.instances.get(id)!).filter((i) => i.lifecycle === 'Pending' || i.lifecycle === 'InService');
+    return g.instances.map((id) => this.instances.get(id)!).filter((i) => i.lifecycle.startsWith('Pending') || i.lifecycle === 'InService');
   }
 
   /** Launch or terminate until the group has `desired` Pending/InService instances. */
@@ -360,6 +374,7 @@ export class World {
     const ltv = this.resolveVersion(lt, g.launchTemplateVersion);
     const app = this.appVersionFor(ltv.data);
     const broken = app.version !== null && this.brokenVersions.has(app.version);
+    const hook = g.hooks?.find((h) => h.transition === 'launch');
     const i: Instance = {
       id: this.nextId('i-'),
       group: g.name,
@@ -367,7 +382,7 @@ export class World {
       launchTemplateVersion: ltv.number,
       imageId: ltv.data.ImageId ?? '',
       state: 'pending',
-      lifecycle: 'Pending',
+      lifecycle: hook ? 'Pending:Wait' : 'Pending',
       launchedAt: this.clock.now,
       servesFrom: null,
       version: app.version,
@@ -375,26 +390,32 @@ export class World {
     };
     this.instances.set(i.id, i);
     g.instances.push(i.id);
+    if (hook) this.startAction(g, i, hook);
     const { bootSeconds, appStartSeconds, launchDelaySeconds } = this.physics;
     this.clock.after(launchDelaySeconds + bootSeconds, () => {
-      if (i.lifecycle !== 'Pending') return;
+      if (i.state !== 'pending') return;
       i.state = 'running';
-      i.lifecycle = 'InService';
       if (app.version && !broken) i.servesFrom = this.clock.now + appStartSeconds;
-      const now = g.instances.filter((id) => this.instances.get(id)?.inServiceAt === this.clock.now).length + 1;
-      i.inServiceAt = this.clock.now;
-      this.note(`${g.name}: ${now} instance${now > 1 ? 's' : ''} InService (${app.version ?? 'no app'})`, `inservice:${g.name}`);
-      for (const tg of g.targetGroupArns) this.register(tg, i.id);
       for (const h of this.instanceHooks) h.running?.(i);
+      if (i.lifecycle === 'Pending' || i.lifecycle === 'Pending:Proceed') this.enterService(g, i);
     });
     return i;
   }
 
-  /** Deregister from every target group, wait for the longest deregistration delay, terminate. */
-  private beginTermination(i: Instance): void {
-    if (i.lifecycle === 'Terminating' || i.lifecycle === 'Terminated') return;
+  /** InService: registered with the group's target groups. */
+  private enterService(g: Group, i: Instance): void {
+    i.lifecycle = 'InService';
+    const now = g.instances.filter((id) => this.instances.get(id)?.inServiceAt === this.clock.now).length + 1;
+    i.inServiceAt = this.clock.now;
+    this.note(`${g.name}: ${now} instance${now > 1 ? 's' : ''} InService${i.version ? ` (${i.version})` : ''}`, `inservice:${g.name}`);
+    for (const tg of g.targetGroupArns) this.register(tg, i.id);
+  }
+
+  /** Deregister from every target group, wait for the longest deregistration delay, then the
+   * terminate lifecycle hook (Terminating:Wait) if the group has one, then terminate. */
+  private beginTermination(i: Instance, skipHooks = false): void {
+    if (i.lifecycle.startsWith('Terminat')) return;
     i.lifecycle = 'Terminating';
-    for (const h of this.instanceHooks) h.terminating?.(i);
     let delay = 0;
     for (const tg of this.targetGroups.values()) {
       const t = tg.targets.get(i.id);
@@ -406,15 +427,102 @@ export class World {
         this.clock.after(tg.deregistrationDelaySeconds, () => tg.targets.delete(i.id));
       }
     }
+    const g = i.group ? this.groups.get(i.group) : undefined;
+    const hook = skipHooks ? undefined : g?.hooks?.find((h) => h.transition === 'terminate');
     this.clock.after(delay, () => {
-      i.state = 'terminated';
-      i.lifecycle = 'Terminated';
-      i.servesFrom = null;
-      if (i.group) {
-        const g = this.groups.get(i.group)!;
-        g.instances = g.instances.filter((x) => x !== i.id);
-      }
+      if (g && hook) {
+        i.lifecycle = 'Terminating:Wait';
+        this.startAction(g, i, hook);
+      } else this.terminate(i);
     });
+  }
+
+  private terminate(i: Instance): void {
+    if (i.state === 'terminated') return;
+    i.lifecycle = 'Terminating:Proceed';
+    for (const h of this.instanceHooks) h.terminating?.(i);
+    i.state = 'terminated';
+    i.lifecycle = 'Terminated';
+    i.servesFrom = null;
+    if (i.group) {
+      const g = this.groups.get(i.group)!;
+      g.instances = g.instances.filter((x) => x !== i.id);
+    }
+  }
+
+  // ===== lifecycle hooks =====
+  private startAction(g: Group, i: Instance, hook: LifecycleHook): void {
+    const token = hexId(`token-${i.id}-${hook.name}-${this.counter++}`, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+    i.action = { hook: hook.name, token, transition: hook.transition, started: this.clock.now, heartbeats: 0, gen: 0 };
+    this.armActionTimeout(g, i, hook);
+    this.lifecycleCounts.started++;
+    this.onLifecycleEvent({
+      'detail-type': hook.transition === 'launch' ? 'EC2 Instance-launch Lifecycle Action' : 'EC2 Instance-terminate Lifecycle Action',
+      resources: [g.arn],
+      detail: {
+        LifecycleActionToken: token,
+        AutoScalingGroupName: g.name,
+        LifecycleHookName: hook.name,
+        EC2InstanceId: i.id,
+        LifecycleTransition: hook.transition === 'launch' ? 'autoscaling:EC2_INSTANCE_LAUNCHING' : 'autoscaling:EC2_INSTANCE_TERMINATING',
+        Origin: hook.transition === 'launch' ? 'EC2' : 'AutoScalingGroup',
+        Destination: hook.transition === 'launch' ? 'AutoScalingGroup' : 'EC2',
+      },
+    });
+  }
+
+  /** DefaultResult applies when the heartbeat timeout lapses; at most 100 heartbeats or 48 h. */
+  private armActionTimeout(g: Group, i: Instance, hook: LifecycleHook): void {
+    const a = i.action!;
+    const gen = a.gen;
+    const globalEnd = a.started + Math.min(100 * hook.heartbeatTimeout, 48 * 3600);
+    const at = Math.min(this.clock.now + hook.heartbeatTimeout, globalEnd);
+    this.clock.at(at, () => {
+      if (i.action !== a || a.gen !== gen) return;
+      this.lifecycleCounts.timedOut++;
+      this.note(`${g.name} ${i.id} lifecycle action timed out: ${hook.defaultResult}`);
+      this.finishAction(g, i, hook.defaultResult);
+    });
+  }
+
+  private findAction(groupName: string, hookName: string, token?: string, instanceId?: string): { g: Group; i: Instance; hook: LifecycleHook } {
+    const g = this.group(groupName);
+    const hook = g.hooks?.find((h) => h.name === hookName);
+    if (!hook) throw new SimAwsError('ValidationError', `No Lifecycle Hook found with name ${hookName} for group ${groupName}`);
+    const i = g.instances
+      .map((id) => this.instances.get(id)!)
+      .find((x) => x.action?.hook === hookName && (token ? x.action.token === token : x.id === instanceId));
+    if (!i) throw new SimAwsError('ValidationError', `No active Lifecycle Action found with ${token ? `token ${token}` : `instance ID ${instanceId}`}`);
+    return { g, i, hook };
+  }
+
+  completeLifecycleAction(groupName: string, hookName: string, result: 'CONTINUE' | 'ABANDON', token?: string, instanceId?: string): void {
+    if (result !== 'CONTINUE' && result !== 'ABANDON') throw new SimAwsError('ValidationError', 'LifecycleActionResult must be CONTINUE or ABANDON');
+    const { g, i } = this.findAction(groupName, hookName, token, instanceId);
+    this.lifecycleCounts[result === 'CONTINUE' ? 'continued' : 'abandoned']++;
+    this.finishAction(g, i, result);
+  }
+
+  recordHeartbeat(groupName: string, hookName: string, token?: string, instanceId?: string): void {
+    const { g, i, hook } = this.findAction(groupName, hookName, token, instanceId);
+    const a = i.action!;
+    a.heartbeats++;
+    a.gen++;
+    this.armActionTimeout(g, i, hook);
+  }
+
+  private finishAction(g: Group, i: Instance, result: 'CONTINUE' | 'ABANDON'): void {
+    const a = i.action!;
+    i.action = undefined;
+    if (a.transition === 'terminate') return this.terminate(i);
+    if (result === 'ABANDON') {
+      this.note(`${g.name} ${i.id} launch abandoned: terminating and replacing it`);
+      this.beginTermination(i, true);
+      this.reconcile(g);
+      return;
+    }
+    i.lifecycle = 'Pending:Proceed';
+    if (i.state === 'running') this.enterService(g, i);
   }
 
   /** The load balancer's view of a target (an instance id, or an ECS task's IP): does it answer? */

@@ -2,6 +2,7 @@ import { describeGroups, updateGroup } from '../aws/autoscaling.js';
 import { activeContainerInstances, describeServices, describeTaskDefinition, registerTaskDefinition, updateService } from '../aws/ecs.js';
 import { targetHealth } from '../aws/elbv2.js';
 import type { EcsAppConfig } from '../core/config.js';
+import { countsAsCapacity } from '../core/capacity.js';
 import { assessService, deriveTaskDefinition } from '../core/ecs.js';
 import { CapacityTimeout, GreenCrashLooping, InvalidInput } from '../core/errors.js';
 import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';
@@ -67,13 +68,14 @@ export async function checkCapacity(deps: Deps, settings: Settings, plan: Plan, 
   return { ...capacity, active, ready };
 }
 
-/** Container instances that are ACTIVE in the colour's cluster and InService in its group. */
+/** Container instances ACTIVE in the colour's cluster whose instance is InService or still
+ * Pending (a joined instance can take tasks while its launch hook is open). */
 async function activeInGroup(deps: Deps, side: Side): Promise<number> {
   const [instances, group] = await Promise.all([
     activeContainerInstances(deps.clients.ecs, side.cluster!),
     describeGroups(deps.clients.autoscaling, [side.autoScalingGroupName!]),
   ]);
-  const inService = new Set(group.get(side.autoScalingGroupName!)!.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId));
+  const inService = new Set(group.get(side.autoScalingGroupName!)!.instances.filter((i) => countsAsCapacity(i.lifecycleState)).map((i) => i.instanceId));
   return instances.filter((ci) => inService.has(ci.ec2InstanceId)).length;
 }
 

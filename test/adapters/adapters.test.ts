@@ -1,5 +1,11 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  AutoScalingClient,
+  AutoScalingServiceException,
+  CompleteLifecycleActionCommand,
+  DescribeAutoScalingGroupsCommand,
+  UpdateAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateVersionCommand, DescribeImagesCommand, EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
 import {
   DescribeListenersCommand,
@@ -14,7 +20,7 @@ import { DescribeContainerInstancesCommand, DescribeServicesCommand, ECSClient, 
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describeGroups, updateGroup } from '../../src/aws/autoscaling.js';
+import { completeLifecycleAction, describeGroups, updateGroup } from '../../src/aws/autoscaling.js';
 import { createLaunchTemplateVersion, imageExists } from '../../src/aws/ec2.js';
 import { activeContainerInstances, describeServices } from '../../src/aws/ecs.js';
 import { readRoute, targetHealth, writeRoute } from '../../src/aws/elbv2.js';
@@ -182,5 +188,24 @@ describe('Adapter: ecs', () => {
     expect(await activeContainerInstances(new ECSClient({}), 'c')).toEqual([{ arn: 'a', ec2InstanceId: 'i-a' }]);
     expect(ecsMock.commandCalls(ListContainerInstancesCommand)).toHaveLength(2);
     expect(ecsMock.commandCalls(DescribeContainerInstancesCommand)[0].args[0].input.containerInstances).toEqual(['a', 'b']);
+  });
+});
+
+describe('Adapter: lifecycle actions', () => {
+  it('treats an action that is no longer open as already completed', async () => {
+    asg.on(CompleteLifecycleActionCommand).rejects(
+      new AutoScalingServiceException({ name: 'ValidationError', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'No active Lifecycle Action found with token t' }),
+    );
+    const ref = { group: 'g', hook: 'h', token: 't', instanceId: 'i-1' };
+    expect(await completeLifecycleAction(new AutoScalingClient({}), ref, 'CONTINUE')).toBe('already');
+    asg.on(CompleteLifecycleActionCommand).resolves({});
+    expect(await completeLifecycleAction(new AutoScalingClient({}), ref, 'ABANDON')).toBe('completed');
+    expect(asg.commandCalls(CompleteLifecycleActionCommand).at(-1)!.args[0].input).toEqual({
+      AutoScalingGroupName: 'g',
+      LifecycleHookName: 'h',
+      LifecycleActionToken: 't',
+      InstanceId: 'i-1',
+      LifecycleActionResult: 'ABANDON',
+    });
   });
 });

@@ -49,10 +49,14 @@ function zipEntries(path: string): Map<string, Buffer> {
 }
 
 describe('Template: serverless package', () => {
-  it('has the release state machine with the real definition and its Lambda tasks', () => {
-    const [[id, sm]] = resources('AWS::StepFunctions::StateMachine');
-    expect(id).toBe('ReleaseStateMachine');
-    const [text, vars] = sm.Properties.DefinitionString['Fn::Sub'];
+  it('has the release and capacity state machines, each calling only functions of this stack', () => {
+    const machines = Object.fromEntries(resources('AWS::StepFunctions::StateMachine'));
+    expect(Object.keys(machines).sort()).toEqual(['CapacityStateMachine', 'ReleaseStateMachine']);
+    const [capText, capVars] = machines.CapacityStateMachine.Properties.DefinitionString['Fn::Sub'];
+    expect(Object.keys(JSON.parse(capText).States)).toEqual(expect.arrayContaining(['Classify', 'WaitForJoin', 'JoinCheck', 'AbandonLaunch', 'DrainStart', 'DrainCheck', 'Reconcile']));
+    for (const id of JSON.stringify(capVars).match(/"[A-Za-z]+LambdaFunction"/g)!.map((r) => r.slice(1, -1)))
+      expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
+    const [text, vars] = machines.ReleaseStateMachine.Properties.DefinitionString['Fn::Sub'];
     const def = JSON.parse(text);
     expect(Object.keys(def.States)).toEqual(
       expect.arrayContaining(['Resolve', 'Plan', 'PrepareGreen', 'WaitForGreen', 'CheckGreen', 'SwitchTraffic', 'KeepOldWarm', 'RetireOld', 'Rollback', 'Rejected']),
@@ -68,7 +72,9 @@ describe('Template: serverless package', () => {
   });
 
   it('starts releases from S3 Object Created events under releases/, and from ECR pushes of opted-in repositories', () => {
-    const rules = resources('AWS::Events::Rule').map(([, r]) => r.Properties);
+    const rules = resources('AWS::Events::Rule')
+      .map(([, r]) => r.Properties)
+      .filter((r) => JSON.stringify(r.Targets).includes('DispatchLambdaFunction'));
     expect(rules.map((r) => r.EventPattern)).toEqual([
       {
         source: ['aws.s3'],
@@ -80,9 +86,34 @@ describe('Template: serverless package', () => {
     for (const r of rules) expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['DispatchLambdaFunction', 'Arn'] });
   });
 
+  it('creates the lifecycle hooks on the scaled groups, and routes their events and a reconcile schedule to the capacity machine', () => {
+    const hooks = resources('AWS::AutoScaling::LifecycleHook').map(([, h]) => h.Properties);
+    expect(hooks.map((h) => [h.AutoScalingGroupName, h.LifecycleHookName, h.LifecycleTransition, h.DefaultResult]).sort()).toEqual([
+      ['shop-blue-capacity', 'greenlight-launch', 'autoscaling:EC2_INSTANCE_LAUNCHING', 'CONTINUE'],
+      ['shop-blue-capacity', 'greenlight-terminate', 'autoscaling:EC2_INSTANCE_TERMINATING', 'CONTINUE'],
+      ['shop-green-capacity', 'greenlight-launch', 'autoscaling:EC2_INSTANCE_LAUNCHING', 'CONTINUE'],
+      ['shop-green-capacity', 'greenlight-terminate', 'autoscaling:EC2_INSTANCE_TERMINATING', 'CONTINUE'],
+    ]);
+    // The launch hook outlives the join timeout (600 s default), so greenlight decides first.
+    expect(hooks.find((h) => h.LifecycleHookName === 'greenlight-launch').HeartbeatTimeout).toBe(720);
+    const toCapacity = resources('AWS::Events::Rule')
+      .map(([, r]) => r.Properties)
+      .filter((r) => JSON.stringify(r.Targets).includes('CapacityStateMachine'));
+    expect(toCapacity.map((r) => r.EventPattern ?? r.ScheduleExpression)).toEqual(
+      expect.arrayContaining([
+        {
+          source: ['aws.autoscaling'],
+          'detail-type': ['EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action'],
+          detail: { AutoScalingGroupName: ['shop-blue-capacity', 'shop-green-capacity'] },
+        },
+        'rate(5 minutes)',
+      ]),
+    );
+  });
+
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
-    expect(fns.length).toBe(10);
+    expect(fns.length).toBe(17);
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
 
@@ -115,15 +146,28 @@ describe('Template: serverless package', () => {
     expect(byAction('ecs:UpdateService')).toEqual([
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/apps/api-blue' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/apps/api-green' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/shop-blue/shop-blue' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/shop-green/shop-green' },
     ]);
-    expect(byAction('elasticloadbalancing:ModifyRule')).toEqual([expect.stringContaining(':listener-rule/app/web-alb/')]);
+    expect(byAction('elasticloadbalancing:ModifyRule')).toEqual([
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web-alb/0123456789abcdef/0123456789abcdef/0a1b2c3d4e5f6789',
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/web-alb/0123456789abcdef/0123456789abcdef/1a2b3c4d5e6f7089',
+    ]);
+    expect(JSON.stringify(byAction('autoscaling:CompleteLifecycleAction'))).toContain('autoScalingGroupName/shop-green-capacity');
+    expect(JSON.stringify(byAction('autoscaling:CompleteLifecycleAction'))).not.toContain('web-green');
+    expect(byAction('ecs:UpdateContainerInstancesState')).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:container-instance/shop-blue/*' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:container-instance/shop-green/*' },
+    ]);
     const register = statements.find((s) => [s.Action].flat().includes('ecs:RegisterTaskDefinition'));
     expect(register.Condition).toEqual({ StringLike: { 'aws:RequestTag/greenlight:release': 'greenlight *' } });
   });
 
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
     const config = Buffer.from(JSON.stringify(parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8')))).toString('base64');
-    for (const fn of ['dispatch', 'resolve', 'plan', 'prepareCapacity', 'checkCapacity', 'prepareGreen', 'checkGreen', 'switchTraffic', 'retireOld', 'rollback']) {
+    const fns = resources('AWS::Lambda::Function').map(([, f]) => f.Properties.Handler.replace(/^functions\/|\.handler$/g, ''));
+    expect(fns).toHaveLength(17);
+    for (const fn of fns) {
       const zip = join(out, `${fn}.zip`);
       const files = zipEntries(zip);
       expect([...files.keys()]).toEqual([`functions/${fn}.mjs`]);

@@ -1,0 +1,4 @@
+import { drainCheck } from '../src/steps/follow.js';
+import { lambda } from '../src/steps/lambda.js';
+
+export const { handler, withDeps } = lambda('drainCheck', drainCheck);

@@ -1,0 +1,89 @@
+import { describe, expect, it } from '@jest/globals';
+import { runShipped } from './helpers.js';
+
+const FIELDS = ['desiredCount', 'expectedDesiredCount', 'tasksStoppedWhileServing', 'lifecycleActionsCompleted', 'lifecycleActionsAbandoned', 'awsCalls'];
+
+describe('Flow: ECS tasks follow the Auto Scaling group (capacity state machine)', () => {
+  it('ecs-scale-out: 2 → 6 instances, every launch waits for its container instance, 12 tasks', async () => {
+    const { summary: s, world } = await runShipped('ecs-scale-out');
+    for (const f of FIELDS) expect(s).toHaveProperty(f);
+    expect(s).toMatchObject({ outcome: 'converged', desiredCount: 12, expectedDesiredCount: 12, lifecycleActionsCompleted: 4, lifecycleActionsAbandoned: 0, failedRequests: 0 });
+    expect(world.group('api-blue-capacity').instances.every((id) => world.instances.get(id)!.lifecycle === 'InService')).toBe(true);
+  });
+
+  it('ecs-scale-in: 6 → 3 under traffic, drained before termination: no task stopped while serving', async () => {
+    const { summary: s, timeline, calls } = await runShipped('ecs-scale-in');
+    expect(s).toMatchObject({ outcome: 'converged', desiredCount: 6, expectedDesiredCount: 6, tasksStoppedWhileServing: 0, failedRequests: 0, lifecycleActionsCompleted: 3 });
+    expect(s.requests).toBeGreaterThan(1000);
+    // Draining came before each completion.
+    const drains = calls.filter((c) => c.command === 'UpdateContainerInstancesState');
+    const completes = calls.filter((c) => c.command === 'CompleteLifecycleAction');
+    expect(drains).toHaveLength(3);
+    expect(Math.max(...drains.map((c) => c.t))).toBeLessThan(Math.min(...completes.map((c) => c.t)));
+    expect(timeline.some((e) => /desiredCount 12 → 6/.test(e.text))).toBe(true);
+  });
+
+  it('ecs-burst: 0 → 40 launches then 20 terminations end at the exact count, AWS calls linear in events', async () => {
+    const { summary: s } = await runShipped('ecs-burst');
+    expect(s).toMatchObject({ outcome: 'converged', desiredCount: 40, expectedDesiredCount: 40, lifecycleEvents: 60, lifecycleActionsCompleted: 60, tasksStoppedWhileServing: 0 });
+    // Each event costs a bounded number of calls (join polling dominates): linear, not quadratic.
+    expect(s.awsCallsPerEvent!).toBeLessThan(40);
+  });
+
+  it('ecs-lost-event: a dropped launch event is fixed by the scheduled reconcile', async () => {
+    const { summary: s, timeline, executions } = await runShipped('ecs-lost-event');
+    expect(s).toMatchObject({ outcome: 'converged', desiredCount: 6, expectedDesiredCount: 6, eventsDropped: 1, lifecycleActionsCompleted: 0 });
+    const fix = timeline.find((e) => e.text === 'api-blue desiredCount 4 → 6')!;
+    expect(fix.t).toBeGreaterThanOrEqual(300); // the first reconcile, not an event
+    expect(executions.some((e) => e.input === '{"action":"reconcile"}' && e.status === 'SUCCEEDED')).toBe(true);
+  });
+
+  it('ecs-join-timeout: the instance that never joins is abandoned and the count is not raised for it', async () => {
+    const { summary: s, timeline } = await runShipped('ecs-join-timeout');
+    expect(s).toMatchObject({ outcome: 'converged', desiredCount: 6, expectedDesiredCount: 6, lifecycleActionsAbandoned: 1, lifecycleActionsCompleted: 1 });
+    const abandoned = timeline.find((e) => /launch abandoned/.test(e.text))!;
+    const raised = timeline.filter((e) => /^api-blue desiredCount 4 → /.test(e.text));
+    expect(raised).toHaveLength(1);
+    expect(raised[0].t).toBeGreaterThan(abandoned.t); // only once the replacement joined
+  });
+
+  it('ecs-scale-during-release: the live colour follows its group, the idle colour belongs to the release', async () => {
+    const { summary: s, calls, timeline, executions } = await runShipped('ecs-scale-during-release');
+    expect(s).toMatchObject({ outcome: 'released', liveColor: 'green', failedRequests: 0, desiredCount: 6, expectedDesiredCount: 6, tasksStoppedWhileServing: 0 });
+    const release = executions.find((e) => e.name.startsWith('shop-'))!;
+    const switchedAt = release.statesEntered.find((x) => x.name === 'SwitchTraffic')!.t;
+    const byCapacity = (c: (typeof calls)[number]) => ['setTaskCount', 'drainStart', 'reconcile'].includes(c.caller) && c.command === 'UpdateService';
+    // Before the switch the capacity machine changed only blue (live): 6 → 8 for the new instance.
+    expect(timeline.some((e) => e.text === 'shop-blue desiredCount 6 → 8' && e.t < switchedAt)).toBe(true);
+    expect(timeline.some((e) => /^shop-green desiredCount/.test(e.text) && e.t < switchedAt && !/0 → 6/.test(e.text))).toBe(false);
+    expect(calls.filter((c) => byCapacity(c) && c.t < switchedAt)).toHaveLength(1);
+    // Green's launches went through the hooks, completed by the capacity machine, without a count change.
+    expect(s.lifecycleActionsCompleted).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('Flow: the same scale-in without greenlight (control)', () => {
+  it('kills tasks that are still serving and fails requests: what the hooks prevent', async () => {
+    const { runInline } = await import('./helpers.js');
+    const r = await runInline({
+      physics: { bootSeconds: 60, agentSeconds: 10 },
+      apps: [
+        {
+          name: 'api',
+          kind: 'ecs',
+          capacity: 'ec2',
+          instances: 6,
+          tasks: 12,
+          instanceCpu: 1024,
+          taskCpu: 512,
+          requestsPerSecond: 20,
+          healthCheck: { intervalSeconds: 10, healthyThresholdCount: 3, unhealthyThresholdCount: 2 },
+          deregistrationDelaySeconds: 30,
+        },
+      ],
+      steps: [{ at: 10, scale: { app: 'api', colour: 'blue', desired: 3 } }],
+    });
+    expect(r.world.ecs.tasksStoppedWhileServing).toBe(6);
+    expect(r.summary.failedRequests).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import { colourOfGroup, countsAsCapacity, desiredTasks, parseLifecycleEvent } from '../../src/core/capacity.js';
+import { parseConfig } from '../../src/core/config.js';
+
+const tg = (n: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`;
+const config = parseConfig({
+  apps: {
+    shop: {
+      kind: 'ecs',
+      listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb/0123456789abcdef/0123456789abcdef',
+      capacity: 'ec2',
+      blue: { cluster: 'shop-blue', serviceName: 'shop-blue', targetGroupArn: tg('shop-blue'), autoScalingGroupName: 'shop-blue-asg' },
+      green: { cluster: 'shop-green', serviceName: 'shop-green', targetGroupArn: tg('shop-green'), autoScalingGroupName: 'shop-green-asg' },
+      scaling: { tasksPerInstance: 3, minTasks: 2, maxTasks: 20 },
+    },
+  },
+});
+
+describe('Function: desiredTasks', () => {
+  it.each([
+    [0, 2],
+    [1, 3],
+    [4, 12],
+    [10, 20],
+  ])('%i joined instances → %i tasks (3 each, clamped to 2..20)', (joined, want) => {
+    expect(desiredTasks(joined, config.apps.shop.kind === 'ecs' ? config.apps.shop.scaling! : (null as never))).toBe(want);
+  });
+});
+
+describe('Function: colourOfGroup', () => {
+  it('finds the app colour a group backs, and nothing for other groups', () => {
+    expect(colourOfGroup(config, 'shop-green-asg')).toEqual({ app: 'shop', colour: 'green' });
+    expect(colourOfGroup(config, 'someone-elses-asg')).toBeNull();
+  });
+});
+
+describe('Function: countsAsCapacity', () => {
+  it('counts instances in the group and not leaving it', () => {
+    expect(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService'].map(countsAsCapacity)).toEqual([true, true, true, true]);
+    expect(['Terminating', 'Terminating:Wait', 'Terminating:Proceed', 'Detaching', 'Standby'].map(countsAsCapacity)).toEqual([false, false, false, false, false]);
+  });
+});
+
+describe('Function: parseLifecycleEvent', () => {
+  const event = (transition: string, extra: Record<string, unknown> = {}) => ({
+    source: 'aws.autoscaling',
+    detail: { LifecycleActionToken: 't', AutoScalingGroupName: 'g', LifecycleHookName: 'h', EC2InstanceId: 'i-1', LifecycleTransition: transition, ...extra },
+  });
+  it('reads launch and terminate actions', () => {
+    expect(parseLifecycleEvent(event('autoscaling:EC2_INSTANCE_LAUNCHING'))).toEqual({ transition: 'launch', group: 'g', instanceId: 'i-1', hook: 'h', token: 't' });
+    expect(parseLifecycleEvent(event('autoscaling:EC2_INSTANCE_TERMINATING')).transition).toBe('terminate');
+  });
+  it('names what is missing', () => {
+    expect(() => parseLifecycleEvent(event('autoscaling:TEST_NOTIFICATION'))).toThrow(/EC2_INSTANCE_LAUNCHING or EC2_INSTANCE_TERMINATING/);
+    expect(() => parseLifecycleEvent(event('autoscaling:EC2_INSTANCE_LAUNCHING', { LifecycleActionToken: undefined }))).toThrow(/missing LifecycleActionToken/);
+  });
+});
+
+describe('Function: parseConfig (scaling)', () => {
+  it('needs ec2 capacity and sane bounds', () => {
+    const base = { ...config.apps.shop } as Record<string, unknown>;
+    expect(() => parseConfig({ apps: { shop: { ...base, scaling: { tasksPerInstance: 2, minTasks: 9, maxTasks: 3 } } } })).toThrow(/minTasks must not exceed maxTasks/);
+  });
+});
