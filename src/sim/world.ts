@@ -514,7 +514,10 @@ export class World {
   private finishAction(g: Group, i: Instance, result: 'CONTINUE' | 'ABANDON'): void {
     const a = i.action!;
     i.action = undefined;
-    if (a.transition === 'terminate') return this.terminate(i);
+    if (a.transition === 'terminate') {
+      this.terminate(i);
+      return;
+    }
     if (result === 'ABANDON') {
       this.note(`${g.name} ${i.id} launch abandoned: terminating and replacing it`);
       this.beginTermination(i, true);
