@@ -1,10 +1,10 @@
-import { loadScenarioFile, type Summary, simulate } from '../local/simulate.js';
+import { type CapacitySummary, loadScenarioFile, type Summary, simulate } from '../local/simulate.js';
 import { scenarioNames, scenarioPath } from './scenarios.js';
 
 // Figures, not pass/fail: every shipped scenario, its outcome and what it cost.
 
 export async function runBench(json: boolean): Promise<number> {
-  const rows: (Summary & { realMs: number; callsPerInstance: number | null })[] = [];
+  const rows: (Summary & Partial<CapacitySummary> & { realMs: number; callsPerInstance: number | null })[] = [];
   for (const name of scenarioNames()) {
     const scenario = loadScenarioFile(scenarioPath(name));
     const started = performance.now();
@@ -34,15 +34,40 @@ export async function runBench(json: boolean): Promise<number> {
     ['virtual s', (r) => r.virtualSeconds.toString()],
     ['real ms', (r) => r.realMs.toString()],
   ];
-  const table = [cols.map(([h]) => h), ...rows.map((r) => cols.map(([, f]) => f(r)))];
-  const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  for (const row of table) process.stdout.write(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
-  process.stdout.write(`\nttl = upload → 100% of requests answered by the new version; bound = launch + boot + health checks (the physical limit).\n`);
+  printTable(cols, rows);
+  process.stdout.write(`ttl = upload → 100% of requests answered by the new version; bound = launch + boot + health checks (the physical limit).\n`);
+  const capacity = rows.filter((r) => r.desiredCount !== undefined);
+  if (capacity.length) {
+    process.stdout.write(`\nCapacity (ECS tasks following the Auto Scaling group):\n`);
+    printTable(
+      [
+        ['scenario', (r) => r.scenario],
+        ['outcome', (r) => r.outcome],
+        ['desiredCount', (r) => String(r.desiredCount)],
+        ['expected', (r) => String(r.expectedDesiredCount)],
+        ['stoppedWhileServing', (r) => String(r.tasksStoppedWhileServing)],
+        ['completed', (r) => String(r.lifecycleActionsCompleted)],
+        ['abandoned', (r) => String(r.lifecycleActionsAbandoned)],
+        ['timed out', (r) => String(r.lifecycleActionsTimedOut)],
+        ['events', (r) => `${r.lifecycleEvents}${r.eventsDropped ? ` (${r.eventsDropped} lost)` : ''}`],
+        ['aws calls', (r) => String(r.awsCalls)],
+        ['calls/event', (r) => String(r.awsCallsPerEvent ?? '-')],
+        ['failed', (r) => String(r.failedRequests)],
+      ],
+      capacity,
+    );
+  }
   process.stdout.write(`\nBy fleet size (the per-release cost should not grow with the fleet):\n`);
   process.stdout.write(`${['scenario', 'size', 'outcome', 'aws calls', 'mutating', 'transitions', 'ttl/bound', 'failed'].map((h) => h.padStart(13)).join('')}\n`);
   for (const r of scaling)
     process.stdout.write(`${[r.scenario, r.size, r.outcome, r.awsCalls, r.mutatingCalls, r.stateTransitions, r.liveOverBound ?? '-', r.failedRequests].map((c) => String(c).padStart(13)).join('')}\n`);
   return 0;
+}
+
+function printTable<R>(cols: [string, (r: R) => string][], rows: R[]): void {
+  const table = [cols.map(([h]) => h), ...rows.map((r) => cols.map(([, f]) => f(r)))];
+  const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  for (const row of table) process.stdout.write(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
 }
 
 /** The happy paths at growing fleet sizes: instances (asg), tasks (ecs on Fargate). */
