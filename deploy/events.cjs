@@ -49,8 +49,24 @@ function capacityEvents() {
   ];
 }
 
+/** Status alarms of eip apps (greenlight-<app>-status) going to ALARM start a replacement. */
+function alarmPattern(doc) {
+  const names = Object.entries(doc?.apps || {})
+    .filter(([, a]) => a?.kind === 'eip' && a.replaceOnStatusCheckFailure !== false)
+    .map(([name]) => `greenlight-${name}-status`)
+    .sort();
+  return names.length ? { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: names, state: { value: ['ALARM'] } } } : null;
+}
+
+function releaseEvents() {
+  const pattern = alarmPattern(load());
+  return pattern ? [{ eventBridge: { event: pattern } }] : [];
+}
+
 module.exports = {
   patterns,
+  alarmPattern,
+  releaseEvents,
   scaledGroups,
   lifecyclePattern,
   capacityEvents,

@@ -8,14 +8,17 @@ function loadApps() {
   return Object.values(doc.apps);
 }
 
+
 const sub = (s) => ({ 'Fn::Sub': s });
 
 function statements() {
   const apps = loadApps();
-  const asgApps = apps.filter((a) => a.kind !== 'ecs');
+  const asgApps = apps.filter((a) => a.kind !== 'ecs'); // asg and eip: launch templates
+  const eipEntries = Object.entries(load().apps || {}).filter(([, a]) => a?.kind === 'eip');
   const ecsApps = apps.filter((a) => a.kind === 'ecs');
-  const groups = apps.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).filter(Boolean);
-  const listeners = apps.filter((a) => !a.ruleArn).map((a) => a.listenerArn);
+  const routed = apps.filter((a) => a.kind !== 'eip');
+  const groups = routed.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).filter(Boolean);
+  const listeners = routed.filter((a) => !a.ruleArn).map((a) => a.listenerArn);
   const rules = apps.filter((a) => a.ruleArn).map((a) => a.ruleArn);
   const templates = [...new Set(asgApps.map((a) => a.launchTemplateId))];
   const services = ecsApps.flatMap((a) => [a.blue, a.green]).map((c) => sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:service/${c.cluster}/${c.serviceName}`));
@@ -96,6 +99,55 @@ function statements() {
         Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       },
     );
+  }
+  if (eipEntries.length) {
+    const lt = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`);
+    const appNames = eipEntries.map(([n]) => n);
+    out.push(
+      {
+        Sid: 'ReadServersAndAddresses',
+        Effect: 'Allow',
+        Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeAddresses'],
+        Resource: '*',
+      },
+      {
+        // RunInstances names many resources (subnet, volume, ENI, ...): allowed only from the configured templates.
+        Sid: 'LaunchServersFromConfiguredTemplates',
+        Effect: 'Allow',
+        Action: ['ec2:RunInstances'],
+        Resource: '*',
+        Condition: { ArnLike: { 'ec2:LaunchTemplate': eipEntries.map(([, a]) => lt(a.launchTemplateId)) } },
+      },
+      {
+        Sid: 'TagOnLaunchAndImage',
+        Effect: 'Allow',
+        Action: ['ec2:CreateTags'],
+        Resource: '*',
+        Condition: { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'CreateImage'] } },
+      },
+      {
+        // Only servers and images of the configured apps (greenlight tags what it launches; tag your first server too).
+        Sid: 'ManageAppServersAndImages',
+        Effect: 'Allow',
+        Action: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:TerminateInstances', 'ec2:CreateImage', 'ec2:DeregisterImage', 'ec2:AssociateAddress'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/greenlight:app': appNames } },
+      },
+      {
+        Sid: 'MoveConfiguredAddresses',
+        Effect: 'Allow',
+        Action: ['ec2:AssociateAddress'],
+        Resource: eipEntries.map(([, a]) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:elastic-ip/${a.allocationId}`)),
+      },
+      {
+        Sid: 'ImagesOfLiveServers',
+        Effect: 'Allow',
+        Action: ['ec2:CreateImage'],
+        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
+      },
+    );
+    const alarms = eipEntries.filter(([, a]) => a.replaceOnStatusCheckFailure !== false).map(([n]) => sub(`arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:greenlight-${n}-status`));
+    if (alarms.length) out.push({ Sid: 'StatusAlarmsOfLiveServers', Effect: 'Allow', Action: ['cloudwatch:PutMetricAlarm'], Resource: alarms });
   }
   const scaled = ecsApps.filter((a) => a.scaling);
   if (scaled.length) {

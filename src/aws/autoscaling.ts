@@ -3,6 +3,7 @@ import {
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   RecordLifecycleActionHeartbeatCommand,
+  SetInstanceHealthCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -103,5 +104,12 @@ export async function recordHeartbeat(asg: AutoScalingClient, ref: LifecycleRef)
     asg.send(
       new RecordLifecycleActionHeartbeatCommand({ AutoScalingGroupName: ref.group, LifecycleHookName: ref.hook, LifecycleActionToken: ref.token, InstanceId: ref.instanceId }),
     ),
+  );
+}
+
+/** Auto Scaling replaces an Unhealthy instance (replace, don't reboot). */
+export async function markUnhealthy(asg: AutoScalingClient, instanceId: string): Promise<void> {
+  await call(`autoscaling:SetInstanceHealth ${instanceId}`, () =>
+    asg.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false })),
   );
 }

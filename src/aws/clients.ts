@@ -1,4 +1,5 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -15,6 +16,7 @@ export interface Clients {
   autoscaling: AutoScalingClient;
   elbv2: ElasticLoadBalancingV2Client;
   sfn: SFNClient;
+  cloudwatch: CloudWatchClient;
 }
 
 /** Settings every client accepts (region, credentials, retry strategy, ...). */
@@ -28,5 +30,6 @@ export function createClients(config: ClientConfig = {}): Clients {
     autoscaling: new AutoScalingClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     sfn: new SFNClient(config),
+    cloudwatch: new CloudWatchClient(config),
   };
 }

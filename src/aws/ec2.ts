@@ -1,4 +1,19 @@
-import { CreateLaunchTemplateVersionCommand, DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AssociateAddressCommand,
+  CreateImageCommand,
+  CreateLaunchTemplateVersionCommand,
+  DeregisterImageCommand,
+  DescribeAddressesCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  type EC2Client,
+  RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { AwsResourceNotFound } from '../core/errors.js';
 import { call } from './errors.js';
 
@@ -52,4 +67,122 @@ export async function createLaunchTemplateVersion(
     ),
   );
   return String(out.LaunchTemplateVersion?.VersionNumber);
+}
+
+// ---- standalone instances, Elastic IPs, images (kind eip) ----
+
+export interface InstanceInfo {
+  instanceId: string;
+  state: string;
+  privateIp: string | undefined;
+  launchTime: number;
+  tags: Record<string, string>;
+}
+
+function toInfo(i: import('@aws-sdk/client-ec2').Instance): InstanceInfo {
+  return {
+    instanceId: i.InstanceId ?? '',
+    state: String(i.State?.Name ?? 'unknown'),
+    privateIp: i.PrivateIpAddress,
+    launchTime: i.LaunchTime ? new Date(i.LaunchTime).getTime() : 0,
+    tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+  };
+}
+
+export async function describeInstances(ec2: EC2Client, input: { instanceIds?: string[]; tags?: Record<string, string>; states?: string[] }): Promise<InstanceInfo[]> {
+  const Filters = [
+    ...Object.entries(input.tags ?? {}).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
+    ...(input.states ? [{ Name: 'instance-state-name', Values: input.states }] : []),
+  ];
+  const out = await call('ec2:DescribeInstances', () => ec2.send(new DescribeInstancesCommand({ InstanceIds: input.instanceIds, Filters: Filters.length ? Filters : undefined })));
+  return (out.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map(toInfo));
+}
+
+export async function runInstance(
+  ec2: EC2Client,
+  input: { launchTemplateId: string; version: string; imageId?: string; userData?: string; clientToken: string; tags: Record<string, string> },
+): Promise<InstanceInfo> {
+  const Tags = Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value }));
+  const out = await call(`ec2:RunInstances ${input.launchTemplateId}`, () =>
+    ec2.send(
+      new RunInstancesCommand({
+        LaunchTemplate: { LaunchTemplateId: input.launchTemplateId, Version: input.version },
+        ...(input.imageId ? { ImageId: input.imageId } : {}),
+        ...(input.userData ? { UserData: input.userData } : {}),
+        MinCount: 1,
+        MaxCount: 1,
+        ClientToken: input.clientToken,
+        TagSpecifications: [{ ResourceType: 'instance', Tags }],
+      }),
+    ),
+  );
+  return toInfo(out.Instances![0]);
+}
+
+export async function instanceStatus(ec2: EC2Client, instanceId: string): Promise<{ state: string; instance: string; system: string }> {
+  const out = await call(`ec2:DescribeInstanceStatus ${instanceId}`, () => ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true })));
+  const s = out.InstanceStatuses?.[0];
+  return { state: String(s?.InstanceState?.Name ?? 'unknown'), instance: String(s?.InstanceStatus?.Status ?? 'unknown'), system: String(s?.SystemStatus?.Status ?? 'unknown') };
+}
+
+export async function stopInstance(ec2: EC2Client, instanceId: string): Promise<void> {
+  await call(`ec2:StopInstances ${instanceId}`, () => ec2.send(new StopInstancesCommand({ InstanceIds: [instanceId] })));
+}
+
+export async function startInstance(ec2: EC2Client, instanceId: string): Promise<void> {
+  await call(`ec2:StartInstances ${instanceId}`, () => ec2.send(new StartInstancesCommand({ InstanceIds: [instanceId] })));
+}
+
+export async function terminateInstance(ec2: EC2Client, instanceId: string): Promise<void> {
+  await call(`ec2:TerminateInstances ${instanceId}`, () => ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })));
+}
+
+export async function addressOf(ec2: EC2Client, allocationId: string): Promise<{ publicIp: string; instanceId: string | null }> {
+  const out = await call(`ec2:DescribeAddresses ${allocationId}`, () => ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] })));
+  const a = out.Addresses?.[0];
+  if (!a) throw new AwsResourceNotFound(`Elastic IP ${allocationId} not found: check allocationId in the config`);
+  return { publicIp: a.PublicIp ?? '', instanceId: a.InstanceId ?? null };
+}
+
+/** One call moves the address (AllowReassociation): no moment without it. */
+export async function associateAddress(ec2: EC2Client, allocationId: string, instanceId: string): Promise<void> {
+  await call(`ec2:AssociateAddress ${allocationId}`, () => ec2.send(new AssociateAddressCommand({ AllocationId: allocationId, InstanceId: instanceId, AllowReassociation: true })));
+}
+
+export interface ImageInfo {
+  imageId: string;
+  name: string;
+  state: string;
+  created: number;
+  tags: Record<string, string>;
+}
+
+export async function findImages(ec2: EC2Client, filter: { name?: string; tags?: Record<string, string> }): Promise<ImageInfo[]> {
+  const Filters = [...(filter.name ? [{ Name: 'name', Values: [filter.name] }] : []), ...Object.entries(filter.tags ?? {}).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }))];
+  const out = await call('ec2:DescribeImages', () => ec2.send(new DescribeImagesCommand({ Owners: ['self'], Filters })));
+  return (out.Images ?? []).map((i) => ({
+    imageId: i.ImageId ?? '',
+    name: i.Name ?? '',
+    state: String(i.State ?? ''),
+    created: i.CreationDate ? Date.parse(i.CreationDate) : 0,
+    tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+  }));
+}
+
+export async function createImage(ec2: EC2Client, input: { instanceId: string; name: string; noReboot: boolean; tags: Record<string, string> }): Promise<string> {
+  const out = await call(`ec2:CreateImage ${input.instanceId}`, () =>
+    ec2.send(
+      new CreateImageCommand({
+        InstanceId: input.instanceId,
+        Name: input.name,
+        NoReboot: input.noReboot,
+        TagSpecifications: [{ ResourceType: 'image', Tags: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })) }],
+      }),
+    ),
+  );
+  return out.ImageId ?? '';
+}
+
+export async function deregisterImage(ec2: EC2Client, imageId: string): Promise<void> {
+  await call(`ec2:DeregisterImage ${imageId}`, () => ec2.send(new DeregisterImageCommand({ ImageId: imageId })));
 }

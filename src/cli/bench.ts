@@ -10,7 +10,7 @@ export async function runBench(json: boolean): Promise<number> {
     const started = performance.now();
     const { summary } = await simulate(scenario);
     const app = scenario.apps.find((a) => a.name === summary.app);
-    const instances = app ? (app.kind === 'ecs' ? app.tasks : app.instances) : 0;
+    const instances = app ? (app.kind === 'ecs' ? app.tasks : app.kind === 'eip' ? 1 : app.instances) : 0;
     rows.push({ ...summary, realMs: Math.round(performance.now() - started), callsPerInstance: instances ? Math.round((summary.awsCalls / instances) * 10) / 10 : null });
   }
   const scaling = await fleetSweep();
@@ -79,7 +79,7 @@ async function fleetSweep() {
   ] as const) {
     const base = loadScenarioFile(scenarioPath(name));
     for (const size of sizes) {
-      const apps = base.apps.map((a) => (a.kind === 'ecs' ? { ...a, tasks: size } : { ...a, instances: size }));
+      const apps = base.apps.map((a) => (a.kind === 'ecs' ? { ...a, tasks: size } : a.kind === 'asg' ? { ...a, instances: size } : a));
       const { summary } = await simulate({ ...base, name, apps });
       out.push({ size, ...summary });
     }

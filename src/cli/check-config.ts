@@ -13,7 +13,9 @@ export function checkConfig(file: string): number {
   try {
     const config = parseConfig(doc);
     for (const [name, app] of Object.entries(config.apps))
-      process.stdout.write(`ok  ${name}: ${app.kind}, ${app.ruleArn ? 'rule' : 'listener'} route, ${app.kind === 'asg' ? `${app.artifact.type} artifacts` : `${app.capacity} capacity`}\n`);
+      process.stdout.write(
+        `ok  ${name}: ${app.kind}, ${app.kind === 'eip' ? `Elastic IP ${app.allocationId}, stamp ${app.stamp}` : `${app.ruleArn ? 'rule' : 'listener'} route`}, ${app.kind === 'ecs' ? `${app.capacity} capacity` : `${app.artifact.type} artifacts`}\n`,
+      );
     return 0;
   } catch (e) {
     process.stderr.write(`${file}: ${(e as Error).message}\n`);

@@ -170,7 +170,56 @@ const ecsApp = z
     }),
   );
 
-export const AppConfigSchema = z.discriminatedUnion('kind', [asgApp, ecsApp]);
+const httpCheck = z.strictObject({
+  path: z._default(z.string().check(z.regex(/^\/[\x21-\x7e]{0,1023}$/, { message: 'must be a path starting with /' })), '/'),
+  port: z._default(int(1, 65535), 80),
+  expectedStatus: z._default(int(100, 599), 200),
+  /** Optional: the response body must contain this text. */
+  bodyContains: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  retries: z._default(int(0, 10), 2),
+});
+
+const eipApp = z
+  .strictObject({
+    kind: z.literal('eip'),
+    /** The Elastic IP that serves the app: its association is which instance is live. */
+    allocationId: z.string().check(z.regex(/^eipalloc-[0-9a-f]{8,17}$/, { message: 'must be an Elastic IP allocation id (eipalloc-...)' })),
+    launchTemplateId: z.string().check(z.regex(/^lt-[0-9a-f]{8,17}$/, { message: 'must be a launch template id (lt-...)' })),
+    artifact,
+    /** launch-template: a new instance from the template with the artifact pinned; image: from an AMI of the live instance (bundle artifacts, applied at boot). */
+    stamp: z._default(z.enum(['launch-template', 'image']), 'launch-template'),
+    noReboot: z._default(z.boolean(), true),
+    health: z._default(
+      z.strictObject({
+        check: z._default(httpCheck, { path: '/', port: 80, expectedStatus: 200, retries: 2 }),
+        timeoutSeconds: z._default(int(60, 7200), 900),
+        pollSeconds: z._default(int(1, 300), 5),
+      }),
+      { check: { path: '/', port: 80, expectedStatus: 200, retries: 2 }, timeoutSeconds: 900, pollSeconds: 5 },
+    ),
+    /** Run against the new instance before the address moves; any failure rolls back. */
+    smoke: z._default(z.array(httpCheck).check(z.maxLength(20)), []),
+    retire: z._default(
+      z.strictObject({
+        /** The old instance is stopped (not terminated) for this long: the rollback window. */
+        keepStoppedMinutes: z._default(z.number().check(z.gte(0), z.lte(10080)), 60),
+        /** Images created for releases (stamp: image) kept, newest first. */
+        keepImages: z._default(int(0, 100), 3),
+      }),
+      { keepStoppedMinutes: 60, keepImages: 3 },
+    ),
+    /** Replace, don't reboot: a status-check failure of the live instance starts the replace machine. */
+    replaceOnStatusCheckFailure: z._default(z.boolean(), true),
+    onFailure: z._default(z.strictObject({ keepGreenForInspection: z._default(z.boolean(), false) }), { keepGreenForInspection: false }),
+  })
+  .check(
+    z.superRefine((app, ctx) => {
+      if (app.stamp === 'image' && app.artifact.type !== 'bundle')
+        ctx.addIssue({ code: 'custom', path: ['stamp'], message: 'stamp: image copies the live server, so the release must be a bundle applied at boot (artifact.type: bundle)', input: app });
+    }),
+  );
+
+export const AppConfigSchema = z.discriminatedUnion('kind', [asgApp, ecsApp, eipApp]);
 export const ConfigSchema = z.strictObject({
   /** How often the capacity state machine reconciles every scaled app (EventBridge schedule). */
   reconcileMinutes: z._default(int(1, 1440), 5),
@@ -186,6 +235,7 @@ export const ConfigSchema = z.strictObject({
 export type AppConfig = z.infer<typeof AppConfigSchema>;
 export type AsgAppConfig = z.infer<typeof asgApp>;
 export type EcsAppConfig = z.infer<typeof ecsApp>;
+export type EipAppConfig = z.infer<typeof eipApp>;
 export type Config = z.infer<typeof ConfigSchema>;
 export type Colour = 'blue' | 'green';
 

@@ -52,6 +52,11 @@ export class CapacityTimeout extends GreenlightError {
   override readonly name = 'CapacityTimeout';
 }
 
+/** A smoke check against green failed: production traffic never reaches it. */
+export class SmokeCheckFailed extends GreenlightError {
+  override readonly name = 'SmokeCheckFailed';
+}
+
 /** A guard refused to move traffic: green is not fully healthy at the moment of the switch. */
 export class GreenNotHealthy extends GreenlightError {
   override readonly name = 'GreenNotHealthy';

@@ -20,7 +20,9 @@ export interface Release {
   app: string;
   version: string;
   artifact: Artifact;
-  trigger: 's3' | 'manual';
+  trigger: 's3' | 'manual' | 'alarm';
+  /** release (default); eip only: rollback to the stopped previous instance, or replace a faulty live one. */
+  action?: 'release' | 'rollback' | 'replace';
 }
 
 export interface Settings {

@@ -1,4 +1,4 @@
-import type { AppConfig, Colour } from './config.js';
+import type { Colour } from './config.js';
 import { InvalidInput } from './errors.js';
 
 // Pure decisions about an ALB route (a listener's default actions or one rule's actions).
@@ -33,7 +33,7 @@ export function forwardWeights(actions: readonly RouteAction[]): Map<string, num
   return out;
 }
 
-export function colourWeights(actions: readonly RouteAction[], app: Pick<AppConfig, 'blue' | 'green'>): Weights {
+export function colourWeights(actions: readonly RouteAction[], app: { blue: { targetGroupArn: string }; green: { targetGroupArn: string } }): Weights {
   const w = forwardWeights(actions);
   for (const [tg, weight] of w) {
     if (weight > 0 && tg !== app.blue.targetGroupArn && tg !== app.green.targetGroupArn)

@@ -23,3 +23,9 @@ export function lifecyclePattern(config: unknown): Record<string, unknown> | nul
   const require = createRequire(import.meta.url);
   return (require(join(ROOT, 'deploy', 'events.cjs')) as { lifecyclePattern: (doc: unknown) => Record<string, unknown> | null }).lifecyclePattern(config);
 }
+
+/** The status-alarm pattern that starts replacements (null when no eip app replaces). */
+export function alarmPattern(config: unknown): Record<string, unknown> | null {
+  const require = createRequire(import.meta.url);
+  return (require(join(ROOT, 'deploy', 'events.cjs')) as { alarmPattern: (doc: unknown) => Record<string, unknown> | null }).alarmPattern(config);
+}

@@ -10,7 +10,7 @@ import { type BusEvent, EventBus } from '../sim/eventbridge.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
 import { Traffic } from '../sim/traffic.js';
 import { ACCOUNT, hexId, REGION, type World } from '../sim/world.js';
-import { eventPatterns, lifecyclePattern, loadDefinition } from './definitions.js';
+import { alarmPattern, eventPatterns, lifecyclePattern, loadDefinition } from './definitions.js';
 import { FUNCTIONS } from './functions.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
@@ -59,6 +59,8 @@ export interface Summary {
   mutatingCalls: number;
   stateTransitions: number;
   otherAppsChanged: number;
+  /** Scenarios with a server fault: from the fault until every request is answered again. */
+  replacementSeconds?: number | null;
 }
 
 export interface SimulationResult {
@@ -113,7 +115,16 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const transport = new SimTransport(simApi(world, sfn), clock, scenario.faults);
   const env = { artifactBucket: SIM_BUCKET, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN };
   const handlers = Object.fromEntries(
-    Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps({ clients: transport.clients(name), config, now: () => clock.date(), env })]),
+    Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps({
+        clients: transport.clients(name),
+        config,
+        now: () => clock.date(),
+        env,
+        http: async (url: string) => {
+          const u = new URL(url);
+          return world.ec2.http(u.hostname, Number(u.port || 80), u.pathname + u.search);
+        },
+      })]),
   ) as Record<string, (e: unknown, c: unknown) => Promise<unknown>>;
   sfn.register(RELEASE_STATE_MACHINE_ARN, loadDefinition('release'), handlers);
   sfn.register(CAPACITY_STATE_MACHINE_ARN, loadDefinition('capacity'), handlers);
@@ -160,6 +171,29 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
     };
     clock.after(every, tick);
   }
+  // Status alarms of eip apps start the release machine, which replaces the faulty server.
+  const alarm = alarmPattern(config);
+  if (alarm)
+    bus.putRule({
+      name: 'status-alarm',
+      pattern: alarm,
+      target: (event) => {
+        const r = sfn.startExecution({ stateMachineArn: RELEASE_STATE_MACHINE_ARN, input: JSON.stringify(event) });
+        world.note(`replacement execution ${r.executionArn.split(':').pop()} started by ${(event.detail as { alarmName: string }).alarmName}`);
+      },
+    });
+  world.ec2.onAlarm = (a, previous) =>
+    bus.put({
+      version: '0',
+      id: hexId(`alarm-${a.name}-${clock.now}`, 32),
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      account: ACCOUNT,
+      time: clock.date().toISOString(),
+      region: REGION,
+      resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${a.name}`],
+      detail: { alarmName: a.name, state: { value: a.state, reason: 'Threshold Crossed' }, previousState: { value: previous } },
+    });
   world.onLifecycleEvent = (e) => {
     lifecycleEvents++;
     bus.put({ version: '0', id: hexId(`lc-${lifecycleEvents}`, 32), source: 'aws.autoscaling', account: ACCOUNT, time: clock.date().toISOString(), region: REGION, ...e });
@@ -168,7 +202,10 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const traffic = new Traffic(
     world,
     clock,
-    scenario.apps.map((a) => ({ app: a.name, listenerArn, host: hosts.get(a.name)!, requestsPerSecond: a.requestsPerSecond })),
+    scenario.apps.map((a) => {
+      const c = config.apps[a.name];
+      return { app: a.name, listenerArn, host: hosts.get(a.name)!, requestsPerSecond: a.requestsPerSecond, ...(c.kind === 'eip' ? { allocationId: c.allocationId } : {}) };
+    }),
   );
   traffic.start();
 
@@ -196,6 +233,11 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
         } else {
           world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.tar.gz`, Buffer.from(`bundle ${app.name} ${step.upload.version}`));
         }
+      } else if ('failInstance' in step) {
+        const c = config.apps[step.failInstance.app];
+        if (c?.kind !== 'eip') throw new Error(`scenario: failInstance needs an eip app, not ${step.failInstance.app}`);
+        const holder = world.ec2.address(c.allocationId).instanceId;
+        if (holder) world.ec2.impair(world.instances.get(holder)!);
       } else if ('scale' in step) {
         const { app, colour, desired, dropEvents, failJoin } = step.scale;
         const group = `${app}-${colour}-capacity`;
@@ -284,6 +326,8 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
     summary.reason =
       summary.outcome === 'converged' ? null : `desiredCount ${cap.desiredCount}, expected ${cap.expectedDesiredCount}; ${capacityExecutions.filter((e) => e.status !== 'SUCCEEDED').length} capacity execution(s) not succeeded`;
   }
+  const fault = scenario.steps.find((st) => 'failInstance' in st);
+  if (fault) summary.replacementSeconds = recoveredAfter(seconds, fault.at);
   if (ttl !== null) world.timeline.push({ t: uploadAt + ttl, text: `traffic: 100% of ${primary} requests answered by ${uploadedVersion}` });
   const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
   return { summary: cap ? { ...summary, ...cap } : summary, timeline, world, executions: all, calls, traffic };
@@ -314,6 +358,7 @@ function capacitySummary(world: World, config: Config, app: string, awsCalls: nu
 
 function primaryApp(s: Scenario): string {
   const step = s.steps[0];
+  if ('failInstance' in step) return step.failInstance.app;
   if ('scale' in step) return step.scale.app;
   if ('ecrPush' in step) return s.apps.find((a) => a.kind === 'ecs' && (a.greenlight.ecr as { repository?: string } | undefined)?.repository === step.ecrPush.repository)?.name ?? s.apps[0].name;
   if ('upload' in step) return step.upload.app;
@@ -356,6 +401,20 @@ function causeMessage(cause: string | undefined): string {
   return cause ?? '';
 }
 
+/** First second after `from` from which no request fails again, minus `from`. */
+function recoveredAfter(seconds: { t: number; total: number; failed: number }[], from: number): number | null {
+  let first: number | null = null;
+  let sawFailure = false;
+  for (const s of seconds) {
+    if (s.t < from) continue;
+    if (s.failed > 0) {
+      sawFailure = true;
+      first = null;
+    } else if (s.total > 0) first ??= s.t;
+  }
+  return sawFailure && first !== null ? Math.round((first - from) * 100) / 100 : sawFailure ? null : 0;
+}
+
 /** First second from which every request of the app is answered by `version`, minus the upload time. */
 function timeToLive(seconds: { t: number; total: number; versions: Record<string, number> }[], version: string, from: number): number | null {
   let first: number | null = null;
@@ -375,6 +434,8 @@ function timeToLive(seconds: { t: number; total: number; versions: Record<string
  */
 export function greenReadyBound(s: Scenario, app: Scenario['apps'][number]): number {
   const p = s.physics;
+  // eip: (an image of the live server, then) boot, then status checks and the HTTP check.
+  if (app.kind === 'eip') return (app.greenlight.stamp === 'image' ? p.imageSeconds : 0) + p.bootSeconds + Math.max(p.statusCheckSeconds, p.appStartSeconds);
   const I = app.healthCheck.intervalSeconds;
   const firstPassing = Math.max(1, Math.ceil(p.appStartSeconds / I - 1e-9));
   const checks = (firstPassing + app.healthCheck.healthyThresholdCount - 1) * I;
@@ -392,6 +453,7 @@ function lastVersion(seconds: { versions: Record<string, number> }[]): string | 
 
 function liveColourOf(world: World, config: Config, app: string): string {
   const a = config.apps[app];
+  if (a.kind === 'eip') return world.ec2.address(a.allocationId).instanceId ?? 'none';
   const actions = a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions;
   const f = world.describeActions(actions).find((x) => x.Type === 'forward');
   const live = (f?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn);
@@ -404,6 +466,10 @@ function snapshot(world: World, config: Config, apps: string[]): Map<string, str
   const out = new Map<string, string>();
   for (const name of apps) {
     const a = config.apps[name];
+    if (a.kind === 'eip') {
+      out.set(`${name}:address`, String(world.ec2.address(a.allocationId).instanceId));
+      continue;
+    }
     out.set(`${name}:route`, JSON.stringify(a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions));
     for (const c of [a.blue, a.green]) {
       if (c.autoScalingGroupName) {

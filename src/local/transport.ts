@@ -1,4 +1,5 @@
 import * as AutoScaling from '@aws-sdk/client-auto-scaling';
+import * as CloudWatch from '@aws-sdk/client-cloudwatch';
 import * as EC2 from '@aws-sdk/client-ec2';
 import * as ECS from '@aws-sdk/client-ecs';
 import * as ELBv2 from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -36,7 +37,7 @@ export interface FaultRule {
   skip?: number;
 }
 
-const MODULES: Record<Service, Record<string, unknown>> = { s3: S3, ec2: EC2, ecs: ECS, autoscaling: AutoScaling, elbv2: ELBv2, sfn: SFN };
+const MODULES: Record<Service, Record<string, unknown>> = { s3: S3, ec2: EC2, ecs: ECS, autoscaling: AutoScaling, elbv2: ELBv2, sfn: SFN, cloudwatch: CloudWatch };
 const BASE: Record<Service, string> = {
   s3: 'S3ServiceException',
   ec2: 'EC2ServiceException',
@@ -44,11 +45,12 @@ const BASE: Record<Service, string> = {
   autoscaling: 'AutoScalingServiceException',
   elbv2: 'ElasticLoadBalancingV2ServiceException',
   sfn: 'SFNServiceException',
+  cloudwatch: 'CloudWatchServiceException',
 };
 const FAULT_CODES: Record<FaultKind, Record<Service, [string, number]>> = {
-  throttle: { s3: ['SlowDown', 503], ec2: ['RequestLimitExceeded', 503], ecs: ['ThrottlingException', 400], autoscaling: ['Throttling', 400], elbv2: ['Throttling', 400], sfn: ['ThrottlingException', 400] },
-  'server-error': { s3: ['InternalError', 500], ec2: ['InternalError', 500], ecs: ['ServerException', 500], autoscaling: ['InternalFailure', 500], elbv2: ['InternalFailure', 500], sfn: ['InternalFailure', 500] },
-  'access-denied': { s3: ['AccessDenied', 403], ec2: ['UnauthorizedOperation', 403], ecs: ['AccessDeniedException', 400], autoscaling: ['AccessDenied', 403], elbv2: ['AccessDenied', 403], sfn: ['AccessDeniedException', 403] },
+  throttle: { s3: ['SlowDown', 503], ec2: ['RequestLimitExceeded', 503], ecs: ['ThrottlingException', 400], autoscaling: ['Throttling', 400], elbv2: ['Throttling', 400], sfn: ['ThrottlingException', 400], cloudwatch: ['Throttling', 400] },
+  'server-error': { s3: ['InternalError', 500], ec2: ['InternalError', 500], ecs: ['ServerException', 500], autoscaling: ['InternalFailure', 500], elbv2: ['InternalFailure', 500], sfn: ['InternalFailure', 500], cloudwatch: ['InternalServiceError', 500] },
+  'access-denied': { s3: ['AccessDenied', 403], ec2: ['UnauthorizedOperation', 403], ecs: ['AccessDeniedException', 400], autoscaling: ['AccessDenied', 403], elbv2: ['AccessDenied', 403], sfn: ['AccessDeniedException', 403], cloudwatch: ['AccessDenied', 403] },
 };
 
 /** Reads are Describe*, Get*, Head*, List*; everything else changes something. */

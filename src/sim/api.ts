@@ -6,7 +6,7 @@ import { ACCOUNT, type Action, REGION, type World } from './world.js';
 // The simulated AWS APIs: SDK command name + typed input in, SDK-shaped output out.
 // Only what greenlight and its CLI call is implemented; anything else is an explicit error.
 
-export type Service = 's3' | 'ec2' | 'ecs' | 'autoscaling' | 'elbv2' | 'sfn';
+export type Service = 's3' | 'ec2' | 'ecs' | 'autoscaling' | 'elbv2' | 'sfn' | 'cloudwatch';
 // biome-ignore lint/suspicious/noExplicitAny: SDK inputs/outputs are checked by the SDK types at the call sites.
 type Handler = (input: any) => any;
 
@@ -46,14 +46,113 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
       },
     },
     ec2: {
-      DescribeImagesCommand: (i: { ImageIds?: string[] }) => {
+      DescribeImagesCommand: (i: { ImageIds?: string[]; Filters?: Filter[]; Owners?: string[] }) => {
         const ids = i.ImageIds ?? [];
         for (const id of ids) {
           if (!/^ami-[0-9a-f]{8,17}$/.test(id)) throw new SimAwsError('InvalidAMIID.Malformed', `Invalid id: "${id}"`);
-          if (!w.images.has(id)) throw new SimAwsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
+          if (!w.images.has(id) || w.images.get(id)!.state === 'deregistered') throw new SimAwsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
         }
-        return { Images: ids.map((id) => ({ ImageId: id, Name: w.images.get(id)!.name, State: 'available' })) };
+        const images = (ids.length ? ids.map((id) => w.images.get(id)!) : [...w.images.values()].filter((img) => img.state !== 'deregistered')).filter((img) =>
+          matchesFilters(i.Filters, { name: img.name, state: img.state ?? 'available' }, img.tags ?? {}),
+        );
+        return {
+          Images: images.map((img) => ({
+            ImageId: img.imageId,
+            Name: img.name,
+            State: img.state ?? 'available',
+            CreationDate: img.created?.toISOString(),
+            Tags: Object.entries(img.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+          })),
+        };
       },
+      CreateImageCommand: (i: { InstanceId: string; Name: string; NoReboot?: boolean; TagSpecifications?: TagSpec[] }) => {
+        const img = w.ec2.createImage(i.InstanceId, i.Name, i.NoReboot ?? false, tagsOf(i.TagSpecifications, 'image'));
+        return { ImageId: img.imageId };
+      },
+      DeregisterImageCommand: (i: { ImageId: string }) => {
+        const img = w.images.get(i.ImageId);
+        if (!img || img.state === 'deregistered') throw new SimAwsError('InvalidAMIID.NotFound', `The image id '[${i.ImageId}]' does not exist`);
+        img.state = 'deregistered';
+        w.note(`image ${img.name} deregistered`);
+        return {};
+      },
+      RunInstancesCommand: (i: {
+        LaunchTemplate?: { LaunchTemplateId?: string; Version?: string };
+        ImageId?: string;
+        UserData?: string;
+        MinCount: number;
+        MaxCount: number;
+        ClientToken?: string;
+        TagSpecifications?: TagSpec[];
+      }) => {
+        if (!i.LaunchTemplate?.LaunchTemplateId) throw new SimAwsError('MissingParameter', 'the simulator launches standalone instances from a launch template only');
+        if (i.MinCount !== 1 || i.MaxCount !== 1) throw new SimAwsError('InvalidParameterValue', 'the simulator launches one instance per call');
+        const prior = i.ClientToken ? w.ec2.clientTokens.get(i.ClientToken) : undefined;
+        const inst = prior
+          ? w.instances.get(prior)!
+          : w.launchInstance({
+              launchTemplateId: i.LaunchTemplate.LaunchTemplateId,
+              version: i.LaunchTemplate.Version ?? '$Default',
+              overrides: { ...(i.ImageId ? { ImageId: i.ImageId } : {}), ...(i.UserData ? { UserData: i.UserData } : {}) },
+              tags: tagsOf(i.TagSpecifications, 'instance'),
+            });
+        if (i.ClientToken) w.ec2.clientTokens.set(i.ClientToken, inst.id);
+        if (!prior) w.note(`${inst.id} launched (${inst.version ?? 'no app'})`);
+        return { Instances: [describeInstance(inst)] };
+      },
+      DescribeInstancesCommand: (i: { InstanceIds?: string[]; Filters?: Filter[] }) => {
+        const list = i.InstanceIds?.length ? i.InstanceIds.map((id) => w.ec2.instance(id)) : [...w.instances.values()];
+        const found = list.filter((x) => matchesFilters(i.Filters, { 'instance-state-name': x.state, 'instance-id': x.id }, x.tags ?? {}));
+        return { Reservations: found.length ? [{ Instances: found.map(describeInstance) }] : [] };
+      },
+      DescribeInstanceStatusCommand: (i: { InstanceIds?: string[]; IncludeAllInstances?: boolean }) => ({
+        InstanceStatuses: (i.InstanceIds ?? [])
+          .map((id) => w.ec2.instance(id))
+          .filter((x) => i.IncludeAllInstances || x.state === 'running')
+          .map((x) => {
+            const st = w.ec2.status(x);
+            return {
+              InstanceId: x.id,
+              InstanceState: { Name: x.state },
+              InstanceStatus: { Status: st.instance, Details: [{ Name: 'reachability', Status: st.instance === 'impaired' ? 'failed' : st.instance === 'ok' ? 'passed' : 'initializing' }] },
+              SystemStatus: { Status: st.system },
+            };
+          }),
+      }),
+      StopInstancesCommand: (i: { InstanceIds: string[] }) => ({
+        StoppingInstances: i.InstanceIds.map((id) => {
+          const x = w.ec2.instance(id);
+          const before = x.state;
+          w.ec2.stop(x);
+          return { InstanceId: id, PreviousState: { Name: before }, CurrentState: { Name: x.state } };
+        }),
+      }),
+      StartInstancesCommand: (i: { InstanceIds: string[] }) => ({
+        StartingInstances: i.InstanceIds.map((id) => {
+          const x = w.ec2.instance(id);
+          const before = x.state;
+          w.ec2.start(x);
+          return { InstanceId: id, PreviousState: { Name: before }, CurrentState: { Name: x.state } };
+        }),
+      }),
+      TerminateInstancesCommand: (i: { InstanceIds: string[] }) => ({
+        TerminatingInstances: i.InstanceIds.map((id) => {
+          const x = w.ec2.instance(id);
+          const before = x.state;
+          w.ec2.terminate(x);
+          return { InstanceId: id, PreviousState: { Name: before }, CurrentState: { Name: x.state } };
+        }),
+      }),
+      AssociateAddressCommand: (i: { AllocationId: string; InstanceId: string; AllowReassociation?: boolean }) => {
+        const a = w.ec2.associate(i.AllocationId, i.InstanceId, i.AllowReassociation ?? false);
+        return { AssociationId: a.associationId };
+      },
+      DescribeAddressesCommand: (i: { AllocationIds?: string[] }) => ({
+        Addresses: (i.AllocationIds ?? [...w.ec2.addresses.keys()]).map((id) => {
+          const a = w.ec2.address(id);
+          return { AllocationId: a.allocationId, PublicIp: a.publicIp, Domain: 'vpc', ...(a.instanceId ? { InstanceId: a.instanceId, AssociationId: a.associationId } : {}) };
+        }),
+      }),
       DescribeLaunchTemplateVersionsCommand: (i: { LaunchTemplateId: string; Versions?: string[] }) => {
         const lt = w.launchTemplate(i.LaunchTemplateId);
         const specs = i.Versions?.length ? i.Versions : [...lt.versions.keys()].map(String);
@@ -240,6 +339,10 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         w.recordHeartbeat(i.AutoScalingGroupName, i.LifecycleHookName, i.LifecycleActionToken, i.InstanceId);
         return {};
       },
+      SetInstanceHealthCommand: (i: { InstanceId: string; HealthStatus: string; ShouldRespectGracePeriod?: boolean }) => {
+        w.setInstanceHealth(i.InstanceId, i.HealthStatus);
+        return {};
+      },
       TerminateInstanceInAutoScalingGroupCommand: (i: { InstanceId: string; ShouldDecrementDesiredCapacity: boolean }) => {
         const x = w.terminateInGroup(i.InstanceId, i.ShouldDecrementDesiredCapacity);
         return { Activity: { ActivityId: `act-${x.id}`, AutoScalingGroupName: x.group, StatusCode: 'InProgress', Description: `Terminating EC2 instance: ${x.id}` } };
@@ -307,6 +410,15 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         }),
       }),
     },
+    cloudwatch: {
+      PutMetricAlarmCommand: (i: { AlarmName: string; MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: string }[] }) => {
+        const instanceId = i.Dimensions?.find((d) => d.Name === 'InstanceId')?.Value;
+        if (i.Namespace !== 'AWS/EC2' || i.MetricName !== 'StatusCheckFailed' || !instanceId)
+          throw new SimAwsError('InvalidParameterValue', 'the simulator models alarms on AWS/EC2 StatusCheckFailed with an InstanceId dimension only');
+        w.ec2.putAlarm(i.AlarmName, instanceId);
+        return {};
+      },
+    },
     sfn: {
       StartExecutionCommand: (i: { stateMachineArn: string; name?: string; input?: string }) => sfn.startExecution(i),
       DescribeExecutionCommand: (i: { executionArn: string }) => sfn.describeExecution(i),
@@ -321,3 +433,31 @@ function describeForward(w: World, actions: Action[]): string {
 
 export const SIM_ACCOUNT = ACCOUNT;
 export const SIM_REGION = REGION;
+
+type Filter = { Name?: string; Values?: string[] };
+type TagSpec = { ResourceType?: string; Tags?: { Key?: string; Value?: string }[] };
+
+/** EC2 filters: attribute names, and tag:<key>, with * wildcards in values. */
+function matchesFilters(filters: Filter[] | undefined, attrs: Record<string, string>, tags: Record<string, string>): boolean {
+  return (filters ?? []).every((f) => {
+    const value = f.Name?.startsWith('tag:') ? tags[f.Name.slice(4)] : attrs[f.Name ?? ''];
+    if (value === undefined) return false;
+    return (f.Values ?? []).some((v) => new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(value));
+  });
+}
+
+function tagsOf(specs: TagSpec[] | undefined, type: string): Record<string, string> {
+  return Object.fromEntries((specs ?? []).filter((s) => s.ResourceType === type).flatMap((s) => (s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
+}
+
+function describeInstance(x: import('./world.js').Instance) {
+  return {
+    InstanceId: x.id,
+    ImageId: x.imageId,
+    State: { Name: x.state },
+    PrivateIpAddress: x.privateIp,
+    LaunchTime: new Date(Date.parse('2026-01-05T09:00:00Z') + Math.round(x.launchedAt * 1000)),
+    LaunchTemplate: x.launchTemplateId ? { LaunchTemplateId: x.launchTemplateId, Version: String(x.launchTemplateVersion) } : undefined,
+    Tags: Object.entries(x.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+  };
+}

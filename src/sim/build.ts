@@ -3,8 +3,9 @@ import { LAUNCH_HOOK, launchHookHeartbeat, TERMINATE_HOOK, TERMINATE_HOOK_HEARTB
 import { type Config, parseConfig } from '../core/config.js';
 import { releaseDescription } from '../core/release.js';
 import type { VirtualClock } from './clock.js';
+import { Ec2Model } from './ec2.js';
 import { EcsModel } from './ecs.js';
-import type { AsgScenarioApp, EcsScenarioApp, Scenario, ScenarioApp } from './scenario.js';
+import type { AsgScenarioApp, EcsScenarioApp, EipScenarioApp, Scenario, ScenarioApp } from './scenario.js';
 import { ACCOUNT, hexId, REGION, type TargetGroup, World } from './world.js';
 
 // Builds the starting account of a scenario (one shared ALB, two colours per app, the live
@@ -31,6 +32,7 @@ export interface Built {
 export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   const world = new World(clock, scenario.physics);
   world.ecs = new EcsModel(world, scenario.physics);
+  world.ec2 = new Ec2Model(world, scenario.physics);
   for (const v of scenario.brokenVersions) world.brokenVersions.add(v);
   world.buckets.set(SIM_BUCKET, { name: SIM_BUCKET, versioned: true, eventBridge: true, objects: new Map() });
 
@@ -94,7 +96,58 @@ function buildRoute(world: World, app: ScenarioApp, listenerArn: string, index: 
 }
 
 function buildApp(world: World, app: ScenarioApp, listenerArn: string, index: number) {
+  if (app.kind === 'eip') return buildEipApp(world, app);
   return app.kind === 'ecs' ? buildEcsApp(world, app, listenerArn, index) : buildAsgApp(world, app, listenerArn, index);
+}
+
+/** The initial release's launch template: an AMI with the app baked in, or a base AMI + a bundle. */
+function initialLaunchTemplate(world: World, app: { name: string; artifact: 'ami' | 'bundle'; initialVersion: string }) {
+  let data: Record<string, unknown>;
+  let versionId: string;
+  if (app.artifact === 'ami') {
+    const img = world.registerImage(app.initialVersion, `${app.name}-${app.initialVersion}`);
+    const key = `releases/${app.name}/${app.initialVersion}.json`;
+    versionId = world.putObject(SIM_BUCKET, key, Buffer.from(JSON.stringify({ version: app.initialVersion, imageId: img.imageId }))).versionId;
+    data = { ImageId: img.imageId, InstanceType: 't3.small' };
+  } else {
+    const base = world.registerImage(null, 'al2023-base');
+    const key = `releases/${app.name}/${app.initialVersion}.tar.gz`;
+    const obj = world.putObject(SIM_BUCKET, key, Buffer.from(`bundle ${app.name} ${app.initialVersion}`));
+    versionId = obj.versionId;
+    const userData = renderUserData(DEFAULT_USER_DATA, {
+      app: app.name,
+      version: app.initialVersion,
+      bucket: SIM_BUCKET,
+      key,
+      versionId,
+      s3Uri: `s3://${SIM_BUCKET}/${key}`,
+      sha256: obj.sha256 ?? '',
+    });
+    data = { ImageId: base.imageId, InstanceType: 't3.small', UserData: userData };
+  }
+  const description = releaseDescription({ app: app.name, version: app.initialVersion, artifact: { versionId } as never });
+  return { lt: world.createLaunchTemplate(app.name, data, description), description };
+}
+
+function buildEipApp(world: World, app: EipScenarioApp) {
+  const { lt, description } = initialLaunchTemplate(world, app);
+  const i = world.launchInstance({
+    launchTemplateId: lt.id,
+    version: '1',
+    tags: { 'greenlight:app': app.name, 'greenlight:release': description, 'greenlight:lt-version': '1' },
+  });
+  Object.assign(i, { state: 'running', lifecycle: 'InService', servesFrom: -3600, runningSince: -3600, launchedAt: -3600 });
+  const address = world.ec2.allocate();
+  world.ec2.associate(address.allocationId, i.id, false);
+  // As if greenlight had released it: its status alarm watches the live server.
+  if ((app.greenlight.replaceOnStatusCheckFailure ?? true) !== false) world.ec2.putAlarm(`greenlight-${app.name}-status`, i.id);
+  return {
+    kind: 'eip',
+    allocationId: address.allocationId,
+    launchTemplateId: lt.id,
+    artifact: app.artifact === 'ami' ? { type: 'ami' } : { type: 'bundle', userDataTemplate: DEFAULT_USER_DATA },
+    ...app.greenlight,
+  };
 }
 
 function buildAsgApp(world: World, app: AsgScenarioApp, listenerArn: string, index: number) {

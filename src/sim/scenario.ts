@@ -43,6 +43,14 @@ const ecsApp = z
   })
   .strict();
 
+const eipApp = z
+  .object({
+    ...common,
+    kind: z.literal('eip'),
+    artifact: z.enum(['ami', 'bundle']).default('ami'),
+  })
+  .strict();
+
 const asgApp = z
   .object({
     ...common,
@@ -85,6 +93,8 @@ const step = z.union([
         .strict(),
     })
     .strict(),
+  /** The live server of an eip app fails its instance status check (and stops answering). */
+  z.object({ at, failInstance: z.object({ app: z.string() }).strict() }).strict(),
   z.object({ at, ecrPush: z.object({ repository: z.string(), tag: z.string() }).strict() }).strict(),
   z.object({ at, uploadRaw: z.object({ key: z.string(), body: z.string(), checksum: z.boolean().default(true) }).strict() }).strict(),
   z.object({ at, startRelease: z.object({ input: z.record(z.string(), z.unknown()) }).strict() }).strict(),
@@ -113,12 +123,29 @@ export const ScenarioSchema = z
         containerStartSeconds: z.number().min(0).max(600).default(2),
         agentSeconds: z.number().min(0).max(600).default(10),
         crashSeconds: z.number().min(0).max(600).default(5),
+        statusCheckSeconds: z.number().min(0).max(600).default(30),
+        stopSeconds: z.number().min(0).max(600).default(10),
+        imageSeconds: z.number().min(0).max(3600).default(60),
+        alarmSeconds: z.number().min(0).max(3600).default(60),
       })
       .strict()
-      .default({ bootSeconds: 60, appStartSeconds: 5, launchDelaySeconds: 0, provisionSeconds: 20, pullSeconds: 10, containerStartSeconds: 2, agentSeconds: 10, crashSeconds: 5 }),
+      .default({
+        bootSeconds: 60,
+        appStartSeconds: 5,
+        launchDelaySeconds: 0,
+        provisionSeconds: 20,
+        pullSeconds: 10,
+        containerStartSeconds: 2,
+        agentSeconds: 10,
+        crashSeconds: 5,
+        statusCheckSeconds: 30,
+        stopSeconds: 10,
+        imageSeconds: 60,
+        alarmSeconds: 60,
+      }),
     eventDelaySeconds: z.number().min(0).max(300).default(1),
     taskLatencySeconds: z.number().min(0).max(60).default(0.25),
-    apps: z.array(z.union([ecsApp, asgApp])).min(1),
+    apps: z.array(z.union([ecsApp, eipApp, asgApp])).min(1),
     brokenVersions: z.array(z.string()).default([]),
     faults: z.array(fault).default([]),
     steps: z.array(step).min(1),
@@ -132,4 +159,5 @@ export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioApp = Scenario['apps'][number];
 export type AsgScenarioApp = Extract<ScenarioApp, { kind: 'asg' }>;
 export type EcsScenarioApp = Extract<ScenarioApp, { kind: 'ecs' }>;
+export type EipScenarioApp = Extract<ScenarioApp, { kind: 'eip' }>;
 export type ScenarioStep = Scenario['steps'][number];

@@ -15,6 +15,8 @@ export interface Second {
 
 export interface TrafficSource {
   app: string;
+  /** eip apps: requests go to whichever instance holds this address. */
+  allocationId?: string;
   listenerArn: string;
   host: string;
   requestsPerSecond: number;
@@ -63,6 +65,10 @@ export class Traffic {
   /** The version that answered, or null for a failed request. */
   private request(s: TrafficSource): string | null {
     const w = this.world;
+    if (s.allocationId) {
+      const holder = w.ec2.address(s.allocationId).instanceId;
+      return holder && w.serving(holder) ? w.versionOf(holder) : null;
+    }
     const forward = w.describeActions(w.routeFor(s.listenerArn, s.host)).find((a) => a.Type === 'forward');
     const groups = (forward?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0);
     const total = groups.reduce((n, g) => n + (g.Weight ?? 0), 0);

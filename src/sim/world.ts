@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { VirtualClock } from './clock.js';
+import type { Ec2Model } from './ec2.js';
 import type { EcsModel } from './ecs.js';
 import { SimAwsError } from './errors.js';
 
@@ -35,6 +36,10 @@ export interface Image {
   /** App version baked into the image, or null for a base image that fetches a bundle at boot. */
   version: string | null;
   name: string;
+  state?: 'pending' | 'available' | 'deregistered';
+  tags?: Record<string, string>;
+  created?: Date;
+  sourceInstance?: string;
 }
 export interface LaunchTemplateData {
   ImageId?: string;
@@ -63,7 +68,7 @@ export interface Instance {
   launchTemplateId: string;
   launchTemplateVersion: number;
   imageId: string;
-  state: InstanceState;
+  state: InstanceState | 'stopping' | 'stopped';
   lifecycle: 'Pending' | 'Pending:Wait' | 'Pending:Proceed' | 'InService' | 'Terminating' | 'Terminating:Wait' | 'Terminating:Proceed' | 'Terminated';
   launchedAt: number;
   /** Virtual time from which the app answers requests; null if it never will. */
@@ -71,6 +76,14 @@ export interface Instance {
   version: string | null;
   whyNotServing?: string;
   inServiceAt?: number;
+  privateIp?: string;
+  tags?: Record<string, string>;
+  userData?: string;
+  runningSince?: number;
+  bootGen?: number;
+  terminatedAt?: number;
+  /** A failed status check: the instance is up but the app and the checks fail. */
+  impaired?: boolean;
   /** The open lifecycle action (Pending:Wait or Terminating:Wait). */
   action?: { hook: string; token: string; transition: 'launch' | 'terminate'; started: number; heartbeats: number; gen: number };
 }
@@ -174,6 +187,8 @@ export class World {
   readonly instanceHooks: { running?: (i: Instance) => void; terminating?: (i: Instance) => void }[] = [];
   /** The ECS model, when the scenario has ECS apps. */
   ecs!: EcsModel;
+  /** Elastic IPs, standalone instances, images, status checks, alarms. */
+  ec2!: Ec2Model;
   /** Lifecycle actions: started, completed by API (continued / abandoned), timed out. */
   readonly lifecycleCounts = { started: 0, continued: 0, abandoned: 0, timedOut: 0 };
   /** Called for every lifecycle action (the EventBridge model subscribes). */
@@ -235,7 +250,7 @@ export class World {
 
   // ===== EC2 =====
   registerImage(version: string | null, name: string): Image {
-    const img: Image = { imageId: this.nextId('ami-'), version, name };
+    const img: Image = { imageId: this.nextId('ami-'), version, name, state: 'available', tags: {}, created: this.clock.date() };
     this.images.set(img.imageId, img);
     return img;
   }
@@ -293,10 +308,11 @@ export class World {
   private appVersionFor(data: LaunchTemplateData): { version: string | null; why?: string } {
     const img = data.ImageId ? this.images.get(data.ImageId) : undefined;
     if (!img) return { version: null, why: `image ${data.ImageId} does not exist` };
-    if (img.version) return { version: img.version };
     const userData = data.UserData ? Buffer.from(data.UserData, 'base64').toString('utf8') : '';
     const uri = /s3:\/\/([a-z0-9.-]+)\/(\S+?)(?=["'\s]|$)/.exec(userData);
     const vid = /(?:version-id|versionId|VERSION_ID)[=\s"':]+([A-Za-z0-9._-]+)/.exec(userData);
+    // A bundle applied at boot replaces whatever app the image had baked in.
+    if ((!uri || !vid) && img.version) return { version: img.version };
     if (!uri || !vid) return { version: null, why: 'user data names no s3:// bundle and version id' };
     try {
       this.getObject(uri[1], uri[2], vid[1]);
@@ -336,6 +352,17 @@ export class World {
     this.reconcile(g);
   }
 
+  /** SetInstanceHealth Unhealthy: Auto Scaling terminates and replaces the instance. */
+  setInstanceHealth(instanceId: string, status: string): void {
+    const i = this.instances.get(instanceId);
+    if (!i?.group || i.lifecycle.startsWith('Terminat')) throw new SimAwsError('ValidationError', `Instance Id not found - No managed instance found for instance ID: ${instanceId}`);
+    if (status !== 'Unhealthy' && status !== 'Healthy') throw new SimAwsError('ValidationError', 'HealthStatus must be Healthy or Unhealthy');
+    if (status === 'Healthy') return;
+    this.note(`${i.group} ${i.id} marked Unhealthy: replacing it`);
+    this.beginTermination(i);
+    this.reconcile(this.group(i.group));
+  }
+
   terminateInGroup(instanceId: string, decrement: boolean): Instance {
     const i = this.instances.get(instanceId);
     if (!i?.group || i.lifecycle.startsWith('Terminat'))
@@ -370,36 +397,61 @@ export class World {
   }
 
   private launch(g: Group): Instance {
-    const lt = this.launchTemplate(g.launchTemplateId);
-    const ltv = this.resolveVersion(lt, g.launchTemplateVersion);
-    const app = this.appVersionFor(ltv.data);
+    return this.launchInstance({ group: g, launchTemplateId: g.launchTemplateId, version: g.launchTemplateVersion });
+  }
+
+  /** A new instance from a launch template version (with overrides), in a group or standalone. */
+  launchInstance(o: { group?: Group; launchTemplateId: string; version: string; overrides?: LaunchTemplateData; tags?: Record<string, string> }): Instance {
+    const g = o.group;
+    const lt = this.launchTemplate(o.launchTemplateId);
+    const ltv = this.resolveVersion(lt, o.version);
+    const data = { ...ltv.data, ...(o.overrides ?? {}) };
+    const image = data.ImageId ? this.images.get(data.ImageId) : undefined;
+    if (data.ImageId && (!image || image.state === 'deregistered')) throw new SimAwsError('InvalidAMIID.NotFound', `The image id '[${data.ImageId}]' does not exist`);
+    if (image?.state === 'pending') throw new SimAwsError('InvalidAMIID.Unavailable', `The image id '[${data.ImageId}]' is not available yet`);
+    const app = this.appVersionFor(data);
     const broken = app.version !== null && this.brokenVersions.has(app.version);
-    const hook = g.hooks?.find((h) => h.transition === 'launch');
+    const hook = g?.hooks?.find((h) => h.transition === 'launch');
+    const n = this.counter;
     const i: Instance = {
       id: this.nextId('i-'),
-      group: g.name,
+      group: g?.name ?? null,
       launchTemplateId: lt.id,
       launchTemplateVersion: ltv.number,
-      imageId: ltv.data.ImageId ?? '',
+      imageId: data.ImageId ?? '',
       state: 'pending',
       lifecycle: hook ? 'Pending:Wait' : 'Pending',
       launchedAt: this.clock.now,
       servesFrom: null,
       version: app.version,
       whyNotServing: broken ? `version ${app.version} is broken` : app.why,
+      privateIp: `10.1.${(n >> 8) & 255}.${n & 255}`,
+      tags: { ...(o.tags ?? {}) },
+      userData: data.UserData,
     };
     this.instances.set(i.id, i);
-    g.instances.push(i.id);
-    if (hook) this.startAction(g, i, hook);
-    const { bootSeconds, appStartSeconds, launchDelaySeconds } = this.physics;
-    this.clock.after(launchDelaySeconds + bootSeconds, () => {
-      if (i.state !== 'pending') return;
-      i.state = 'running';
-      if (app.version && !broken) i.servesFrom = this.clock.now + appStartSeconds;
+    if (g) g.instances.push(i.id);
+    if (g && hook) this.startAction(g, i, hook);
+    this.boot(i, () => {
       for (const h of this.instanceHooks) h.running?.(i);
-      if (i.lifecycle === 'Pending' || i.lifecycle === 'Pending:Proceed') this.enterService(g, i);
+      if (g && (i.lifecycle === 'Pending' || i.lifecycle === 'Pending:Proceed')) this.enterService(g, i);
     });
     return i;
+  }
+
+  /** pending → running after the boot time; the app answers appStartSeconds later (unless broken). */
+  boot(i: Instance, then?: () => void): void {
+    const { bootSeconds, appStartSeconds, launchDelaySeconds } = this.physics;
+    i.bootGen = (i.bootGen ?? 0) + 1;
+    const gen = i.bootGen;
+    this.clock.after((i.group ? launchDelaySeconds : 0) + bootSeconds, () => {
+      if (i.state !== 'pending' || i.bootGen !== gen) return;
+      i.state = 'running';
+      i.runningSince = this.clock.now;
+      const broken = i.version !== null && this.brokenVersions.has(i.version);
+      if (i.version && !broken && !i.impaired) i.servesFrom = this.clock.now + appStartSeconds;
+      then?.();
+    });
   }
 
   /** InService: registered with the group's target groups. */

@@ -41,36 +41,11 @@ export async function planAsg(deps: Deps, app: AsgAppConfig, release: Release, l
 }
 
 export async function prepareGreenAsg(deps: Deps, app: AsgAppConfig, release: Release, settings: Settings, plan: Plan): Promise<Green> {
-  const { ec2, autoscaling } = deps.clients;
-  const description = releaseDescription(release);
+  const { autoscaling } = deps.clients;
   const name = plan.idle.autoScalingGroupName!;
   const group = (await describeGroups(autoscaling, [name])).get(name)!;
 
-  // Reuse the version pinned by an earlier (crashed or duplicate) attempt of this release.
-  const candidates = await launchTemplateVersions(ec2, app.launchTemplateId, [...new Set([group.launchTemplateVersion ?? '$Latest', '$Latest'])]);
-  let version = candidates.find((v) => v.description === description)?.versionNumber;
-  if (!version) {
-    const a = release.artifact;
-    version = await createLaunchTemplateVersion(ec2, {
-      launchTemplateId: app.launchTemplateId,
-      sourceVersion: plan.live.pinned,
-      description,
-      clientToken: createHash('sha256').update(`${description}\n${plan.live.pinned}`).digest('hex').slice(0, 64),
-      ...(app.artifact.type === 'ami'
-        ? { imageId: a.imageId }
-        : {
-            userData: renderUserData(app.artifact.userDataTemplate, {
-              app: release.app,
-              version: release.version,
-              bucket: a.bucket,
-              key: a.key,
-              versionId: a.versionId,
-              s3Uri: `s3://${a.bucket}/${a.key}`,
-              sha256: a.sha256 ?? '',
-            }),
-          }),
-    });
-  }
+  const version = await ensureLaunchTemplateVersion(deps, app, release, plan.live.pinned, [group.launchTemplateVersion ?? '$Latest', '$Latest']);
 
   const want = plan.live.capacity!;
   const c = group.capacity;
@@ -82,6 +57,47 @@ export async function prepareGreenAsg(deps: Deps, app: AsgAppConfig, release: Re
   for (const i of stale) await replaceInstance(autoscaling, i.instanceId);
 
   return { pinned: version, desired: want.desired, deadline: deadline(deps, settings), ready: false, replaced: stale.length };
+}
+
+/**
+ * The launch-template version that pins this release's artifact, derived from `sourceVersion`
+ * (only the AMI id or the user data changes). Reuses one made by an earlier attempt.
+ */
+export async function ensureLaunchTemplateVersion(
+  deps: Deps,
+  app: { launchTemplateId: string; artifact: AsgAppConfig['artifact'] },
+  release: Release,
+  sourceVersion: string,
+  lookIn: string[],
+  imageId?: string,
+): Promise<string> {
+  const { ec2 } = deps.clients;
+  const description = releaseDescription(release);
+  const candidates = await launchTemplateVersions(ec2, app.launchTemplateId, [...new Set([...lookIn, '$Latest'])]);
+  const found = candidates.find((v) => v.description === description)?.versionNumber;
+  if (found) return found;
+  const a = release.artifact;
+  return createLaunchTemplateVersion(ec2, {
+    launchTemplateId: app.launchTemplateId,
+    sourceVersion,
+    description,
+    clientToken: createHash('sha256').update(`${description}\n${sourceVersion}`).digest('hex').slice(0, 64),
+    ...(app.artifact.type === 'ami' ? { imageId: a.imageId } : { userData: userDataFor(app.artifact.userDataTemplate, release) }),
+    ...(imageId ? { imageId } : {}),
+  });
+}
+
+export function userDataFor(template: string, release: Release): string {
+  const a = release.artifact;
+  return renderUserData(template, {
+    app: release.app,
+    version: release.version,
+    bucket: a.bucket,
+    key: a.key,
+    versionId: a.versionId,
+    s3Uri: `s3://${a.bucket}/${a.key}`,
+    sha256: a.sha256 ?? '',
+  });
 }
 
 export async function assessAsg(deps: Deps, plan: Plan, green: Green): Promise<Assessment> {

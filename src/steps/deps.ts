@@ -6,6 +6,8 @@ export interface Deps {
   clients: Clients;
   config: Config;
   now: () => Date;
+  /** One HTTP GET (health and smoke checks of kind eip); status 0 when nothing answered. */
+  http: (url: string) => Promise<{ status: number; body: string }>;
   env: {
     artifactBucket: string;
     releaseStateMachineArn: string;

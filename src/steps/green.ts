@@ -3,6 +3,7 @@ import { GreenHealthTimeout } from '../core/errors.js';
 import type { Release, Settings } from '../core/release.js';
 import { assessAsg, prepareGreenAsg } from './asg.js';
 import type { Deps } from './deps.js';
+import { assessEip, prepareGreenEip } from './eip.js';
 import { assessEcs, checkCapacity as checkCapacityEcs, prepareCapacity as prepareCapacityEcs, prepareGreenEcs } from './ecs.js';
 import type { Assessment, CapacityState, Green, Plan } from './types.js';
 
@@ -25,11 +26,13 @@ export async function checkCapacity(deps: Deps, input: Input & { capacity: Capac
 
 export async function prepareGreen(deps: Deps, input: Input): Promise<Green> {
   const app = appConfig(deps.config, input.release.app);
+  if (app.kind === 'eip') return prepareGreenEip(deps, app, input.release, input.settings, input.plan);
   return app.kind === 'asg' ? prepareGreenAsg(deps, app, input.release, input.settings, input.plan) : prepareGreenEcs(deps, input.release, input.settings, input.plan);
 }
 
 export function assess(deps: Deps, release: Release, plan: Plan, green: Green): Promise<Assessment> {
   const app = appConfig(deps.config, release.app);
+  if (app.kind === 'eip') return assessEip(deps, app, release, plan, green);
   return app.kind === 'asg' ? assessAsg(deps, plan, green) : assessEcs(deps, app, plan, green);
 }
 
@@ -37,6 +40,6 @@ export async function checkGreen(deps: Deps, input: Input & { green: Green }): P
   const { plan, green, settings, release } = input;
   const a = await assess(deps, release, plan, green);
   if (!a.ready && deps.now().getTime() > Date.parse(green.deadline))
-    throw new GreenHealthTimeout(`green (${plan.idle.serviceName ?? plan.idle.autoScalingGroupName}) not healthy after ${settings.timeoutSeconds} s: ${a.detail}`);
-  return { ...green, ready: a.ready, inService: a.inService, healthy: a.healthy, failedTasks: a.failedTasks };
+    throw new GreenHealthTimeout(`green (${plan.idle.serviceName ?? plan.idle.autoScalingGroupName ?? a.instanceId ?? 'new server'}) not healthy after ${settings.timeoutSeconds} s: ${a.detail}`);
+  return { ...green, ready: a.ready, inService: a.inService, healthy: a.healthy, failedTasks: a.failedTasks, ...(a.instanceId !== undefined ? { instanceId: a.instanceId } : {}) };
 }

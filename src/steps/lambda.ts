@@ -30,6 +30,14 @@ function lambdaDeps(): Deps {
       clients: createClients(),
       config: parseConfig(embeddedConfig()),
       now: () => new Date(),
+      http: async (url) => {
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'manual' });
+          return { status: res.status, body: (await res.text()).slice(0, 64 * 1024) };
+        } catch {
+          return { status: 0, body: '' };
+        }
+      },
       env: { artifactBucket: requireEnv('ARTIFACT_BUCKET'), releaseStateMachineArn: process.env.RELEASE_STATE_MACHINE_ARN ?? '' },
     };
   }

@@ -6,24 +6,30 @@ import { colourWeights, liveColour, other } from '../core/route.js';
 import { planAsg } from './asg.js';
 import type { Deps } from './deps.js';
 import { planEcs } from './ecs.js';
+import { planEip } from './eip.js';
 import type { Plan, Side } from './types.js';
 
 // Plan: read which colour is live (from the load balancer, the only source of that truth),
 // check that the configured resources fit together, and decide what green must become.
 // Reads only: a rejection here has made no change.
 
-export function side(app: AppConfig, colour: Colour): Side {
+type RoutedApp = Exclude<AppConfig, { kind: 'eip' }>;
+
+export function side(app: RoutedApp, colour: Colour): Side {
   return { colour, ...app[colour] };
 }
 
-export function routeOf(app: AppConfig): RouteRef {
+export function routeOf(app: RoutedApp): RouteRef {
   return app.ruleArn ? { listenerArn: app.listenerArn, ruleArn: app.ruleArn } : { listenerArn: app.listenerArn };
 }
 
 export async function plan(deps: Deps, input: { release: Release }): Promise<Plan> {
   const { release } = input;
   const app = appConfig(deps.config, release.app);
+  if ((release.action ?? 'release') !== 'release' && app.kind !== 'eip')
+    throw new InvalidInput(`action "${release.action}" is implemented for eip apps; ${release.app} is ${app.kind}`);
   try {
+    if (app.kind === 'eip') return await planEip(deps, app, release);
     const route = routeOf(app);
     const weights = colourWeights(await readRoute(deps.clients.elbv2, route), app);
     const live = liveColour(weights);

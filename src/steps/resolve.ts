@@ -43,6 +43,11 @@ const Manual = z.strictObject({
   version: z.string().check(z.regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-', e.g. \"1.4.2\"" })),
 });
 
+const Action = z.strictObject({
+  app: z.string().check(z.regex(APP_NAME, { message: 'lowercase letters, digits and dashes, e.g. "web"' })),
+  action: z.literal('rollback'),
+});
+
 export interface Resolved {
   release: Release;
   settings: Settings;
@@ -63,10 +68,25 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
       throw new InvalidInput(`the event has no object version id: enable versioning on ${bucket.name} so that every release pins one exact object`);
     return finish(deps, app, parsed, bucket.name, key, object['version-id'], 's3');
   }
+  if (isObject(input) && input.source === 'aws.cloudwatch') {
+    const ev = AlarmEvent.safeParse(input);
+    if (!ev.success) throw new InvalidInput(`malformed "CloudWatch Alarm State Change" event: ${formatIssues(ev.error.issues)}`);
+    const m = /^greenlight-([a-z][a-z0-9-]{0,39})-status$/.exec(ev.data.detail.alarmName);
+    if (!m) throw new InvalidInput(`alarm ${ev.data.detail.alarmName} is not a greenlight status alarm (greenlight-<app>-status)`);
+    if (ev.data.detail.state.value !== 'ALARM') throw new InvalidInput(`alarm ${ev.data.detail.alarmName} is ${ev.data.detail.state.value}, not ALARM: nothing to replace`);
+    const app = appConfig(deps.config, m[1]);
+    if (app.kind !== 'eip') throw new InvalidInput(`replacement on a status alarm is implemented for eip apps; ${m[1]} is ${app.kind}`);
+    return withoutArtifact(deps, app, m[1], 'replace', 'alarm');
+  }
+  if (isObject(input) && 'action' in input) {
+    const act = Action.safeParse(input);
+    if (!act.success) throw new InvalidInput(`input must be {"app":"<app>","action":"rollback"}: ${formatIssues(act.error.issues)}`);
+    return withoutArtifact(deps, appConfig(deps.config, act.data.app), act.data.app, 'rollback', 'manual');
+  }
   const manual = Manual.safeParse(input);
   if (!manual.success)
     throw new InvalidInput(
-      `input must be an S3 "Object Created" event or {"app":"<app>","version":"<version>"}: ${formatIssues(manual.error.issues)}`,
+      `input must be an S3 "Object Created" event, {"app":"<app>","version":"<version>"} or {"app":"<app>","action":"rollback"}: ${formatIssues(manual.error.issues)}`,
     );
   const app = appConfig(deps.config, manual.data.app);
   const bucket = deps.env.artifactBucket;
@@ -110,15 +130,25 @@ async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: strin
       if (manifest.environment) artifact.environment = manifest.environment;
     }
   }
-  return {
-    release: { app: key.app, version: key.version, artifact, trigger },
-    settings: {
-      pollSeconds: app.health.pollSeconds,
-      timeoutSeconds: app.health.timeoutSeconds,
-      keepWarmSeconds: Math.round(app.retire.keepWarmMinutes * 60),
-    },
-  };
+  return { release: { app: key.app, version: key.version, artifact, trigger }, settings: settingsFor(app) };
 }
+
+function settingsFor(app: AppConfig, action: Release['action'] = 'release'): Settings {
+  const keepMinutes = app.kind === 'eip' ? (action === 'replace' ? 0 : app.retire.keepStoppedMinutes) : app.retire.keepWarmMinutes;
+  return { pollSeconds: app.health.pollSeconds, timeoutSeconds: app.health.timeoutSeconds, keepWarmSeconds: Math.round(keepMinutes * 60) };
+}
+
+/** A rollback or a replacement names no artifact: the plan finds its target server. */
+function withoutArtifact(deps: Deps, app: AppConfig, name: string, action: 'rollback' | 'replace', trigger: Release['trigger']): Resolved {
+  const artifact: Artifact = { bucket: deps.env.artifactBucket, key: '', versionId: action, sha256: null, type: artifactTypeOf(app) };
+  return { release: { app: name, version: action === 'rollback' ? 'previous' : 'current', artifact, trigger, action }, settings: settingsFor(app, action) };
+}
+
+const AlarmEvent = z.object({
+  source: z.literal('aws.cloudwatch'),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  detail: z.object({ alarmName: len(1, 255), state: z.object({ value: z.string() }) }),
+});
 
 /** EventBridge S3 keys are URL-encoded like S3 notifications ("+" for a space). */
 function decodeKey(key: string): string {

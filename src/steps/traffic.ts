@@ -6,6 +6,7 @@ import { colourWeights, liveColour, routeSends, shiftedActions } from '../core/r
 import { retireAsg, zeroGroup } from './asg.js';
 import type { Deps } from './deps.js';
 import { retireEcs, zeroGreenEcs } from './ecs.js';
+import { retireEip, rollbackEip, switchEip } from './eip.js';
 import { assess } from './green.js';
 import type { Green, Plan } from './types.js';
 
@@ -20,10 +21,11 @@ interface Input {
 export async function switchTraffic(deps: Deps, input: Input) {
   const { plan, green, release } = input;
   const app = appConfig(deps.config, release.app);
+  if (app.kind === 'eip') return switchEip(deps, app, release, plan, green);
   const { elbv2 } = deps.clients;
   const to = plan.idle.targetGroupArn;
   const from = plan.live.targetGroupArn;
-  const actions = await readRoute(elbv2, plan.route);
+  const actions = await readRoute(elbv2, plan.route!);
   if (routeSends(actions, to, from)) return { switched: true, alreadyDone: true, at: deps.now().toISOString() };
   if (liveColour(colourWeights(actions, app)) !== plan.live.colour)
     throw new LiveColourChanged(`the route no longer sends all traffic to ${plan.live.colour}: somebody else changed it; not switching`);
@@ -32,8 +34,8 @@ export async function switchTraffic(deps: Deps, input: Input) {
   const a = await assess(deps, release, plan, green);
   if (!a.ready) throw new GreenNotHealthy(`green is no longer fully healthy (${a.detail}): not switching`);
 
-  await writeRoute(elbv2, plan.route, shiftedActions(actions, to, from, 100));
-  if (!routeSends(await readRoute(elbv2, plan.route), to, from))
+  await writeRoute(elbv2, plan.route!, shiftedActions(actions, to, from, 100));
+  if (!routeSends(await readRoute(elbv2, plan.route!), to, from))
     throw new TrafficNotShifted(`the route was modified but the read-back does not send 100% to ${plan.idle.colour} yet`);
   return { switched: true, alreadyDone: false, at: deps.now().toISOString() };
 }
@@ -42,8 +44,9 @@ export async function switchTraffic(deps: Deps, input: Input) {
 export async function retireOld(deps: Deps, input: { release: Release; plan: Plan; phase: 'warm' | 'zero' }) {
   const { plan, release, phase } = input;
   const app = appConfig(deps.config, release.app);
+  if (app.kind === 'eip') return { colour: plan.live.colour, phase, ...(await retireEip(deps, app, release, plan, phase)) };
   // Never scale down a colour that takes traffic (e.g. after a manual flip back).
-  if (!routeSends(await readRoute(deps.clients.elbv2, plan.route), plan.idle.targetGroupArn, plan.live.targetGroupArn))
+  if (!routeSends(await readRoute(deps.clients.elbv2, plan.route!), plan.idle.targetGroupArn, plan.live.targetGroupArn))
     throw new LiveColourChanged(`${plan.idle.colour} no longer takes all traffic: not retiring ${plan.live.colour}`);
   const r = app.kind === 'asg' ? await retireAsg(deps, app, plan, phase) : await retireEcs(deps, app, plan, phase);
   return { colour: plan.live.colour, phase, ...r };
@@ -55,13 +58,14 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   const app = appConfig(deps.config, release.app);
   const { elbv2 } = deps.clients;
   const reason = describeFailure(input.error);
+  if (app.kind === 'eip') return { reason, liveColour: plan.live.colour, ...(await rollbackEip(deps, app, release, plan)) };
   const back = plan.live.targetGroupArn;
   const away = plan.idle.targetGroupArn;
   let trafficRestored = false;
-  const actions = await readRoute(elbv2, plan.route);
+  const actions = await readRoute(elbv2, plan.route!);
   if (!routeSends(actions, back, away)) {
-    await writeRoute(elbv2, plan.route, shiftedActions(actions, back, away, 100));
-    if (!routeSends(await readRoute(elbv2, plan.route), back, away))
+    await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
+    if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
       throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
     trafficRestored = true;
   }

@@ -11,11 +11,15 @@ export interface Side {
   autoScalingGroupName?: string;
   cluster?: string;
   serviceName?: string;
+  /** eip: the instance (the live one; for a rollback, the stopped previous one). */
+  instanceId?: string;
 }
 
 export interface Plan {
-  kind: 'asg' | 'ecs';
-  route: RouteRef;
+  kind: 'asg' | 'ecs' | 'eip';
+  /** asg/ecs: the listener or rule; eip: none (the Elastic IP is `address`). */
+  route?: RouteRef;
+  address?: { allocationId: string; publicIp: string };
   live: Side & {
     version: string | null;
     /** asg: launch template version number; ecs: task definition ARN. */
@@ -24,6 +28,8 @@ export interface Plan {
     units: number;
     /** The live Auto Scaling group's capacity (asg, and ecs on ec2 capacity). */
     capacity: Capacity | null;
+    /** eip: the live server's release description (a replacement carries it on). */
+    release?: string;
   };
   idle: Side;
   /** ecs on ec2 capacity: green's cluster capacity comes up before its service. */
@@ -39,6 +45,8 @@ export interface CapacityState {
 }
 
 export interface Green {
+  /** eip: the new instance, once launched. */
+  instanceId?: string | null;
   pinned: string;
   desired: number;
   deadline: string;
@@ -57,4 +65,5 @@ export interface Assessment {
   healthy: number;
   failedTasks: number;
   detail: string;
+  instanceId?: string | null;
 }

@@ -111,6 +111,15 @@ describe('Template: serverless package', () => {
     );
   });
 
+  it('starts a replacement when an eip app\'s status alarm goes to ALARM', () => {
+    const toRelease = resources('AWS::Events::Rule')
+      .map(([, r]) => r.Properties)
+      .filter((r) => JSON.stringify(r.Targets).includes('ReleaseStateMachine'));
+    expect(toRelease.map((r) => r.EventPattern)).toEqual([
+      { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: ['greenlight-site-status'], state: { value: ['ALARM'] } } },
+    ]);
+  });
+
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
     expect(fns.length).toBe(17);
@@ -159,6 +168,11 @@ describe('Template: serverless package', () => {
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:container-instance/shop-blue/*' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:container-instance/shop-green/*' },
     ]);
+    const run = statements.find((st) => [st.Action].flat().includes('ec2:RunInstances') && st.Condition);
+    expect(run.Condition).toEqual({ ArnLike: { 'ec2:LaunchTemplate': [{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/lt-0fedcba9876543210' }] } });
+    const servers = statements.find((st) => [st.Action].flat().includes('ec2:TerminateInstances'));
+    expect(servers.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/greenlight:app': ['site'] } });
+    expect(byAction('cloudwatch:PutMetricAlarm')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:greenlight-site-status' }]);
     const register = statements.find((s) => [s.Action].flat().includes('ecs:RegisterTaskDefinition'));
     expect(register.Condition).toEqual({ StringLike: { 'aws:RequestTag/greenlight:release': 'greenlight *' } });
   });

@@ -1,0 +1,99 @@
+import { describe, expect, it } from '@jest/globals';
+import { mutatingCalls, runInline, runShipped } from './helpers.js';
+
+const holder = (r: Awaited<ReturnType<typeof runShipped>>) => r.world.ec2.address([...r.world.ec2.addresses.keys()][0]);
+
+describe('Flow: single-server apps behind an Elastic IP (kind eip)', () => {
+  it('eip-release: stamped, checked, the address moves in one call, the old server is stopped then terminated', async () => {
+    const r = await runShipped('eip-release');
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '2.4.0', failedRequests: 0 });
+    expect(mutatingCalls(r, 'AssociateAddress')).toHaveLength(1);
+    const live = r.world.instances.get(holder(r).instanceId!)!;
+    expect(live.version).toBe('2.4.0');
+    expect(live.tags).toMatchObject({ 'greenlight:app': 'site', 'greenlight:release': expect.stringMatching(/^greenlight site@2\.4\.0 /) });
+    const old = [...r.world.instances.values()].find((i) => i.version === '2.3.0')!;
+    expect(old.state).toBe('terminated');
+    // Stopped first (the rollback window), terminated after it.
+    const stopped = r.timeline.find((e) => e.text === `${old.id} (2.3.0) stopping`)!;
+    const terminated = r.timeline.find((e) => e.text === `${old.id} (2.3.0) terminated`)!;
+    expect(terminated.t - stopped.t).toBeGreaterThanOrEqual(600);
+    // Smoke checks ran before the move; the status alarm follows the live server.
+    expect(r.world.ec2.alarms.get('greenlight-site-status')!.instanceId).toBe(live.id);
+  });
+
+  it('eip-unhealthy: rolled back, the new server terminated, the old one served throughout', async () => {
+    const r = await runShipped('eip-unhealthy');
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '2.3.0', failedRequests: 0 });
+    expect(r.summary.reason).toMatch(/GreenHealthTimeout: .* health check: GET :80\/health → no answer/);
+    expect(mutatingCalls(r, 'AssociateAddress')).toHaveLength(0);
+    expect([...r.world.instances.values()].find((i) => i.version === '2.4.0')!.state).toBe('terminated');
+    expect(r.world.instances.get(holder(r).instanceId!)!.version).toBe('2.3.0');
+  });
+
+  it('eip-rollback: inside the window the stopped old server is started, checked, and serves again', async () => {
+    const r = await runShipped('eip-rollback');
+    expect(r.summary).toMatchObject({ liveVersion: '2.3.0', failedRequests: 0 });
+    const rollback = r.executions.find((e) => e.input.includes('"action":"rollback"'))!;
+    expect(rollback.status).toBe('SUCCEEDED');
+    const live = r.world.instances.get(holder(r).instanceId!)!;
+    expect(live.version).toBe('2.3.0');
+    expect(live.launchedAt).toBeLessThan(0); // the original server, not a new one
+    // The release it undid refused to retire the server that serves again.
+    const release = r.executions.find((e) => e.name.startsWith('site-2_4_0'))!;
+    expect(release.error).toBe('RetireFailed');
+  });
+
+  it('a rollback after the window has nothing to start and changes nothing', async () => {
+    const r = await runInline({
+      physics: { bootSeconds: 40, statusCheckSeconds: 30 },
+      apps: [{ name: 'site', kind: 'eip', initialVersion: '2.3.0', greenlight: { retire: { keepStoppedMinutes: 2 } } }],
+      steps: [
+        { at: 10, upload: { app: 'site', version: '2.4.0' } },
+        { at: 600, startRelease: { input: { app: 'site', action: 'rollback' } } },
+      ],
+    });
+    const rollback = r.executions.find((e) => e.input.includes('rollback'))!;
+    expect(rollback.error).toBe('ReleaseRejected');
+    expect(rollback.cause).toMatch(/nothing to roll back to: site has no stopped previous server/);
+    expect(r.calls.filter((c) => c.mutating && c.service !== 'sfn' && c.t >= 600)).toEqual([]);
+  });
+
+  it('replace-instance: a failed status check is replaced from the last good release, not rebooted', async () => {
+    const r = await runShipped('replace-instance');
+    const s = r.summary;
+    expect(s).toMatchObject({ outcome: 'released', liveVersion: '2.3.0' });
+    const p = { boot: 40, statusChecks: 30, detection: 60 };
+    // Bound: boot + health-check time (detection by the alarm + status checks on the replacement) + 30 s.
+    expect(s.replacementSeconds!).toBeLessThanOrEqual(p.boot + p.detection + p.statusChecks + 30);
+    const faulty = [...r.world.instances.values()].find((i) => i.impaired)!;
+    expect(faulty.state).toBe('terminated');
+    expect(mutatingCalls(r, 'RebootInstances')).toHaveLength(0);
+  });
+
+  it('eip-image-release: stamped from an image of the live server (no reboot), old release images pruned', async () => {
+    const r = await runShipped('eip-image-release');
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '2.5.0', failedRequests: 0 });
+    const images = [...r.world.images.values()].filter((i) => i.name.startsWith('greenlight-site-'));
+    expect(images.map((i) => [i.name.split('-')[2], i.state])).toEqual([
+      ['2.4.0', 'deregistered'],
+      ['2.5.0', 'available'],
+    ]);
+    expect(r.timeline.some((e) => /reboots for CreateImage/.test(e.text))).toBe(false);
+  });
+
+  it('a replacement of an image-stamped server runs the live release, not the image it was stamped from', async () => {
+    const r = await runInline({
+      physics: { bootSeconds: 40, statusCheckSeconds: 30, imageSeconds: 60 },
+      apps: [{ name: 'site', kind: 'eip', artifact: 'bundle', initialVersion: '2.3.0', greenlight: { stamp: 'image', retire: { keepStoppedMinutes: 2 } } }],
+      steps: [
+        { at: 10, upload: { app: 'site', version: '2.4.0' } },
+        { at: 500, failInstance: { app: 'site' } },
+      ],
+      limitSeconds: 3600,
+    });
+    const live = r.world.instances.get(holder(r).instanceId!)!;
+    expect(live.tags!['greenlight:replaces']).toBeDefined();
+    expect(live.version).toBe('2.4.0');
+    expect(r.summary.liveVersion).toBe('2.4.0');
+  });
+});
