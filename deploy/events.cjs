@@ -49,12 +49,14 @@ function capacityEvents() {
   ];
 }
 
-/** Status alarms of eip apps (greenlight-<app>-status) going to ALARM start a replacement. */
+/** Status alarms of eip apps (greenlight-<app>-status), and the alarms asg apps name, going to
+ * ALARM start the release machine, which replaces the faulty server. */
 function alarmPattern(doc) {
-  const names = Object.entries(doc?.apps || {})
-    .filter(([, a]) => a?.kind === 'eip' && a.replaceOnStatusCheckFailure !== false)
-    .map(([name]) => `greenlight-${name}-status`)
-    .sort();
+  const apps = Object.entries(doc?.apps || {});
+  const names = [
+    ...apps.filter(([, a]) => a?.kind === 'eip' && a.replaceOnStatusCheckFailure !== false).map(([name]) => `greenlight-${name}-status`),
+    ...apps.flatMap(([, a]) => (a?.kind !== 'ecs' && a?.kind !== 'eip' && Array.isArray(a?.replaceOnAlarms) ? a.replaceOnAlarms : [])),
+  ].sort();
   return names.length ? { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: names, state: { value: ['ALARM'] } } } : null;
 }
 

@@ -149,6 +149,14 @@ function statements() {
     const alarms = eipEntries.filter(([, a]) => a.replaceOnStatusCheckFailure !== false).map(([n]) => sub(`arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:greenlight-${n}-status`));
     if (alarms.length) out.push({ Sid: 'StatusAlarmsOfLiveServers', Effect: 'Allow', Action: ['cloudwatch:PutMetricAlarm'], Resource: alarms });
   }
+  const replacing = routed.filter((a) => a.kind !== 'ecs' && (a.replaceOnAlarms || []).length);
+  if (replacing.length)
+    out.push({
+      Sid: 'MarkFaultyInstancesOfConfiguredGroups',
+      Effect: 'Allow',
+      Action: ['autoscaling:SetInstanceHealth'],
+      Resource: replacing.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).map((g) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${g}`)),
+    });
   const scaled = ecsApps.filter((a) => a.scaling);
   if (scaled.length) {
     const scaledGroups = scaled.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]);

@@ -25,7 +25,7 @@ export function renderTimeline(r: SimulationResult): string {
     `aws calls        ${s.awsCalls} (${s.mutatingCalls} mutating), state transitions ${s.stateTransitions}`,
     `executions       ${s.executions}, releases ${s.releases}, virtual time ${s.virtualSeconds} s`,
   );
-  if (s.replacementSeconds !== undefined) lines.push(`replacement      address served again ${s.replacementSeconds ?? 'never'} s after the fault`);
+  if (s.replacementSeconds !== undefined) lines.push(`replacement      every request answered again ${s.replacementSeconds ?? 'never'} s after the fault`);
   if (s.desiredCount !== undefined)
     lines.push(
       `task count       desiredCount ${s.desiredCount}, expected ${s.expectedDesiredCount}; tasksStoppedWhileServing ${s.tasksStoppedWhileServing}`,

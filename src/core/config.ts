@@ -84,6 +84,8 @@ const asgApp = z
       }),
       { keepWarmInstances: 1, keepWarmMinutes: 15 },
     ),
+    /** Alarms (each with an InstanceId dimension) whose ALARM marks that instance Unhealthy: Auto Scaling replaces it. */
+    replaceOnAlarms: z._default(z.array(z.string().check(z.regex(/^[\x20-\x7e]{1,255}$/, { message: 'must be a CloudWatch alarm name' }))).check(z.maxLength(50)), []),
     onFailure: z._default(z.strictObject({ keepGreenForInspection: z._default(z.boolean(), false) }), { keepGreenForInspection: false }),
   })
   .check(

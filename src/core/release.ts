@@ -22,7 +22,9 @@ export interface Release {
   artifact: Artifact;
   trigger: 's3' | 'manual' | 'alarm';
   /** release (default); eip only: rollback to the stopped previous instance, or replace a faulty live one. */
-  action?: 'release' | 'rollback' | 'replace';
+  action?: 'release' | 'rollback' | 'replace' | 'mark-unhealthy';
+  /** mark-unhealthy: the instance an alarm named. */
+  instanceId?: string;
 }
 
 export interface Settings {

@@ -6,6 +6,7 @@ import * as dispatch from '../../functions/dispatch.js';
 import * as drainCheck from '../../functions/drainCheck.js';
 import * as drainStart from '../../functions/drainStart.js';
 import * as joinCheck from '../../functions/joinCheck.js';
+import * as markUnhealthy from '../../functions/markUnhealthy.js';
 import * as plan from '../../functions/plan.js';
 import * as prepareCapacity from '../../functions/prepareCapacity.js';
 import * as prepareGreen from '../../functions/prepareGreen.js';
@@ -29,6 +30,7 @@ export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never
   switchTraffic,
   retireOld,
   rollback,
+  markUnhealthy,
   classify,
   joinCheck,
   setTaskCount,

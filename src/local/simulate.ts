@@ -37,7 +37,7 @@ export interface CapacitySummary {
 }
 
 /** Release outcomes, and for capacity-only scenarios whether the task count converged. */
-export type Outcome = 'released' | 'rolled-back' | 'rejected' | 'superseded' | 'failed' | 'converged' | 'diverged';
+export type Outcome = 'released' | 'rolled-back' | 'rejected' | 'superseded' | 'failed' | 'converged' | 'diverged' | 'replaced';
 
 export interface Summary {
   scenario: string;
@@ -87,6 +87,8 @@ const QUIET_STATES = new Set([
   'CheckGreen',
   'GreenReady?',
   'AlreadyLive?',
+  'HasAction?',
+  'MarkUnhealthy?',
   'NeedsCapacity?',
   'WaitForCapacity',
   'CheckCapacity',
@@ -192,7 +194,14 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
       time: clock.date().toISOString(),
       region: REGION,
       resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${a.name}`],
-      detail: { alarmName: a.name, state: { value: a.state, reason: 'Threshold Crossed' }, previousState: { value: previous } },
+      detail: {
+        alarmName: a.name,
+        state: { value: a.state, reason: 'Threshold Crossed' },
+        previousState: { value: previous },
+        configuration: {
+          metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'AWS/EC2', name: 'StatusCheckFailed', dimensions: { InstanceId: a.instanceId } }, period: 60, stat: 'Maximum' }, returnData: true }],
+        },
+      },
     });
   world.onLifecycleEvent = (e) => {
     lifecycleEvents++;
@@ -235,9 +244,11 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
         }
       } else if ('failInstance' in step) {
         const c = config.apps[step.failInstance.app];
-        if (c?.kind !== 'eip') throw new Error(`scenario: failInstance needs an eip app, not ${step.failInstance.app}`);
-        const holder = world.ec2.address(c.allocationId).instanceId;
-        if (holder) world.ec2.impair(world.instances.get(holder)!);
+        if (c?.kind === 'ecs' || !c) throw new Error(`scenario: failInstance needs an eip or asg app, not ${step.failInstance.app}`);
+        // eip: the live server; asg: the instance of the first alarm the app names.
+        const target = c.kind === 'eip' ? world.ec2.address(c.allocationId).instanceId : world.ec2.alarms.get(c.replaceOnAlarms[0] ?? '')?.instanceId;
+        if (!target) throw new Error(`scenario: ${step.failInstance.app} has no instance to fail (asg apps need replaceOnAlarms)`);
+        world.ec2.impair(world.instances.get(target)!);
       } else if ('scale' in step) {
         const { app, colour, desired, dropEvents, failJoin } = step.scale;
         const group = `${app}-${colour}-capacity`;

@@ -206,6 +206,12 @@ function buildAsgApp(world: World, app: AsgScenarioApp, listenerArn: string, ind
     Object.assign(t, { state: 'healthy', reason: undefined, okStreak: app.healthCheck.healthyThresholdCount, registeredAt: -3600 });
   }
 
+  // Alarms the operator made (one per instance, StatusCheckFailed) for `replaceOnAlarms`.
+  const alarms = (app.greenlight.replaceOnAlarms as string[] | undefined) ?? [];
+  alarms.forEach((name, k) => {
+    const id = liveGroup.instances[k];
+    if (id) world.ec2.putAlarm(name, id);
+  });
   return {
     kind: 'asg',
     ...route,

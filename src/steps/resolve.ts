@@ -71,9 +71,18 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
   if (isObject(input) && input.source === 'aws.cloudwatch') {
     const ev = AlarmEvent.safeParse(input);
     if (!ev.success) throw new InvalidInput(`malformed "CloudWatch Alarm State Change" event: ${formatIssues(ev.error.issues)}`);
-    const m = /^greenlight-([a-z][a-z0-9-]{0,39})-status$/.exec(ev.data.detail.alarmName);
-    if (!m) throw new InvalidInput(`alarm ${ev.data.detail.alarmName} is not a greenlight status alarm (greenlight-<app>-status)`);
-    if (ev.data.detail.state.value !== 'ALARM') throw new InvalidInput(`alarm ${ev.data.detail.alarmName} is ${ev.data.detail.state.value}, not ALARM: nothing to replace`);
+    const name = ev.data.detail.alarmName;
+    if (ev.data.detail.state.value !== 'ALARM') throw new InvalidInput(`alarm ${name} is ${ev.data.detail.state.value}, not ALARM: nothing to replace`);
+    // asg apps: an alarm the config names, on one instance → mark it Unhealthy.
+    const owner = Object.entries(deps.config.apps).find(([, a]) => a.kind === 'asg' && a.replaceOnAlarms.includes(name));
+    if (owner) {
+      const instanceId = (ev.data.detail.configuration?.metrics ?? []).map((m) => m.metricStat?.metric.dimensions?.InstanceId).find((x) => !!x);
+      if (!instanceId || !/^i-[0-9a-f]{8,17}$/.test(instanceId)) throw new InvalidInput(`alarm ${name} has no InstanceId dimension: greenlight cannot tell which instance to replace`);
+      const r = withoutArtifact(deps, owner[1], owner[0], 'replace', 'alarm');
+      return { ...r, release: { ...r.release, action: 'mark-unhealthy', instanceId } };
+    }
+    const m = /^greenlight-([a-z][a-z0-9-]{0,39})-status$/.exec(name);
+    if (!m) throw new InvalidInput(`alarm ${name} is neither a greenlight status alarm (greenlight-<app>-status) nor in any app's replaceOnAlarms`);
     const app = appConfig(deps.config, m[1]);
     if (app.kind !== 'eip') throw new InvalidInput(`replacement on a status alarm is implemented for eip apps; ${m[1]} is ${app.kind}`);
     return withoutArtifact(deps, app, m[1], 'replace', 'alarm');
@@ -147,7 +156,13 @@ function withoutArtifact(deps: Deps, app: AppConfig, name: string, action: 'roll
 const AlarmEvent = z.object({
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
-  detail: z.object({ alarmName: len(1, 255), state: z.object({ value: z.string() }) }),
+  detail: z.object({
+    alarmName: len(1, 255),
+    state: z.object({ value: z.string() }),
+    configuration: z.optional(
+      z.object({ metrics: z.optional(z.array(z.object({ metricStat: z.optional(z.object({ metric: z.object({ dimensions: z.optional(z.record(z.string(), z.string())) }) })) }))) }),
+    ),
+  }),
 });
 
 /** EventBridge S3 keys are URL-encoded like S3 notifications ("+" for a space). */

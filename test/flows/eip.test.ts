@@ -97,3 +97,43 @@ describe('Flow: single-server apps behind an Elastic IP (kind eip)', () => {
     expect(r.summary.liveVersion).toBe('2.4.0');
   });
 });
+
+describe('Flow: replace, don\'t reboot, for an Auto Scaling app', () => {
+  it('asg-replace-instance: the alarm names the instance, it is marked Unhealthy and Auto Scaling replaces it', async () => {
+    const r = await runShipped('asg-replace-instance');
+    expect(r.summary.outcome).toBe('replaced');
+    const faulty = [...r.world.instances.values()].find((i) => i.impaired)!;
+    expect(faulty.state).toBe('terminated');
+    expect(mutatingCalls(r, 'SetInstanceHealth')).toHaveLength(1);
+    const g = r.world.group('web-blue');
+    expect(g.instances.map((id) => r.world.instances.get(id)!.lifecycle)).toEqual(['InService', 'InService', 'InService']);
+    expect(r.timeline.some((e) => e.text === 'web-blue: healthy 3/3')).toBe(true);
+    // Only until the load balancer's health checks took the instance out (2 × 10 s).
+    expect(r.summary.failedRequests).toBeLessThanOrEqual(40);
+  });
+
+  it('an alarm naming an instance outside the app\'s groups is rejected and nothing is touched', async () => {
+    const r = await runInline({
+      apps: [{ name: 'web', instances: 2, greenlight: { replaceOnAlarms: ['web-status'] } }],
+      steps: [
+        {
+          at: 10,
+          startRelease: {
+            input: {
+              source: 'aws.cloudwatch',
+              'detail-type': 'CloudWatch Alarm State Change',
+              detail: {
+                alarmName: 'web-status',
+                state: { value: 'ALARM' },
+                configuration: { metrics: [{ metricStat: { metric: { dimensions: { InstanceId: 'i-0123456789abcdef0' } } } }] },
+              },
+            },
+          },
+        },
+      ],
+    });
+    expect(r.summary.outcome).toBe('rejected');
+    expect(r.summary.reason).toMatch(/instance i-0123456789abcdef0 is not in web-blue or web-green: not touching it/);
+    expect(r.summary.mutatingCalls).toBe(0);
+  });
+});

@@ -111,18 +111,22 @@ describe('Template: serverless package', () => {
     );
   });
 
-  it('starts a replacement when an eip app\'s status alarm goes to ALARM', () => {
+  it('starts a replacement when an eip status alarm or an alarm an asg app names goes to ALARM', () => {
     const toRelease = resources('AWS::Events::Rule')
       .map(([, r]) => r.Properties)
       .filter((r) => JSON.stringify(r.Targets).includes('ReleaseStateMachine'));
     expect(toRelease.map((r) => r.EventPattern)).toEqual([
-      { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: ['greenlight-site-status'], state: { value: ['ALARM'] } } },
+      {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: ['greenlight-site-status', 'web-instance-status'], state: { value: ['ALARM'] } },
+      },
     ]);
   });
 
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
-    expect(fns.length).toBe(17);
+    expect(fns.length).toBe(18);
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
 
@@ -168,6 +172,8 @@ describe('Template: serverless package', () => {
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:container-instance/shop-blue/*' },
       { 'Fn::Sub': 'arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:container-instance/shop-green/*' },
     ]);
+    expect(JSON.stringify(byAction('autoscaling:SetInstanceHealth'))).toContain('autoScalingGroupName/web-blue');
+    expect(JSON.stringify(byAction('autoscaling:SetInstanceHealth'))).not.toContain('shop');
     const run = statements.find((st) => [st.Action].flat().includes('ec2:RunInstances') && st.Condition);
     expect(run.Condition).toEqual({ ArnLike: { 'ec2:LaunchTemplate': [{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/lt-0fedcba9876543210' }] } });
     const servers = statements.find((st) => [st.Action].flat().includes('ec2:TerminateInstances'));
@@ -180,7 +186,7 @@ describe('Template: serverless package', () => {
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
     const config = Buffer.from(JSON.stringify(parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8')))).toString('base64');
     const fns = resources('AWS::Lambda::Function').map(([, f]) => f.Properties.Handler.replace(/^functions\/|\.handler$/g, ''));
-    expect(fns).toHaveLength(17);
+    expect(fns).toHaveLength(18);
     for (const fn of fns) {
       const zip = join(out, `${fn}.zip`);
       const files = zipEntries(zip);
