@@ -15,6 +15,11 @@ Commands:
   check-config [file]                     Validate greenlight.config.yml (or file); run before
                                           every package/deploy.
   bench [--json]                          Run every shipped scenario and print the figures.
+  fuzz [--json]                           1,000+ generated bad inputs through Resolve and Plan;
+                                          every one must be rejected with zero mutating calls.
+  faults [--json] [--quick]               The fault matrix: every AWS call site × throttle, 5xx,
+                                          AccessDenied, Lambda crash, stale read; then seeded
+                                          random schedules. Prints "N scenarios, N consistent".
   help                                    This text.
 
 Options:
@@ -28,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const flags = new Set(rest.filter((a) => a.startsWith('--')));
   const args = rest.filter((a) => !a.startsWith('--'));
-  for (const f of flags) if (!['--json', '--verbose', '--help'].includes(f)) throw new UsageError(`unknown option ${f}`);
+  for (const f of flags) if (!['--json', '--verbose', '--help', '--quick'].includes(f)) throw new UsageError(`unknown option ${f}`);
   if (!flags.has('--verbose')) process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   if (!command || command === 'help' || command === '--help' || flags.has('--help')) {
     process.stdout.write(HELP);
@@ -47,6 +52,14 @@ async function main(argv: string[]): Promise<number> {
     case 'check-config': {
       const { checkConfig } = await import('./check-config.js');
       return checkConfig(args[0] ?? 'greenlight.config.yml');
+    }
+    case 'fuzz': {
+      const { runFuzz } = await import('./fuzz.js');
+      return runFuzz(flags.has('--json'));
+    }
+    case 'faults': {
+      const { runFaults } = await import('./faults.js');
+      return runFaults(flags.has('--json'), flags.has('--quick'));
     }
     case 'bench': {
       const { runBench } = await import('./bench.js');

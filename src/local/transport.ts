@@ -26,7 +26,7 @@ export interface CallRecord {
   error?: string;
 }
 
-export type FaultKind = 'throttle' | 'server-error' | 'access-denied';
+export type FaultKind = 'throttle' | 'server-error' | 'access-denied' | 'crash' | 'stale-read';
 export interface FaultRule {
   /** SDK command name without "Command", e.g. ModifyListener. */
   command: string;
@@ -35,6 +35,15 @@ export interface FaultRule {
   times: number;
   /** Calls to let through first. */
   skip?: number;
+  /** Only calls made by this function (e.g. switchTraffic). */
+  caller?: string;
+  /** stale-read: for this many virtual seconds the describe returns what it returned before. */
+  seconds?: number;
+}
+
+/** A Lambda that dies right after an AWS call took effect (timeout, OOM, runtime exit). */
+export class LambdaCrash extends Error {
+  override readonly name = 'Lambda.Unknown';
 }
 
 const MODULES: Record<Service, Record<string, unknown>> = { s3: S3, ec2: EC2, ecs: ECS, autoscaling: AutoScaling, elbv2: ELBv2, sfn: SFN, cloudwatch: CloudWatch };
@@ -50,6 +59,8 @@ const BASE: Record<Service, string> = {
 const FAULT_CODES: Record<FaultKind, Record<Service, [string, number]>> = {
   throttle: { s3: ['SlowDown', 503], ec2: ['RequestLimitExceeded', 503], ecs: ['ThrottlingException', 400], autoscaling: ['Throttling', 400], elbv2: ['Throttling', 400], sfn: ['ThrottlingException', 400], cloudwatch: ['Throttling', 400] },
   'server-error': { s3: ['InternalError', 500], ec2: ['InternalError', 500], ecs: ['ServerException', 500], autoscaling: ['InternalFailure', 500], elbv2: ['InternalFailure', 500], sfn: ['InternalFailure', 500], cloudwatch: ['InternalServiceError', 500] },
+  crash: { s3: ['', 0], ec2: ['', 0], ecs: ['', 0], autoscaling: ['', 0], elbv2: ['', 0], sfn: ['', 0], cloudwatch: ['', 0] },
+  'stale-read': { s3: ['', 0], ec2: ['', 0], ecs: ['', 0], autoscaling: ['', 0], elbv2: ['', 0], sfn: ['', 0], cloudwatch: ['', 0] },
   'access-denied': { s3: ['AccessDenied', 403], ec2: ['UnauthorizedOperation', 403], ecs: ['AccessDeniedException', 400], autoscaling: ['AccessDenied', 403], elbv2: ['AccessDenied', 403], sfn: ['AccessDeniedException', 403], cloudwatch: ['AccessDenied', 403] },
 };
 
@@ -72,7 +83,9 @@ export function sdkError(service: Service, code: string, message: string, status
 
 export class SimTransport {
   readonly calls: CallRecord[] = [];
-  private faults: (FaultRule & { seen: number; fired: number })[];
+  private faults: (FaultRule & { seen: number; fired: number; from?: number })[];
+  /** Reads' latest answers, for eventually consistent (stale) reads. */
+  private answers = new Map<string, { t: number; output: unknown }>();
 
   constructor(
     private readonly api: ApiTable,
@@ -100,9 +113,17 @@ export class SimTransport {
         const short = command.replace(/Command$/, '');
         const record: CallRecord = { t: this.clock.now, service, command: short, mutating: isMutating(short), caller };
         this.calls.push(record);
-        const fault = this.faults.find((f) => f.command === short && f.fired < f.times && f.seen++ >= (f.skip ?? 0));
-        if (fault) {
-          fault.fired++;
+        const now = this.clock.now;
+        const key = `${command} ${JSON.stringify(args.input)}`;
+        const stale = this.faults.find((f) => f.kind === 'stale-read' && f.command === short && (!f.caller || f.caller === caller) && f.from !== undefined && now <= f.from + (f.seconds ?? 5));
+        if (stale && this.answers.has(key) && this.answers.get(key)!.t < stale.from!) {
+          record.error = 'stale';
+          return { output: structuredClone(this.answers.get(key)!.output), response: {} };
+        }
+        const fault = this.faults.find((f) => f.command === short && (!f.caller || f.caller === caller) && f.fired < f.times && f.seen++ >= (f.skip ?? 0));
+        if (fault) fault.fired++;
+        if (fault?.kind === 'stale-read') fault.from = now;
+        else if (fault && fault.kind !== 'crash') {
           const [code, status] = FAULT_CODES[fault.kind][service];
           record.error = code;
           throw sdkError(service, code, `injected ${fault.kind}`, status);
@@ -114,7 +135,13 @@ export class SimTransport {
         }
         try {
           const output = await fn(args.input);
-          return { output: { ...output, $metadata: { httpStatusCode: 200, attempts: 1 } }, response: {} };
+          const answer = { ...output, $metadata: { httpStatusCode: 200, attempts: 1 } };
+          if (!record.mutating && !('Body' in (output ?? {}))) this.answers.set(key, { t: now, output: structuredClone(answer) });
+          if (fault?.kind === 'crash') {
+            record.error = 'crash';
+            throw new LambdaCrash(`the function crashed right after ${service}:${short} took effect`);
+          }
+          return { output: answer, response: {} };
         } catch (e) {
           if (e instanceof SimAwsError) {
             record.error = e.name;

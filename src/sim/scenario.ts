@@ -103,9 +103,11 @@ const step = z.union([
 const fault = z
   .object({
     command: z.string().regex(/^[A-Z][A-Za-z]+$/),
-    kind: z.enum(['throttle', 'server-error', 'access-denied']),
-    times: z.number().int().min(1).max(100),
+    kind: z.enum(['throttle', 'server-error', 'access-denied', 'crash', 'stale-read']),
+    times: z.number().int().min(1).max(1000),
     skip: z.number().int().min(0).optional(),
+    caller: z.string().optional(),
+    seconds: z.number().min(0).max(600).optional(),
   })
   .strict();
 

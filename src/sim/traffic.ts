@@ -26,6 +26,8 @@ const PHI = 0.6180339887498949;
 
 export class Traffic {
   readonly seconds = new Map<string, Second[]>();
+  /** Requests the load balancer could only send to a target group with no healthy target. */
+  toColourWithoutHealthyTarget = 0;
   private seq = 0;
   private rr = new Map<string, number>();
   private stopped = false;
@@ -88,6 +90,7 @@ export class Traffic {
     const live = [...tg.targets.values()].filter((t) => t.state !== 'draining');
     const healthy = live.filter((t) => t.state === 'healthy');
     const pool = healthy.length ? healthy : live;
+    if (!healthy.length) this.toColourWithoutHealthyTarget++;
     if (!pool.length) return null;
     const i = this.rr.get(tg.arn) ?? 0;
     this.rr.set(tg.arn, i + 1);
