@@ -86,6 +86,8 @@ const asgApp = z
     ),
     /** Alarms (each with an InstanceId dimension) whose ALARM marks that instance Unhealthy: Auto Scaling replaces it. */
     replaceOnAlarms: z._default(z.array(z.string().check(z.regex(/^[\x20-\x7e]{1,255}$/, { message: 'must be a CloudWatch alarm name' }))).check(z.maxLength(50)), []),
+    /** Reject artifacts uploaded without an S3 SHA-256 checksum. */
+    requireChecksum: z._default(z.boolean(), false),
     onFailure: z._default(z.strictObject({ keepGreenForInspection: z._default(z.boolean(), false) }), { keepGreenForInspection: false }),
   })
   .check(
@@ -149,6 +151,8 @@ const ecsApp = z
       }),
       { keepWarmTasks: 1, keepWarmMinutes: 15 },
     ),
+    /** Reject artifacts uploaded without an S3 SHA-256 checksum. */
+    requireChecksum: z._default(z.boolean(), false),
     onFailure: z._default(z.strictObject({ keepGreenForInspection: z._default(z.boolean(), false) }), { keepGreenForInspection: false }),
   })
   .check(
@@ -212,6 +216,8 @@ const eipApp = z
     ),
     /** Replace, don't reboot: a status-check failure of the live instance starts the replace machine. */
     replaceOnStatusCheckFailure: z._default(z.boolean(), true),
+    /** Reject artifacts uploaded without an S3 SHA-256 checksum. */
+    requireChecksum: z._default(z.boolean(), false),
     onFailure: z._default(z.strictObject({ keepGreenForInspection: z._default(z.boolean(), false) }), { keepGreenForInspection: false }),
   })
   .check(
@@ -223,6 +229,8 @@ const eipApp = z
 
 export const AppConfigSchema = z.discriminatedUnion('kind', [asgApp, ecsApp, eipApp]);
 export const ConfigSchema = z.strictObject({
+  /** IAM principals (role or user ARNs) allowed to upload under releases/; empty: anyone the account's IAM allows. */
+  uploaders: z._default(z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/, { message: 'must be an IAM role or user ARN' }))), []),
   /** How often the capacity state machine reconciles every scaled app (EventBridge schedule). */
   reconcileMinutes: z._default(int(1, 1440), 5),
   apps: z.record(z.string(), AppConfigSchema).check(

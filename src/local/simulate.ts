@@ -273,7 +273,8 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
           detail: { result: 'SUCCESS', 'repository-name': repository, 'image-digest': digest, 'action-type': 'PUSH', 'image-tag': tag },
         });
       } else if ('uploadRaw' in step) {
-        world.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum);
+        const { storedSha256 } = step.uploadRaw;
+        world.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum, storedSha256);
       } else if ('startRelease' in step) {
         const r = sfn.startExecution({ stateMachineArn: RELEASE_STATE_MACHINE_ARN, input: JSON.stringify(step.startRelease.input) });
         world.note(`execution started by hand: ${r.executionArn.split(':').pop()}`);

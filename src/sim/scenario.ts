@@ -96,7 +96,20 @@ const step = z.union([
   /** The live server of an eip app fails its instance status check (and stops answering). */
   z.object({ at, failInstance: z.object({ app: z.string() }).strict() }).strict(),
   z.object({ at, ecrPush: z.object({ repository: z.string(), tag: z.string() }).strict() }).strict(),
-  z.object({ at, uploadRaw: z.object({ key: z.string(), body: z.string(), checksum: z.boolean().default(true) }).strict() }).strict(),
+  z
+    .object({
+      at,
+      uploadRaw: z
+        .object({
+          key: z.string(),
+          body: z.string(),
+          checksum: z.boolean().default(true),
+          /** The SHA-256 S3 keeps for the object, when it differs from the content (corrupted or tampered at rest). */
+          storedSha256: z.string().optional(),
+        })
+        .strict(),
+    })
+    .strict(),
   z.object({ at, startRelease: z.object({ input: z.record(z.string(), z.unknown()) }).strict() }).strict(),
 ]);
 

@@ -220,12 +220,12 @@ export class World {
     return b;
   }
 
-  putObject(bucketName: string, key: string, body: Buffer, withChecksum = true): ObjectVersion {
+  putObject(bucketName: string, key: string, body: Buffer, withChecksum = true, storedSha256?: string): ObjectVersion {
     const b = this.bucket(bucketName);
     const v: ObjectVersion = {
       versionId: b.versioned ? hexId(`v${this.counter++}`, 32) : 'null',
       body,
-      sha256: withChecksum ? createHash('sha256').update(body).digest('base64') : null,
+      sha256: storedSha256 ?? (withChecksum ? createHash('sha256').update(body).digest('base64') : null),
       etag: `"${createHash('md5').update(body).digest('hex')}"`,
       lastModified: this.clock.date(),
       sequencer: hexId(`seq${this.counter++}`, 18).toUpperCase(),

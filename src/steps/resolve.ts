@@ -119,6 +119,8 @@ async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: strin
     if (err instanceof AwsResourceNotFound) throw new InvalidInput(`artifact s3://${bucket}/${objectKey} version ${versionId} no longer exists`);
     throw err;
   }
+  if (app.requireChecksum && !info.sha256)
+    throw new InvalidInput(`${key.app} requires a SHA-256 checksum and s3://${bucket}/${objectKey} has none: upload with --checksum-algorithm SHA256`);
   const type = artifactTypeOf(app);
   const artifact: Artifact = { bucket, key: objectKey, versionId: info.versionId, sha256: info.sha256, type };
   if (type !== 'bundle') {

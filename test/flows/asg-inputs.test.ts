@@ -81,3 +81,21 @@ describe('Flow: hand-typed inputs and failure paths', () => {
     expect(r.world.groups.get('web-green')!.desired).toBe(0);
   });
 });
+
+describe('Flow: artifact integrity', () => {
+  it('bad-checksum: a manifest that does not match its stored SHA-256 is rejected before any change', async () => {
+    const { runShipped } = await import('./helpers.js');
+    const r = await runShipped('bad-checksum');
+    expect(r.summary).toMatchObject({ outcome: 'rejected', mutatingCalls: 0, liveVersion: '1.4.1' });
+    expect(r.summary.reason).toMatch(/does not match its S3 SHA-256 checksum/);
+  });
+
+  it('requireChecksum: an artifact uploaded without a checksum is rejected; with one it releases', async () => {
+    const app = { ...webApp, artifact: 'bundle', greenlight: { ...webApp.greenlight, requireChecksum: true } };
+    const without = await runInline({ apps: [app], steps: [{ at: 5, uploadRaw: { key: 'releases/web/1.1.0.tar.gz', body: 'bundle web 1.1.0', checksum: false } }] });
+    expect(without.summary).toMatchObject({ outcome: 'rejected', mutatingCalls: 0 });
+    expect(without.summary.reason).toMatch(/web requires a SHA-256 checksum .* upload with --checksum-algorithm SHA256/);
+    const withSum = await runInline({ apps: [app], steps: [{ at: 5, upload: { app: 'web', version: '1.1.0' } }] });
+    expect(withSum.summary.outcome).toBe('released');
+  });
+});

@@ -136,8 +136,15 @@ describe('Template: serverless package', () => {
     expect(b.NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled).toBe(true);
     expect(Object.values(b.PublicAccessBlockConfiguration)).toEqual([true, true, true, true]);
     expect(b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
-    const deny = template.Resources.ArtifactBucketPolicy.Properties.PolicyDocument.Statement[0];
+    const [deny, uploads] = template.Resources.ArtifactBucketPolicy.Properties.PolicyDocument.Statement;
     expect(deny).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    // Releases can only be written by the listed uploaders (and greenlight, for ECR manifests).
+    expect(uploads).toMatchObject({
+      Effect: 'Deny',
+      Action: expect.arrayContaining(['s3:PutObject']),
+      Resource: { 'Fn::Sub': '${ArtifactBucket.Arn}/releases/*' },
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::123456789012:role/ci-release', { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] }] } },
+    });
   });
 
   it('allows mutations only on the configured resources (wildcardMutatingStatements = 0)', () => {
@@ -149,7 +156,9 @@ describe('Template: serverless package', () => {
       const res = [s.Resource].flat();
       return s.Effect === 'Allow' && actions.some(mutating) && res.some((r) => r === '*' || (typeof r === 'string' && r.endsWith(':*'))) && !s.Condition;
     });
-    expect(wildcard).toEqual([]);
+    // wildcardMutatingStatements, reported in docs/reliability.md
+    expect({ wildcardMutatingStatements: wildcard.length, statements: statements.length }).toEqual({ wildcardMutatingStatements: 0, statements: statements.length });
+    expect(statements.length).toBeGreaterThan(10);
     const byAction = (a: string) => statements.filter((s) => [s.Action].flat().includes(a)).flatMap((s) => [s.Resource].flat());
     expect(byAction('elasticloadbalancing:ModifyListener')).toEqual([
       'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web-alb/0123456789abcdef/0123456789abcdef',
