@@ -71,7 +71,8 @@ export function mapAwsError(err: unknown, what: string): Error {
   // Auto Scaling reports a missing group as a generic ValidationError.
   if (name === 'ValidationError' && /not found/i.test(e.message ?? '')) return new AwsResourceNotFound(msg, { cause: err });
   if (TRANSIENT.has(name) || e.$fault === 'server' || (status !== undefined && status >= 500)) return new TransientAwsError(msg, { cause: err });
-  if (e.$metadata || e.$fault) return new AwsRequestRejected(msg, { cause: err });
+  // Only service exceptions carry $fault; the SDK's retry middleware adds $metadata to anything.
+  if (e.$fault) return new AwsRequestRejected(msg, { cause: err });
   return err instanceof Error ? err : new Error(String(err));
 }
 

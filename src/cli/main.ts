@@ -17,7 +17,7 @@ Commands:
   bench [--json]                          Run every shipped scenario and print the figures.
   fuzz [--json]                           1,000+ generated bad inputs through Resolve and Plan;
                                           every one must be rejected with zero mutating calls.
-  faults [--json] [--quick]               The fault matrix: every AWS call site × throttle, 5xx,
+  faults [scenario] [--json] [--quick]    The fault matrix: every AWS call site × throttle, 5xx,
                                           AccessDenied, Lambda crash, stale read; then seeded
                                           random schedules. Prints "N scenarios, N consistent".
   help                                    This text.
@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'faults': {
       const { runFaults } = await import('./faults.js');
-      return runFaults(flags.has('--json'), flags.has('--quick'));
+      return runFaults(flags.has('--json'), flags.has('--quick'), args[0]);
     }
     case 'bench': {
       const { runBench } = await import('./bench.js');

@@ -34,6 +34,7 @@ export interface CapacitySummary {
   eventsDropped: number;
   awsCallsPerEvent: number | null;
   capacityExecutions: number;
+  capacityExecutionsFailed: number;
 }
 
 /** Release outcomes, and for capacity-only scenarios whether the task count converged. */
@@ -331,12 +332,11 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
     otherAppsChanged: countChanged(before, snapshot(world, config, others)),
   };
   const hasRelease = scenario.steps.some((st) => !('scale' in st));
-  const cap = lifecycle ? capacitySummary(world, config, primary, calls.length, lifecycleEvents, bus.dropped.length, capacityExecutions.length) : null;
+  const cap = lifecycle ? capacitySummary(world, config, primary, calls.length, lifecycleEvents, bus.dropped.length, capacityExecutions) : null;
   if (cap && !hasRelease) {
-    const clean = capacityExecutions.every((e) => e.status === 'SUCCEEDED');
-    summary.outcome = cap.desiredCount === cap.expectedDesiredCount && clean && !limitHit ? 'converged' : 'diverged';
-    summary.reason =
-      summary.outcome === 'converged' ? null : `desiredCount ${cap.desiredCount}, expected ${cap.expectedDesiredCount}; ${capacityExecutions.filter((e) => e.status !== 'SUCCEEDED').length} capacity execution(s) not succeeded`;
+    // Judged on the end state; executions that failed (with their error) are reported apart.
+    summary.outcome = cap.desiredCount === cap.expectedDesiredCount && !limitHit ? 'converged' : 'diverged';
+    summary.reason = summary.outcome === 'converged' ? null : `desiredCount ${cap.desiredCount}, expected ${cap.expectedDesiredCount}`;
   }
   const fault = scenario.steps.find((st) => 'failInstance' in st);
   if (fault) summary.replacementSeconds = recoveredAfter(seconds, fault.at);
@@ -346,7 +346,7 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
 }
 
 /** The live colour's service count against tasksPerInstance × joined instances. */
-function capacitySummary(world: World, config: Config, app: string, awsCalls: number, events: number, dropped: number, executions: number): CapacitySummary {
+function capacitySummary(world: World, config: Config, app: string, awsCalls: number, events: number, dropped: number, executions: ExecutionRecord[]): CapacitySummary {
   const a = config.apps[app];
   if (a?.kind !== 'ecs' || !a.scaling) throw new Error(`scenario: app ${app} has no scaling block`);
   const live = liveColourOf(world, config, app) as 'blue' | 'green';
@@ -364,7 +364,8 @@ function capacitySummary(world: World, config: Config, app: string, awsCalls: nu
     lifecycleEvents: events,
     eventsDropped: dropped,
     awsCallsPerEvent: events ? Math.round((awsCalls / events) * 10) / 10 : null,
-    capacityExecutions: executions,
+    capacityExecutions: executions.length,
+    capacityExecutionsFailed: executions.filter((e) => e.status === 'FAILED').length,
   };
 }
 
