@@ -15,6 +15,8 @@ Commands:
   check-config [file]                     Validate greenlight.config.yml (or file); run before
                                           every package/deploy.
   bench [--json]                          Run every shipped scenario and print the figures.
+  rerun-after-crash [--json]              The release dies at each state in turn and is redriven
+                                          (Step Functions redrive); each must finish it.
   fuzz [--json]                           1,000+ generated bad inputs through Resolve and Plan;
                                           every one must be rejected with zero mutating calls.
   faults [scenario] [--json] [--quick]    The fault matrix: every AWS call site × throttle, 5xx,
@@ -52,6 +54,10 @@ async function main(argv: string[]): Promise<number> {
     case 'check-config': {
       const { checkConfig } = await import('./check-config.js');
       return checkConfig(args[0] ?? 'greenlight.config.yml');
+    }
+    case 'rerun-after-crash': {
+      const { runRerunAfterCrash } = await import('./rerun.js');
+      return runRerunAfterCrash(flags.has('--json'));
     }
     case 'fuzz': {
       const { runFuzz } = await import('./fuzz.js');

@@ -109,8 +109,25 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const { world, config, listenerArn, hosts } = buildWorld(scenario, clock);
   world.timeline.length = 0;
   const procs = new Processes(clock);
+  let crashArmed = !!scenario.crash;
   const sfn = new LocalStepFunctions(clock, procs, {
     taskLatencySeconds: scenario.taskLatencySeconds,
+    onStarted: (exec) => {
+      if (crashArmed && exec.stateMachineArn === RELEASE_STATE_MACHINE_ARN) {
+        crashArmed = false;
+        exec.crashAt = scenario.crash!.state;
+      }
+    },
+    onFinished: (exec) => {
+      if (exec.status !== 'ABORTED' || !scenario.crash) return;
+      world.note(`${exec.name}: died at ${exec.failedState?.name}; redrive in ${scenario.crash.redriveAfterSeconds} s`);
+      pendingRedrives++;
+      clock.after(scenario.crash.redriveAfterSeconds, () => {
+        pendingRedrives--;
+        world.note(`${exec.name}: redriven from ${exec.failedState?.name}`);
+        sfn.redrive(exec.executionArn);
+      });
+    },
     onStateEntered: (exec, state) => {
       if (!QUIET_STATES.has(state)) world.note(`${exec.name}: ${state}`);
     },
@@ -226,6 +243,7 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const before = snapshot(world, config, others);
 
   let pending = scenario.steps.length;
+  let pendingRedrives = 0;
   for (const step of scenario.steps) {
     clock.at(step.at, () => {
       pending--;
@@ -286,7 +304,7 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const tail = Math.max(...scenario.apps.map((a) => a.deregistrationDelaySeconds)) + scenario.eventDelaySeconds + 10;
   let quietSince: number | undefined;
   await procs.runUntil(() => {
-    if (pending > 0 || procs.active > 0) {
+    if (pending > 0 || procs.active > 0 || pendingRedrives > 0) {
       quietSince = undefined;
       return false;
     }

@@ -27,6 +27,11 @@ export interface ExecutionRecord {
   stateTransitions: number;
   statesEntered: { t: number; name: string }[];
   done: Promise<void>;
+  /** Simulated crash: the execution dies when it reaches this (Task or Wait) state. */
+  crashAt?: string;
+  /** Where it died and with which input: what a redrive resumes from. */
+  failedState?: { name: string; input: unknown };
+  redriveCount: number;
 }
 
 interface Machine {
@@ -45,6 +50,8 @@ export interface LocalStepFunctionsOptions {
   /** Virtual seconds each Lambda invocation takes (cold and warm alike). */
   taskLatencySeconds: number;
   onStateEntered?: (exec: ExecutionRecord, state: string) => void;
+  onStarted?: (exec: ExecutionRecord) => void;
+  onFinished?: (exec: ExecutionRecord) => void;
 }
 
 export class LocalStepFunctions implements StepFunctionsBackend {
@@ -94,8 +101,10 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       stateTransitions: 0,
       statesEntered: [],
       done: Promise.resolve(),
+      redriveCount: 0,
     };
     this.executions.set(arn, rec);
+    this.opts.onStarted?.(rec);
     rec.done = this.procs.spawn(() => this.run(m, rec, parsed));
     return { executionArn: arn, startDate: this.dateOf(rec.startedAt) };
   }
@@ -122,13 +131,55 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     return new Date(now - Math.round((this.clock.now - t) * 1000));
   }
 
-  private async run(m: Machine, rec: ExecutionRecord, input: unknown): Promise<void> {
+  /**
+   * Redrive a failed or aborted execution: it resumes at the state where it stopped, with the
+   * input that state had (Step Functions redrive), keeping its name and ARN.
+   */
+  redrive(executionArn: string): void {
+    const rec = this.executions.get(executionArn);
+    if (!rec || !rec.failedState || rec.status === 'RUNNING' || rec.status === 'SUCCEEDED')
+      throw new SimAwsError('ExecutionNotRedrivable', `Execution ${executionArn} cannot be redriven`);
+    const m = this.machines.get(rec.stateMachineArn)!;
+    const from = rec.failedState;
+    rec.status = 'RUNNING';
+    rec.redriveCount++;
+    rec.failedState = undefined;
+    rec.done = this.procs.spawn(() => this.run(m, rec, from.input, from.name));
+  }
+
+  private machineFrom(m: Machine, start: string): StateMachine {
+    const key = `${m.arn}#${start}`;
+    let sm = this.resumed.get(key);
+    if (!sm) {
+      // Validated in full at registration; from a later state the earlier ones are unreachable.
+      sm = new StateMachine({ ...m.definition, StartAt: start }, { validationOptions: { noValidate: true } });
+      this.resumed.set(key, sm);
+    }
+    return sm;
+  }
+
+  private resumed = new Map<string, StateMachine>();
+
+  private async run(m: Machine, rec: ExecutionRecord, input: unknown, startAt?: string): Promise<void> {
     const lastFailure: { state?: string; error?: string; attempts: number } = { attempts: 0 };
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    let abort: () => void = () => {};
+    /** A crash point: the execution dies here, before the state does its work. */
+    const crash = (stateName: string, inp: unknown): Promise<never> | null => {
+      if (rec.crashAt !== stateName) return null;
+      rec.crashAt = undefined;
+      rec.failedState = { name: stateName, input: inp };
+      queueMicrotask(() => abort()); // the first state may run before run() has returned its handle
+      // Settle after the abort, so the library clears this task's timeout timer (the execution
+      // is already aborted and runs no further state).
+      return new Promise<never>((_, reject) => setImmediate(() => reject(new Error('the execution died here (simulated crash)'))));
+    };
     for (const [stateName, state] of Object.entries<Json>(m.definition.States)) {
       if (state.__wait) {
         const spec = state.__wait;
         overrides[stateName] = async (inp) => {
+          const dead = crash(stateName, inp);
+          if (dead) return dead;
           await this.clock.sleep(waitSeconds(spec, inp, this.clock));
           return inp;
         };
@@ -138,6 +189,8 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       const fn = state.__function as string;
       const handler = m.handlers[fn];
       overrides[stateName] = async (inp) => {
+        const dead = crash(stateName, inp);
+        if (dead) return dead;
         if (lastFailure.state === stateName) {
           const delay = retryDelay(m.retries[stateName] ?? [], lastFailure.error ?? '', lastFailure.attempts);
           if (delay > 0) await this.clock.sleep(delay);
@@ -156,17 +209,20 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       };
     }
     const retryIntervalOverrides = Object.fromEntries(Object.keys(m.retries).map((s) => [s, 0]));
-    const run = m.machine.run(input as Json, {
+    const run = (startAt ? this.machineFrom(m, startAt) : m.machine).run(input as Json, {
       overrides: { taskResourceLocalHandlers: overrides as Json, retryIntervalOverrides },
       context: { Execution: { Id: rec.executionArn, Name: rec.name }, StateMachine: { Id: m.arn, Name: m.name } } as Json,
     });
+    abort = run.abort;
     const result = run.result.then(
       (output: unknown) => ({ ok: true as const, output }),
       (error: Error) => ({ ok: false as const, error }),
     );
+    let lastEntered: { name: string; input: unknown } | undefined;
     const events = (async () => {
       for await (const ev of run.eventLogs as AsyncIterable<Json>) {
         if (ev.type === 'StateEntered') {
+          lastEntered = { name: ev.state.name, input: ev.state.input };
           rec.stateTransitions++;
           rec.statesEntered.push({ t: this.clock.now, name: ev.state.name });
           this.opts.onStateEntered?.(rec, ev.state.name);
@@ -176,9 +232,16 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     const r = await result;
     await events;
     rec.stoppedAt = this.clock.now;
+    queueMicrotask(() => this.opts.onFinished?.(rec));
     if (r.ok) {
       rec.status = 'SUCCEEDED';
       rec.output = r.output;
+    } else if (rec.failedState) {
+      // A redrive resumes with the state's own input (before InputPath/Parameters).
+      if (lastEntered?.name === rec.failedState.name) rec.failedState.input = lastEntered.input;
+      rec.status = 'ABORTED';
+      rec.error = 'States.Runtime';
+      rec.cause = `the execution died at ${rec.failedState.name} (simulated crash)`;
     } else {
       const inner = (r.error as Error & { cause?: Error }).cause ?? r.error;
       rec.status = 'FAILED';

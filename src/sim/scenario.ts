@@ -165,6 +165,8 @@ export const ScenarioSchema = z
     faults: z.array(fault).default([]),
     steps: z.array(step).min(1),
     limitSeconds: z.number().min(60).max(7 * 24 * 3600).default(6 * 3600),
+    /** The first release execution dies on reaching this state, and is redriven after a while. */
+    crash: z.object({ state: z.string(), redriveAfterSeconds: z.number().min(0).max(3600).default(20) }).strict().optional(),
     /** Keep the simulation running at least this long (e.g. until a scheduled reconcile). */
     minSeconds: z.number().min(0).default(0),
   })

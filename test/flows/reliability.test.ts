@@ -35,3 +35,13 @@ describe('Reliability: fast subsets', () => {
     expect(invariants(s, { ...r, summary })).toEqual(expect.arrayContaining([expect.stringMatching(/^3: half-switched/)]));
   });
 });
+
+describe('Reliability: a redrive after a crash at any state finishes the release', () => {
+  it('rerun-after-crash: converged == crashPoints, no failed request', async () => {
+    const { rerunAfterCrash } = await import('../../src/cli/rerun.js');
+    const r = await rerunAfterCrash();
+    expect(r.crashPoints).toBe(9);
+    expect(r.results.filter((x) => !x.converged)).toEqual([]);
+    expect(r).toMatchObject({ converged: r.crashPoints, failedRequests: 0 });
+  }, 120_000);
+});
