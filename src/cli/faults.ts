@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import type { Config } from '../core/config.js';
 import { loadScenarioFile, type SimulationResult, simulate } from '../local/simulate.js';
 import type { FaultRule } from '../local/transport.js';
 import type { Scenario } from '../sim/scenario.js';
@@ -37,8 +36,6 @@ export function invariants(s: Scenario, r: SimulationResult): string[] {
   const sum = r.summary;
   const app = s.apps.find((a) => a.name === sum.app)!;
   if (r.traffic.toColourWithoutHealthyTarget > 0) bad.push(`1: ${r.traffic.toColourWithoutHealthyTarget} requests went to a colour with no healthy target`);
-  const cfg = (r as unknown as { config?: Config }).config;
-  void cfg;
   const w = r.world;
   if (app.kind === 'asg') {
     const total = w.group(`${app.name}-blue`).desired + w.group(`${app.name}-green`).desired;

@@ -119,30 +119,9 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
             };
           }),
       }),
-      StopInstancesCommand: (i: { InstanceIds: string[] }) => ({
-        StoppingInstances: i.InstanceIds.map((id) => {
-          const x = w.ec2.instance(id);
-          const before = x.state;
-          w.ec2.stop(x);
-          return { InstanceId: id, PreviousState: { Name: before }, CurrentState: { Name: x.state } };
-        }),
-      }),
-      StartInstancesCommand: (i: { InstanceIds: string[] }) => ({
-        StartingInstances: i.InstanceIds.map((id) => {
-          const x = w.ec2.instance(id);
-          const before = x.state;
-          w.ec2.start(x);
-          return { InstanceId: id, PreviousState: { Name: before }, CurrentState: { Name: x.state } };
-        }),
-      }),
-      TerminateInstancesCommand: (i: { InstanceIds: string[] }) => ({
-        TerminatingInstances: i.InstanceIds.map((id) => {
-          const x = w.ec2.instance(id);
-          const before = x.state;
-          w.ec2.terminate(x);
-          return { InstanceId: id, PreviousState: { Name: before }, CurrentState: { Name: x.state } };
-        }),
-      }),
+      StopInstancesCommand: (i: { InstanceIds: string[] }) => ({ StoppingInstances: stateChanges(w, i.InstanceIds, (x) => w.ec2.stop(x)) }),
+      StartInstancesCommand: (i: { InstanceIds: string[] }) => ({ StartingInstances: stateChanges(w, i.InstanceIds, (x) => w.ec2.start(x)) }),
+      TerminateInstancesCommand: (i: { InstanceIds: string[] }) => ({ TerminatingInstances: stateChanges(w, i.InstanceIds, (x) => w.ec2.terminate(x)) }),
       AssociateAddressCommand: (i: { AllocationId: string; InstanceId: string; AllowReassociation?: boolean }) => {
         const a = w.ec2.associate(i.AllocationId, i.InstanceId, i.AllowReassociation ?? false);
         return { AssociationId: a.associationId };
@@ -460,4 +439,14 @@ function describeInstance(x: import('./world.js').Instance) {
     LaunchTemplate: x.launchTemplateId ? { LaunchTemplateId: x.launchTemplateId, Version: String(x.launchTemplateVersion) } : undefined,
     Tags: Object.entries(x.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
   };
+}
+
+/** Stop/Start/TerminateInstances answer with each instance's previous and current state. */
+function stateChanges(w: World, ids: string[], change: (x: import('./world.js').Instance) => void) {
+  return ids.map((id) => {
+    const x = w.ec2.instance(id);
+    const before = x.state;
+    change(x);
+    return { InstanceId: id, PreviousState: { Name: before }, CurrentState: { Name: x.state } };
+  });
 }

@@ -134,7 +134,7 @@ async function httpCheck(deps: Deps, ip: string, check: EipAppConfig['health']['
 export async function assessEip(deps: Deps, app: EipAppConfig, release: Release, plan: Plan, green: Green): Promise<Assessment> {
   const { ec2 } = deps.clients;
   const not = (detail: string, instanceId = green.instanceId ?? null): Assessment => ({ ready: false, desired: 1, inService: 0, healthy: 0, failedTasks: 0, detail, instanceId });
-  let id = green.instanceId;
+  const id = green.instanceId;
   if (!id) {
     const [image] = await findImages(ec2, { tags: { [TAG_APP]: release.app, [TAG_RELEASE]: releaseDescription(release) } });
     if (image?.state !== 'available') return not(`image ${green.pinned} is ${image?.state ?? 'missing'}`);
