@@ -44,6 +44,25 @@ const artifact = z.discriminatedUnion('type', [
   }),
 ]);
 
+const trafficStrategy = z.discriminatedUnion('strategy', [
+  z.strictObject({ strategy: z.literal('all-at-once') }),
+  z.strictObject({ strategy: z.literal('canary'), percent: int(1, 99), bakeSeconds: int(0, 86_400) }),
+  z.strictObject({ strategy: z.literal('linear'), stepPercent: int(1, 50), intervalSeconds: int(0, 86_400) }),
+  z.strictObject({
+    strategy: z.literal('custom'),
+    steps: z.array(z.strictObject({ percent: int(1, 100), bakeSeconds: int(0, 86_400) })).check(
+      z.minLength(1),
+      z.maxLength(20),
+      z.superRefine((steps, ctx) => {
+        for (let k = 1; k < steps.length; k++)
+          if (steps[k].percent <= steps[k - 1].percent) ctx.addIssue({ code: 'custom', path: [k, 'percent'], message: 'percentages must increase', input: steps });
+        if (steps[steps.length - 1]?.percent !== 100) ctx.addIssue({ code: 'custom', path: [steps.length - 1, 'percent'], message: 'the last step must be 100', input: steps });
+      }),
+    ),
+  }),
+]);
+export type TrafficStrategy = z.infer<typeof trafficStrategy>;
+
 const routeFields = {
   /** Traffic is routed by this listener's default action ... */
   listenerArn,
@@ -70,6 +89,8 @@ const asgApp = z
     blue: colour,
     green: colour,
     artifact,
+    /** How traffic moves to green: at once, canary (a share, bake, then all), linear, or custom steps. */
+    traffic: z._default(trafficStrategy, { strategy: 'all-at-once' }),
     health: z._default(
       z.strictObject({
         timeoutSeconds: z._default(int(60, 7200), 900),
@@ -135,6 +156,8 @@ const ecsApp = z
         pollSeconds: z._default(int(1, 300), 5),
       }),
     ),
+    /** How traffic moves to green: at once, canary (a share, bake, then all), linear, or custom steps. */
+    traffic: z._default(trafficStrategy, { strategy: 'all-at-once' }),
     health: z._default(
       z.strictObject({
         timeoutSeconds: z._default(int(60, 7200), 900),

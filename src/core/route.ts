@@ -87,3 +87,29 @@ export function routeSends(actions: readonly RouteAction[], to: string, from: st
   const rest = [...w.entries()].filter(([tg]) => tg !== to && tg !== from).reduce((s, [, x]) => s + x, 0);
   return Math.abs(share - percent) < 1e-9 && rest === 0;
 }
+
+export interface ShiftStep {
+  percent: number;
+  bakeSeconds: number;
+}
+
+/** The weights green goes through, ending at 100 %; each step bakes before the next. */
+export function shiftSteps(t: { strategy: string; percent?: number; bakeSeconds?: number; stepPercent?: number; intervalSeconds?: number; steps?: ShiftStep[] }): ShiftStep[] {
+  switch (t.strategy) {
+    case 'canary':
+      return [
+        { percent: t.percent!, bakeSeconds: t.bakeSeconds! },
+        { percent: 100, bakeSeconds: 0 },
+      ];
+    case 'linear': {
+      const out: ShiftStep[] = [];
+      for (let p = t.stepPercent!; p < 100; p += t.stepPercent!) out.push({ percent: p, bakeSeconds: t.intervalSeconds! });
+      out.push({ percent: 100, bakeSeconds: 0 });
+      return out;
+    }
+    case 'custom':
+      return t.steps!.map((s, k, all) => (k === all.length - 1 ? { ...s, bakeSeconds: 0 } : s));
+    default:
+      return [{ percent: 100, bakeSeconds: 0 }];
+  }
+}

@@ -2,7 +2,7 @@ import { readRoute, writeRoute } from '../aws/elbv2.js';
 import { appConfig } from '../core/config.js';
 import { GreenNotHealthy, LiveColourChanged, reasonOf, TrafficNotShifted } from '../core/errors.js';
 import type { Release } from '../core/release.js';
-import { colourWeights, liveColour, routeSends, shiftedActions } from '../core/route.js';
+import { colourWeights, liveColour, routeSends, shiftedActions, shiftSteps } from '../core/route.js';
 import { retireAsg, zeroGroup } from './asg.js';
 import type { Deps } from './deps.js';
 import { retireEcs, zeroGreenEcs } from './ecs.js';
@@ -18,26 +18,50 @@ interface Input {
   green: Green;
 }
 
-export async function switchTraffic(deps: Deps, input: Input) {
+export interface Shift {
+  /** Index of the next step to apply. */
+  step: number;
+  percent?: number;
+  bakeSeconds?: number;
+  done?: boolean;
+  at?: string;
+}
+
+/**
+ * Apply the next traffic step (all at once, canary, linear or custom): a health guard, the
+ * weighted forward action, and a read-back; the step does not count until the read-back shows it.
+ */
+export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift }) {
   const { plan, green, release } = input;
   const app = appConfig(deps.config, release.app);
-  if (app.kind === 'eip') return switchEip(deps, app, release, plan, green);
+  const at = deps.now().toISOString();
+  if (app.kind === 'eip') {
+    await switchEip(deps, app, release, plan, green);
+    return { step: 1, percent: 100, bakeSeconds: 0, done: true, at };
+  }
+  const steps = shiftSteps(app.traffic);
+  const index = Math.min(input.shift?.step ?? 0, steps.length - 1);
+  const { percent, bakeSeconds } = steps[index];
   const { elbv2 } = deps.clients;
   const to = plan.idle.targetGroupArn;
   const from = plan.live.targetGroupArn;
   const actions = await readRoute(elbv2, plan.route!);
-  if (routeSends(actions, to, from)) return { switched: true, alreadyDone: true, at: deps.now().toISOString() };
-  if (liveColour(colourWeights(actions, app)) !== plan.live.colour)
+  const result = { step: index + 1, percent, bakeSeconds, done: percent === 100, at };
+  if (routeSends(actions, to, from, percent)) return result;
+  const w = colourWeights(actions, app);
+  // Before the first step the route must still be all on the old colour; later, a partial shift.
+  if (index === 0 && liveColour(w) !== plan.live.colour)
     throw new LiveColourChanged(`the route no longer sends all traffic to ${plan.live.colour}: somebody else changed it; not switching`);
+  if (w[plan.live.colour] + w[plan.idle.colour] === 0) throw new LiveColourChanged('the route sends no traffic to either colour: not switching');
 
   // Guard: production traffic only ever moves to a colour whose targets are all healthy now.
   const a = await assess(deps, release, plan, green);
   if (!a.ready) throw new GreenNotHealthy(`green is no longer fully healthy (${a.detail}): not switching`);
 
-  await writeRoute(elbv2, plan.route!, shiftedActions(actions, to, from, 100));
-  if (!routeSends(await readRoute(elbv2, plan.route!), to, from))
-    throw new TrafficNotShifted(`the route was modified but the read-back does not send 100% to ${plan.idle.colour} yet`);
-  return { switched: true, alreadyDone: false, at: deps.now().toISOString() };
+  await writeRoute(elbv2, plan.route!, shiftedActions(actions, to, from, percent));
+  if (!routeSends(await readRoute(elbv2, plan.route!), to, from, percent))
+    throw new TrafficNotShifted(`the route was modified but the read-back does not send ${percent}% to ${plan.idle.colour} yet`);
+  return result;
 }
 
 /** Scale the old colour down: to the keep-warm size, then (phase "zero") to nothing. */
