@@ -10,6 +10,8 @@ function loadApps() {
 
 
 const sub = (s) => ({ 'Fn::Sub': s });
+const ltArn = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`);
+const asgArn = (name) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${name}`);
 
 function statements() {
   const apps = loadApps();
@@ -56,20 +58,20 @@ function statements() {
       Sid: 'PinArtifactsInConfiguredLaunchTemplates',
       Effect: 'Allow',
       Action: ['ec2:CreateLaunchTemplateVersion'],
-      Resource: templates.map((id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`)),
+      Resource: templates.map(ltArn),
     },
     {
       // Pointing a group at a launch template version requires RunInstances on that template.
       Sid: 'UseConfiguredLaunchTemplates',
       Effect: 'Allow',
       Action: ['ec2:RunInstances'],
-      Resource: templates.map((id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`)),
+      Resource: templates.map(ltArn),
     }] : []),
     {
       Sid: 'ScaleConfiguredGroups',
       Effect: 'Allow',
       Action: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
-      Resource: groups.map((g) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${g}`)),
+      Resource: groups.map(asgArn),
     },
     {
       Sid: 'StartReleases',
@@ -101,7 +103,6 @@ function statements() {
     );
   }
   if (eipEntries.length) {
-    const lt = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`);
     const appNames = eipEntries.map(([n]) => n);
     out.push(
       {
@@ -116,7 +117,7 @@ function statements() {
         Effect: 'Allow',
         Action: ['ec2:RunInstances'],
         Resource: '*',
-        Condition: { ArnLike: { 'ec2:LaunchTemplate': eipEntries.map(([, a]) => lt(a.launchTemplateId)) } },
+        Condition: { ArnLike: { 'ec2:LaunchTemplate': eipEntries.map(([, a]) => ltArn(a.launchTemplateId)) } },
       },
       {
         Sid: 'TagOnLaunchAndImage',
@@ -155,7 +156,7 @@ function statements() {
       Sid: 'MarkFaultyInstancesOfConfiguredGroups',
       Effect: 'Allow',
       Action: ['autoscaling:SetInstanceHealth'],
-      Resource: replacing.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).map((g) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${g}`)),
+      Resource: replacing.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).map(asgArn),
     });
   const scaled = ecsApps.filter((a) => a.scaling);
   if (scaled.length) {
@@ -165,7 +166,7 @@ function statements() {
         Sid: 'CompleteLifecycleActionsOfScaledGroups',
         Effect: 'Allow',
         Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
-        Resource: scaledGroups.map((g) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${g}`)),
+        Resource: scaledGroups.map(asgArn),
       },
       {
         Sid: 'DrainContainerInstancesOfScaledClusters',

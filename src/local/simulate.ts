@@ -485,8 +485,7 @@ function lastVersion(seconds: { versions: Record<string, number> }[]): string | 
 function liveColourOf(world: World, config: Config, app: string): string {
   const a = config.apps[app];
   if (a.kind === 'eip') return world.ec2.address(a.allocationId).instanceId ?? 'none';
-  const actions = a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions;
-  const f = world.describeActions(actions).find((x) => x.Type === 'forward');
+  const f = world.describeActions(routeActions(world, a)).find((x) => x.Type === 'forward');
   const live = (f?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn);
   const colours = live.map((tg) => (tg === a.blue.targetGroupArn ? 'blue' : tg === a.green.targetGroupArn ? 'green' : 'other'));
   return colours.length === 1 ? colours[0] : colours.length ? `split(${colours.join('+')})` : 'none';
@@ -501,7 +500,7 @@ function snapshot(world: World, config: Config, apps: string[]): Map<string, str
       out.set(`${name}:address`, String(world.ec2.address(a.allocationId).instanceId));
       continue;
     }
-    out.set(`${name}:route`, JSON.stringify(a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions));
+    out.set(`${name}:route`, JSON.stringify(routeActions(world, a)));
     for (const c of [a.blue, a.green]) {
       if (c.autoScalingGroupName) {
         const grp = world.group(c.autoScalingGroupName);
@@ -514,6 +513,11 @@ function snapshot(world: World, config: Config, apps: string[]): Map<string, str
     }
   }
   return out;
+}
+
+/** The actions of an app's route: its listener rule, or the listener's default actions. */
+function routeActions(world: World, a: { listenerArn: string; ruleArn?: string }) {
+  return a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions;
 }
 
 function countChanged(a: Map<string, string>, b: Map<string, string>): number {

@@ -154,31 +154,7 @@ function buildAsgApp(world: World, app: AsgScenarioApp, listenerArn: string, ind
   const { tgs, route } = buildRoute(world, app, listenerArn, index);
   const liveTg = tgs[app.live];
   // The initial release, as if greenlight had shipped it: an artifact in S3 and a pinned version.
-  const userDataTemplate = DEFAULT_USER_DATA;
-  let data: Record<string, unknown>;
-  let versionId: string;
-  if (app.artifact === 'ami') {
-    const img = world.registerImage(app.initialVersion, `${app.name}-${app.initialVersion}`);
-    const key = `releases/${app.name}/${app.initialVersion}.json`;
-    versionId = world.putObject('greenlight-artifacts-sim', key, Buffer.from(JSON.stringify({ version: app.initialVersion, imageId: img.imageId }))).versionId;
-    data = { ImageId: img.imageId, InstanceType: 't3.small' };
-  } else {
-    const base = world.registerImage(null, 'al2023-base');
-    const key = `releases/${app.name}/${app.initialVersion}.tar.gz`;
-    const obj = world.putObject('greenlight-artifacts-sim', key, Buffer.from(`bundle ${app.name} ${app.initialVersion}`));
-    versionId = obj.versionId;
-    const userData = renderUserData(userDataTemplate, {
-      app: app.name,
-      version: app.initialVersion,
-      bucket: 'greenlight-artifacts-sim',
-      key,
-      versionId,
-      s3Uri: `s3://greenlight-artifacts-sim/${key}`,
-      sha256: obj.sha256 ?? '',
-    });
-    data = { ImageId: base.imageId, InstanceType: 't3.small', UserData: userData };
-  }
-  const lt = world.createLaunchTemplate(app.name, data, releaseDescription({ app: app.name, version: app.initialVersion, artifact: { versionId } as never }));
+  const { lt } = initialLaunchTemplate(world, app);
 
   for (const colour of ['blue', 'green'] as const) {
     const name = `${app.name}-${colour}`;
@@ -218,7 +194,7 @@ function buildAsgApp(world: World, app: AsgScenarioApp, listenerArn: string, ind
     launchTemplateId: lt.id,
     blue: { autoScalingGroupName: `${app.name}-blue`, targetGroupArn: tgs.blue.arn },
     green: { autoScalingGroupName: `${app.name}-green`, targetGroupArn: tgs.green.arn },
-    artifact: app.artifact === 'ami' ? { type: 'ami' } : { type: 'bundle', userDataTemplate },
+    artifact: app.artifact === 'ami' ? { type: 'ami' } : { type: 'bundle', userDataTemplate: DEFAULT_USER_DATA },
     ...app.greenlight,
   };
 }

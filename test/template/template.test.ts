@@ -24,6 +24,11 @@ beforeAll(() => {
 }, 150_000);
 
 const resources = (type: string): [string, Json][] => Object.entries<Json>(template.Resources).filter(([, r]) => r.Type === type);
+/** The EventBridge rules whose target names this logical id. */
+const rulesTargeting = (id: string): Json[] =>
+  resources('AWS::Events::Rule')
+    .map(([, r]) => r.Properties)
+    .filter((r) => JSON.stringify(r.Targets).includes(id));
 
 /** File names inside a zip, read from its central directory. */
 function zipEntries(path: string): Map<string, Buffer> {
@@ -72,9 +77,7 @@ describe('Template: serverless package', () => {
   });
 
   it('starts releases from S3 Object Created events under releases/, and from ECR pushes of opted-in repositories', () => {
-    const rules = resources('AWS::Events::Rule')
-      .map(([, r]) => r.Properties)
-      .filter((r) => JSON.stringify(r.Targets).includes('DispatchLambdaFunction'));
+    const rules = rulesTargeting('DispatchLambdaFunction');
     expect(rules.map((r) => r.EventPattern)).toEqual([
       {
         source: ['aws.s3'],
@@ -96,9 +99,7 @@ describe('Template: serverless package', () => {
     ]);
     // The launch hook outlives the join timeout (600 s default), so greenlight decides first.
     expect(hooks.find((h) => h.LifecycleHookName === 'greenlight-launch').HeartbeatTimeout).toBe(720);
-    const toCapacity = resources('AWS::Events::Rule')
-      .map(([, r]) => r.Properties)
-      .filter((r) => JSON.stringify(r.Targets).includes('CapacityStateMachine'));
+    const toCapacity = rulesTargeting('CapacityStateMachine');
     expect(toCapacity.map((r) => r.EventPattern ?? r.ScheduleExpression)).toEqual(
       expect.arrayContaining([
         {
@@ -112,9 +113,7 @@ describe('Template: serverless package', () => {
   });
 
   it('starts a replacement when an eip status alarm or an alarm an asg app names goes to ALARM', () => {
-    const toRelease = resources('AWS::Events::Rule')
-      .map(([, r]) => r.Properties)
-      .filter((r) => JSON.stringify(r.Targets).includes('ReleaseStateMachine'));
+    const toRelease = rulesTargeting('ReleaseStateMachine');
     expect(toRelease.map((r) => r.EventPattern)).toEqual([
       {
         source: ['aws.cloudwatch'],
