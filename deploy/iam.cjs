@@ -79,6 +79,21 @@ function statements() {
       Action: ['states:StartExecution'],
       Resource: { Ref: 'ReleaseStateMachine' },
     },
+    {
+      // The per-app release locks and the history: greenlight's own table only.
+      Sid: 'LocksAndHistory',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      Resource: { 'Fn::GetAtt': ['GreenlightTable', 'Arn'] },
+    },
+    {
+      Sid: 'PublishReleaseEvents',
+      Effect: 'Allow',
+      Action: ['events:PutEvents'],
+      Resource: sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default'),
+      Condition: { StringEquals: { 'events:source': 'greenlight' } },
+    },
+    { Sid: 'PublishReleaseMessages', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'ReleaseTopic' } },
   ];
   if (ecsApps.length) {
     out.push(

@@ -13,6 +13,8 @@ const THROTTLE = new Set([
   'RequestThrottledException',
   'SlowDown',
   'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException', // DynamoDB
+  'Throttled', // SNS
 ]);
 const TRANSIENT = new Set([
   'ResourceContention', // Auto Scaling: another update in flight
@@ -25,6 +27,9 @@ const TRANSIENT = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
   'ServerException', // ECS 5xx
+  'InternalServerError', // DynamoDB
+  'InternalException', // EventBridge
+  'TransactionConflictException',
 ]);
 const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'AuthFailure']);
 const NOT_FOUND = new Set([
@@ -50,6 +55,8 @@ const NOT_FOUND = new Set([
   'StateMachineDoesNotExist',
   'ClusterNotFoundException',
   'ServiceNotFoundException',
+  'ResourceNotFoundException', // DynamoDB table, EventBridge bus
+  'NotFoundException', // SNS topic
 ]);
 
 interface SdkLike {

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { InvalidInput } from '../core/errors.js';
 import { loadScenario } from '../local/simulate.js';
-import { SimTransport } from '../local/transport.js';
-import { simApi } from '../sim/api.js';
+import { simDeps } from '../local/deps.js';
+import { changesInfrastructure, SimTransport } from '../local/transport.js';
+import { NO_STEP_FUNCTIONS, simApi } from '../sim/api.js';
 import { buildWorld, SIM_BUCKET } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
 import type { Deps } from '../steps/deps.js';
@@ -45,14 +46,8 @@ export async function fuzz(opts: { perClass?: number; seed?: number }) {
   const { perClass = 260, seed = 424242 } = opts;
   const clock = new VirtualClock();
   const { world, config } = buildWorld(APPS, clock);
-  const transport = new SimTransport(simApi(world, { startExecution: () => ({ executionArn: '', startDate: new Date() }), describeExecution: () => ({}) }), clock);
-  const deps: Deps = {
-    clients: transport.clients('fuzz'),
-    config,
-    now: () => clock.date(),
-    env: { artifactBucket: SIM_BUCKET, releaseStateMachineArn: '' },
-    http: async () => ({ status: 0, body: '' }),
-  };
+  const transport = new SimTransport(simApi(world, NO_STEP_FUNCTIONS), clock);
+  const deps: Deps = simDeps({ world, clock, config, transport, caller: 'fuzz', releaseStateMachineArn: '' });
   const ami = [...world.images.values()][0].imageId;
   let n = 0;
   const upload = (body: string, checksum?: string) => {
@@ -127,7 +122,7 @@ export async function fuzz(opts: { perClass?: number; seed?: number }) {
       }
     }
   }
-  const mutatingCalls = transport.calls.filter((c) => c.mutating && c.service !== 'sfn').length;
+  const mutatingCalls = transport.calls.filter(changesInfrastructure).length;
   // Control: a valid upload must pass both steps, or this harness would prove nothing.
   const good = world.putObject(SIM_BUCKET, 'releases/web/2.0.0.json', Buffer.from(JSON.stringify({ version: '2.0.0', imageId: ami })));
   let controlAccepted = false;

@@ -25,6 +25,9 @@ export function renderTimeline(r: SimulationResult): string {
     `aws calls        ${s.awsCalls} (${s.mutatingCalls} mutating), state transitions ${s.stateTransitions}`,
     `executions       ${s.executions}, releases ${s.releases}, virtual time ${s.virtualSeconds} s`,
   );
+  if (s.interleaved !== undefined) lines.push(`concurrency      ${s.uploads} uploads; interleaved ${s.interleaved}, superseded ${s.superseded}; newest ${s.version} ${s.liveVersion === s.version ? 'is live' : 'is NOT live'}`);
+  if (s.events && Object.keys(s.events).length)
+    lines.push(`notifications    ${Object.entries(s.events).map(([k, v]) => `${k} ×${v}`).join(', ')}; ${s.historyRecords} history records`);
   if (s.replacementSeconds !== undefined) lines.push(`replacement      every request answered again ${s.replacementSeconds ?? 'never'} s after the fault`);
   if (s.desiredCount !== undefined)
     lines.push(

@@ -21,8 +21,12 @@ export interface Release {
   version: string;
   artifact: Artifact;
   trigger: 's3' | 'manual' | 'alarm';
-  /** release (default); eip only: rollback to the stopped previous instance, or replace a faulty live one. */
-  action?: 'release' | 'rollback' | 'replace' | 'mark-unhealthy';
+  /**
+   * release (default); rollback: back to the previous version (asg/ecs: the idle colour's, which
+   * is instant while it is warm; eip: the stopped previous server); retire: the idle colour to
+   * zero now; replace / mark-unhealthy: a faulty server (alarm-driven).
+   */
+  action?: 'release' | 'rollback' | 'retire' | 'replace' | 'mark-unhealthy';
   /** mark-unhealthy: the instance an alarm named. */
   instanceId?: string;
 }

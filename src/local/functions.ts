@@ -5,7 +5,9 @@ import * as checkGreen from '../../functions/checkGreen.js';
 import * as dispatch from '../../functions/dispatch.js';
 import * as drainCheck from '../../functions/drainCheck.js';
 import * as drainStart from '../../functions/drainStart.js';
+import * as finish from '../../functions/finish.js';
 import * as joinCheck from '../../functions/joinCheck.js';
+import * as lock from '../../functions/lock.js';
 import * as markUnhealthy from '../../functions/markUnhealthy.js';
 import * as plan from '../../functions/plan.js';
 import * as prepareCapacity from '../../functions/prepareCapacity.js';
@@ -22,6 +24,7 @@ import type { Deps } from '../steps/deps.js';
 export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never, context: never) => Promise<unknown> }> = {
   dispatch,
   resolve,
+  lock,
   plan,
   prepareCapacity,
   checkCapacity,
@@ -31,6 +34,7 @@ export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never
   retireOld,
   rollback,
   markUnhealthy,
+  finish,
   classify,
   joinCheck,
   setTaskCount,

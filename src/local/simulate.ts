@@ -4,17 +4,18 @@ import { countsAsCapacity, desiredTasks } from '../core/capacity.js';
 import type { Config } from '../core/config.js';
 import { formatIssues } from '../core/text.js';
 import { simApi } from '../sim/api.js';
-import { buildWorld, pushImage, REGISTRY, SIM_BUCKET } from '../sim/build.js';
+import { buildWorld, pushImage, REGISTRY, SIM_BUCKET, SIM_TABLE } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
 import { type BusEvent, EventBus } from '../sim/eventbridge.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
 import { Traffic } from '../sim/traffic.js';
 import { ACCOUNT, hexId, REGION, type World } from '../sim/world.js';
 import { alarmPattern, eventPatterns, lifecyclePattern, loadDefinition } from './definitions.js';
+import { simDeps } from './deps.js';
 import { FUNCTIONS } from './functions.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
-import { SimTransport } from './transport.js';
+import { changesInfrastructure, SimTransport } from './transport.js';
 
 // One scenario, end to end: the S3 upload, EventBridge, the dispatch Lambda, the release state
 // machine and its real handlers, the simulated account and a synthetic client, in virtual time.
@@ -62,6 +63,13 @@ export interface Summary {
   otherAppsChanged: number;
   /** Scenarios with a server fault: from the fault until every request is answered again. */
   replacementSeconds?: number | null;
+  /** Scenarios with several uploads of the app: did releases overlap, and which were superseded. */
+  interleaved?: number;
+  superseded?: number;
+  uploads?: number;
+  /** Events published (EventBridge, source greenlight) and history records written. */
+  events?: Record<string, number>;
+  historyRecords?: number;
 }
 
 export interface SimulationResult {
@@ -108,6 +116,23 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const clock = new VirtualClock();
   const { world, config, listenerArn, hosts } = buildWorld(scenario, clock);
   world.timeline.length = 0;
+  for (const stale of scenario.staleLocks) {
+    const now = Math.floor(clock.date().getTime() / 1000);
+    world.dynamodb.putItem({
+      TableName: SIM_TABLE,
+      Item: {
+        pk: { S: `app#${stale.app}` },
+        sk: { S: 'lock' },
+        rev: { N: '1' },
+        owner: { S: `${RELEASE_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:crashed-release` },
+        ownerSince: { N: String((now - 3600) * 1000) },
+        ownerVersion: { S: 'crashed' },
+        leaseUntil: { N: String(now + stale.leaseSecondsLeft) },
+        phase: { S: 'running' },
+      },
+    });
+    world.note(`${stale.app}: a crashed release holds the lock; its lease runs out in ${stale.leaseSecondsLeft} s`);
+  }
   const procs = new Processes(clock);
   let crashArmed = !!scenario.crash;
   const sfn = new LocalStepFunctions(clock, procs, {
@@ -119,7 +144,7 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
       }
     },
     onFinished: (exec) => {
-      if (exec.status !== 'ABORTED' || !scenario.crash) return;
+      if (exec.status !== 'ABORTED' || !scenario.crash || exec.stopRequest) return;
       world.note(`${exec.name}: died at ${exec.failedState?.name}; redrive in ${scenario.crash.redriveAfterSeconds} s`);
       pendingRedrives++;
       clock.after(scenario.crash.redriveAfterSeconds, () => {
@@ -133,18 +158,8 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
     },
   });
   const transport = new SimTransport(simApi(world, sfn), clock, scenario.faults);
-  const env = { artifactBucket: SIM_BUCKET, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN };
   const handlers = Object.fromEntries(
-    Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps({
-        clients: transport.clients(name),
-        config,
-        now: () => clock.date(),
-        env,
-        http: async (url: string) => {
-          const u = new URL(url);
-          return world.ec2.http(u.hostname, Number(u.port || 80), u.pathname + u.search);
-        },
-      })]),
+    Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps(simDeps({ world, clock, config, transport, caller: name, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN }))]),
   ) as Record<string, (e: unknown, c: unknown) => Promise<unknown>>;
   sfn.register(RELEASE_STATE_MACHINE_ARN, loadDefinition('release'), handlers);
   sfn.register(CAPACITY_STATE_MACHINE_ARN, loadDefinition('capacity'), handlers);
@@ -237,8 +252,11 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   traffic.start();
 
   const primary = primaryApp(scenario);
-  const uploadAt = Math.min(...scenario.steps.map((s) => s.at));
-  const uploadedVersion = primaryVersion(scenario);
+  const uploads = scenario.steps.filter((st) => 'upload' in st && st.upload.app === primary) as Extract<Scenario['steps'][number], { upload: unknown }>[];
+  // Several uploads: the newest is the one that should end live.
+  const newest = uploads.length > 1 ? uploads[uploads.length - 1] : undefined;
+  const uploadAt = newest ? newest.at : Math.min(...scenario.steps.map((s) => s.at));
+  const uploadedVersion = newest ? newest.upload.version : primaryVersion(scenario);
   const others = scenario.apps.filter((a) => a.name !== primary).map((a) => a.name);
   const before = snapshot(world, config, others);
 
@@ -322,7 +340,7 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const seconds = traffic.seconds.get(primary) ?? [];
   const appSpec = scenario.apps.find((a) => a.name === primary)!;
   const calls = transport.calls;
-  const mutating = calls.filter((c) => c.mutating && c.service !== 'sfn').length;
+  const mutating = calls.filter(changesInfrastructure).length;
   const ttl = uploadedVersion ? timeToLive(seconds, uploadedVersion, uploadAt) : null;
   const bound = greenReadyBound(scenario, appSpec);
   const { outcome, reason } = limitHit
@@ -356,11 +374,74 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
     summary.outcome = cap.desiredCount === cap.expectedDesiredCount && !limitHit ? 'converged' : 'diverged';
     summary.reason = summary.outcome === 'converged' ? null : `desiredCount ${cap.desiredCount}, expected ${cap.expectedDesiredCount}`;
   }
+  if (newest) {
+    summary.uploads = uploads.length;
+    summary.interleaved = interleavedPairs(executions);
+    summary.superseded = executions.filter((e) => (e.output as { outcome?: string } | undefined)?.outcome === 'superseded').length;
+  }
+  summary.events = countBy(world.published.filter((e) => e.source === 'greenlight').map((e) => e.detailType));
+  summary.historyRecords = world.dynamodb.query({
+    TableName: SIM_TABLE,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+    ExpressionAttributeValues: { ':pk': { S: `app#${primary}` }, ':p': { S: 'release#' } },
+  }).Count;
   const fault = scenario.steps.find((st) => 'failInstance' in st);
   if (fault) summary.replacementSeconds = recoveredAfter(seconds, fault.at);
   if (ttl !== null) world.timeline.push({ t: uploadAt + ttl, text: `traffic: 100% of ${primary} requests answered by ${uploadedVersion}` });
   const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
   return { summary: cap ? { ...summary, ...cap } : summary, timeline, world, executions: all, calls, traffic };
+}
+
+/** States in which a release execution changes (or may change) the app's infrastructure. */
+const BUSY_STATES = new Set([
+  'Plan',
+  'PrepareCapacity',
+  'WaitForCapacity',
+  'CheckCapacity',
+  'CapacityReady?',
+  'PrepareGreen',
+  'WaitForGreen',
+  'CheckGreen',
+  'GreenReady?',
+  'StartShift',
+  'SwitchTraffic',
+  'Shifted?',
+  'Bake',
+  'KeepOldWarm',
+  'RetireOld',
+  'RetireNow',
+  'Rollback',
+]);
+
+/** Busy spans of each execution: from entering a busy state until entering a state that is not. */
+export function busySpans(e: Pick<ExecutionRecord, 'statesEntered' | 'stoppedAt'>, end: number): [number, number][] {
+  const spans: [number, number][] = [];
+  let from: number | null = null;
+  for (const s of e.statesEntered) {
+    const busy = BUSY_STATES.has(s.name);
+    if (busy && from === null) from = s.t;
+    else if (!busy && from !== null) {
+      spans.push([from, s.t]);
+      from = null;
+    }
+  }
+  if (from !== null) spans.push([from, e.stoppedAt ?? end]);
+  return spans;
+}
+
+/** Pairs of release executions of one app whose busy spans overlap (the lock must make this 0). */
+export function interleavedPairs(executions: Pick<ExecutionRecord, 'statesEntered' | 'stoppedAt'>[], end = Number.POSITIVE_INFINITY): number {
+  const spans = executions.map((e) => busySpans(e, end));
+  let pairs = 0;
+  for (let a = 0; a < spans.length; a++)
+    for (let b = a + 1; b < spans.length; b++) if (spans[a].some(([s1, e1]) => spans[b].some(([s2, e2]) => s1 < e2 && s2 < e1))) pairs++;
+  return pairs;
+}
+
+function countBy(xs: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
 }
 
 /** The live colour's service count against tasksPerInstance × joined instances. */

@@ -31,6 +31,8 @@ export interface ExecutionRecord {
   crashAt?: string;
   /** Where it died and with which input: what a redrive resumes from. */
   failedState?: { name: string; input: unknown };
+  /** StopExecution was called. */
+  stopRequest?: { error?: string; cause?: string };
   redriveCount: number;
 }
 
@@ -126,6 +128,37 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     };
   }
 
+  /** StopExecution: the execution ends ABORTED where it is (its current step's work is lost). */
+  stopExecution(i: { executionArn: string; error?: string; cause?: string }) {
+    const e = this.executions.get(i.executionArn);
+    if (!e) throw new SimAwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${i.executionArn}'`);
+    if (e.status === 'RUNNING') {
+      e.stopRequest = { error: i.error, cause: i.cause };
+      this.aborts.get(e.executionArn)?.();
+    }
+    return { stopDate: this.dateOf(e.stoppedAt ?? this.clock.now) };
+  }
+
+  listExecutions(i: { stateMachineArn: string; statusFilter?: string; maxResults?: number }) {
+    if (!this.machines.has(i.stateMachineArn)) throw new SimAwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${i.stateMachineArn}'`);
+    const list = [...this.executions.values()]
+      .filter((e) => e.stateMachineArn === i.stateMachineArn && (!i.statusFilter || e.status === i.statusFilter))
+      .sort((a, b) => b.startedAt - a.startedAt)
+      .slice(0, i.maxResults || 100);
+    return {
+      executions: list.map((e) => ({
+        executionArn: e.executionArn,
+        stateMachineArn: e.stateMachineArn,
+        name: e.name,
+        status: e.status,
+        startDate: this.dateOf(e.startedAt),
+        ...(e.stoppedAt === undefined ? {} : { stopDate: this.dateOf(e.stoppedAt) }),
+      })),
+    };
+  }
+
+  private aborts = new Map<string, () => void>();
+
   private dateOf(t: number): Date {
     const now = this.clock.date().getTime();
     return new Date(now - Math.round((this.clock.now - t) * 1000));
@@ -197,7 +230,7 @@ export class LocalStepFunctions implements StepFunctionsBackend {
         } else lastFailure.attempts = 0;
         await this.clock.sleep(this.opts.taskLatencySeconds);
         try {
-          const out = await handler(inp, lambdaContext(fn, rec));
+          const out = await handler(virtualStartTime(inp, this.dateOf(rec.startedAt)), lambdaContext(fn, rec));
           lastFailure.state = undefined;
           return out;
         } catch (err) {
@@ -211,9 +244,13 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     const retryIntervalOverrides = Object.fromEntries(Object.keys(m.retries).map((s) => [s, 0]));
     const run = (startAt ? this.machineFrom(m, startAt) : m.machine).run(input as Json, {
       overrides: { taskResourceLocalHandlers: overrides as Json, retryIntervalOverrides },
-      context: { Execution: { Id: rec.executionArn, Name: rec.name }, StateMachine: { Id: m.arn, Name: m.name } } as Json,
+      context: {
+        Execution: { Id: rec.executionArn, Name: rec.name, StartTime: this.dateOf(rec.startedAt).toISOString(), RedriveCount: rec.redriveCount },
+        StateMachine: { Id: m.arn, Name: m.name },
+      } as Json,
     });
     abort = run.abort;
+    this.aborts.set(rec.executionArn, () => run.abort());
     const result = run.result.then(
       (output: unknown) => ({ ok: true as const, output }),
       (error: Error) => ({ ok: false as const, error }),
@@ -232,8 +269,15 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     const r = await result;
     await events;
     rec.stoppedAt = this.clock.now;
+    this.aborts.delete(rec.executionArn);
     queueMicrotask(() => this.opts.onFinished?.(rec));
-    if (r.ok) {
+    if (rec.stopRequest) {
+      // A stopped execution is ABORTED (and, unlike a crash here, nothing redrives it by itself).
+      rec.status = 'ABORTED';
+      rec.error = rec.stopRequest.error ?? 'States.Aborted';
+      rec.cause = rec.stopRequest.cause ?? 'stopped by StopExecution';
+      rec.failedState = lastEntered ? { name: lastEntered.name, input: lastEntered.input } : undefined;
+    } else if (r.ok) {
       rec.status = 'SUCCEEDED';
       rec.output = r.output;
     } else if (rec.failedState) {
@@ -249,6 +293,17 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       rec.cause = inner.message;
     }
   }
+}
+
+/**
+ * aws-local-stepfunctions sets $$.Execution.StartTime to the host's wall clock, whatever the
+ * context says; the release machine passes it as `execution.startTime`, which gets the
+ * execution's start in virtual time here.
+ */
+function virtualStartTime(input: unknown, start: Date): unknown {
+  const i = input as { execution?: { startTime?: string } } | null;
+  if (!i || typeof i !== 'object' || !i.execution || typeof i.execution.startTime !== 'string') return input;
+  return { ...i, execution: { ...i.execution, startTime: start.toISOString() } };
 }
 
 function lambdaContext(fn: string, rec: ExecutionRecord) {
@@ -267,7 +322,7 @@ function lambdaContext(fn: string, rec: ExecutionRecord) {
 
 /** Replace GetAtt resources by Lambda ARNs and Wait states by tasks that sleep in virtual time. */
 export function prepare(definition: Json, functions: string[]): { definition: Json; retries: Record<string, Json[]> } {
-  const def = structuredClone(definition);
+  const def = jsonClone(definition);
   const retries: Record<string, Json[]> = {};
   for (const [name, state] of Object.entries<Json>(def.States)) {
     if (state.Type === 'Map' || state.Type === 'Parallel') throw new Error(`state ${name}: ${state.Type} is not supported by the local runner yet`);
@@ -288,8 +343,17 @@ export function prepare(definition: Json, functions: string[]): { definition: Js
   return { definition: stripPrivate(def), retries };
 }
 
+/**
+ * A plain-JSON copy made in this realm. (structuredClone makes objects of the host realm, which
+ * aws-local-stepfunctions' plain-object check rejects under Jest's VM modules: nested ".$" keys
+ * in Parameters would then go unevaluated.)
+ */
+function jsonClone<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v));
+}
+
 function stripPrivate(def: Json): Json {
-  const out = structuredClone(def);
+  const out = jsonClone(def);
   for (const state of Object.values<Json>(out.States)) {
     Object.defineProperty(state, '__wait', { value: state.__wait, enumerable: false });
     Object.defineProperty(state, '__function', { value: state.__function, enumerable: false });

@@ -1,10 +1,13 @@
 import * as AutoScaling from '@aws-sdk/client-auto-scaling';
 import * as CloudWatch from '@aws-sdk/client-cloudwatch';
+import * as DynamoDB from '@aws-sdk/client-dynamodb';
 import * as EC2 from '@aws-sdk/client-ec2';
 import * as ECS from '@aws-sdk/client-ecs';
 import * as ELBv2 from '@aws-sdk/client-elastic-load-balancing-v2';
+import * as EventBridge from '@aws-sdk/client-eventbridge';
 import * as S3 from '@aws-sdk/client-s3';
 import * as SFN from '@aws-sdk/client-sfn';
+import * as SNS from '@aws-sdk/client-sns';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { type Clients, createClients } from '../aws/clients.js';
 import type { Service } from '../sim/api.js';
@@ -46,7 +49,7 @@ export class LambdaCrash extends Error {
   override readonly name = 'Lambda.Unknown';
 }
 
-const MODULES: Record<Service, Record<string, unknown>> = { s3: S3, ec2: EC2, ecs: ECS, autoscaling: AutoScaling, elbv2: ELBv2, sfn: SFN, cloudwatch: CloudWatch };
+const MODULES: Record<Service, Record<string, unknown>> = { s3: S3, ec2: EC2, ecs: ECS, autoscaling: AutoScaling, elbv2: ELBv2, sfn: SFN, cloudwatch: CloudWatch, dynamodb: DynamoDB, events: EventBridge, sns: SNS };
 const BASE: Record<Service, string> = {
   s3: 'S3ServiceException',
   ec2: 'EC2ServiceException',
@@ -55,31 +58,84 @@ const BASE: Record<Service, string> = {
   elbv2: 'ElasticLoadBalancingV2ServiceException',
   sfn: 'SFNServiceException',
   cloudwatch: 'CloudWatchServiceException',
+  dynamodb: 'DynamoDBServiceException',
+  events: 'EventBridgeServiceException',
+  sns: 'SNSServiceException',
 };
 const FAULT_CODES: Record<FaultKind, Record<Service, [string, number]>> = {
-  throttle: { s3: ['SlowDown', 503], ec2: ['RequestLimitExceeded', 503], ecs: ['ThrottlingException', 400], autoscaling: ['Throttling', 400], elbv2: ['Throttling', 400], sfn: ['ThrottlingException', 400], cloudwatch: ['Throttling', 400] },
-  'server-error': { s3: ['InternalError', 500], ec2: ['InternalError', 500], ecs: ['ServerException', 500], autoscaling: ['InternalFailure', 500], elbv2: ['InternalFailure', 500], sfn: ['InternalFailure', 500], cloudwatch: ['InternalServiceError', 500] },
-  crash: { s3: ['', 0], ec2: ['', 0], ecs: ['', 0], autoscaling: ['', 0], elbv2: ['', 0], sfn: ['', 0], cloudwatch: ['', 0] },
-  'stale-read': { s3: ['', 0], ec2: ['', 0], ecs: ['', 0], autoscaling: ['', 0], elbv2: ['', 0], sfn: ['', 0], cloudwatch: ['', 0] },
-  'access-denied': { s3: ['AccessDenied', 403], ec2: ['UnauthorizedOperation', 403], ecs: ['AccessDeniedException', 400], autoscaling: ['AccessDenied', 403], elbv2: ['AccessDenied', 403], sfn: ['AccessDeniedException', 403], cloudwatch: ['AccessDenied', 403] },
+  throttle: {
+    s3: ['SlowDown', 503],
+    ec2: ['RequestLimitExceeded', 503],
+    ecs: ['ThrottlingException', 400],
+    autoscaling: ['Throttling', 400],
+    elbv2: ['Throttling', 400],
+    sfn: ['ThrottlingException', 400],
+    cloudwatch: ['Throttling', 400],
+    dynamodb: ['ThrottlingException', 400],
+    events: ['ThrottlingException', 400],
+    sns: ['Throttled', 400],
+  },
+  'server-error': {
+    s3: ['InternalError', 500],
+    ec2: ['InternalError', 500],
+    ecs: ['ServerException', 500],
+    autoscaling: ['InternalFailure', 500],
+    elbv2: ['InternalFailure', 500],
+    sfn: ['InternalFailure', 500],
+    cloudwatch: ['InternalServiceError', 500],
+    dynamodb: ['InternalServerError', 500],
+    events: ['InternalException', 500],
+    sns: ['InternalError', 500],
+  },
+  crash: NONE(),
+  'stale-read': NONE(),
+  'access-denied': {
+    s3: ['AccessDenied', 403],
+    ec2: ['UnauthorizedOperation', 403],
+    ecs: ['AccessDeniedException', 400],
+    autoscaling: ['AccessDenied', 403],
+    elbv2: ['AccessDenied', 403],
+    sfn: ['AccessDeniedException', 403],
+    cloudwatch: ['AccessDenied', 403],
+    dynamodb: ['AccessDeniedException', 400],
+    events: ['AccessDeniedException', 400],
+    sns: ['AuthorizationError', 403],
+  },
 };
 
-/** Reads are Describe*, Get*, Head*, List*; everything else changes something. */
+/** Fault kinds that are not an AWS error answer. */
+function NONE(): Record<Service, [string, number]> {
+  return Object.fromEntries(Object.keys(BASE).map((s) => [s, ['', 0]])) as Record<Service, [string, number]>;
+}
+
+/** greenlight's own services: executions, locks and history, notifications. */
+export const OWN_SERVICES: ReadonlySet<Service> = new Set(['sfn', 'dynamodb', 'events', 'sns']);
+
+/** A call that changes the user's infrastructure (not greenlight's own bookkeeping). */
+export function changesInfrastructure(c: { service: Service; mutating: boolean }): boolean {
+  return c.mutating && !OWN_SERVICES.has(c.service);
+}
+
+/** Reads are Describe*, Get*, Head*, List*, Query; everything else changes something. */
 export function isMutating(command: string): boolean {
-  return !/^(Describe|Get|Head|List)/.test(command);
+  return !/^(Describe|Get|Head|List|Query)/.test(command);
 }
 
 /** The SDK's own exception class for this code when the client models one, else its base class. */
-export function sdkError(service: Service, code: string, message: string, status: number): Error {
+export function sdkError(service: Service, code: string, message: string, status: number, extra: Record<string, unknown> = {}): Error {
   const mod = MODULES[service];
   const cls = [code, `${code}Exception`].map((n) => mod[n]).find((c) => typeof c === 'function') as
     | (new (o: object) => Error)
     | undefined;
-  const meta = { $metadata: { httpStatusCode: status, attempts: 1 }, $fault: status >= 500 ? 'server' : 'client', message };
+  const meta = { $metadata: { httpStatusCode: status, attempts: 1 }, $fault: status >= 500 ? 'server' : 'client', message, ...extra };
   if (cls && cls.name !== BASE[service]) return new cls(meta);
   const Base = mod[BASE[service]] as new (o: object) => Error;
   return new Base({ name: code, ...meta });
 }
+
+/** Just what the transport touches of a client (the clients' full union is too large for tsc). */
+// biome-ignore lint/suspicious/noExplicitAny: see above.
+type AnyClient = { middlewareStack: { addRelativeTo: (mw: any, opts: any) => void } };
 
 export class SimTransport {
   readonly calls: CallRecord[] = [];
@@ -100,11 +156,11 @@ export class SimTransport {
     // Retries stay real (the SDK's strategy decides); the delay is zero because virtual
     // time only moves between steps.
     const clients = createClients({ region: 'us-east-1', credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' }, retryStrategy: new ConfiguredRetryStrategy(3, () => 0) });
-    for (const [service, client] of Object.entries(clients) as [Service, Clients[keyof Clients]][]) this.attach(client, service, caller);
+    for (const [service, client] of Object.entries(clients) as [Service, AnyClient][]) this.attach(client, service, caller);
     return clients;
   }
 
-  private attach(client: Clients[keyof Clients], service: Service, caller: string): void {
+  private attach(client: AnyClient, service: Service, caller: string): void {
     const table = this.api[service];
     client.middlewareStack.addRelativeTo(
       // biome-ignore lint/suspicious/noExplicitAny: middleware generics are not worth spelling out here.
@@ -145,7 +201,7 @@ export class SimTransport {
         } catch (e) {
           if (e instanceof SimAwsError) {
             record.error = e.name;
-            throw sdkError(service, e.name, e.message, e.status);
+            throw sdkError(service, e.name, e.message, e.status, e.extra);
           }
           throw e;
         }

@@ -1,19 +1,37 @@
 import { Readable } from 'node:stream';
 import { sdkStreamMixin } from '@smithy/util-stream';
 import { SimAwsError } from './errors.js';
-import { ACCOUNT, type Action, REGION, type World } from './world.js';
+import { ACCOUNT, type Action, hexId, REGION, type World } from './world.js';
 
 // The simulated AWS APIs: SDK command name + typed input in, SDK-shaped output out.
 // Only what greenlight and its CLI call is implemented; anything else is an explicit error.
 
-export type Service = 's3' | 'ec2' | 'ecs' | 'autoscaling' | 'elbv2' | 'sfn' | 'cloudwatch';
+export type Service = 's3' | 'ec2' | 'ecs' | 'autoscaling' | 'elbv2' | 'sfn' | 'cloudwatch' | 'dynamodb' | 'events' | 'sns';
 // biome-ignore lint/suspicious/noExplicitAny: SDK inputs/outputs are checked by the SDK types at the call sites.
 type Handler = (input: any) => any;
 
 export interface StepFunctionsBackend {
   startExecution(input: { stateMachineArn: string; name?: string; input?: string }): { executionArn: string; startDate: Date };
   describeExecution(input: { executionArn: string }): Record<string, unknown>;
+  stopExecution(input: { executionArn: string; error?: string; cause?: string }): { stopDate: Date };
+  listExecutions(input: { stateMachineArn: string; statusFilter?: string; maxResults?: number }): { executions: Record<string, unknown>[] };
 }
+
+/** An account with no state machines (for tools that only resolve and plan). */
+export const NO_STEP_FUNCTIONS: StepFunctionsBackend = {
+  startExecution: (i) => {
+    throw new SimAwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${i.stateMachineArn}'`);
+  },
+  describeExecution: (i) => {
+    throw new SimAwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${i.executionArn}'`);
+  },
+  stopExecution: (i) => {
+    throw new SimAwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${i.executionArn}'`);
+  },
+  listExecutions: (i) => {
+    throw new SimAwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${i.stateMachineArn}'`);
+  },
+};
 
 export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service, Record<string, Handler>> {
   const w = world;
@@ -401,6 +419,44 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
     sfn: {
       StartExecutionCommand: (i: { stateMachineArn: string; name?: string; input?: string }) => sfn.startExecution(i),
       DescribeExecutionCommand: (i: { executionArn: string }) => sfn.describeExecution(i),
+      StopExecutionCommand: (i: { executionArn: string; error?: string; cause?: string }) => sfn.stopExecution(i),
+      ListExecutionsCommand: (i: { stateMachineArn: string; statusFilter?: string; maxResults?: number }) => sfn.listExecutions(i),
+    },
+    dynamodb: {
+      GetItemCommand: (i) => w.dynamodb.getItem(i),
+      PutItemCommand: (i) => w.dynamodb.putItem(i),
+      UpdateItemCommand: (i) => w.dynamodb.updateItem(i),
+      DeleteItemCommand: (i) => w.dynamodb.deleteItem(i),
+      QueryCommand: (i) => w.dynamodb.query(i),
+    },
+    events: {
+      // PutEvents: up to 10 entries, 256 KB in all; each entry is accepted or gets an error code.
+      PutEventsCommand: (i: { Entries: { Source?: string; DetailType?: string; Detail?: string; Resources?: string[]; EventBusName?: string }[] }) => {
+        if (!i.Entries?.length || i.Entries.length > 10) throw new SimAwsError('ValidationException', '1 validation error detected: Value at \'entries\' failed to satisfy constraint: Member must have length less than or equal to 10');
+        const Entries = i.Entries.map((e, k) => {
+          let detail: Record<string, unknown>;
+          try {
+            detail = JSON.parse(e.Detail ?? '');
+          } catch {
+            return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+          }
+          if (!e.Source || !e.DetailType) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Source and DetailType are required.' };
+          w.published.push({ t: w.clock.now, source: e.Source, detailType: e.DetailType, detail });
+          w.onPutEvent({ source: e.Source, 'detail-type': e.DetailType, detail, resources: e.Resources ?? [] });
+          return { EventId: hexId(`put-${w.published.length}-${k}`, 32) };
+        });
+        return { Entries, FailedEntryCount: Entries.filter((e) => 'ErrorCode' in e).length };
+      },
+    },
+    sns: {
+      PublishCommand: (i: { TopicArn: string; Message: string; Subject?: string; MessageAttributes?: Record<string, { DataType: string; StringValue?: string }> }) => {
+        if (!w.snsTopics.has(i.TopicArn)) throw new SimAwsError('NotFound', 'Topic does not exist', 404);
+        if (Buffer.byteLength(i.Message) > 256 * 1024) throw new SimAwsError('InvalidParameter', 'Invalid parameter: Message too long');
+        if (i.Subject && (i.Subject.length > 100 || /[\r\n]/.test(i.Subject))) throw new SimAwsError('InvalidParameter', 'Invalid parameter: Subject');
+        const attributes = Object.fromEntries(Object.entries(i.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']));
+        w.snsMessages.push({ t: w.clock.now, topicArn: i.TopicArn, subject: i.Subject, message: i.Message, attributes });
+        return { MessageId: hexId(`sns-${w.snsMessages.length}`, 32) };
+      },
     },
   };
 }

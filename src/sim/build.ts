@@ -12,6 +12,8 @@ import { ACCOUNT, hexId, REGION, type TargetGroup, World } from './world.js';
 // colour already serving its initial version) and the greenlight config an operator would write.
 
 export const SIM_BUCKET = 'greenlight-artifacts-sim';
+export const SIM_TABLE = 'greenlight-sim';
+export const SIM_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:greenlight-sim-releases`;
 
 export const DEFAULT_USER_DATA = `#!/bin/bash
 # greenlight release {{app}} {{version}} from {{s3Uri}} (sha256 {{sha256}})
@@ -35,6 +37,8 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   world.ec2 = new Ec2Model(world, scenario.physics);
   for (const v of scenario.brokenVersions) world.brokenVersions.add(v);
   world.buckets.set(SIM_BUCKET, { name: SIM_BUCKET, versioned: true, eventBridge: true, objects: new Map() });
+  world.dynamodb.createTable(SIM_TABLE, 'pk', 'sk');
+  world.snsTopics.add(SIM_TOPIC);
 
   const lbId = hexId('lb');
   const lbArn = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/shared/${lbId}`;

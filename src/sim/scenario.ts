@@ -167,6 +167,8 @@ export const ScenarioSchema = z
     limitSeconds: z.number().min(60).max(7 * 24 * 3600).default(6 * 3600),
     /** The first release execution dies on reaching this state, and is redriven after a while. */
     crash: z.object({ state: z.string(), redriveAfterSeconds: z.number().min(0).max(3600).default(20) }).strict().optional(),
+    /** A release that crashed while holding an app's lock (its execution is gone; the lease runs out). */
+    staleLocks: z.array(z.object({ app: z.string(), leaseSecondsLeft: z.number().min(0).max(86_400) }).strict()).default([]),
     /** Keep the simulation running at least this long (e.g. until a scheduled reconcile). */
     minSeconds: z.number().min(0).default(0),
   })

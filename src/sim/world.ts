@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { VirtualClock } from './clock.js';
+import { SimDynamoDB } from './dynamodb.js';
 import type { Ec2Model } from './ec2.js';
 import type { EcsModel } from './ecs.js';
 import { SimAwsError } from './errors.js';
@@ -189,6 +190,16 @@ export class World {
   ecs!: EcsModel;
   /** Elastic IPs, standalone instances, images, status checks, alarms. */
   ec2!: Ec2Model;
+  /** greenlight's own table (locks and history). */
+  readonly dynamodb = new SimDynamoDB();
+  /** Events put on the default bus (PutEvents), and SNS messages published, in order. */
+  readonly published: { t: number; source: string; detailType: string; detail: unknown }[] = [];
+  readonly snsTopics = new Set<string>();
+  /** Powertools Metrics EMF documents the handlers emitted. */
+  readonly metrics: { t: number; emf: object }[] = [];
+  readonly snsMessages: { t: number; topicArn: string; subject?: string; message: string; attributes: Record<string, string> }[] = [];
+  /** Called for every PutEvents entry (the EventBridge model routes it to matching rules). */
+  onPutEvent: (e: { source: string; 'detail-type': string; detail: Record<string, unknown>; resources: string[] }) => void = () => {};
   /** Lifecycle actions: started, completed by API (continued / abandoned), timed out. */
   readonly lifecycleCounts = { started: 0, continued: 0, abandoned: 0, timedOut: 0 };
   /** Called for every lifecycle action (the EventBridge model subscribes). */

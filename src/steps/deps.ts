@@ -8,8 +8,16 @@ export interface Deps {
   now: () => Date;
   /** One HTTP GET (health and smoke checks of kind eip); status 0 when nothing answered. */
   http: (url: string) => Promise<{ status: number; body: string }>;
+  /** Where Powertools Metrics' EMF documents go: stdout in Lambda (CloudWatch extracts them). */
+  metrics: (emf: object) => void;
   env: {
     artifactBucket: string;
     releaseStateMachineArn: string;
+    /** greenlight's DynamoDB table: the per-app locks and the release history. */
+    table: string;
+    /** Release events go to this bus ("default" unless configured). */
+    eventBusName: string;
+    /** SNS topic for release notifications; empty: none. */
+    topicArn: string;
   };
 }

@@ -5,6 +5,8 @@ import { assessAsg, prepareGreenAsg } from './asg.js';
 import type { Deps } from './deps.js';
 import { assessEip, prepareGreenEip } from './eip.js';
 import { assessEcs, checkCapacity as checkCapacityEcs, prepareCapacity as prepareCapacityEcs, prepareGreenEcs } from './ecs.js';
+import type { Execution } from './lock.js';
+import { tell } from './record.js';
 import type { Assessment, CapacityState, Green, Plan } from './types.js';
 
 // Green: pin the artifact, give green the live colour's size, then report readiness.
@@ -36,10 +38,11 @@ export function assess(deps: Deps, release: Release, plan: Plan, green: Green): 
   return app.kind === 'asg' ? assessAsg(deps, plan, green) : assessEcs(deps, app, plan, green);
 }
 
-export async function checkGreen(deps: Deps, input: Input & { green: Green }): Promise<Green> {
+export async function checkGreen(deps: Deps, input: Input & { green: Green; execution?: Execution }): Promise<Green> {
   const { plan, green, settings, release } = input;
   const a = await assess(deps, release, plan, green);
   if (!a.ready && deps.now().getTime() > Date.parse(green.deadline))
     throw new GreenHealthTimeout(`green (${plan.idle.serviceName ?? plan.idle.autoScalingGroupName ?? a.instanceId ?? 'new server'}) not healthy after ${settings.timeoutSeconds} s: ${a.detail}`);
+  if (a.ready && input.execution) await tell(deps, { event: 'green-healthy', release, execution: input.execution, extra: { healthy: a.healthy, desired: a.desired } });
   return { ...green, ready: a.ready, inService: a.inService, healthy: a.healthy, failedTasks: a.failedTasks, ...(a.instanceId !== undefined ? { instanceId: a.instanceId } : {}) };
 }

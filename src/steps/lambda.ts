@@ -38,7 +38,14 @@ function lambdaDeps(): Deps {
           return { status: 0, body: '' };
         }
       },
-      env: { artifactBucket: requireEnv('ARTIFACT_BUCKET'), releaseStateMachineArn: process.env.RELEASE_STATE_MACHINE_ARN ?? '' },
+      metrics: (emf) => process.stdout.write(`${JSON.stringify(emf)}\n`),
+      env: {
+        artifactBucket: requireEnv('ARTIFACT_BUCKET'),
+        releaseStateMachineArn: process.env.RELEASE_STATE_MACHINE_ARN ?? '',
+        table: requireEnv('GREENLIGHT_TABLE'),
+        eventBusName: process.env.GREENLIGHT_EVENT_BUS || 'default',
+        topicArn: process.env.GREENLIGHT_TOPIC_ARN ?? '',
+      },
     };
   }
   return cached;

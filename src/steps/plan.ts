@@ -26,13 +26,21 @@ export function routeOf(app: RoutedApp): RouteRef {
 export async function plan(deps: Deps, input: { release: Release }): Promise<Plan> {
   const { release } = input;
   const app = appConfig(deps.config, release.app);
-  if ((release.action ?? 'release') !== 'release' && app.kind !== 'eip')
-    throw new InvalidInput(`action "${release.action}" is implemented for eip apps; ${release.app} is ${app.kind}`);
+  const action = release.action ?? 'release';
+  if (action === 'replace' && app.kind !== 'eip') throw new InvalidInput(`action "replace" is for eip apps; ${release.app} is ${app.kind}`);
   try {
-    if (app.kind === 'eip') return await planEip(deps, app, release);
+    if (app.kind === 'eip') {
+      if (action === 'retire') throw new InvalidInput('retire is for asg and ecs apps');
+      return await planEip(deps, app, release);
+    }
     const route = routeOf(app);
     const weights = colourWeights(await readRoute(deps.clients.elbv2, route), app);
     const live = liveColour(weights);
+    if (action === 'retire' && (live === 'blue' || live === 'green')) {
+      // Retire: the colour without traffic is the one that goes (`live` in the retire step's terms).
+      const gone = side(app, other(live));
+      return { kind: app.kind, route, live: { ...gone, version: null, pinned: '', units: 0, capacity: null }, idle: side(app, live), needsCapacity: false, alreadyLive: false };
+    }
     if (live === 'split')
       throw new InvalidInput(`traffic is split between blue (${weights.blue}) and green (${weights.green}); finish or roll back that shift before releasing`);
     if (live === 'none') throw new InvalidInput('the route sends no traffic to either colour: point it at the blue target group first');

@@ -1,6 +1,9 @@
 import * as z from 'zod/mini';
 import '../core/zod.js';
-import { imageExists } from '../aws/ec2.js';
+import { describeGroups } from '../aws/autoscaling.js';
+import { imageExists, launchTemplateVersions } from '../aws/ec2.js';
+import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
+import { readRoute } from '../aws/elbv2.js';
 import { findObject, getObjectText, headObject } from '../aws/s3.js';
 import {
   artifactTypeOf,
@@ -16,9 +19,12 @@ import {
 import { type AppConfig, appConfig } from '../core/config.js';
 import { parseImageManifest } from '../core/ecs.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
-import type { Artifact, Release, Settings } from '../core/release.js';
+import { type Artifact, parseReleaseDescription, type Release, type Settings } from '../core/release.js';
+import { colourWeights, liveColour, other } from '../core/route.js';
 import { APP_NAME, formatIssues, truncate } from '../core/text.js';
 import type { Deps } from './deps.js';
+import { RELEASE_TAG } from './ecs.js';
+import { routeOf, side } from './plan.js';
 
 // Resolve: turn an S3 event or a hand-typed input into one exact, pinned artifact.
 // Reads only. Any problem is an InvalidInput, which the state machine reports as rejected.
@@ -45,7 +51,7 @@ const Manual = z.strictObject({
 
 const Action = z.strictObject({
   app: z.string().check(z.regex(APP_NAME, { message: 'lowercase letters, digits and dashes, e.g. "web"' })),
-  action: z.literal('rollback'),
+  action: z.enum(['rollback', 'retire'], { message: 'one of "rollback", "retire"' }),
 });
 
 export interface Resolved {
@@ -89,8 +95,14 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
   }
   if (isObject(input) && 'action' in input) {
     const act = Action.safeParse(input);
-    if (!act.success) throw new InvalidInput(`input must be {"app":"<app>","action":"rollback"}: ${formatIssues(act.error.issues)}`);
-    return withoutArtifact(deps, appConfig(deps.config, act.data.app), act.data.app, 'rollback', 'manual');
+    if (!act.success) throw new InvalidInput(`input must be {"app":"<app>","action":"rollback"} or {"app":"<app>","action":"retire"}: ${formatIssues(act.error.issues)}`);
+    const app = appConfig(deps.config, act.data.app);
+    if (act.data.action === 'retire') {
+      if (app.kind === 'eip') throw new InvalidInput(`retire is for asg and ecs apps; ${act.data.app} is eip, whose stopped previous server is terminated when its rollback window ends`);
+      return withoutArtifact(deps, app, act.data.app, 'retire', 'manual');
+    }
+    if (app.kind === 'eip') return withoutArtifact(deps, app, act.data.app, 'rollback', 'manual');
+    return previousRelease(deps, app, act.data.app);
   }
   const manual = Manual.safeParse(input);
   if (!manual.success)
@@ -141,7 +153,37 @@ async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: strin
       if (manifest.environment) artifact.environment = manifest.environment;
     }
   }
-  return { release: { app: key.app, version: key.version, artifact, trigger }, settings: settingsFor(app) };
+  return { release: { app: key.app, version: key.version, artifact, trigger, action: 'release' }, settings: settingsFor(app) };
+}
+
+/**
+ * asg/ecs rollback: a release of the version the idle colour is pinned to (its launch template
+ * version or task definition carries the release's description). While that colour is warm
+ * this is quick; after it was retired, it is a re-release of the previous version.
+ */
+async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, name: string): Promise<Resolved> {
+  const weights = colourWeights(await readRoute(deps.clients.elbv2, routeOf(app)), app);
+  const live = liveColour(weights);
+  if (live !== 'blue' && live !== 'green') throw new InvalidInput(`cannot roll back ${name}: the route is ${live === 'split' ? 'split between both colours (a shift is in progress)' : 'on neither colour'}`);
+  const idle = side(app, other(live));
+  const [previousDescription, liveDescription] = await Promise.all([pinnedRelease(deps, app, idle), pinnedRelease(deps, app, side(app, live))]);
+  const previous = parseReleaseDescription(previousDescription);
+  if (!previous || previous.app !== name)
+    throw new InvalidInput(`nothing to roll back to: ${name}'s idle colour (${idle.colour}) does not run a version greenlight released; release a version by name: {"app":"${name}","version":"<version>"}`);
+  if (previousDescription === liveDescription)
+    throw new InvalidInput(`nothing to roll back to: both colours of ${name} are pinned to ${previous.version}; release a version by name: {"app":"${name}","version":"<version>"}`);
+  const bucket = deps.env.artifactBucket;
+  for (const key of candidateKeys(name, previous.version, artifactTypeOf(app))) {
+    try {
+      await headObject(deps.clients.s3, bucket, key, previous.versionId);
+    } catch (err) {
+      if (err instanceof AwsResourceNotFound) continue;
+      throw err;
+    }
+    const r = await finish(deps, app, parseReleaseKey(key), bucket, key, previous.versionId, 'manual');
+    return { ...r, release: { ...r.release, action: 'rollback' } };
+  }
+  throw new InvalidInput(`cannot roll back ${name} to ${previous.version}: its artifact (S3 version ${previous.versionId}) no longer exists in s3://${bucket}/releases/${name}/`);
 }
 
 function settingsFor(app: AppConfig, action: Release['action'] = 'release'): Settings {
@@ -149,10 +191,22 @@ function settingsFor(app: AppConfig, action: Release['action'] = 'release'): Set
   return { pollSeconds: app.health.pollSeconds, timeoutSeconds: app.health.timeoutSeconds, keepWarmSeconds: Math.round(keepMinutes * 60) };
 }
 
-/** A rollback or a replacement names no artifact: the plan finds its target server. */
-function withoutArtifact(deps: Deps, app: AppConfig, name: string, action: 'rollback' | 'replace', trigger: Release['trigger']): Resolved {
+/** An eip rollback, a replacement or a retirement names no artifact: the plan finds its target. */
+function withoutArtifact(deps: Deps, app: AppConfig, name: string, action: 'rollback' | 'replace' | 'retire', trigger: Release['trigger']): Resolved {
   const artifact: Artifact = { bucket: deps.env.artifactBucket, key: '', versionId: action, sha256: null, type: artifactTypeOf(app) };
-  return { release: { app: name, version: action === 'rollback' ? 'previous' : 'current', artifact, trigger, action }, settings: settingsFor(app, action) };
+  const version = action === 'rollback' ? 'previous' : action === 'retire' ? 'idle' : 'current';
+  return { release: { app: name, version, artifact, trigger, action }, settings: settingsFor(app, action) };
+}
+
+/** The release description a colour is pinned to: its launch template version's, or its task definition's tag. */
+async function pinnedRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, colour: ReturnType<typeof side>): Promise<string | undefined> {
+  if (app.kind === 'asg') {
+    const group = (await describeGroups(deps.clients.autoscaling, [colour.autoScalingGroupName!])).get(colour.autoScalingGroupName!);
+    const [ltv] = group ? await launchTemplateVersions(deps.clients.ec2, app.launchTemplateId, [group.launchTemplateVersion ?? '$Default']) : [];
+    return ltv?.description;
+  }
+  const svc = (await describeServices(deps.clients.ecs, colour.cluster!, [colour.serviceName!])).get(colour.serviceName!);
+  return svc ? (await describeTaskDefinition(deps.clients.ecs, svc.taskDefinition)).tags[RELEASE_TAG] : undefined;
 }
 
 const AlarmEvent = z.object({

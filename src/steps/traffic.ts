@@ -8,6 +8,8 @@ import type { Deps } from './deps.js';
 import { retireEcs, zeroGreenEcs } from './ecs.js';
 import { retireEip, rollbackEip, switchEip } from './eip.js';
 import { assess } from './green.js';
+import type { Execution } from './lock.js';
+import { tell } from './record.js';
 import type { Green, Plan } from './types.js';
 
 // Moving traffic, retiring the old colour, and rolling back. Every write is read back.
@@ -31,12 +33,13 @@ export interface Shift {
  * Apply the next traffic step (all at once, canary, linear or custom): a health guard, the
  * weighted forward action, and a read-back; the step does not count until the read-back shows it.
  */
-export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift }) {
+export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; execution?: Execution }) {
   const { plan, green, release } = input;
   const app = appConfig(deps.config, release.app);
   const at = deps.now().toISOString();
   if (app.kind === 'eip') {
     await switchEip(deps, app, release, plan, green);
+    if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent: 100 } });
     return { step: 1, percent: 100, bakeSeconds: 0, done: true, at };
   }
   const steps = shiftSteps(app.traffic);
@@ -61,6 +64,7 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift }
   await writeRoute(elbv2, plan.route!, shiftedActions(actions, to, from, percent));
   if (!routeSends(await readRoute(elbv2, plan.route!), to, from, percent))
     throw new TrafficNotShifted(`the route was modified but the read-back does not send ${percent}% to ${plan.idle.colour} yet`);
+  if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent } });
   return result;
 }
 

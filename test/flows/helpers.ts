@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ROOT } from '../../src/local/definitions.js';
 import { loadScenario, loadScenarioFile, type SimulationResult, simulate } from '../../src/local/simulate.js';
+import { changesInfrastructure } from '../../src/local/transport.js';
 
 export function runShipped(name: string): Promise<SimulationResult> {
   return simulate(loadScenarioFile(join(ROOT, 'scenarios', `${name}.yml`)));
@@ -21,5 +22,5 @@ export const webApp = {
 };
 
 export function mutatingCalls(r: SimulationResult, command?: string) {
-  return r.calls.filter((c) => c.mutating && c.service !== 'sfn' && (!command || c.command === command));
+  return r.calls.filter((c) => changesInfrastructure(c) && (!command || c.command === command));
 }

@@ -72,8 +72,41 @@ describe('Template: serverless package', () => {
     const referenced = JSON.stringify(vars).match(/"[A-Za-z]+LambdaFunction"/g)!.map((r) => r.slice(1, -1));
     expect(referenced.length).toBeGreaterThanOrEqual(9);
     for (const id of referenced) expect(template.Resources[id]?.Type).toBe('AWS::Lambda::Function');
-    const tasks = Object.values<Json>(def.States).filter((st) => st.Type === 'Task');
-    expect(tasks.length).toBe(new Set(tasks.map((t) => t.Resource)).size + 1); // retireOld serves two states
+    // Every execution that took the lock ends through the finish function (history, lock, events).
+    const fnOf = (resource: string) => vars[resource.replace(/^\$\{|\}$/g, '')]?.['Fn::GetAtt']?.[0];
+    const finishStates = Object.entries<Json>(def.States).filter(([, st]) => st.Type === 'Task' && fnOf(st.Resource) === 'FinishLambdaFunction');
+    expect(finishStates.map(([n]) => n).sort()).toEqual(
+      ['FinishAlreadyLive', 'FinishFailed', 'FinishHandedOver', 'FinishRejected', 'FinishReleased', 'FinishRetireFailed', 'FinishRetired', 'FinishRollbackFailed', 'FinishRolledBack', 'FinishSuperseded'].sort(),
+    );
+    for (const [name, st] of Object.entries<Json>(def.States)) {
+      if (st.Type !== 'Fail' && !(st.Type === 'Pass' && st.End) && !(st.Type === 'Task' && st.End)) continue;
+      // Terminal states are reached only from their Finish step (or, before any lock, from Resolve and the alarm-driven MarkUnhealthy).
+      const from = Object.entries<Json>(def.States)
+        .filter(([, o]) => o.Next === name || (o.Catch ?? []).some((c: Json) => c.Next === name) || (o.Choices ?? []).some((c: Json) => c.Next === name))
+        .map(([n]) => n);
+      for (const f of from) expect([...finishStates.map(([n]) => n), 'Resolve', 'MarkUnhealthy', 'Route?']).toContain(f);
+    }
+  });
+
+  it('keeps the locks and history in a private, pay-per-request DynamoDB table, and notifies on an SNS topic and the default bus', () => {
+    const [[, table]] = resources('AWS::DynamoDB::Table');
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(table.DeletionPolicy).toBe('Retain');
+    const statements: Json[] = template.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement;
+    const db = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    expect(db).toHaveLength(1);
+    expect(db[0].Resource).toEqual({ 'Fn::GetAtt': ['GreenlightTable', 'Arn'] });
+    expect([db[0].Action].flat().sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    const events = statements.find((s) => [s.Action].flat().includes('events:PutEvents'));
+    expect(events.Condition).toEqual({ StringEquals: { 'events:source': 'greenlight' } });
+    const sns = statements.find((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(sns.Resource).toEqual({ Ref: 'ReleaseTopic' });
+    const fn = resources('AWS::Lambda::Function').find(([id]) => id === 'FinishLambdaFunction')![1];
+    expect(fn.Properties.Environment.Variables).toMatchObject({ GREENLIGHT_TABLE: { Ref: 'GreenlightTable' }, GREENLIGHT_TOPIC_ARN: { Ref: 'ReleaseTopic' } });
   });
 
   it('starts releases from S3 Object Created events under releases/, and from ECR pushes of opted-in repositories', () => {
@@ -125,7 +158,7 @@ describe('Template: serverless package', () => {
 
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
-    expect(fns.length).toBe(18);
+    expect(fns.length).toBe(20);
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
 
@@ -194,7 +227,7 @@ describe('Template: serverless package', () => {
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
     const config = Buffer.from(JSON.stringify(parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8')))).toString('base64');
     const fns = resources('AWS::Lambda::Function').map(([, f]) => f.Properties.Handler.replace(/^functions\/|\.handler$/g, ''));
-    expect(fns).toHaveLength(18);
+    expect(fns).toHaveLength(20);
     for (const fn of fns) {
       const zip = join(out, `${fn}.zip`);
       const files = zipEntries(zip);

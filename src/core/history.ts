@@ -1,0 +1,117 @@
+import type { Artifact, Release } from './release.js';
+
+// What greenlight tells the world: one history record per release (DynamoDB), and an event per
+// state change (EventBridge `source: greenlight`, and the same on SNS). The schema is documented
+// in README.md ("Events"); `schemaVersion` changes only with an incompatible change.
+
+export const EVENT_SOURCE = 'greenlight';
+export const SCHEMA_VERSION = '1';
+
+export type Milestone = 'started' | 'green-healthy' | 'traffic-shifted' | 'succeeded' | 'rolled-back' | 'failed' | 'rejected' | 'superseded';
+export type Outcome = 'running' | 'released' | 'rolled-back' | 'failed' | 'rejected' | 'superseded' | 'rollback-failed' | 'retire-failed';
+
+export const DETAIL_TYPES: Record<Milestone, string> = {
+  started: 'Release Started',
+  'green-healthy': 'Green Healthy',
+  'traffic-shifted': 'Traffic Shifted',
+  succeeded: 'Release Succeeded',
+  'rolled-back': 'Release Rolled Back',
+  failed: 'Release Failed',
+  rejected: 'Release Rejected',
+  superseded: 'Release Superseded',
+};
+
+export interface ColourVersion {
+  colour: string | null;
+  version: string | null;
+}
+
+export interface HistoryRecord {
+  app: string;
+  version: string;
+  action: string;
+  trigger: string;
+  executionArn: string;
+  artifact: { bucket: string; key: string; versionId: string; sha256: string | null } | null;
+  startedAt: string;
+  endedAt: string | null;
+  outcome: Outcome;
+  reason: string | null;
+  before: ColourVersion | null;
+  after: ColourVersion | null;
+}
+
+export interface ReleaseEventDetail {
+  schemaVersion: string;
+  event: Milestone;
+  app: string;
+  version: string;
+  action: string;
+  executionArn: string;
+  at: string;
+  outcome?: Outcome;
+  reason?: string | null;
+  artifact?: HistoryRecord['artifact'];
+  before?: ColourVersion | null;
+  after?: ColourVersion | null;
+  /** traffic-shifted: green's share now. */
+  percent?: number;
+  /** green-healthy: targets healthy of desired. */
+  healthy?: number;
+  desired?: number;
+}
+
+export function artifactOf(a: Artifact | undefined): HistoryRecord['artifact'] {
+  if (!a || !a.key) return null;
+  return { bucket: a.bucket, key: a.key, versionId: a.versionId, sha256: a.sha256 };
+}
+
+export function milestoneOf(outcome: Outcome): Milestone {
+  switch (outcome) {
+    case 'released':
+      return 'succeeded';
+    case 'rolled-back':
+      return 'rolled-back';
+    case 'rejected':
+      return 'rejected';
+    case 'superseded':
+      return 'superseded';
+    case 'running':
+      return 'started';
+    default:
+      return 'failed';
+  }
+}
+
+/** One line for chat: "web 1.4.2: released (blue 1.4.1 → green 1.4.2)". */
+export function headline(d: ReleaseEventDetail): string {
+  const what = d.action === 'release' ? `${d.app} ${d.version}` : `${d.app} ${d.action}${d.version && d.version !== 'previous' ? ` to ${d.version}` : ''}`;
+  const cv = (c: ColourVersion | null | undefined) => (c ? `${c.colour ?? '?'} ${c.version ?? '?'}` : '?');
+  switch (d.event) {
+    case 'started':
+      return `${what}: started`;
+    case 'green-healthy':
+      return `${what}: green healthy (${d.healthy}/${d.desired})`;
+    case 'traffic-shifted':
+      return `${what}: ${d.percent}% of traffic on the new version`;
+    case 'succeeded':
+      return `${what}: released (${cv(d.before)} → ${cv(d.after)})`;
+    default:
+      return `${what}: ${d.outcome ?? d.event}${d.reason ? `: ${d.reason}` : ''}`;
+  }
+}
+
+/** An AWS Chatbot (Amazon Q Developer in chat applications) custom notification for SNS. */
+export function chatMessage(d: ReleaseEventDetail): string {
+  return JSON.stringify({
+    version: '1.0',
+    source: 'custom',
+    id: `${d.executionArn}#${d.event}${d.percent === undefined ? '' : `#${d.percent}`}`,
+    content: { textType: 'client-markdown', title: `greenlight: ${headline(d)}`.slice(0, 250), description: d.reason ?? headline(d) },
+    metadata: { threadId: d.executionArn, summary: headline(d).slice(0, 250), eventType: DETAIL_TYPES[d.event], additionalContext: d },
+  });
+}
+
+export function releaseSummary(r: Release): Pick<HistoryRecord, 'app' | 'version' | 'action' | 'trigger' | 'artifact'> {
+  return { app: r.app, version: r.version, action: r.action ?? 'release', trigger: r.trigger, artifact: artifactOf(r.artifact) };
+}

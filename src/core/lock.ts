@@ -1,0 +1,80 @@
+// One release per app at a time. The lock is one item per app (owner execution, lease, phase,
+// and at most one waiter); every change to it is a compare-and-set on its revision, so two
+// executions that read the same state cannot both act on it. These are the pure decisions.
+
+export type LockPhase = 'running' | 'warm' | 'retiring';
+
+export interface LockState {
+  /** Bumped by every write; the compare-and-set condition. 0 when the item does not exist. */
+  rev: number;
+  owner?: string;
+  /** The owner's execution start, epoch ms: "newer" means started later. */
+  ownerSince?: number;
+  ownerVersion?: string;
+  /** Epoch seconds; a crashed owner loses the lock when its lease has passed. */
+  leaseUntil?: number;
+  phase?: LockPhase;
+  waiter?: string;
+  waiterSince?: number;
+  waiterVersion?: string;
+}
+
+export interface Claimant {
+  execution: string;
+  since: number;
+  version: string;
+}
+
+export type LockDecision =
+  | { decision: 'acquire'; why: 'free' | 'mine' | 'lease-expired' | 'owner-keeping-warm' }
+  | { decision: 'wait'; owner: string; ownerVersion?: string }
+  | { decision: 'superseded'; by: string; byVersion?: string };
+
+/**
+ * What a release that wants the lock does now. Only the newest waiting release proceeds:
+ * an older one ends as superseded. An owner that only keeps its old colour warm yields at
+ * once (its retire step notices it lost the lock and leaves the colour to the newer release).
+ */
+export function decideAcquire(lock: LockState, me: Claimant, nowSeconds: number): LockDecision {
+  if (lock.owner === me.execution) return { decision: 'acquire', why: 'mine' };
+  if (lock.owner && (lock.ownerSince ?? 0) > me.since) return { decision: 'superseded', by: lock.owner, byVersion: lock.ownerVersion };
+  if (lock.waiter && lock.waiter !== me.execution && (lock.waiterSince ?? 0) > me.since)
+    return { decision: 'superseded', by: lock.waiter, byVersion: lock.waiterVersion };
+  if (!lock.owner) return { decision: 'acquire', why: 'free' };
+  if ((lock.leaseUntil ?? 0) < nowSeconds) return { decision: 'acquire', why: 'lease-expired' };
+  if (lock.phase === 'warm') return { decision: 'acquire', why: 'owner-keeping-warm' };
+  return { decision: 'wait', owner: lock.owner, ownerVersion: lock.ownerVersion };
+}
+
+/** The lock after `me` takes it (a waiter that is `me`, or older, is cleared). */
+export function acquired(lock: LockState, me: Claimant, leaseUntil: number): LockState {
+  const keepWaiter = lock.waiter && lock.waiter !== me.execution && (lock.waiterSince ?? 0) > me.since;
+  return {
+    rev: lock.rev + 1,
+    owner: me.execution,
+    ownerSince: me.since,
+    ownerVersion: me.version,
+    leaseUntil,
+    phase: 'running',
+    ...(keepWaiter ? { waiter: lock.waiter, waiterSince: lock.waiterSince, waiterVersion: lock.waiterVersion } : {}),
+  };
+}
+
+/** The lock with `me` registered as the (newest) waiter. */
+export function waiting(lock: LockState, me: Claimant): LockState {
+  return { ...lock, rev: lock.rev + 1, waiter: me.execution, waiterSince: me.since, waiterVersion: me.version };
+}
+
+/** The lock after its owner lets go; a waiter stays registered. */
+export function released(lock: LockState): LockState {
+  const { owner: _o, ownerSince: _s, ownerVersion: _v, leaseUntil: _l, phase: _p, ...rest } = lock;
+  return { ...rest, rev: lock.rev + 1 };
+}
+
+/**
+ * How long an owner may go without renewing before another release may take over: the longest
+ * stretch between two lock steps (capacity and health waits, every bake, and slack for retries).
+ */
+export function leaseSeconds(s: { timeoutSeconds: number; totalBakeSeconds: number }): number {
+  return 2 * s.timeoutSeconds + s.totalBakeSeconds + 900;
+}

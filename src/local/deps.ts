@@ -1,0 +1,24 @@
+import type { Config } from '../core/config.js';
+import { SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
+import type { VirtualClock } from '../sim/clock.js';
+import type { World } from '../sim/world.js';
+import type { Deps } from '../steps/deps.js';
+import type { SimTransport } from './transport.js';
+
+// What a handler gets when it runs on the simulator: the real SDK clients over the simulated
+// transport, the simulated clock, and the simulated account's names.
+
+export function simDeps(o: { world: World; clock: VirtualClock; config: Config; transport: SimTransport; caller: string; releaseStateMachineArn: string }): Deps {
+  const { world, clock } = o;
+  return {
+    clients: o.transport.clients(o.caller),
+    config: o.config,
+    now: () => clock.date(),
+    http: async (url: string) => {
+      const u = new URL(url);
+      return world.ec2.http(u.hostname, Number(u.port || 80), u.pathname + u.search);
+    },
+    metrics: (emf) => world.metrics.push({ t: clock.now, emf }),
+    env: { artifactBucket: SIM_BUCKET, releaseStateMachineArn: o.releaseStateMachineArn, table: SIM_TABLE, eventBusName: 'default', topicArn: SIM_TOPIC },
+  };
+}

@@ -1,0 +1,118 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { putHistory } from '../aws/dynamodb.js';
+import { publishReleaseMessage, putReleaseEvent } from '../aws/notify.js';
+import { type ColourVersion, type HistoryRecord, type Milestone, milestoneOf, type Outcome, type ReleaseEventDetail, releaseSummary } from '../core/history.js';
+import type { Release } from '../core/release.js';
+import type { Deps } from './deps.js';
+import type { Execution } from './lock.js';
+import { releaseLock } from './lock.js';
+import { logger } from './lambda.js';
+import { describeFailure } from './traffic.js';
+import type { Plan } from './types.js';
+
+// History, notifications and metrics. A notification that cannot be delivered never changes a
+// release's outcome: the state machine catches it and carries on.
+
+export async function startHistory(deps: Deps, release: Release, execution: Execution): Promise<void> {
+  await putHistory(deps.clients.dynamodb, deps.env.table, {
+    ...releaseSummary(release),
+    executionArn: execution.id,
+    startedAt: execution.startTime,
+    endedAt: null,
+    outcome: 'running',
+    reason: null,
+    before: null,
+    after: null,
+  });
+}
+
+export interface MilestoneInput {
+  event: Milestone;
+  release: Release;
+  execution: Execution;
+  extra?: Partial<ReleaseEventDetail>;
+}
+
+export async function notifyMilestone(deps: Deps, m: MilestoneInput): Promise<ReleaseEventDetail> {
+  const r = m.release;
+  const detail: ReleaseEventDetail = {
+    schemaVersion: '1',
+    event: m.event,
+    app: r.app,
+    version: r.version,
+    action: r.action ?? 'release',
+    executionArn: m.execution.id,
+    at: deps.now().toISOString(),
+    ...m.extra,
+  };
+  await putReleaseEvent(deps.clients.events, deps.env.eventBusName, detail, [m.execution.id]);
+  if (deps.env.topicArn) await publishReleaseMessage(deps.clients.sns, deps.env.topicArn, detail);
+  return detail;
+}
+
+/**
+ * A milestone in the middle of a release (green healthy, a traffic step in effect), told by the
+ * step that saw it, off the critical path: a failed notification is logged, never fatal.
+ */
+export async function tell(deps: Deps, m: MilestoneInput): Promise<void> {
+  try {
+    await notifyMilestone(deps, m);
+  } catch (err) {
+    logger.warn('release notification not delivered', { event: m.event, errorName: (err as Error).name, errorMessage: (err as Error).message });
+  }
+}
+
+interface FinishState {
+  release?: Release;
+  plan?: Plan;
+  error?: { Error?: string; Cause?: string };
+  rollback?: { reason?: string };
+  rollbackError?: { Error?: string; Cause?: string };
+  lock?: { by?: string; byVersion?: string | null };
+}
+
+/**
+ * The end of every execution that got past Resolve: the history record gets its outcome, the
+ * lock is let go, the outcome is published, and the metrics are emitted. Safe to re-run.
+ */
+export async function finish(deps: Deps, input: { outcome: Outcome; note?: string; state: FinishState; execution: Execution }) {
+  const { outcome, state, execution } = input;
+  const release = state.release;
+  const reason = reasonFor(outcome, state, input.note);
+  if (!release) return { outcome, reason, recorded: false };
+  const before = sideOf(state.plan?.live, state.plan?.live.version ?? null);
+  const after = outcome === 'released' && state.plan && release.action !== 'retire' ? sideOf(state.plan.idle, release.version) : before;
+  const endedAt = deps.now().toISOString();
+  const known = !!deps.config.apps[release.app];
+  if (known) {
+    const record: HistoryRecord = { ...releaseSummary(release), executionArn: execution.id, startedAt: execution.startTime, endedAt, outcome, reason, before, after };
+    await putHistory(deps.clients.dynamodb, deps.env.table, record);
+    await releaseLock(deps, release.app, execution.id);
+  }
+  await tell(deps, { event: milestoneOf(outcome), release, execution, extra: { outcome, reason, artifact: releaseSummary(release).artifact, before, after } });
+  emitMetrics(deps, release, outcome, (Date.parse(endedAt) - Date.parse(execution.startTime)) / 1000);
+  return { outcome, reason, recorded: known, before, after };
+}
+
+function sideOf(side: { colour: string } | undefined, version: string | null): ColourVersion | null {
+  return side ? { colour: side.colour, version } : null;
+}
+
+function reasonFor(outcome: Outcome, s: FinishState, note: string | undefined): string | null {
+  if (note) return note;
+  if (outcome === 'rolled-back') return s.rollback?.reason ?? describeFailure(s.error);
+  if (outcome === 'rollback-failed') return describeFailure(s.rollbackError);
+  if (outcome === 'superseded') return `a newer release (${s.lock?.byVersion ?? s.lock?.by ?? 'unknown'}) arrived while this one waited`;
+  if (outcome === 'released') return null;
+  return s.error ? describeFailure(s.error) : null;
+}
+
+/** Powertools Metrics in CloudWatch embedded metric format: duration, outcome and rollback counts. */
+function emitMetrics(deps: Deps, release: Release, outcome: Outcome, seconds: number): void {
+  const metrics = new Metrics({ namespace: 'greenlight', serviceName: 'greenlight', defaultDimensions: { app: release.app } });
+  metrics.addDimension('outcome', outcome);
+  metrics.addMetric('ReleaseDuration', MetricUnit.Seconds, Math.max(0, seconds));
+  metrics.addMetric('Releases', MetricUnit.Count, 1);
+  if (outcome === 'rolled-back' || release.action === 'rollback') metrics.addMetric('Rollbacks', MetricUnit.Count, 1);
+  deps.metrics(metrics.serializeMetrics());
+}
