@@ -2,6 +2,7 @@ import {
   type AutoScalingClient,
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
+  DescribeLifecycleHooksCommand,
   RecordLifecycleActionHeartbeatCommand,
   SetInstanceHealthCommand,
   TerminateInstanceInAutoScalingGroupCommand,
@@ -112,4 +113,9 @@ export async function markUnhealthy(asg: AutoScalingClient, instanceId: string):
   await call(`autoscaling:SetInstanceHealth ${instanceId}`, () =>
     asg.send(new SetInstanceHealthCommand({ InstanceId: instanceId, HealthStatus: 'Unhealthy', ShouldRespectGracePeriod: false })),
   );
+}
+
+export async function lifecycleHookNames(asg: AutoScalingClient, group: string): Promise<string[]> {
+  const out = await call(`autoscaling:DescribeLifecycleHooks ${group}`, () => asg.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: group })));
+  return (out.LifecycleHooks ?? []).map((h) => h.LifecycleHookName ?? '');
 }

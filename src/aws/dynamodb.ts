@@ -1,5 +1,6 @@
 import {
   type AttributeValue,
+  DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -98,4 +99,9 @@ export async function readHistory(db: DynamoDBClient, table: string, app: string
     const { pk: _pk, sk: _sk, ...rest } = unmarshalItem(i);
     return rest as unknown as HistoryRecord;
   });
+}
+
+export async function tableStatus(db: DynamoDBClient, table: string): Promise<string> {
+  const out = await call(`dynamodb:DescribeTable ${table}`, () => db.send(new DescribeTableCommand({ TableName: table })));
+  return String(out.Table?.TableStatus ?? 'UNKNOWN');
 }

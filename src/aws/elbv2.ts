@@ -2,6 +2,7 @@ import {
   type Action,
   DescribeListenersCommand,
   DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   type ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
@@ -48,4 +49,18 @@ export async function targetHealth(elb: ElasticLoadBalancingV2Client, targetGrou
     elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: targetGroupArn })),
   );
   return (out.TargetHealthDescriptions ?? []).map((d) => ({ id: d.Target?.Id ?? '', state: String(d.TargetHealth?.State ?? 'unavailable') }));
+}
+
+/** The target groups that exist among `arns` (a missing one is simply absent). */
+export async function existingTargetGroups(elb: ElasticLoadBalancingV2Client, arns: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const arn of arns) {
+    try {
+      const out = await call(`elasticloadbalancing:DescribeTargetGroups ${arn}`, () => elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [arn] })));
+      for (const tg of out.TargetGroups ?? []) if (tg.TargetGroupArn) found.add(tg.TargetGroupArn);
+    } catch (err) {
+      if (!(err instanceof AwsResourceNotFound)) throw err;
+    }
+  }
+  return found;
 }

@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { AwsResourceNotFound } from '../core/errors.js';
 import { call } from './errors.js';
 
@@ -40,4 +40,9 @@ export async function putObject(s3: S3Client, bucket: string, key: string, body:
     s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ChecksumAlgorithm: 'SHA256' })),
   );
   return out.VersionId;
+}
+
+export async function bucketVersioning(s3: S3Client, bucket: string): Promise<string> {
+  const out = await call(`s3:GetBucketVersioning ${bucket}`, () => s3.send(new GetBucketVersioningCommand({ Bucket: bucket })));
+  return out.Status ?? 'Disabled';
 }

@@ -1,4 +1,5 @@
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, DescribeStateMachineCommand, ListExecutionsCommand, type SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { AwsResourceNotFound } from '../core/errors.js';
 import { call } from './errors.js';
 
 export type StartResult = { started: true; executionArn: string } | { started: false; reason: 'duplicate' };
@@ -11,5 +12,44 @@ export async function startExecution(sfn: SFNClient, stateMachineArn: string, na
   } catch (err) {
     if ((err as Error)?.name === 'ExecutionAlreadyExists') return { started: false, reason: 'duplicate' };
     return call('states:StartExecution', () => Promise.reject(err));
+  }
+}
+
+export interface ExecutionInfo {
+  executionArn: string;
+  name: string;
+  status: string;
+  startDate?: Date;
+  stopDate?: Date;
+  input?: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+export async function describeExecution(sfn: SFNClient, executionArn: string): Promise<ExecutionInfo> {
+  const out = await call(`states:DescribeExecution ${executionArn}`, () => sfn.send(new DescribeExecutionCommand({ executionArn })));
+  return { ...out, executionArn: out.executionArn ?? executionArn, name: out.name ?? '', status: String(out.status) };
+}
+
+/** The newest executions of a state machine (one page, newest first). */
+export async function listExecutions(sfn: SFNClient, stateMachineArn: string, status?: 'RUNNING'): Promise<ExecutionInfo[]> {
+  const out = await call(`states:ListExecutions ${stateMachineArn}`, () =>
+    sfn.send(new ListExecutionsCommand({ stateMachineArn, ...(status ? { statusFilter: status } : {}), maxResults: 50 })),
+  );
+  return (out.executions ?? []).map((e) => ({ executionArn: e.executionArn ?? '', name: e.name ?? '', status: String(e.status), startDate: e.startDate, stopDate: e.stopDate }));
+}
+
+export async function stopExecution(sfn: SFNClient, executionArn: string, error: string, cause: string): Promise<void> {
+  await call(`states:StopExecution ${executionArn}`, () => sfn.send(new StopExecutionCommand({ executionArn, error, cause })));
+}
+
+export async function stateMachineExists(sfn: SFNClient, stateMachineArn: string): Promise<boolean> {
+  try {
+    await call(`states:DescribeStateMachine ${stateMachineArn}`, () => sfn.send(new DescribeStateMachineCommand({ stateMachineArn })));
+    return true;
+  } catch (err) {
+    if (err instanceof AwsResourceNotFound) return false;
+    throw err;
   }
 }

@@ -1,51 +1,218 @@
-// greenlight CLI. Exit codes: 0 success, 1 the release did not end "released" (or a check
-// failed), 2 usage error, 3 unexpected error.
+// greenlight CLI. Exit codes (every command): 0 ok / released; 1 the operation did not succeed
+// (rolled back, rejected, superseded, a check NG, a scenario did not release); 2 usage error;
+// 3 AWS or unexpected error (credentials, missing stack, a bug).
 
-import { scenarioPath, UsageError } from './scenarios.js';
+import { scenarioNames, scenarioPath, UsageError } from './scenarios.js';
 
-const HELP = `greenlight: blue/green releases on AWS, driven by Step Functions
+interface CommandSpec {
+  usage: string;
+  summary: string;
+  details?: string;
+  options?: string[];
+}
 
-Usage: greenlight <command> [options]
+const ACCOUNT_OPTIONS = [
+  '--sim [scenario]     Run against the simulator: the account as the scenario (default asg-release) leaves it',
+  '--at <seconds>       With --sim: stop the scenario at this virtual time first (e.g. mid-release)',
+  '--stage <stage>      The deployed stack greenlight-<stage> (default dev); or set GREENLIGHT_BUCKET, GREENLIGHT_TABLE,',
+  '                     GREENLIGHT_RELEASE_STATE_MACHINE_ARN',
+  '--config <file>      greenlight.config.yml (default ./greenlight.config.yml)',
+  '--json               One JSON document on stdout instead of text',
+];
 
-Commands:
-  simulate <scenario|file.yml> [--json]   Run a release scenario against the built-in AWS
-                                          simulator in virtual time. Prints a timeline, or with
-                                          --json one JSON summary as the last line.
-  scenarios                               List the shipped scenarios.
-  check-config [file]                     Validate greenlight.config.yml (or file); run before
-                                          every package/deploy.
-  bench [--json]                          Run every shipped scenario and print the figures.
-  rerun-after-crash [--json]              The release dies at each state in turn and is redriven
-                                          (Step Functions redrive); each must finish it.
-  fuzz [--json]                           1,000+ generated bad inputs through Resolve and Plan;
-                                          every one must be rejected with zero mutating calls.
-  faults [scenario] [--json] [--quick]    The fault matrix: every AWS call site × throttle, 5xx,
-                                          AccessDenied, Lambda crash, stale read; then seeded
-                                          random schedules. Prints "N scenarios, N consistent".
-  help                                    This text.
+const COMMANDS: Record<string, CommandSpec> = {
+  release: {
+    usage: 'release <app> <file|s3-uri> [--version V] [--no-wait]',
+    summary: 'Upload an artifact (manifest or bundle) and follow the release it starts',
+    details:
+      'The file goes to s3://<bucket>/releases/<app>/<version>.<ext> with a SHA-256 checksum; the upload starts the\nrelease (S3 → EventBridge). The version comes from --version, the manifest\'s "version", or the file name.\nAn s3:// URI already in the artifact bucket starts {"app","version"} instead. Progress: weights and health.',
+    options: ['--version <v>   the release version', '--no-wait       return after the upload'],
+  },
+  status: { usage: 'status [app]', summary: 'Live colour and version, weights, capacity and health per colour, lock, running executions' },
+  history: { usage: 'history <app> [--limit N]', summary: 'The recorded releases of an app, newest first (default 20)' },
+  rollback: {
+    usage: 'rollback <app> [--no-wait]',
+    summary: 'Back to the previous version: instant while its colour is warm, else a re-release of it',
+  },
+  retire: { usage: 'retire <app> [--no-wait]', summary: 'Scale the colour without traffic to zero now (ends a keep-warm window early)' },
+  abort: {
+    usage: 'abort <app> [--no-wait]',
+    summary: 'Stop the running release, free its lock, then roll back (traffic split) or retire the unfinished colour',
+  },
+  plan: {
+    usage: 'plan <app> <version>',
+    summary: 'Dry run: the exact API inputs a release of <version> would send, changing nothing',
+    details: 'Resolve and Plan run for real (reads only); every change the release steps would make is recorded, not sent.',
+  },
+  verify: { usage: 'verify <app>', summary: 'OK / NG / SKIP for the configured listener or rule, target groups, groups or services, template, hooks' },
+  'run-local': {
+    usage: "run-local <release|capacity> --input '<json>'",
+    summary: 'Run a state machine here with the real handlers, against the account of the environment (or --sim)',
+    options: ['--input <json>   the execution input, e.g. \'{"app":"web","version":"1.4.2"}\''],
+  },
+  simulate: { usage: 'simulate <scenario|file.yml> [--json]', summary: 'Run a scenario on the simulator in virtual time; a timeline, or a JSON summary' },
+  scenarios: { usage: 'scenarios', summary: 'List the shipped scenarios' },
+  'check-config': { usage: 'check-config [file]', summary: 'Validate greenlight.config.yml (run before every package/deploy)' },
+  bench: { usage: 'bench [--json]', summary: 'Run every shipped scenario and print the figures' },
+  'rerun-after-crash': { usage: 'rerun-after-crash [--json]', summary: 'The release dies at each state in turn and is redriven; each must finish it' },
+  fuzz: { usage: 'fuzz [--json]', summary: '1,000+ generated bad inputs; every one rejected with zero mutating calls' },
+  faults: { usage: 'faults [scenario] [--json] [--quick]', summary: 'Every AWS call site × throttle, 5xx, AccessDenied, crash, stale read' },
+  help: { usage: 'help [command]', summary: 'This text, or one command\'s' },
+};
 
-Options:
-  --verbose   Also print the Lambda handlers' structured logs.
+const OPERATOR = new Set(['release', 'status', 'history', 'rollback', 'retire', 'abort', 'plan', 'verify', 'run-local']);
 
-Exit codes: 0 released / ok, 1 the scenario did not release (rolled back, rejected, failed),
-2 usage error, 3 unexpected error.
-`;
+function helpText(): string {
+  const w = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length)) + 2;
+  return [
+    'greenlight: blue/green releases on AWS, driven by Step Functions',
+    '',
+    'Usage: greenlight <command> [options]        greenlight <command> --help for details',
+    '',
+    'Operate (real AWS from the environment, or --sim):',
+    ...Object.entries(COMMANDS)
+      .filter(([n]) => OPERATOR.has(n))
+      .map(([, c]) => `  ${c.usage.padEnd(w)}${c.summary}`),
+    '',
+    'Simulate and check:',
+    ...Object.entries(COMMANDS)
+      .filter(([n]) => !OPERATOR.has(n))
+      .map(([, c]) => `  ${c.usage.padEnd(w)}${c.summary}`),
+    '',
+    'Options of the operating commands:',
+    ...ACCOUNT_OPTIONS.map((o) => `  ${o}`),
+    '  --verbose            Also print the Lambda handlers\' structured logs',
+    '',
+    'Exit codes: 0 ok / released; 1 not done (rolled back, rejected, superseded, a check NG); 2 usage error;',
+    '3 AWS or unexpected error.',
+    '',
+  ].join('\n');
+}
+
+function commandHelp(name: string): string {
+  const c = COMMANDS[name];
+  return [`greenlight ${c.usage}`, '', c.summary, ...(c.details ? ['', c.details] : []), ...(c.options ? ['', ...c.options.map((o) => `  ${o}`)] : []), ...(OPERATOR.has(name) ? ['', ...ACCOUNT_OPTIONS.map((o) => `  ${o}`)] : []), ''].join('\n');
+}
+
+const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input']);
+const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim']);
+
+interface Parsed {
+  command: string | undefined;
+  args: string[];
+  flags: Set<string>;
+  values: Map<string, string>;
+  sim?: string;
+}
+
+export function parseArgs(argv: string[]): Parsed {
+  const [command, ...rest] = argv;
+  const out: Parsed = { command, args: [], flags: new Set(), values: new Map() };
+  for (let k = 0; k < rest.length; k++) {
+    const [name, inline] = rest[k].startsWith('--') ? (rest[k].split(/=(.*)/s, 2) as [string, string | undefined]) : [rest[k], undefined];
+    if (!name.startsWith('--')) out.args.push(name);
+    else if (name === '--sim') {
+      out.flags.add('--sim');
+      const next = inline ?? rest[k + 1];
+      // --sim takes a scenario name or file when one follows; else the default scenario.
+      if (next !== undefined && (inline !== undefined || scenarioNames().includes(next) || /\.ya?ml$/.test(next))) {
+        out.sim = next;
+        if (inline === undefined) k++;
+      } else out.sim = '';
+    } else if (VALUE_OPTIONS.has(name)) {
+      const v = inline ?? rest[++k];
+      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      out.values.set(name, v);
+    } else if (FLAG_OPTIONS.has(name)) out.flags.add(name);
+    else throw new UsageError(`unknown option ${name}`);
+  }
+  return out;
+}
+
+function need(args: string[], n: number, name: string): string[] {
+  if (args.length !== n) throw new UsageError(`usage: greenlight ${COMMANDS[name].usage}`);
+  return args;
+}
+
+function numberOption(p: Parsed, name: string): number | undefined {
+  const v = p.values.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a non-negative number, not "${v}"`);
+  return n;
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const flags = new Set(rest.filter((a) => a.startsWith('--')));
-  const args = rest.filter((a) => !a.startsWith('--'));
-  for (const f of flags) if (!['--json', '--verbose', '--help', '--quick'].includes(f)) throw new UsageError(`unknown option ${f}`);
+  const p = parseArgs(argv);
+  const { command, args, flags } = p;
   if (!flags.has('--verbose')) process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  if (!command || command === 'help' || command === '--help' || flags.has('--help')) {
-    process.stdout.write(HELP);
+  if (!command || command === '--help') {
+    process.stdout.write(helpText());
     return command ? 0 : 2;
+  }
+  if (command === 'help') {
+    process.stdout.write(args[0] && COMMANDS[args[0]] ? commandHelp(args[0]) : helpText());
+    return 0;
+  }
+  if (!COMMANDS[command]) throw new UsageError(`unknown command "${command}"; run greenlight --help`);
+  if (flags.has('--help')) {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  const json = flags.has('--json');
+  if (OPERATOR.has(command)) {
+    const { withAccount } = await import('./account.js');
+    const ops = await import('./ops.js');
+    ops.setJsonMode(json);
+    const wait = !flags.has('--no-wait');
+    const opts = { sim: flags.has('--sim') ? p.sim : undefined, at: numberOption(p, '--at'), stage: p.values.get('--stage') ?? 'dev', configPath: p.values.get('--config') ?? 'greenlight.config.yml' };
+    if (opts.at !== undefined && opts.sim === undefined) throw new UsageError('--at is for --sim');
+    // Arguments are checked before anything talks to an account.
+    const arity: Record<string, [number, number]> = { status: [0, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
+    const [min, max] = arity[command];
+    if (args.length < min || args.length > max) throw new UsageError(`usage: greenlight ${COMMANDS[command].usage}`);
+    const limit = numberOption(p, '--limit') ?? 20;
+    if (command === 'run-local') {
+      if (args[0] !== 'release' && args[0] !== 'capacity') throw new UsageError(`usage: greenlight ${COMMANDS[command].usage} (the state machine is release or capacity)`);
+      const input = p.values.get('--input');
+      if (!input) throw new UsageError('run-local needs --input \'<json>\', e.g. --input \'{"app":"web","version":"1.4.2"}\'');
+      try {
+        JSON.parse(input);
+      } catch (err) {
+        throw new UsageError(`--input is not JSON: ${(err as Error).message}`);
+      }
+    }
+    const result = await withAccount(opts, async (account) => {
+      switch (command) {
+        case 'status':
+          return ops.status(account, args[0]);
+        case 'history':
+          return ops.history(account, args[0], limit);
+        case 'release':
+          return ops.release(account, args[0], args[1], { version: p.values.get('--version'), wait });
+        case 'rollback':
+        case 'retire':
+          return ops.action(account, args[0], command, wait);
+        case 'abort':
+          return ops.abort(account, args[0], wait);
+        case 'plan':
+          return ops.plan(account, args[0], args[1]);
+        case 'verify':
+          return ops.verify(account, args[0]);
+        default: {
+          const { runLocal } = await import('./run-local.js');
+          return runLocal(account, args[0], p.values.get('--input'));
+        }
+      }
+    });
+    process.stdout.write(json ? `${JSON.stringify(result.json)}\n` : result.text);
+    return result.code;
   }
   switch (command) {
     case 'simulate': {
-      if (args.length !== 1) throw new UsageError('usage: greenlight simulate <scenario|file.yml> [--json]');
+      need(args, 1, command);
       const { runSimulateCommand } = await import('./simulate.js');
-      return runSimulateCommand(scenarioPath(args[0]), flags.has('--json'));
+      return runSimulateCommand(scenarioPath(args[0]), json);
     }
     case 'scenarios': {
       const { listScenarios } = await import('./simulate.js');
@@ -57,22 +224,20 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'rerun-after-crash': {
       const { runRerunAfterCrash } = await import('./rerun.js');
-      return runRerunAfterCrash(flags.has('--json'));
+      return runRerunAfterCrash(json);
     }
     case 'fuzz': {
       const { runFuzz } = await import('./fuzz.js');
-      return runFuzz(flags.has('--json'));
+      return runFuzz(json);
     }
     case 'faults': {
       const { runFaults } = await import('./faults.js');
-      return runFaults(flags.has('--json'), flags.has('--quick'), args[0]);
+      return runFaults(json, flags.has('--quick'), args[0]);
     }
-    case 'bench': {
+    default: {
       const { runBench } = await import('./bench.js');
-      return runBench(flags.has('--json'));
+      return runBench(json);
     }
-    default:
-      throw new UsageError(`unknown command "${command}"; run greenlight help`);
   }
 }
 
@@ -83,7 +248,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`greenlight: ${err.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`greenlight: ${err.stack ?? err}\n`);
+    // AWS and configuration errors carry their own clear message; anything else is a bug.
+    const known = ['AwsAccessDenied', 'AwsResourceNotFound', 'AwsRequestRejected', 'Throttled', 'TransientAwsError', 'InvalidInput', 'CredentialsProviderError'].includes(err.name);
+    process.stderr.write(`greenlight: ${known ? `${err.name}: ${err.message}` : (err.stack ?? err)}\n`);
     process.exit(3);
   },
 );

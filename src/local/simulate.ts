@@ -112,7 +112,19 @@ const QUIET_STATES = new Set([
   'Drained?',
 ]);
 
+/** A running simulation: the account, the machines and the scheduler, before it is summarized. */
+export type Session = ReturnType<typeof startSession>;
+
+/** Run a scenario from start to finish and report on it. */
 export async function simulate(scenario: Scenario): Promise<SimulationResult> {
+  const session = startSession(scenario);
+  const limitHit = await runToQuiet(session);
+  return summarize(session, limitHit);
+}
+
+/** Build the simulated account and machines, and schedule the scenario's steps (nothing runs yet). */
+export function startSession(scenario: Scenario) {
+  const counters = { pending: 0, pendingRedrives: 0, lifecycleEvents: 0 };
   const clock = new VirtualClock();
   const { world, config, listenerArn, hosts } = buildWorld(scenario, clock);
   world.timeline.length = 0;
@@ -146,9 +158,9 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
     onFinished: (exec) => {
       if (exec.status !== 'ABORTED' || !scenario.crash || exec.stopRequest) return;
       world.note(`${exec.name}: died at ${exec.failedState?.name}; redrive in ${scenario.crash.redriveAfterSeconds} s`);
-      pendingRedrives++;
+      counters.pendingRedrives++;
       clock.after(scenario.crash.redriveAfterSeconds, () => {
-        pendingRedrives--;
+        counters.pendingRedrives--;
         world.note(`${exec.name}: redriven from ${exec.failedState?.name}`);
         sfn.redrive(exec.executionArn);
       });
@@ -190,7 +202,6 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   // Lifecycle actions go to the capacity state machine (an EventBridge rule with a Step
   // Functions target: the execution gets a generated name), and a schedule reconciles.
   const lifecycle = lifecyclePattern(config);
-  let lifecycleEvents = 0;
   if (lifecycle) {
     bus.putRule({
       name: 'lifecycle',
@@ -237,8 +248,8 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
       },
     });
   world.onLifecycleEvent = (e) => {
-    lifecycleEvents++;
-    bus.put({ version: '0', id: hexId(`lc-${lifecycleEvents}`, 32), source: 'aws.autoscaling', account: ACCOUNT, time: clock.date().toISOString(), region: REGION, ...e });
+    counters.lifecycleEvents++;
+    bus.put({ version: '0', id: hexId(`lc-${counters.lifecycleEvents}`, 32), source: 'aws.autoscaling', account: ACCOUNT, time: clock.date().toISOString(), region: REGION, ...e });
   };
 
   const traffic = new Traffic(
@@ -260,25 +271,15 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   const others = scenario.apps.filter((a) => a.name !== primary).map((a) => a.name);
   const before = snapshot(world, config, others);
 
-  let pending = scenario.steps.length;
-  let pendingRedrives = 0;
+  counters.pending = scenario.steps.length;
   for (const step of scenario.steps) {
     clock.at(step.at, () => {
-      pending--;
+      counters.pending--;
       if ('upload' in step) {
         const app = scenario.apps.find((a) => a.name === step.upload.app);
         if (!app) throw new Error(`scenario ${scenario.name}: upload for unknown app ${step.upload.app}`);
         bus.duplicateNext += step.upload.deliveries - 1;
-        if (app.kind === 'ecs') {
-          const image = pushImage(world, app.name, step.upload.version);
-          const manifest = { version: step.upload.version, images: { [app.containers[0]]: image }, ...(step.upload.environment ? { environment: step.upload.environment } : {}) };
-          world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.json`, Buffer.from(JSON.stringify(manifest)));
-        } else if (app.artifact === 'ami') {
-          const img = world.registerImage(step.upload.version, `${app.name}-${step.upload.version}`);
-          world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.json`, Buffer.from(JSON.stringify({ version: step.upload.version, imageId: img.imageId })));
-        } else {
-          world.putObject(SIM_BUCKET, `releases/${app.name}/${step.upload.version}.tar.gz`, Buffer.from(`bundle ${app.name} ${step.upload.version}`));
-        }
+        uploadArtifact(world, app, step.upload.version, step.upload.environment);
       } else if ('failInstance' in step) {
         const c = config.apps[step.failInstance.app];
         if (c?.kind === 'ecs' || !c) throw new Error(`scenario: failInstance needs an eip or asg app, not ${step.failInstance.app}`);
@@ -319,19 +320,34 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
     });
   }
 
+  return { scenario, clock, world, config, procs, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
+}
+
+/**
+ * Advance virtual time until the scenario's steps have run and everything is quiet (or `until`
+ * seconds). Returns true when the limit stopped it with work still running.
+ */
+export async function runToQuiet(session: Session, until?: number): Promise<boolean> {
+  const { scenario, procs, clock, counters } = session;
   const tail = Math.max(...scenario.apps.map((a) => a.deregistrationDelaySeconds)) + scenario.eventDelaySeconds + 10;
   let quietSince: number | undefined;
   await procs.runUntil(() => {
-    if (pending > 0 || procs.active > 0 || pendingRedrives > 0) {
+    if (until !== undefined) return clock.now >= until;
+    if (counters.pending > 0 || procs.active > 0 || counters.pendingRedrives > 0) {
       quietSince = undefined;
       return false;
     }
     quietSince ??= clock.now;
     return clock.now >= quietSince + tail && clock.now >= scenario.minSeconds;
   }, scenario.limitSeconds);
-  traffic.stop();
-  const limitHit = pending > 0 || procs.active > 0;
+  return until === undefined && (counters.pending > 0 || procs.active > 0);
+}
 
+/** The scenario's report: outcome, time to live against the physical limit, calls, transitions. */
+export function summarize(session: Session, limitHit: boolean): SimulationResult {
+  const { scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
+  const lifecycleEvents = counters.lifecycleEvents;
+  traffic.stop();
   const all = [...sfn.executions.values()];
   const executions = all.filter((e) => e.stateMachineArn === RELEASE_STATE_MACHINE_ARN);
   const capacityExecutions = all.filter((e) => e.stateMachineArn === CAPACITY_STATE_MACHINE_ARN);
@@ -390,6 +406,34 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
   if (ttl !== null) world.timeline.push({ t: uploadAt + ttl, text: `traffic: 100% of ${primary} requests answered by ${uploadedVersion}` });
   const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
   return { summary: cap ? { ...summary, ...cap } : summary, timeline, world, executions: all, calls, traffic };
+}
+
+/**
+ * Build and upload a release of `version`: an AMI and its manifest, an image in the registry and
+ * its manifest, or a bundle. With `announce` false the bucket's EventBridge notification is not
+ * sent (the artifact is staged, nothing starts).
+ */
+export function uploadArtifact(world: World, app: Scenario['apps'][number], version: string, environment?: Record<string, Record<string, string>>, announce = true): string {
+  const bucket = world.buckets.get(SIM_BUCKET)!;
+  const wasOn = bucket.eventBridge;
+  bucket.eventBridge = announce && wasOn;
+  try {
+    if (app.kind === 'ecs') {
+      const image = pushImage(world, app.name, version);
+      const manifest = { version, images: { [app.containers[0]]: image }, ...(environment ? { environment } : {}) };
+      world.putObject(SIM_BUCKET, `releases/${app.name}/${version}.json`, Buffer.from(JSON.stringify(manifest)));
+      return `releases/${app.name}/${version}.json`;
+    }
+    if (app.artifact === 'ami') {
+      const img = world.registerImage(version, `${app.name}-${version}`);
+      world.putObject(SIM_BUCKET, `releases/${app.name}/${version}.json`, Buffer.from(JSON.stringify({ version, imageId: img.imageId })));
+      return `releases/${app.name}/${version}.json`;
+    }
+    world.putObject(SIM_BUCKET, `releases/${app.name}/${version}.tar.gz`, Buffer.from(`bundle ${app.name} ${version}`));
+    return `releases/${app.name}/${version}.tar.gz`;
+  } finally {
+    bucket.eventBridge = wasOn;
+  }
 }
 
 /** States in which a release execution changes (or may change) the app's infrastructure. */

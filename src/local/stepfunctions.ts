@@ -139,6 +139,12 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     return { stopDate: this.dateOf(e.stoppedAt ?? this.clock.now) };
   }
 
+  describeStateMachine(i: { stateMachineArn: string }) {
+    const m = this.machines.get(i.stateMachineArn);
+    if (!m) throw new SimAwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${i.stateMachineArn}'`);
+    return { stateMachineArn: m.arn, name: m.name, status: 'ACTIVE', type: 'STANDARD', definition: JSON.stringify(m.definition) };
+  }
+
   listExecutions(i: { stateMachineArn: string; statusFilter?: string; maxResults?: number }) {
     if (!this.machines.has(i.stateMachineArn)) throw new SimAwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${i.stateMachineArn}'`);
     const list = [...this.executions.values()]
@@ -195,6 +201,8 @@ export class LocalStepFunctions implements StepFunctionsBackend {
 
   private async run(m: Machine, rec: ExecutionRecord, input: unknown, startAt?: string): Promise<void> {
     const lastFailure: { state?: string; error?: string; attempts: number } = { attempts: 0 };
+    // StopExecution cancels this execution's virtual sleeps (Wait states, retry intervals).
+    const stopped = new AbortController();
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     let abort: () => void = () => {};
     /** A crash point: the execution dies here, before the state does its work. */
@@ -213,7 +221,7 @@ export class LocalStepFunctions implements StepFunctionsBackend {
         overrides[stateName] = async (inp) => {
           const dead = crash(stateName, inp);
           if (dead) return dead;
-          await this.clock.sleep(waitSeconds(spec, inp, this.clock));
+          await this.clock.sleep(waitSeconds(spec, inp, this.clock), stopped.signal);
           return inp;
         };
         continue;
@@ -226,9 +234,9 @@ export class LocalStepFunctions implements StepFunctionsBackend {
         if (dead) return dead;
         if (lastFailure.state === stateName) {
           const delay = retryDelay(m.retries[stateName] ?? [], lastFailure.error ?? '', lastFailure.attempts);
-          if (delay > 0) await this.clock.sleep(delay);
+          if (delay > 0) await this.clock.sleep(delay, stopped.signal);
         } else lastFailure.attempts = 0;
-        await this.clock.sleep(this.opts.taskLatencySeconds);
+        await this.clock.sleep(this.opts.taskLatencySeconds, stopped.signal);
         try {
           const out = await handler(virtualStartTime(inp, this.dateOf(rec.startedAt)), lambdaContext(fn, rec));
           lastFailure.state = undefined;
@@ -250,7 +258,10 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       } as Json,
     });
     abort = run.abort;
-    this.aborts.set(rec.executionArn, () => run.abort());
+    this.aborts.set(rec.executionArn, () => {
+      stopped.abort(new Error('the execution was stopped'));
+      run.abort();
+    });
     const result = run.result.then(
       (output: unknown) => ({ ok: true as const, output }),
       (error: Error) => ({ ok: false as const, error }),

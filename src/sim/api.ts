@@ -14,6 +14,7 @@ export interface StepFunctionsBackend {
   startExecution(input: { stateMachineArn: string; name?: string; input?: string }): { executionArn: string; startDate: Date };
   describeExecution(input: { executionArn: string }): Record<string, unknown>;
   stopExecution(input: { executionArn: string; error?: string; cause?: string }): { stopDate: Date };
+  describeStateMachine(input: { stateMachineArn: string }): Record<string, unknown>;
   listExecutions(input: { stateMachineArn: string; statusFilter?: string; maxResults?: number }): { executions: Record<string, unknown>[] };
 }
 
@@ -29,6 +30,9 @@ export const NO_STEP_FUNCTIONS: StepFunctionsBackend = {
     throw new SimAwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${i.executionArn}'`);
   },
   listExecutions: (i) => {
+    throw new SimAwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${i.stateMachineArn}'`);
+  },
+  describeStateMachine: (i) => {
     throw new SimAwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${i.stateMachineArn}'`);
   },
 };
@@ -57,6 +61,11 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
           LastModified: v.lastModified,
           ...(i.ChecksumMode === 'ENABLED' && v.sha256 ? { ChecksumSHA256: v.sha256, ChecksumType: 'FULL_OBJECT' } : {}),
         };
+      },
+      GetBucketVersioningCommand: (i: { Bucket: string }) => {
+        const b = w.buckets.get(i.Bucket);
+        if (!b) throw new SimAwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
+        return b.versioned ? { Status: 'Enabled' } : {};
       },
       GetObjectCommand: (i: { Bucket: string; Key: string; VersionId?: string }) => {
         const v = w.getObject(i.Bucket, i.Key, i.VersionId);
@@ -286,6 +295,19 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
       },
     },
     autoscaling: {
+      DescribeLifecycleHooksCommand: (i: { AutoScalingGroupName: string }) => {
+        const g = w.groups.get(i.AutoScalingGroupName);
+        if (!g) throw new SimAwsError('ValidationError', `Group ${i.AutoScalingGroupName} not found`);
+        return {
+          LifecycleHooks: (g.hooks ?? []).map((h) => ({
+            LifecycleHookName: h.name,
+            AutoScalingGroupName: g.name,
+            LifecycleTransition: h.transition === 'launch' ? 'autoscaling:EC2_INSTANCE_LAUNCHING' : 'autoscaling:EC2_INSTANCE_TERMINATING',
+            HeartbeatTimeout: h.heartbeatTimeout,
+            DefaultResult: h.defaultResult,
+          })),
+        };
+      },
       DescribeAutoScalingGroupsCommand: (i: { AutoScalingGroupNames?: string[] }) => ({
         AutoScalingGroups: (i.AutoScalingGroupNames ?? [...w.groups.keys()])
           .filter((n) => w.groups.has(n))
@@ -419,10 +441,16 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
     sfn: {
       StartExecutionCommand: (i: { stateMachineArn: string; name?: string; input?: string }) => sfn.startExecution(i),
       DescribeExecutionCommand: (i: { executionArn: string }) => sfn.describeExecution(i),
+      DescribeStateMachineCommand: (i: { stateMachineArn: string }) => sfn.describeStateMachine(i),
       StopExecutionCommand: (i: { executionArn: string; error?: string; cause?: string }) => sfn.stopExecution(i),
       ListExecutionsCommand: (i: { stateMachineArn: string; statusFilter?: string; maxResults?: number }) => sfn.listExecutions(i),
     },
     dynamodb: {
+      DescribeTableCommand: (i: { TableName: string }) => {
+        const t = w.dynamodb.tables.get(i.TableName);
+        if (!t) throw new SimAwsError('ResourceNotFoundException', `Requested resource not found: Table: ${i.TableName} not found`);
+        return { Table: { TableName: t.name, TableStatus: 'ACTIVE', ItemCount: t.items.size, KeySchema: [{ AttributeName: t.hash, KeyType: 'HASH' }, ...(t.range ? [{ AttributeName: t.range, KeyType: 'RANGE' }] : [])] } };
+      },
       GetItemCommand: (i) => w.dynamodb.getItem(i),
       PutItemCommand: (i) => w.dynamodb.putItem(i),
       UpdateItemCommand: (i) => w.dynamodb.updateItem(i),

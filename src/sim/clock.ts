@@ -16,6 +16,9 @@ export class VirtualClock {
   private seq = 0;
   private heap: Timer[] = [];
 
+  /** `epochMs`: the wall-clock instant of virtual time 0 (run-local drives the clock in real time). */
+  constructor(private readonly epochMs = SIM_EPOCH_MS) {}
+
   at(time: number, fn: () => void): void {
     const t: Timer = { at: Math.max(time, this.now), seq: this.seq++, fn };
     const h = this.heap;
@@ -33,14 +36,27 @@ export class VirtualClock {
     this.at(this.now + Math.max(0, seconds), fn);
   }
 
-  sleep(seconds: number): Promise<void> {
+  /** Sleep in virtual time; an aborted sleep stops counting as a sleeper at once and rejects. */
+  sleep(seconds: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
     this.sleeping++;
-    return new Promise((resolve) =>
-      this.after(seconds, () => {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const onAbort = () => {
+        if (done) return;
+        done = true;
         this.sleeping--;
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.after(seconds, () => {
+        if (done) return;
+        done = true;
+        this.sleeping--;
+        signal?.removeEventListener('abort', onAbort);
         resolve();
-      }),
-    );
+      });
+    });
   }
 
   nextAt(): number | undefined {
@@ -71,7 +87,7 @@ export class VirtualClock {
   }
 
   date(): Date {
-    return new Date(SIM_EPOCH_MS + Math.round(this.now * 1000));
+    return new Date(this.epochMs + Math.round(this.now * 1000));
   }
 
   /** "02:31" style offset for timelines. */

@@ -1,11 +1,14 @@
+import { describeGroups } from '../aws/autoscaling.js';
+import { launchTemplateVersions } from '../aws/ec2.js';
+import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
 import { readRoute, type RouteRef } from '../aws/elbv2.js';
 import { type AppConfig, appConfig, type Colour } from '../core/config.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
-import type { Release } from '../core/release.js';
+import { type Release, releaseDescription } from '../core/release.js';
 import { colourWeights, liveColour, other } from '../core/route.js';
 import { planAsg } from './asg.js';
 import type { Deps } from './deps.js';
-import { planEcs } from './ecs.js';
+import { planEcs, RELEASE_TAG } from './ecs.js';
 import { planEip } from './eip.js';
 import type { Plan, Side } from './types.js';
 
@@ -21,6 +24,30 @@ export function side(app: RoutedApp, colour: Colour): Side {
 
 export function routeOf(app: RoutedApp): RouteRef {
   return app.ruleArn ? { listenerArn: app.listenerArn, ruleArn: app.ruleArn } : { listenerArn: app.listenerArn };
+}
+
+async function finishPlan(deps: Deps, app: RoutedApp, release: Release, route: RouteRef, live: Colour): Promise<Plan> {
+  const liveSide = side(app, live);
+  const idle = side(app, other(live));
+  const kind = app.kind === 'asg' ? await planAsg(deps, app, release, liveSide, idle) : await planEcs(deps, app, release, liveSide, idle);
+  return { kind: app.kind, route, idle, ...kind };
+}
+
+/** The colour whose launch template version or task definition carries this release. */
+async function colourPinnedTo(deps: Deps, app: RoutedApp, release: Release): Promise<Colour> {
+  const want = releaseDescription(release);
+  for (const colour of ['blue', 'green'] as Colour[]) {
+    const s = side(app, colour);
+    if (app.kind === 'asg') {
+      const g = (await describeGroups(deps.clients.autoscaling, [s.autoScalingGroupName!])).get(s.autoScalingGroupName!);
+      const [v] = g ? await launchTemplateVersions(deps.clients.ec2, app.launchTemplateId, [g.launchTemplateVersion ?? '$Default']) : [];
+      if (v?.description === want) return colour;
+    } else {
+      const svc = (await describeServices(deps.clients.ecs, s.cluster!, [s.serviceName!])).get(s.serviceName!);
+      if (svc && (await describeTaskDefinition(deps.clients.ecs, svc.taskDefinition)).tags[RELEASE_TAG] === want) return colour;
+    }
+  }
+  throw new InvalidInput(`neither colour of ${release.app} runs ${release.version}: cannot roll back a split route to it`);
 }
 
 export async function plan(deps: Deps, input: { release: Release }): Promise<Plan> {
@@ -41,13 +68,15 @@ export async function plan(deps: Deps, input: { release: Release }): Promise<Pla
       const gone = side(app, other(live));
       return { kind: app.kind, route, live: { ...gone, version: null, pinned: '', units: 0, capacity: null }, idle: side(app, live), needsCapacity: false, alreadyLive: false };
     }
+    if (live === 'split' && action === 'rollback') {
+      // A rollback from a stopped shift: back to the colour pinned to the rollback's version.
+      const target = await colourPinnedTo(deps, app, release);
+      return finishPlan(deps, app, release, route, other(target));
+    }
     if (live === 'split')
-      throw new InvalidInput(`traffic is split between blue (${weights.blue}) and green (${weights.green}); finish or roll back that shift before releasing`);
+      throw new InvalidInput(`traffic is split between blue (${weights.blue}) and green (${weights.green}); finish or roll back that shift before releasing (greenlight rollback ${release.app})`);
     if (live === 'none') throw new InvalidInput('the route sends no traffic to either colour: point it at the blue target group first');
-    const liveSide = side(app, live);
-    const idle = side(app, other(live));
-    const kind = app.kind === 'asg' ? await planAsg(deps, app, release, liveSide, idle) : await planEcs(deps, app, release, liveSide, idle);
-    return { kind: app.kind, route, idle, ...kind };
+    return await finishPlan(deps, app, release, route, live);
   } catch (err) {
     // A configured resource that does not exist is a configuration error, found before any change.
     if (err instanceof AwsResourceNotFound) throw new InvalidInput(err.message, { cause: err });

@@ -3,6 +3,7 @@ import '../core/zod.js';
 import { describeGroups } from '../aws/autoscaling.js';
 import { imageExists, launchTemplateVersions } from '../aws/ec2.js';
 import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
+import { readHistory } from '../aws/dynamodb.js';
 import { readRoute } from '../aws/elbv2.js';
 import { findObject, getObjectText, headObject } from '../aws/s3.js';
 import {
@@ -16,7 +17,7 @@ import {
   sha256Base64,
   VERSION,
 } from '../core/artifact.js';
-import { type AppConfig, appConfig } from '../core/config.js';
+import { type AppConfig, appConfig, type Colour } from '../core/config.js';
 import { parseImageManifest } from '../core/ecs.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
 import { type Artifact, parseReleaseDescription, type Release, type Settings } from '../core/release.js';
@@ -163,8 +164,9 @@ async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: strin
  */
 async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, name: string): Promise<Resolved> {
   const weights = colourWeights(await readRoute(deps.clients.elbv2, routeOf(app)), app);
-  const live = liveColour(weights);
-  if (live !== 'blue' && live !== 'green') throw new InvalidInput(`cannot roll back ${name}: the route is ${live === 'split' ? 'split between both colours (a shift is in progress)' : 'on neither colour'}`);
+  let live = liveColour(weights);
+  if (live === 'split') live = other(await stableColour(deps, name, weights));
+  if (live === 'none') throw new InvalidInput(`cannot roll back ${name}: the route sends traffic to neither colour`);
   const idle = side(app, other(live));
   const [previousDescription, liveDescription] = await Promise.all([pinnedRelease(deps, app, idle), pinnedRelease(deps, app, side(app, live))]);
   const previous = parseReleaseDescription(previousDescription);
@@ -196,6 +198,17 @@ function withoutArtifact(deps: Deps, app: AppConfig, name: string, action: 'roll
   const artifact: Artifact = { bucket: deps.env.artifactBucket, key: '', versionId: action, sha256: null, type: artifactTypeOf(app) };
   const version = action === 'rollback' ? 'previous' : action === 'retire' ? 'idle' : 'current';
   return { release: { app: name, version, artifact, trigger, action }, settings: settingsFor(app, action) };
+}
+
+/**
+ * With traffic split (a shift was stopped half way), the colour to go back to: the one the last
+ * successful release left live, from the history; without history, the one with more traffic.
+ */
+async function stableColour(deps: Deps, app: string, weights: { blue: number; green: number }): Promise<Colour> {
+  const last = (await readHistory(deps.clients.dynamodb, deps.env.table, app, 20)).find((r) => r.outcome === 'released' && r.after?.colour);
+  const colour = last?.after?.colour;
+  if (colour === 'blue' || colour === 'green') return colour;
+  return weights.blue >= weights.green ? 'blue' : 'green';
 }
 
 /** The release description a colour is pinned to: its launch template version's, or its task definition's tag. */

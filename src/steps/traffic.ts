@@ -42,7 +42,8 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
     if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent: 100 } });
     return { step: 1, percent: 100, bakeSeconds: 0, done: true, at };
   }
-  const steps = shiftSteps(app.traffic);
+  // A rollback moves everything at once: the colour it returns to was live a moment ago.
+  const steps = release.action === 'rollback' ? shiftSteps({ strategy: 'all-at-once' }) : shiftSteps(app.traffic);
   const index = Math.min(input.shift?.step ?? 0, steps.length - 1);
   const { percent, bakeSeconds } = steps[index];
   const { elbv2 } = deps.clients;
@@ -53,7 +54,7 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   if (routeSends(actions, to, from, percent)) return result;
   const w = colourWeights(actions, app);
   // Before the first step the route must still be all on the old colour; later, a partial shift.
-  if (index === 0 && liveColour(w) !== plan.live.colour)
+  if (index === 0 && liveColour(w) !== plan.live.colour && !(release.action === 'rollback' && liveColour(w) === 'split'))
     throw new LiveColourChanged(`the route no longer sends all traffic to ${plan.live.colour}: somebody else changed it; not switching`);
   if (w[plan.live.colour] + w[plan.idle.colour] === 0) throw new LiveColourChanged('the route sends no traffic to either colour: not switching');
 

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { parse } from 'yaml';
+import { type Clients, createClients } from '../aws/clients.js';
+import { call } from '../aws/errors.js';
+import { type Config, parseConfig } from '../core/config.js';
+import { simDeps } from '../local/deps.js';
+import { CAPACITY_STATE_MACHINE_ARN, loadScenarioFile, RELEASE_STATE_MACHINE_ARN, runToQuiet, type Session, startSession } from '../local/simulate.js';
+import { SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
+import type { Deps } from '../steps/deps.js';
+import { scenarioPath, UsageError } from './scenarios.js';
+
+// Where a CLI command runs: the real account of the environment (credentials, region and
+// AWS_ENDPOINT_URL as the SDK reads them; greenlight's names from its CloudFormation stack), or
+// the simulator (--sim <scenario>: the account as that scenario leaves it, in virtual time).
+
+export interface Names {
+  bucket: string;
+  table: string;
+  topicArn: string;
+  releaseStateMachineArn: string;
+  capacityStateMachineArn: string;
+}
+
+export interface Account {
+  kind: 'aws' | 'sim';
+  clients: Clients;
+  config: Config;
+  names: Names;
+  now(): Date;
+  /** Real seconds against AWS; virtual seconds (the simulation runs meanwhile) with --sim. */
+  sleep(seconds: number): Promise<void>;
+  /** What the Lambda steps get, for the commands that reuse them (plan, abort). */
+  deps(): Deps;
+  /** Only with --sim: the running simulation. */
+  session?: Session;
+}
+
+export interface AccountOptions {
+  sim?: string;
+  at?: number;
+  stage: string;
+  configPath: string;
+}
+
+/** Run `fn` against the account the options name. */
+export async function withAccount<T>(opts: AccountOptions, fn: (a: Account) => Promise<T>): Promise<T> {
+  if (opts.sim !== undefined) return withSimAccount(opts.sim || 'asg-release', opts.at, fn);
+  return fn(await awsAccount(opts));
+}
+
+async function awsAccount(opts: AccountOptions): Promise<Account> {
+  let config: Config;
+  try {
+    config = parseConfig(parse(readFileSync(opts.configPath, 'utf8')));
+  } catch (err) {
+    throw new UsageError(`cannot read ${opts.configPath}: ${(err as Error).message} (run from the directory with greenlight.config.yml, or pass --config <file>)`);
+  }
+  const names = await stackNames(opts.stage);
+  const clients = createClients();
+  const deps: Deps = {
+    clients,
+    config,
+    now: () => new Date(),
+    http: async (url) => {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'manual' });
+        return { status: res.status, body: (await res.text()).slice(0, 64 * 1024) };
+      } catch {
+        return { status: 0, body: '' };
+      }
+    },
+    metrics: () => {},
+    env: { artifactBucket: names.bucket, releaseStateMachineArn: names.releaseStateMachineArn, table: names.table, eventBusName: 'default', topicArn: names.topicArn },
+  };
+  return {
+    kind: 'aws',
+    clients,
+    config,
+    names,
+    now: () => new Date(),
+    sleep: (s) => new Promise((r) => setTimeout(r, s * 1000)),
+    deps: () => deps,
+  };
+}
+
+/**
+ * The stack's names: GREENLIGHT_* environment variables if set, else the outputs of the
+ * CloudFormation stack greenlight-<stage>.
+ */
+async function stackNames(stage: string): Promise<Names> {
+  const env = process.env;
+  if (env.GREENLIGHT_BUCKET && env.GREENLIGHT_TABLE && env.GREENLIGHT_RELEASE_STATE_MACHINE_ARN)
+    return {
+      bucket: env.GREENLIGHT_BUCKET,
+      table: env.GREENLIGHT_TABLE,
+      topicArn: env.GREENLIGHT_TOPIC_ARN ?? '',
+      releaseStateMachineArn: env.GREENLIGHT_RELEASE_STATE_MACHINE_ARN,
+      capacityStateMachineArn: env.GREENLIGHT_CAPACITY_STATE_MACHINE_ARN ?? '',
+    };
+  const stack = `greenlight-${stage}`;
+  const out = await call(`cloudformation:DescribeStacks ${stack}`, () => new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stack })));
+  const outputs = Object.fromEntries((out.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue ?? '']));
+  const need = (k: string) => {
+    if (!outputs[k]) throw new Error(`stack ${stack} has no output ${k}: deploy greenlight (npm run deploy) or set GREENLIGHT_* variables`);
+    return outputs[k];
+  };
+  return {
+    bucket: need('ArtifactBucketName'),
+    table: need('TableName'),
+    topicArn: outputs.ReleaseTopicArn ?? '',
+    releaseStateMachineArn: need('ReleaseStateMachineArn'),
+    capacityStateMachineArn: outputs.CapacityStateMachineArn ?? '',
+  };
+}
+
+async function withSimAccount<T>(scenarioName: string, at: number | undefined, fn: (a: Account) => Promise<T>): Promise<T> {
+  const session = startSession(loadScenarioFile(scenarioPath(scenarioName)));
+  await runToQuiet(session, at);
+  const { clock, procs } = session;
+  const deps = simDeps({ ...session, caller: 'cli', releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN });
+  const account: Account = {
+    kind: 'sim',
+    clients: deps.clients,
+    config: session.config,
+    names: { bucket: SIM_BUCKET, table: SIM_TABLE, topicArn: SIM_TOPIC, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN, capacityStateMachineArn: CAPACITY_STATE_MACHINE_ARN },
+    now: () => clock.date(),
+    sleep: (s) => clock.sleep(s),
+    deps: () => deps,
+    session,
+  };
+  // The command is one more process of the simulation: virtual time moves while it sleeps.
+  let done = false;
+  const run = procs.spawn(() => fn(account)).finally(() => {
+    done = true;
+  });
+  await procs.runUntil(() => done, Number.POSITIVE_INFINITY);
+  if (!done) throw new Error('the simulation ran out of work before the command finished');
+  return run;
+}

@@ -1,0 +1,472 @@
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { describeGroups, lifecycleHookNames } from '../aws/autoscaling.js';
+import { readHistory, readLock, tableStatus, writeLock } from '../aws/dynamodb.js';
+import { addressOf, describeInstances, launchTemplateVersions } from '../aws/ec2.js';
+import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
+import { existingTargetGroups, readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
+import { bucketVersioning, putObject } from '../aws/s3.js';
+import { describeExecution, type ExecutionInfo, listExecutions, startExecution, stateMachineExists, stopExecution } from '../aws/sfn.js';
+import { artifactTypeOf, checkKeyMatchesArtifactType, parseReleaseKey } from '../core/artifact.js';
+import { type AppConfig, appConfig, type Colour } from '../core/config.js';
+import { GreenlightError } from '../core/errors.js';
+import type { HistoryRecord } from '../core/history.js';
+import { LAUNCH_HOOK, TERMINATE_HOOK } from '../core/capacity.js';
+import { released } from '../core/lock.js';
+import { executionNameFor, parseReleaseDescription } from '../core/release.js';
+import { colourWeights, liveColour, other, shiftedActions, shiftSteps } from '../core/route.js';
+import { retireAsg } from '../steps/asg.js';
+import { uploadArtifact } from '../local/simulate.js';
+import type { Deps } from '../steps/deps.js';
+import { RELEASE_TAG, retireEcs } from '../steps/ecs.js';
+import { prepareCapacity, prepareGreen } from '../steps/green.js';
+import { plan as planStep, routeOf, side } from '../steps/plan.js';
+import { resolve } from '../steps/resolve.js';
+import type { Account } from './account.js';
+import { dryRunClients, type PlannedCall } from './dryrun.js';
+import { UsageError } from './scenarios.js';
+
+// The operator's commands. Each returns an exit code and a result: text for people, or the
+// same as one JSON document (--json). Exit codes: 0 ok / released; 1 the operation did not
+// succeed (rolled back, rejected, superseded, a check is NG); 2 usage; 3 AWS or unexpected error.
+
+export interface Result {
+  code: 0 | 1;
+  text: string;
+  json: unknown;
+}
+
+type Routed = Exclude<AppConfig, { kind: 'eip' }>;
+
+function app(account: Account, name: string): AppConfig {
+  try {
+    return appConfig(account.config, name);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+// ---------------------------------------------------------------- status
+
+interface ColourStatus {
+  colour: string;
+  weight: number | null;
+  version: string | null;
+  capacity: string;
+  healthy: string;
+}
+
+export async function status(account: Account, only?: string): Promise<Result> {
+  const names = only ? [only] : Object.keys(account.config.apps);
+  for (const n of names) app(account, n);
+  const running = await runningExecutions(account);
+  const apps = [];
+  for (const name of names) {
+    const a = app(account, name);
+    const lock = await readLock(account.clients.dynamodb, account.names.table, name);
+    const colours = a.kind === 'eip' ? await eipStatus(account, a, name) : await routedStatus(account, a);
+    const live = colours.filter((c) => (c.weight ?? 0) > 0);
+    apps.push({
+      app: name,
+      kind: a.kind,
+      live: live.length === 1 ? { colour: live[0].colour, version: live[0].version } : null,
+      colours,
+      lock: lock.owner ? { execution: lock.owner.split(':').pop(), version: lock.ownerVersion, phase: lock.phase, leaseUntil: new Date((lock.leaseUntil ?? 0) * 1000).toISOString() } : null,
+      waiting: lock.waiter ? { execution: lock.waiter.split(':').pop(), version: lock.waiterVersion } : null,
+      running: running.filter((e) => e.app === name).map((e) => ({ execution: e.name, started: e.startDate?.toISOString() })),
+    });
+  }
+  const lines: string[] = [];
+  for (const s of apps) {
+    lines.push(`${s.app} (${s.kind})  live: ${s.live ? `${s.live.colour} ${s.live.version ?? '(not released by greenlight)'}` : 'split or none'}`);
+    for (const c of s.colours)
+      lines.push(`  ${c.colour.padEnd(12)} weight ${String(c.weight ?? '-').padStart(3)}  ${(c.version ?? '-').padEnd(12)} ${c.capacity.padEnd(28)} ${c.healthy}`);
+    lines.push(`  lock: ${s.lock ? `${s.lock.execution} (${s.lock.version}, ${s.lock.phase})` : 'free'}${s.waiting ? `; waiting: ${s.waiting.execution} (${s.waiting.version})` : ''}`);
+    lines.push(`  running: ${s.running.length ? s.running.map((r) => `${r.execution} since ${r.started}`).join(', ') : 'none'}`);
+  }
+  return { code: 0, text: `${lines.join('\n')}\n`, json: { apps } };
+}
+
+async function routedStatus(account: Account, a: Routed): Promise<ColourStatus[]> {
+  const { clients } = account;
+  const weights = colourWeights(await readRoute(clients.elbv2, routeOf(a)), a);
+  const out: ColourStatus[] = [];
+  for (const colour of ['blue', 'green'] as Colour[]) {
+    const s = side(a, colour);
+    const health = await targetHealth(clients.elbv2, s.targetGroupArn);
+    const healthy = `${health.filter((t) => t.state === 'healthy').length}/${health.length} healthy`;
+    if (a.kind === 'asg') {
+      const g = (await describeGroups(clients.autoscaling, [s.autoScalingGroupName!])).get(s.autoScalingGroupName!);
+      const [ltv] = g ? await launchTemplateVersions(clients.ec2, a.launchTemplateId, [g.launchTemplateVersion ?? '$Default']) : [];
+      const inService = g?.instances.filter((i) => i.lifecycleState === 'InService').length ?? 0;
+      out.push({ colour, weight: weights[colour], version: parseReleaseDescription(ltv?.description)?.version ?? null, capacity: g ? `${s.autoScalingGroupName} ${inService}/${g.capacity.desired} InService` : 'group missing', healthy });
+    } else {
+      const svc = (await describeServices(clients.ecs, s.cluster!, [s.serviceName!])).get(s.serviceName!);
+      const td = svc ? await describeTaskDefinition(clients.ecs, svc.taskDefinition) : null;
+      out.push({
+        colour,
+        weight: weights[colour],
+        version: parseReleaseDescription(td?.tags[RELEASE_TAG])?.version ?? null,
+        capacity: svc ? `${s.serviceName} ${svc.runningCount}/${svc.desiredCount} running` : 'service missing',
+        healthy,
+      });
+    }
+  }
+  return out;
+}
+
+async function eipStatus(account: Account, a: Extract<AppConfig, { kind: 'eip' }>, name: string): Promise<ColourStatus[]> {
+  const { ec2 } = account.clients;
+  const address = await addressOf(ec2, a.allocationId);
+  const servers = await describeInstances(ec2, { tags: { 'greenlight:app': name }, states: ['pending', 'running', 'stopping', 'stopped'] }).catch(() => []);
+  const ids = new Set([...(address.instanceId ? [address.instanceId] : []), ...servers.map((s) => s.instanceId)]);
+  const all = ids.size ? await describeInstances(ec2, { instanceIds: [...ids] }) : [];
+  return all.map((i) => ({
+    colour: i.instanceId,
+    weight: i.instanceId === address.instanceId ? 100 : 0,
+    version: parseReleaseDescription(i.tags['greenlight:release'])?.version ?? null,
+    capacity: `${i.state}${i.instanceId === address.instanceId ? ` at ${address.publicIp}` : ''}`,
+    healthy: '',
+  }));
+}
+
+interface Running extends ExecutionInfo {
+  app: string | null;
+}
+
+async function runningExecutions(account: Account): Promise<Running[]> {
+  const list = await listExecutions(account.clients.sfn, account.names.releaseStateMachineArn, 'RUNNING');
+  const out: Running[] = [];
+  for (const e of list.slice(0, 20)) {
+    const d = await describeExecution(account.clients.sfn, e.executionArn);
+    out.push({ ...d, app: appOfInput(d.input) });
+  }
+  return out;
+}
+
+function appOfInput(input: string | undefined): string | null {
+  try {
+    const i = JSON.parse(input ?? '');
+    if (typeof i.app === 'string') return i.app;
+    const key: string | undefined = i.detail?.object?.key;
+    return key ? (/^releases\/([^/]+)\//.exec(decodeURIComponent(key))?.[1] ?? null) : null;
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- history
+
+export async function history(account: Account, name: string, limit: number): Promise<Result> {
+  app(account, name);
+  const records = await readHistory(account.clients.dynamodb, account.names.table, name, limit);
+  const cv = (c: HistoryRecord['before']) => (c ? `${c.colour} ${c.version ?? '?'}` : '-');
+  const lines = records.map(
+    (r) =>
+      `${r.startedAt}  ${r.action.padEnd(8)} ${r.version.padEnd(12)} ${r.outcome.padEnd(12)} ${cv(r.before)} → ${cv(r.after)}${r.artifact ? `  s3v=${r.artifact.versionId}` : ''}${r.reason ? `\n      ${r.reason}` : ''}`,
+  );
+  return { code: 0, text: records.length ? `${lines.join('\n')}\n` : `no releases of ${name} recorded yet\n`, json: { app: name, releases: records } };
+}
+
+// ---------------------------------------------------------------- release, rollback, retire, abort
+
+export async function release(account: Account, name: string, source: string, opts: { version?: string; wait: boolean }): Promise<Result> {
+  const a = app(account, name);
+  const bucket = account.names.bucket;
+  if (source.startsWith('s3://')) {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(source);
+    if (!m || m[1] !== bucket) throw new UsageError(`${source} is not in greenlight's artifact bucket ${bucket}: upload the file instead (greenlight release ${name} <file>)`);
+    const key = parseReleaseKey(m[2]);
+    if (key.app !== name) throw new UsageError(`${source} is a release of ${key.app}, not ${name}`);
+    return startAndFollow(account, name, { app: name, version: key.version }, opts.wait);
+  }
+  let body: string;
+  try {
+    body = readFileSync(source, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${source}: ${(err as Error).message}`);
+  }
+  const type = artifactTypeOf(a);
+  const ext = type === 'bundle' ? (/(\.tar\.gz|\.tgz|\.zip)$/.exec(source)?.[1] ?? '.tar.gz') : '.json';
+  const version = opts.version ?? versionOf(source, body, ext);
+  const key = `releases/${name}/${version}${ext}`;
+  // Checked before anything is written: a bad name or type uploads nothing.
+  try {
+    checkKeyMatchesArtifactType(parseReleaseKey(key), type);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (pass --version <version> to name the release)`);
+  }
+  const t0 = account.now().getTime();
+  await putObject(account.clients.s3, bucket, key, body, ext === '.json' ? 'application/json' : 'application/octet-stream');
+  if (!opts.wait) return { code: 0, text: `uploaded s3://${bucket}/${key}\n`, json: { uploaded: `s3://${bucket}/${key}` } };
+  // The upload starts the release (S3 → EventBridge → dispatch); find its execution by name.
+  const label = executionNameFor({ bucket, key }).replace(/-[0-9a-f]{16}$/, '');
+  for (let waited = 0; waited <= 120; waited += 2) {
+    const found = (await listExecutions(account.clients.sfn, account.names.releaseStateMachineArn)).find(
+      (e) => e.name.startsWith(`${label}-`) && (e.startDate?.getTime() ?? 0) >= t0 - 1000,
+    );
+    if (found) return follow(account, name, found.executionArn, `uploaded s3://${bucket}/${key}\n`);
+    await account.sleep(2);
+  }
+  return { code: 1, text: `uploaded s3://${bucket}/${key}, but no release execution started within 120 s: check the EventBridge rule and the dispatch function's logs\n`, json: { uploaded: key, execution: null } };
+}
+
+function versionOf(source: string, body: string, ext: string): string {
+  if (ext === '.json') {
+    try {
+      const v = JSON.parse(body).version;
+      if (typeof v === 'string') return v;
+    } catch {
+      /* the file name decides */
+    }
+  }
+  const file = basename(source);
+  const m = /^(.+?)(\.json|\.tar\.gz|\.tgz|\.zip)$/.exec(file);
+  if (!m) throw new UsageError(`cannot tell the version of ${file}: name it <version>${ext} or pass --version <version>`);
+  return m[1];
+}
+
+export async function action(account: Account, name: string, act: 'rollback' | 'retire', wait: boolean): Promise<Result> {
+  app(account, name);
+  return startAndFollow(account, name, { app: name, action: act }, wait);
+}
+
+async function startAndFollow(account: Account, name: string, input: Record<string, string>, wait: boolean): Promise<Result> {
+  const stamp = account.now().toISOString().replace(/[^0-9]/g, '').slice(0, 14);
+  const execName = `${name}-${input.action ?? input.version}-cli-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
+  const r = await startExecution(account.clients.sfn, account.names.releaseStateMachineArn, execName, input);
+  if (!r.started) return { code: 1, text: `an execution named ${execName} already exists\n`, json: { started: false } };
+  if (!wait) return { code: 0, text: `started ${r.executionArn}\n`, json: { started: true, executionArn: r.executionArn } };
+  return follow(account, name, r.executionArn, `started ${execName}\n`);
+}
+
+/** Follow an execution to its end, printing a line whenever the route's weights or green's health change. */
+export async function follow(account: Account, name: string, executionArn: string, header = ''): Promise<Result> {
+  const a = app(account, name);
+  const poll = a.health.pollSeconds;
+  const lines = [header.trimEnd()].filter(Boolean);
+  if (!jsonMode && header) process.stdout.write(header);
+  const t0 = account.now().getTime();
+  const emit = (text: string) => {
+    const line = `+${String(Math.round((account.now().getTime() - t0) / 1000)).padStart(4)}s ${text}`;
+    lines.push(line);
+    if (!jsonMode) process.stdout.write(`${line}\n`);
+  };
+  let last = '';
+  for (;;) {
+    const e = await describeExecution(account.clients.sfn, executionArn);
+    if (e.status !== 'RUNNING') {
+      const out = e.output ? JSON.parse(e.output) : null;
+      const outcome = e.status === 'SUCCEEDED' ? (out?.outcome ?? 'released') : e.error === 'ReleaseRolledBack' ? 'rolled-back' : e.error === 'ReleaseRejected' ? 'rejected' : 'failed';
+      emit(`${outcome}${e.status === 'SUCCEEDED' ? (out?.note ? `: ${out.note}` : '') : `: ${e.error}: ${causeOf(e.cause)}`}`);
+      const ok = outcome === 'released';
+      return { code: ok ? 0 : 1, text: jsonMode ? `${lines.join('\n')}\n` : '', json: { executionArn, status: e.status, outcome, output: out, error: e.error ?? null, cause: causeOf(e.cause) || null } };
+    }
+    const now = a.kind === 'eip' ? '' : await progress(account, a);
+    if (now !== last) emit(now);
+    last = now;
+    await account.sleep(poll);
+  }
+}
+
+let jsonMode = false;
+export function setJsonMode(on: boolean): void {
+  jsonMode = on;
+}
+
+async function progress(account: Account, a: Routed): Promise<string> {
+  const w = colourWeights(await readRoute(account.clients.elbv2, routeOf(a)), a);
+  const parts = [`weights blue ${w.blue} / green ${w.green}`];
+  for (const colour of ['blue', 'green'] as Colour[]) {
+    const h = await targetHealth(account.clients.elbv2, a[colour].targetGroupArn);
+    parts.push(`${colour} ${h.filter((t) => t.state === 'healthy').length}/${h.length} healthy`);
+  }
+  return parts.join(', ');
+}
+
+function causeOf(cause: string | undefined): string {
+  try {
+    const c = JSON.parse(cause ?? '');
+    if (typeof c?.errorMessage === 'string') return c.errorMessage;
+  } catch {
+    /* plain text */
+  }
+  return cause ?? '';
+}
+
+/**
+ * Abort the running release: stop its execution, let go of its lock, then clean up with a new
+ * execution: a rollback when traffic had started to move, else a retire of the half-made green.
+ */
+export async function abort(account: Account, name: string, wait: boolean): Promise<Result> {
+  const a = app(account, name);
+  const { dynamodb, sfn } = account.clients;
+  const lock = await readLock(dynamodb, account.names.table, name);
+  if (!lock.owner) return { code: 1, text: `no release of ${name} holds the lock: nothing to abort\n`, json: { aborted: null } };
+  const owner = await describeExecution(sfn, lock.owner).catch(() => null);
+  if (owner?.status === 'RUNNING') await stopExecution(sfn, lock.owner, 'Aborted', `aborted with greenlight abort ${name}`);
+  if (!(await writeLock(dynamodb, account.names.table, name, lock.rev, released(lock))))
+    return { code: 1, text: `the lock of ${name} changed while aborting; run greenlight status ${name} and try again\n`, json: { aborted: lock.owner } };
+  let header = `stopped ${lock.owner.split(':').pop()} (${lock.ownerVersion})\n`;
+  if (a.kind === 'eip') return { code: 0, text: `${header}the Elastic IP was not moved by an unfinished release; run greenlight status ${name}\n`, json: { aborted: lock.owner } };
+  const w = colourWeights(await readRoute(account.clients.elbv2, routeOf(a)), a);
+  const cleanup = liveColour(w) === 'split' ? 'rollback' : 'retire';
+  header += `${cleanup === 'rollback' ? 'traffic was split: rolling back' : 'traffic had not moved: retiring the unfinished colour'}\n`;
+  if (!jsonMode) process.stdout.write(header);
+  const r = await startAndFollow(account, name, { app: name, action: cleanup }, wait);
+  return { ...r, text: jsonMode ? `${header}${r.text}` : r.text, json: { aborted: lock.owner, cleanup, ...(r.json as object) } };
+}
+
+// ---------------------------------------------------------------- plan
+
+/** A dry run of a release: resolve and plan for real (reads only), then every change recorded, not sent. */
+export async function plan(account: Account, name: string, version: string): Promise<Result> {
+  const a = app(account, name);
+  const calls: PlannedCall[] = [];
+  const phases: { phase: string; from: number }[] = [];
+  const deps: Deps = { ...account.deps(), clients: dryRunClients(account, calls) };
+  const mark = (phase: string) => phases.push({ phase, from: calls.length });
+  let resolved: Awaited<ReturnType<typeof resolve>>;
+  let p: Awaited<ReturnType<typeof planStep>>;
+  const staged = account.kind === 'sim' ? stageInSimulator(account, name, version) : null;
+  try {
+    resolved = await resolve(deps, { app: name, version });
+    p = await planStep(deps, { release: resolved.release });
+  } catch (err) {
+    if (err instanceof GreenlightError && err.name === 'InvalidInput') return { code: 1, text: `rejected: ${err.message}\n`, json: { rejected: err.message, calls: [] } };
+    throw err;
+  }
+  const { release: rel, settings } = resolved;
+  const head = [
+    ...(staged ? [`(simulator: staged ${staged} without announcing it, as an upload would have put it)`] : []),
+    `plan: ${name} ${version} from s3://${rel.artifact.bucket}/${rel.artifact.key} (version ${rel.artifact.versionId}, sha256 ${rel.artifact.sha256 ?? 'none'})`,
+    `live: ${p.live.colour} ${p.live.version ?? '(unknown)'}, ${p.live.units} ${a.kind === 'ecs' ? 'tasks' : 'instances'}; the release goes to ${p.idle.colour}`,
+  ];
+  if (p.alreadyLive) return { code: 0, text: `${head.join('\n')}\nthis exact artifact is already live: a release would change nothing\n`, json: { release: rel, alreadyLive: true, calls: [] } };
+  if (p.needsCapacity) {
+    mark(`${p.idle.colour}'s cluster capacity`);
+    await prepareCapacity(deps, { release: rel, settings, plan: p });
+  }
+  mark(`${p.idle.colour} on ${version}`);
+  await prepareGreen(deps, { release: rel, settings, plan: p });
+  if (a.kind !== 'eip') {
+    const actions = await readRoute(deps.clients.elbv2, p.route!);
+    for (const step of shiftSteps(a.traffic)) {
+      mark(`once ${p.idle.colour} is healthy (${settings.timeoutSeconds} s at most): ${step.percent}% of traffic${step.bakeSeconds ? `, then bake ${step.bakeSeconds} s` : ''}`);
+      await writeRoute(deps.clients.elbv2, p.route!, shiftedActions(actions, p.idle.targetGroupArn, p.live.targetGroupArn, step.percent));
+    }
+    mark(`${p.live.colour} kept warm for ${settings.keepWarmSeconds} s`);
+    if (a.kind === 'asg') await retireAsg(deps, a, p, 'warm');
+    else await retireEcs(deps, a, p, 'warm');
+    mark(`then ${p.live.colour} retired`);
+    if (a.kind === 'asg') await retireAsg(deps, a, p, 'zero');
+    else await retireEcs(deps, a, p, 'zero');
+  } else {
+    mark('then: the new server is checked, the Elastic IP moves to it, and the old server is stopped for the rollback window (not planned in detail for eip)');
+  }
+  const lines = [...head];
+  phases.forEach((ph, k) => {
+    lines.push(`• ${ph.phase}`);
+    for (const c of calls.slice(ph.from, phases[k + 1]?.from ?? calls.length)) lines.push(`    ${c.service}:${c.command} ${JSON.stringify(c.input)}`);
+  });
+  return { code: 0, text: `${lines.join('\n')}\n`, json: { release: rel, plan: p, phases: phases.map((ph, k) => ({ phase: ph.phase, calls: calls.slice(ph.from, phases[k + 1]?.from ?? calls.length) })) } };
+}
+
+/** On the simulator, a plan of a version nobody uploaded yet stages its artifact first. */
+function stageInSimulator(account: Account, name: string, version: string): string | null {
+  const { world, scenario } = account.session!;
+  const spec = scenario.apps.find((x) => x.name === name);
+  if (!spec || [...(world.buckets.get(account.names.bucket)?.objects.keys() ?? [])].some((k) => k.startsWith(`releases/${name}/${version}.`))) return null;
+  return `s3://${account.names.bucket}/${uploadArtifact(world, spec, version, undefined, false)}`;
+}
+
+// ---------------------------------------------------------------- verify
+
+type Check = { check: string; status: 'OK' | 'NG' | 'SKIP'; detail: string };
+
+/** OK / NG / SKIP for every resource the app's config names, and greenlight's own. */
+export async function verify(account: Account, name: string): Promise<Result> {
+  const a = app(account, name);
+  const checks: Check[] = [];
+  const run = async (check: string, fn: () => Promise<Omit<Check, 'check'>>) => {
+    try {
+      checks.push({ check, ...(await fn()) });
+    } catch (err) {
+      checks.push({ check, status: 'NG', detail: (err as Error).message });
+    }
+  };
+  const { clients, names } = account;
+  await run('artifact bucket versioned', async () => {
+    const v = await bucketVersioning(clients.s3, names.bucket);
+    return v === 'Enabled' ? { status: 'OK', detail: names.bucket } : { status: 'NG', detail: `${names.bucket} versioning is ${v}: enable it so every release pins one object version` };
+  });
+  await run('lock and history table', async () => ({ status: 'OK', detail: `${names.table} ${await tableStatus(clients.dynamodb, names.table)}` }));
+  await run('release state machine', async () =>
+    (await stateMachineExists(clients.sfn, names.releaseStateMachineArn)) ? { status: 'OK', detail: names.releaseStateMachineArn } : { status: 'NG', detail: `${names.releaseStateMachineArn} not found: deploy greenlight` },
+  );
+  if (a.kind === 'eip') {
+    await run('elastic ip', async () => {
+      const addr = await addressOf(clients.ec2, a.allocationId);
+      return addr.instanceId ? { status: 'OK', detail: `${a.allocationId} ${addr.publicIp} → ${addr.instanceId}` } : { status: 'NG', detail: `${a.allocationId} is not associated with a server` };
+    });
+    await run('launch template', async () => {
+      const [v] = await launchTemplateVersions(clients.ec2, a.launchTemplateId, ['$Default']);
+      return v ? { status: 'OK', detail: `${a.launchTemplateId} default version ${v.versionNumber}` } : { status: 'NG', detail: `${a.launchTemplateId} has no default version` };
+    });
+  } else {
+    const route = routeOf(a);
+    await run(a.ruleArn ? 'listener rule' : 'listener', async () => {
+      const w = colourWeights(await readRoute(clients.elbv2, route), a);
+      const live = liveColour(w);
+      return live === 'none' ? { status: 'NG', detail: 'forwards to neither colour: point it at the blue target group' } : { status: 'OK', detail: `${a.ruleArn ?? a.listenerArn}: blue ${w.blue} / green ${w.green}` };
+    });
+    await run('target groups', async () => {
+      const arns = [a.blue.targetGroupArn, a.green.targetGroupArn];
+      const found = await existingTargetGroups(clients.elbv2, arns);
+      const missing = arns.filter((x) => !found.has(x));
+      return missing.length ? { status: 'NG', detail: `not found: ${missing.join(', ')}` } : { status: 'OK', detail: 'blue and green exist' };
+    });
+    if (a.kind === 'asg') {
+      await run('launch template', async () => {
+        const [v] = await launchTemplateVersions(clients.ec2, a.launchTemplateId, ['$Latest']);
+        return v ? { status: 'OK', detail: `${a.launchTemplateId} latest version ${v.versionNumber}` } : { status: 'NG', detail: `${a.launchTemplateId} not found` };
+      });
+    }
+    for (const colour of ['blue', 'green'] as Colour[]) {
+      const s = side(a, colour);
+      if (s.autoScalingGroupName) {
+        await run(`${colour} auto scaling group`, async () => {
+          const g = (await describeGroups(clients.autoscaling, [s.autoScalingGroupName!])).get(s.autoScalingGroupName!);
+          if (!g) return { status: 'NG', detail: `${s.autoScalingGroupName} not found` };
+          if (a.kind === 'asg' && !g.targetGroupArns.includes(s.targetGroupArn)) return { status: 'NG', detail: `${g.name} is not attached to ${colour}'s target group` };
+          if (a.kind === 'asg' && g.launchTemplateId !== a.launchTemplateId) return { status: 'NG', detail: `${g.name} uses ${g.launchTemplateId ?? 'no launch template'}, not ${a.launchTemplateId}` };
+          return { status: 'OK', detail: `${g.name} desired ${g.capacity.desired} (min ${g.capacity.min}, max ${g.capacity.max})` };
+        });
+        await run(`${colour} lifecycle hooks`, async () => {
+          if (a.kind !== 'ecs' || !a.scaling) return { status: 'SKIP', detail: 'only ECS apps whose task count follows the group use hooks' };
+          const hooks = await lifecycleHookNames(clients.autoscaling, s.autoScalingGroupName!);
+          const missing = [LAUNCH_HOOK, TERMINATE_HOOK].filter((h) => !hooks.includes(h));
+          return missing.length ? { status: 'NG', detail: `${s.autoScalingGroupName} lacks ${missing.join(', ')} (deployed by greenlight's stack)` } : { status: 'OK', detail: hooks.join(', ') };
+        });
+      }
+      if (a.kind === 'ecs') {
+        await run(`${colour} ecs service`, async () => {
+          const svc = (await describeServices(clients.ecs, s.cluster!, [s.serviceName!])).get(s.serviceName!);
+          if (!svc) return { status: 'NG', detail: `${s.cluster}/${s.serviceName} not found` };
+          if (!svc.targetGroupArns.includes(s.targetGroupArn)) return { status: 'NG', detail: `${s.serviceName} is not registered with ${colour}'s target group` };
+          return { status: 'OK', detail: `${s.cluster}/${s.serviceName} ${svc.runningCount}/${svc.desiredCount} running, ${svc.taskDefinition.split('/').pop()}` };
+        });
+      }
+    }
+    if (a.kind === 'asg' || a.kind === 'ecs') {
+      await run('idle colour', async () => {
+        const w = colourWeights(await readRoute(clients.elbv2, route), a);
+        const live = liveColour(w);
+        return live === 'blue' || live === 'green' ? { status: 'OK', detail: `${other(live)} is idle and receives the next release` } : { status: 'SKIP', detail: `route is ${live}` };
+      });
+    }
+  }
+  const ng = checks.filter((c) => c.status === 'NG').length;
+  const text = `${checks.map((c) => `${c.status.padEnd(4)} ${c.check.padEnd(28)} ${c.detail}`).join('\n')}\n${ng ? `${ng} NG` : 'all OK'}\n`;
+  return { code: ng ? 1 : 0, text, json: { app: name, ok: ng === 0, checks } };
+}

@@ -1,0 +1,59 @@
+import { loadDefinition } from '../local/definitions.js';
+import { FUNCTIONS } from '../local/functions.js';
+import { Processes } from '../local/processes.js';
+import { CAPACITY_STATE_MACHINE_ARN, RELEASE_STATE_MACHINE_ARN } from '../local/simulate.js';
+import { type ExecutionRecord, LocalStepFunctions } from '../local/stepfunctions.js';
+import { VirtualClock } from '../sim/clock.js';
+import type { Account } from './account.js';
+import type { Result } from './ops.js';
+import { UsageError } from './scenarios.js';
+
+// run-local: one execution of a state machine on this machine (aws-local-stepfunctions), with
+// the real handlers. Against AWS the handlers call the account of the environment and Wait
+// states wait in real time; with --sim it is an execution inside the simulation.
+
+export async function runLocal(account: Account, machine: string, inputText: string | undefined): Promise<Result> {
+  if (machine !== 'release' && machine !== 'capacity') throw new UsageError('run-local <release|capacity> --input \'{"app":"web","version":"1.4.2"}\'');
+  if (!inputText) throw new UsageError("run-local needs --input '<json>', e.g. --input '{\"app\":\"web\",\"version\":\"1.4.2\"}'");
+  try {
+    JSON.parse(inputText);
+  } catch (err) {
+    throw new UsageError(`--input is not JSON: ${(err as Error).message}`);
+  }
+  const arn = machine === 'release' ? RELEASE_STATE_MACHINE_ARN : CAPACITY_STATE_MACHINE_ARN;
+  const print = (t: number, text: string) => process.stdout.write(`+${String(Math.round(t)).padStart(5)}s ${text}\n`);
+  let rec: ExecutionRecord;
+  if (account.kind === 'sim') {
+    const { sfn, clock } = account.session!;
+    const t0 = clock.now;
+    const r = sfn.startExecution({ stateMachineArn: arn, input: inputText });
+    rec = sfn.executions.get(r.executionArn)!;
+    while (rec.status === 'RUNNING') await account.sleep(1);
+    for (const s of rec.statesEntered) print(s.t - t0, s.name);
+  } else {
+    // Real time: the scheduler waits for real before each timer (Wait states, retry intervals).
+    const clock = new VirtualClock(Date.now());
+    const procs = new Processes(clock);
+    const sfn = new LocalStepFunctions(clock, procs, { taskLatencySeconds: 0, onStateEntered: (_e, state) => print(clock.now, state) });
+    const deps = account.deps();
+    const handlers = Object.fromEntries(Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps({ ...deps, now: () => clock.date() })])) as Record<
+      string,
+      (e: unknown, c: unknown) => Promise<unknown>
+    >;
+    sfn.register(arn, loadDefinition(machine), handlers);
+    const r = sfn.startExecution({ stateMachineArn: arn, input: inputText, name: `run-local-${Date.now()}` });
+    rec = sfn.executions.get(r.executionArn)!;
+    for (;;) {
+      await procs.settle();
+      if (rec.status !== 'RUNNING') break;
+      const next = clock.nextAt();
+      if (next === undefined) break;
+      const wait = Math.max(0, (next - clock.now) * 1000 - (Date.now() - clock.date().getTime()));
+      await new Promise((res) => setTimeout(res, Math.min(wait, 2 ** 31 - 1)));
+      clock.fireNext();
+    }
+  }
+  const ok = rec.status === 'SUCCEEDED';
+  const text = ok ? `SUCCEEDED ${JSON.stringify(rec.output)}\n` : `${rec.status} ${rec.error ?? ''}: ${rec.cause ?? ''}\n`;
+  return { code: ok && (rec.output as { outcome?: string })?.outcome !== 'superseded' ? 0 : 1, text, json: { status: rec.status, output: rec.output ?? null, error: rec.error ?? null, cause: rec.cause ?? null, states: rec.statesEntered.map((s) => s.name) } };
+}

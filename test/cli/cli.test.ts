@@ -1,0 +1,117 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { withAccount } from '../../src/cli/account.js';
+import * as ops from '../../src/cli/ops.js';
+import { ROOT } from '../../src/local/definitions.js';
+import { changesInfrastructure } from '../../src/local/transport.js';
+
+function cli(...args: string[]) {
+  const r = spawnSync(join(ROOT, 'bin', 'greenlight'), args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' }, timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const sim = (scenario: string, at?: number) => ({ sim: scenario, at, stage: 'dev', configPath: 'unused' });
+
+describe('CLI: help and exit codes', () => {
+  it('--help lists every command; usage errors exit 2 and say what to do', () => {
+    const help = cli('--help');
+    expect(help.code).toBe(0);
+    for (const c of ['release', 'status', 'history', 'rollback', 'retire', 'abort', 'plan', 'verify', 'run-local', 'simulate', 'bench'])
+      expect(help.out).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    expect(cli('plan', '--help')).toMatchObject({ code: 0, out: expect.stringContaining('greenlight plan <app> <version>') });
+    expect(cli('deploy-it')).toMatchObject({ code: 2, err: expect.stringContaining('unknown command "deploy-it"') });
+    expect(cli('plan', 'web')).toMatchObject({ code: 2, err: expect.stringContaining('usage: greenlight plan <app> <version>') });
+    expect(cli('status', '--bogus')).toMatchObject({ code: 2, err: expect.stringContaining('unknown option --bogus') });
+    expect(cli('status', '--at', '5')).toMatchObject({ code: 2, err: expect.stringContaining('--at is for --sim') });
+  });
+
+  it('verify --sim --json: every configured resource OK; status and history as JSON', () => {
+    const v = cli('verify', 'web', '--sim', 'asg-release', '--json');
+    expect(v.code).toBe(0);
+    const checks = JSON.parse(v.out).checks as { check: string; status: string }[];
+    expect(checks.map((c) => c.status)).not.toContain('NG');
+    expect(checks.map((c) => c.check)).toEqual(expect.arrayContaining(['listener', 'target groups', 'launch template', 'blue auto scaling group', 'green auto scaling group']));
+    const h = cli('history', 'web', '--sim', 'concurrent-releases', '--json');
+    expect(h.code).toBe(0);
+    expect(JSON.parse(h.out).releases.map((r: { version: string; outcome: string }) => `${r.version} ${r.outcome}`)).toEqual(['1.4.4 released', '1.4.3 superseded', '1.4.2 released']);
+  });
+
+  it('a rollback with nothing to roll back to exits 1 with the reason', () => {
+    const r = cli('rollback', 'web', '--sim', 'asg-release', '--at', '5');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/rejected: ReleaseRejected: nothing to roll back to: both colours of web are pinned to 1\.4\.1/);
+  });
+});
+
+describe('CLI operations on the simulator', () => {
+  it('plan prints the exact inputs of every change, in order, and changes nothing', async () => {
+    await withAccount(sim('asg-release'), async (account) => {
+      const session = account.session!;
+      const before = session.transport.calls.length;
+      const ltVersions = session.world.launchTemplates.get([...session.world.launchTemplates.keys()][0])!.versions.size;
+      const r = await ops.plan(account, 'web', '1.4.3');
+      expect(r.code).toBe(0);
+      const phases = (r.json as { phases: { phase: string; calls: { command: string; input: Record<string, unknown> }[] }[] }).phases;
+      const calls = phases.flatMap((p) => p.calls);
+      expect(calls.map((c) => c.command)).toEqual(['CreateLaunchTemplateVersion', 'UpdateAutoScalingGroup', 'ModifyListener', 'UpdateAutoScalingGroup', 'UpdateAutoScalingGroup']);
+      expect(calls[0].input).toMatchObject({ SourceVersion: '2', VersionDescription: expect.stringMatching(/^greenlight web@1\.4\.3 s3v=/) });
+      expect(calls[1].input).toMatchObject({ AutoScalingGroupName: 'web-blue', DesiredCapacity: 4, LaunchTemplate: { Version: '<new version>' } });
+      const forward = (calls[2].input.DefaultActions as { ForwardConfig: { TargetGroups: { TargetGroupArn: string; Weight: number }[] } }[])[0].ForwardConfig.TargetGroups;
+      expect(forward.map((g) => [g.TargetGroupArn.split('/')[1], g.Weight])).toEqual([
+        ['web-blue', 100],
+        ['web-green', 0],
+      ]);
+      expect(calls[3].input).toEqual({ AutoScalingGroupName: 'web-green', MinSize: 1, DesiredCapacity: 1 });
+      expect(calls[4].input).toEqual({ AutoScalingGroupName: 'web-green', MinSize: 0, DesiredCapacity: 0 });
+      // Nothing reached the account: no change recorded by the simulator after the plan began.
+      expect(session.transport.calls.slice(before).filter(changesInfrastructure)).toEqual([]);
+      expect(session.world.launchTemplates.get([...session.world.launchTemplates.keys()][0])!.versions.size).toBe(ltVersions);
+      expect(session.world.group('web-blue').desired).toBe(0);
+      return r;
+    });
+  });
+
+  it('plan of a canary release lists each weight step', async () => {
+    await withAccount(sim('canary', 5), async (account) => {
+      const r = await ops.plan(account, 'web', '1.4.2');
+      const phases = (r.json as { phases: { phase: string }[] }).phases.map((p) => p.phase);
+      expect(phases.filter((p) => /% of traffic/.test(p))).toEqual([
+        'once green is healthy (900 s at most): 10% of traffic, then bake 300 s',
+        'once green is healthy (900 s at most): 100% of traffic',
+      ]);
+      return r;
+    });
+  });
+
+  it('verify says NG, and exits 1, when a configured resource is missing', async () => {
+    await withAccount(sim('asg-release', 5), async (account) => {
+      const world = account.session!.world;
+      const green = account.config.apps.web.kind === 'asg' ? account.config.apps.web.green.targetGroupArn : '';
+      world.targetGroups.delete(green);
+      world.groups.delete('web-blue');
+      const r = await ops.verify(account, 'web');
+      expect(r.code).toBe(1);
+      const checks = (r.json as { checks: { check: string; status: string; detail: string }[] }).checks;
+      expect(checks.find((c) => c.check === 'target groups')).toMatchObject({ status: 'NG', detail: expect.stringContaining('web-green') });
+      expect(checks.find((c) => c.check === 'blue auto scaling group')).toMatchObject({ status: 'NG' });
+      return r;
+    });
+  });
+
+  it('abort mid-canary stops the release, frees its lock and rolls the split traffic back to blue', async () => {
+    ops.setJsonMode(true);
+    await withAccount(sim('canary', 200), async (account) => {
+      const r = await ops.abort(account, 'web', true);
+      expect(r.code).toBe(0);
+      expect(r.json).toMatchObject({ cleanup: 'rollback', outcome: 'released' });
+      const { world, sfn } = account.session!;
+      const stopped = [...sfn.executions.values()].find((e) => e.name.startsWith('web-1_4_2'))!;
+      expect(stopped.status).toBe('ABORTED');
+      const tgs = world.listener([...world.listeners.keys()][0]).defaultActions[0].ForwardConfig!.TargetGroups!;
+      expect(tgs.filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn?.split('/')[1])).toEqual(['web-blue']);
+      return r;
+    });
+    ops.setJsonMode(false);
+  });
+});
