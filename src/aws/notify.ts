@@ -26,8 +26,8 @@ export async function publishReleaseMessage(sns: SNSClient, topicArn: string, d:
     sns.send(
       new PublishCommand({
         TopicArn: topicArn,
-        // Subjects: ASCII, no line breaks, at most 100 characters.
-        Subject: `greenlight ${headline(d)}`.replace(/[^\x20-\x7e]/g, '-').slice(0, 100),
+        // Subjects: no line breaks or control characters, fewer than 100 characters (ASCII here, for email).
+        Subject: `greenlight ${headline(d)}`.replace(/[^\x20-\x7e]/g, '-').slice(0, 99),
         Message: chatMessage(d),
         MessageAttributes: {
           app: { DataType: 'String', StringValue: d.app },
