@@ -60,6 +60,17 @@ function alarmPattern(doc) {
   return names.length ? { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: names, state: { value: ['ALARM'] } } } : null;
 }
 
+/** Guard alarms of asg and ecs apps going to ALARM: the guard function rolls a running release back at once. */
+function guardPattern(doc) {
+  const names = [...new Set(Object.values(doc?.apps || {}).flatMap((a) => (a?.kind !== 'eip' && Array.isArray(a?.alarms) ? a.alarms : [])))].sort();
+  return names.length ? { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: names, state: { value: ['ALARM'] } } } : null;
+}
+
+function guardEvents() {
+  const pattern = guardPattern(load());
+  return pattern ? [{ eventBridge: { pattern, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 185 } } }] : [];
+}
+
 function releaseEvents() {
   const pattern = alarmPattern(load());
   return pattern ? [{ eventBridge: { event: pattern } }] : [];
@@ -68,6 +79,8 @@ function releaseEvents() {
 module.exports = {
   patterns,
   alarmPattern,
+  guardPattern,
+  guardEvents,
   releaseEvents,
   scaledGroups,
   lifecyclePattern,

@@ -37,6 +37,7 @@ function statements() {
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
         ...(ecsApps.length ? ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListContainerInstances', 'ecs:DescribeContainerInstances'] : []),
+        ...(routed.some((a) => (a.alarms || []).length) ? ['cloudwatch:DescribeAlarms'] : []),
       ],
       Resource: '*',
     },
@@ -95,6 +96,14 @@ function statements() {
     },
     { Sid: 'PublishReleaseMessages', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'ReleaseTopic' } },
   ];
+  if (routed.some((a) => (a.alarms || []).length))
+    out.push({
+      // The guard stops the running release of an app whose guard alarm fires.
+      Sid: 'StopReleasesOnGuardAlarms',
+      Effect: 'Allow',
+      Action: ['states:DescribeExecution', 'states:StopExecution'],
+      Resource: sub('arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:execution:${ReleaseStateMachine.Name}:*'),
+    });
   if (ecsApps.length) {
     out.push(
       { Sid: 'UpdateConfiguredServices', Effect: 'Allow', Action: ['ecs:UpdateService'], Resource: services },

@@ -1,4 +1,4 @@
-import { type CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { type CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { call } from './errors.js';
 
 export const statusAlarmName = (app: string) => `greenlight-${app}-status`;
@@ -22,4 +22,25 @@ export async function putStatusAlarm(cw: CloudWatchClient, app: string, instance
       }),
     ),
   );
+}
+
+export interface AlarmState {
+  name: string;
+  state: string;
+  reason: string;
+}
+
+/**
+ * The named alarms' states (DescribeAlarms takes up to 100 names per call). A name that does not
+ * exist comes back as state MISSING. Any error propagates: an unread alarm is never taken as OK.
+ */
+export async function alarmStates(cw: CloudWatchClient, names: string[]): Promise<AlarmState[]> {
+  const found = new Map<string, AlarmState>();
+  for (let k = 0; k < names.length; k += 100) {
+    const batch = names.slice(k, k + 100);
+    const out = await call(`cloudwatch:DescribeAlarms ${batch.length} alarms`, () => cw.send(new DescribeAlarmsCommand({ AlarmNames: batch, MaxRecords: 100 })));
+    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])])
+      if (a.AlarmName) found.set(a.AlarmName, { name: a.AlarmName, state: String(a.StateValue), reason: a.StateReason ?? '' });
+  }
+  return names.map((n) => found.get(n) ?? { name: n, state: 'MISSING', reason: '' });
 }

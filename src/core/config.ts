@@ -63,11 +63,18 @@ const trafficStrategy = z.discriminatedUnion('strategy', [
 ]);
 export type TrafficStrategy = z.infer<typeof trafficStrategy>;
 
+const alarmName = z.string().check(z.regex(/^[\x20-\x7e]{1,255}$/, { message: 'must be a CloudWatch alarm name' }));
+
 const routeFields = {
   /** Traffic is routed by this listener's default action ... */
   listenerArn,
   /** ... or, when set, by this rule of the listener (shared ALBs). */
   ruleArn: z.optional(ruleArn),
+  /**
+   * Guard alarms: one in ALARM blocks a release from starting, stops any further traffic step,
+   * and (EventBridge) rolls a running release back at once.
+   */
+  alarms: z._default(z.array(alarmName).check(z.maxLength(100)), []),
 };
 
 const checkColours = (app: { blue: { targetGroupArn: string }; green: { targetGroupArn: string }; listenerArn: string; ruleArn?: string }, ctx: Ctx) => {

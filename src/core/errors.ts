@@ -77,3 +77,8 @@ export function reasonOf(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
+
+/** A guard alarm is in ALARM: production traffic must not move (further) to green. */
+export class AlarmFiring extends GreenlightError {
+  override readonly name = 'AlarmFiring';
+}

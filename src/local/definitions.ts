@@ -11,21 +11,35 @@ export function loadDefinition(name: string): unknown {
   return parse(readFileSync(join(ROOT, 'statemachines', `${name}.asl.yml`), 'utf8'));
 }
 
-/** The dispatch function's EventBridge patterns, from the generator serverless.yml uses. */
-export function eventPatterns(config: unknown, bucket: string): Record<string, Record<string, unknown>> {
-  const require = createRequire(import.meta.url);
-  const { patterns } = require(join(ROOT, 'deploy', 'events.cjs')) as { patterns: (doc: unknown, bucket: string) => Record<string, Record<string, unknown>> };
-  return patterns(config, bucket);
+type Pattern = Record<string, unknown>;
+interface EventsModule {
+  patterns: (doc: unknown, bucket: string) => Record<string, Pattern>;
+  lifecyclePattern: (doc: unknown) => Pattern | null;
+  alarmPattern: (doc: unknown) => Pattern | null;
+  guardPattern: (doc: unknown) => Pattern | null;
+}
+
+/** deploy/events.cjs: the generator serverless.yml uses for every EventBridge pattern. */
+function events(): EventsModule {
+  return createRequire(import.meta.url)(join(ROOT, 'deploy', 'events.cjs')) as EventsModule;
+}
+
+/** The dispatch function's EventBridge patterns. */
+export function eventPatterns(config: unknown, bucket: string): Record<string, Pattern> {
+  return events().patterns(config, bucket);
 }
 
 /** The capacity state machine's lifecycle-event pattern (null when no app is scaled). */
-export function lifecyclePattern(config: unknown): Record<string, unknown> | null {
-  const require = createRequire(import.meta.url);
-  return (require(join(ROOT, 'deploy', 'events.cjs')) as { lifecyclePattern: (doc: unknown) => Record<string, unknown> | null }).lifecyclePattern(config);
+export function lifecyclePattern(config: unknown): Pattern | null {
+  return events().lifecyclePattern(config);
 }
 
 /** The status-alarm pattern that starts replacements (null when no eip app replaces). */
-export function alarmPattern(config: unknown): Record<string, unknown> | null {
-  const require = createRequire(import.meta.url);
-  return (require(join(ROOT, 'deploy', 'events.cjs')) as { alarmPattern: (doc: unknown) => Record<string, unknown> | null }).alarmPattern(config);
+export function alarmPattern(config: unknown): Pattern | null {
+  return events().alarmPattern(config);
+}
+
+/** The guard-alarm pattern (null when no app names guard alarms). */
+export function guardPattern(config: unknown): Pattern | null {
+  return events().guardPattern(config);
 }

@@ -6,6 +6,7 @@ import * as dispatch from '../../functions/dispatch.js';
 import * as drainCheck from '../../functions/drainCheck.js';
 import * as drainStart from '../../functions/drainStart.js';
 import * as finish from '../../functions/finish.js';
+import * as guard from '../../functions/guard.js';
 import * as joinCheck from '../../functions/joinCheck.js';
 import * as lock from '../../functions/lock.js';
 import * as markUnhealthy from '../../functions/markUnhealthy.js';
@@ -23,6 +24,7 @@ import type { Deps } from '../steps/deps.js';
 // The real Lambda handlers, by their serverless.yml function names.
 export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never, context: never) => Promise<unknown> }> = {
   dispatch,
+  guard,
   resolve,
   lock,
   plan,

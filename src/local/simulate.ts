@@ -9,8 +9,8 @@ import { VirtualClock } from '../sim/clock.js';
 import { type BusEvent, EventBus } from '../sim/eventbridge.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
 import { Traffic } from '../sim/traffic.js';
-import { ACCOUNT, hexId, REGION, type World } from '../sim/world.js';
-import { alarmPattern, eventPatterns, lifecyclePattern, loadDefinition } from './definitions.js';
+import { ACCOUNT, type Action, hexId, REGION, type World } from '../sim/world.js';
+import { alarmPattern, eventPatterns, guardPattern, lifecyclePattern, loadDefinition } from './definitions.js';
 import { simDeps } from './deps.js';
 import { FUNCTIONS } from './functions.js';
 import { Processes } from './processes.js';
@@ -64,6 +64,8 @@ export interface Summary {
   /** Scenarios with a server fault: from the fault until every request is answered again. */
   replacementSeconds?: number | null;
   /** Scenarios with several uploads of the app: did releases overlap, and which were superseded. */
+  /** Scenarios where a guard alarm fires: from its state change until the route is all on the old colour again. */
+  rollbackLatencySeconds?: number | null;
   interleaved?: number;
   superseded?: number;
   uploads?: number;
@@ -145,6 +147,7 @@ export function startSession(scenario: Scenario) {
     });
     world.note(`${stale.app}: a crashed release holds the lock; its lease runs out in ${stale.leaseSecondsLeft} s`);
   }
+  for (const a of scenario.alarms) world.ec2.alarms.set(a.name, { name: a.name, instanceId: null, state: a.state, failingSince: null });
   const procs = new Processes(clock);
   let crashArmed = !!scenario.crash;
   const sfn = new LocalStepFunctions(clock, procs, {
@@ -228,6 +231,28 @@ export function startSession(scenario: Scenario) {
         world.note(`replacement execution ${r.executionArn.split(':').pop()} started by ${(event.detail as { alarmName: string }).alarmName}`);
       },
     });
+  // Guard alarms of asg/ecs apps invoke the guard function (asynchronously, as EventBridge does:
+  // if it fails, Lambda retries it after 1 minute, then after 2 more).
+  const guard = guardPattern(config);
+  if (guard)
+    bus.putRule({
+      name: 'guard',
+      pattern: guard,
+      target: (event) => {
+        const invoke = (attempt: number) =>
+          void procs.spawn(async () => {
+            await clock.sleep(scenario.taskLatencySeconds);
+            try {
+              const r = (await handlers.guard(event, { functionName: 'guard', awsRequestId: `${event.id}-${attempt}` })) as { app: string; action: string; detail: string }[];
+              for (const x of r) world.note(`guard ${(event.detail as { alarmName: string }).alarmName}: ${x.app} ${x.action}: ${x.detail}`);
+            } catch (err) {
+              world.note(`guard failed (attempt ${attempt + 1}): ${(err as Error).name}: ${(err as Error).message}`);
+              if (attempt < 2) clock.after(attempt === 0 ? 60 : 120, () => invoke(attempt + 1));
+            }
+          });
+        invoke(0);
+      },
+    });
   world.ec2.onAlarm = (a, previous) =>
     bus.put({
       version: '0',
@@ -243,7 +268,11 @@ export function startSession(scenario: Scenario) {
         state: { value: a.state, reason: 'Threshold Crossed' },
         previousState: { value: previous },
         configuration: {
-          metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'AWS/EC2', name: 'StatusCheckFailed', dimensions: { InstanceId: a.instanceId } }, period: 60, stat: 'Maximum' }, returnData: true }],
+          metrics: [
+            a.instanceId
+              ? { id: 'm1', metricStat: { metric: { namespace: 'AWS/EC2', name: 'StatusCheckFailed', dimensions: { InstanceId: a.instanceId } }, period: 60, stat: 'Maximum' }, returnData: true }
+              : { id: 'm1', metricStat: { metric: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', dimensions: {} }, period: 60, stat: 'Sum' }, returnData: true },
+          ],
         },
       },
     });
@@ -313,6 +342,8 @@ export function startSession(scenario: Scenario) {
       } else if ('uploadRaw' in step) {
         const { storedSha256 } = step.uploadRaw;
         world.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum, storedSha256);
+      } else if ('setAlarm' in step) {
+        world.ec2.setAlarm(step.setAlarm.name, step.setAlarm.state);
       } else if ('startRelease' in step) {
         const r = sfn.startExecution({ stateMachineArn: RELEASE_STATE_MACHINE_ARN, input: JSON.stringify(step.startRelease.input) });
         world.note(`execution started by hand: ${r.executionArn.split(':').pop()}`);
@@ -320,7 +351,8 @@ export function startSession(scenario: Scenario) {
     });
   }
 
-  return { scenario, clock, world, config, procs, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
+  const initialLive = liveColourOf(world, config, primary);
+  return { initialLive, scenario, clock, world, config, procs, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
 }
 
 /**
@@ -345,7 +377,7 @@ export async function runToQuiet(session: Session, until?: number): Promise<bool
 
 /** The scenario's report: outcome, time to live against the physical limit, calls, transitions. */
 export function summarize(session: Session, limitHit: boolean): SimulationResult {
-  const { scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
+  const { initialLive, scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
   const lifecycleEvents = counters.lifecycleEvents;
   traffic.stop();
   const all = [...sfn.executions.values()];
@@ -390,6 +422,8 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     summary.outcome = cap.desiredCount === cap.expectedDesiredCount && !limitHit ? 'converged' : 'diverged';
     summary.reason = summary.outcome === 'converged' ? null : `desiredCount ${cap.desiredCount}, expected ${cap.expectedDesiredCount}`;
   }
+  const alarmStep = scenario.steps.find((st) => 'setAlarm' in st && st.setAlarm.state === 'ALARM');
+  if (alarmStep) summary.rollbackLatencySeconds = rollbackLatency(world, config, primary, initialLive, alarmStep.at);
   if (newest) {
     summary.uploads = uploads.length;
     summary.interleaved = interleavedPairs(executions);
@@ -456,6 +490,24 @@ const BUSY_STATES = new Set([
   'RetireNow',
   'Rollback',
 ]);
+
+/** Seconds from `from` until the app's route first sends everything to `colour` again (null: never). */
+function rollbackLatency(world: World, config: Config, app: string, colour: string, from: number): number | null {
+  const a = config.apps[app];
+  if (a.kind === 'eip' || (colour !== 'blue' && colour !== 'green')) return null;
+  const arn = a.ruleArn ?? a.listenerArn;
+  const tg = a[colour].targetGroupArn;
+  const back = (actions: Action[]) => {
+    const f = actions.find((x) => x.Type === 'forward');
+    const groups = f?.ForwardConfig?.TargetGroups ?? (f?.TargetGroupArn ? [{ TargetGroupArn: f.TargetGroupArn, Weight: 1 }] : []);
+    return groups.every((g) => (g.Weight ?? 1) === 0 || g.TargetGroupArn === tg) && groups.some((g) => g.TargetGroupArn === tg && (g.Weight ?? 1) > 0);
+  };
+  // Already back (or never left) at the alarm: 0.
+  const before = world.routeChanges.filter((c) => c.arn === arn && c.t <= from).pop();
+  if (!before || back(before.actions)) return 0;
+  const change = world.routeChanges.find((c) => c.arn === arn && c.t >= from && back(c.actions));
+  return change ? Math.round((change.t - from) * 100) / 100 : null;
+}
 
 /** Busy spans of each execution: from entering a busy state until entering a state that is not. */
 export function busySpans(e: Pick<ExecutionRecord, 'statesEntered' | 'stoppedAt'>, end: number): [number, number][] {
@@ -543,7 +595,8 @@ function outcomeOf(e: ExecutionRecord | undefined): { outcome: Outcome; reason: 
   }
   const reason = `${e.error}: ${causeMessage(e.cause)}`;
   if (e.error === 'ReleaseRejected') return { outcome: 'rejected', reason };
-  if (e.error === 'ReleaseRolledBack') return { outcome: 'rolled-back', reason };
+  // Rolled back by its Rollback step, or stopped by the guard after it flipped traffic back.
+  if (e.error === 'ReleaseRolledBack' || e.error === 'AlarmRollback') return { outcome: 'rolled-back', reason };
   return { outcome: 'failed', reason };
 }
 

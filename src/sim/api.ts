@@ -391,6 +391,7 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         if (i.DefaultActions) {
           w.validateActions(i.DefaultActions);
           l.defaultActions = structuredClone(i.DefaultActions);
+          w.routeChanges.push({ t: w.clock.now, arn: l.arn, actions: structuredClone(i.DefaultActions) });
           w.note(`listener ${l.port} default action → ${describeForward(w, l.defaultActions)}`);
         }
         return { Listeners: [{ ListenerArn: l.arn, DefaultActions: w.describeActions(l.defaultActions) }] };
@@ -400,6 +401,7 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         if (i.Actions) {
           w.validateActions(i.Actions);
           r.actions = structuredClone(i.Actions);
+          w.routeChanges.push({ t: w.clock.now, arn: r.arn, actions: structuredClone(i.Actions) });
           w.note(`rule ${r.priority} → ${describeForward(w, r.actions)}`);
         }
         return { Rules: [{ RuleArn: r.arn, Actions: w.describeActions(r.actions) }] };
@@ -430,6 +432,18 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
       }),
     },
     cloudwatch: {
+      DescribeAlarmsCommand: (i: { AlarmNames?: string[]; MaxRecords?: number }) => {
+        if ((i.AlarmNames?.length ?? 0) > 100) throw new SimAwsError('ValidationError', 'The collection AlarmNames must not have a size greater than 100.');
+        const list = (i.AlarmNames ?? [...w.ec2.alarms.keys()]).map((n) => w.ec2.alarms.get(n)).filter((a) => !!a);
+        return {
+          MetricAlarms: list.map((a) => ({
+            AlarmName: a.name,
+            StateValue: a.state,
+            StateReason: a.state === 'ALARM' ? 'Threshold Crossed' : a.state === 'OK' ? 'Threshold not crossed' : 'Insufficient Data',
+          })),
+          CompositeAlarms: [],
+        };
+      },
       PutMetricAlarmCommand: (i: { AlarmName: string; MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: string }[] }) => {
         const instanceId = i.Dimensions?.find((d) => d.Name === 'InstanceId')?.Value;
         if (i.Namespace !== 'AWS/EC2' || i.MetricName !== 'StatusCheckFailed' || !instanceId)

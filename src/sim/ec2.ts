@@ -23,7 +23,8 @@ export interface Address {
 
 export interface Alarm {
   name: string;
-  instanceId: string;
+  /** Status alarms watch one instance; an app alarm (a scenario's `alarms`) is set by steps. */
+  instanceId: string | null;
   state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
   failingSince: number | null;
 }
@@ -173,8 +174,20 @@ export class Ec2Model {
     this.alarms.set(name, { name, instanceId, state: prior?.instanceId === instanceId ? prior.state : 'INSUFFICIENT_DATA', failingSince: null });
   }
 
+  /** An app alarm (e.g. target 5xx) changes state, as a scenario step says. */
+  setAlarm(name: string, state: Alarm['state']): void {
+    const a = this.alarms.get(name) ?? { name, instanceId: null, state: 'INSUFFICIENT_DATA' as const, failingSince: null };
+    this.alarms.set(name, a);
+    if (a.state === state) return;
+    const previous = a.state;
+    a.state = state;
+    this.world.note(`alarm ${name}: ${previous} → ${state}`);
+    this.onAlarm(a, previous);
+  }
+
   private evaluateAlarms(): void {
     for (const a of this.alarms.values()) {
+      if (a.instanceId === null) continue;
       const i = this.world.instances.get(a.instanceId);
       const failing = !!i && i.state === 'running' && this.status(i).instance === 'impaired';
       if (failing) a.failingSince ??= this.world.clock.now;

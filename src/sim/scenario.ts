@@ -111,6 +111,8 @@ const step = z.union([
     })
     .strict(),
   z.object({ at, startRelease: z.object({ input: z.record(z.string(), z.unknown()) }).strict() }).strict(),
+  /** An app alarm changes state (emits CloudWatch Alarm State Change). */
+  z.object({ at, setAlarm: z.object({ name: z.string(), state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']) }).strict() }).strict(),
 ]);
 
 const fault = z
@@ -167,6 +169,8 @@ export const ScenarioSchema = z
     limitSeconds: z.number().min(60).max(7 * 24 * 3600).default(6 * 3600),
     /** The first release execution dies on reaching this state, and is redriven after a while. */
     crash: z.object({ state: z.string(), redriveAfterSeconds: z.number().min(0).max(3600).default(20) }).strict().optional(),
+    /** App alarms (e.g. on the target group's 5xx count) and their state at the start. */
+    alarms: z.array(z.object({ name: z.string(), state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']).default('OK') }).strict()).default([]),
     /** A release that crashed while holding an app's lock (its execution is gone; the lease runs out). */
     staleLocks: z.array(z.object({ app: z.string(), leaseSecondsLeft: z.number().min(0).max(86_400) }).strict()).default([]),
     /** Keep the simulation running at least this long (e.g. until a scheduled reconcile). */

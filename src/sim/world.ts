@@ -195,6 +195,8 @@ export class World {
   /** Events put on the default bus (PutEvents), and SNS messages published, in order. */
   readonly published: { t: number; source: string; detailType: string; detail: unknown }[] = [];
   readonly snsTopics = new Set<string>();
+  /** Every change of a listener's default actions or a rule's actions, in order. */
+  readonly routeChanges: { t: number; arn: string; actions: Action[] }[] = [];
   /** Powertools Metrics EMF documents the handlers emitted. */
   readonly metrics: { t: number; emf: object }[] = [];
   readonly snsMessages: { t: number; topicArn: string; subject?: string; message: string; attributes: Record<string, string> }[] = [];

@@ -10,6 +10,7 @@ import { planAsg } from './asg.js';
 import type { Deps } from './deps.js';
 import { planEcs, RELEASE_TAG } from './ecs.js';
 import { planEip } from './eip.js';
+import { rejectIfAlarming } from './guard.js';
 import type { Plan, Side } from './types.js';
 
 // Plan: read which colour is live (from the load balancer, the only source of that truth),
@@ -61,6 +62,7 @@ export async function plan(deps: Deps, input: { release: Release }): Promise<Pla
       return await planEip(deps, app, release);
     }
     const route = routeOf(app);
+    if (action === 'release') await rejectIfAlarming(deps, app, release.app);
     const weights = colourWeights(await readRoute(deps.clients.elbv2, route), app);
     const live = liveColour(weights);
     if (action === 'retire' && (live === 'blue' || live === 'green')) {

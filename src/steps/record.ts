@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { putHistory } from '../aws/dynamodb.js';
+import { putHistory, readHistory } from '../aws/dynamodb.js';
 import { publishReleaseMessage, putReleaseEvent } from '../aws/notify.js';
 import { type ColourVersion, type HistoryRecord, type Milestone, milestoneOf, type Outcome, type ReleaseEventDetail, releaseSummary } from '../core/history.js';
 import type { Release } from '../core/release.js';
@@ -115,4 +115,19 @@ function emitMetrics(deps: Deps, release: Release, outcome: Outcome, seconds: nu
   metrics.addMetric('Releases', MetricUnit.Count, 1);
   if (outcome === 'rolled-back' || release.action === 'rollback') metrics.addMetric('Rollbacks', MetricUnit.Count, 1);
   deps.metrics(metrics.serializeMetrics());
+}
+
+/**
+ * A release whose execution was stopped from outside (guard alarm, abort): its history record
+ * gets the outcome, and the outcome is published. The record says what was being released.
+ */
+export async function closeStoppedRelease(deps: Deps, app: string, executionArn: string, outcome: Outcome, reason: string): Promise<void> {
+  const records = await readHistory(deps.clients.dynamodb, deps.env.table, app, 50);
+  const r = records.find((x) => x.executionArn === executionArn);
+  if (!r) return;
+  const endedAt = deps.now().toISOString();
+  await putHistory(deps.clients.dynamodb, deps.env.table, { ...r, endedAt, outcome, reason });
+  const release = { app, version: r.version, action: r.action, trigger: r.trigger, artifact: r.artifact } as unknown as Release;
+  await tell(deps, { event: milestoneOf(outcome), release, execution: { id: executionArn, startTime: r.startedAt }, extra: { outcome, reason, artifact: r.artifact } });
+  emitMetrics(deps, release, outcome, (Date.parse(endedAt) - Date.parse(r.startedAt)) / 1000);
 }

@@ -211,6 +211,11 @@ async function stableColour(deps: Deps, app: string, weights: { blue: number; gr
   return weights.blue >= weights.green ? 'blue' : 'green';
 }
 
+/** The version a colour is pinned to, when greenlight released it. */
+export async function pinnedVersion(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, colour: Colour): Promise<string | null> {
+  return parseReleaseDescription(await pinnedRelease(deps, app, side(app, colour)))?.version ?? null;
+}
+
 /** The release description a colour is pinned to: its launch template version's, or its task definition's tag. */
 async function pinnedRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, colour: ReturnType<typeof side>): Promise<string | undefined> {
   if (app.kind === 'asg') {

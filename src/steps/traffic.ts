@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 import { retireEcs, zeroGreenEcs } from './ecs.js';
 import { retireEip, rollbackEip, switchEip } from './eip.js';
 import { assess } from './green.js';
+import { stopIfAlarming } from './guard.js';
 import type { Execution } from './lock.js';
 import { tell } from './record.js';
 import type { Green, Plan } from './types.js';
@@ -58,9 +59,11 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
     throw new LiveColourChanged(`the route no longer sends all traffic to ${plan.live.colour}: somebody else changed it; not switching`);
   if (w[plan.live.colour] + w[plan.idle.colour] === 0) throw new LiveColourChanged('the route sends no traffic to either colour: not switching');
 
-  // Guard: production traffic only ever moves to a colour whose targets are all healthy now.
+  // Guards: production traffic only ever moves to a colour whose targets are all healthy now,
+  // and never while a guard alarm fires (a rollback moves traffic back regardless).
   const a = await assess(deps, release, plan, green);
   if (!a.ready) throw new GreenNotHealthy(`green is no longer fully healthy (${a.detail}): not switching`);
+  if (release.action !== 'rollback') await stopIfAlarming(deps, app);
 
   await writeRoute(elbv2, plan.route!, shiftedActions(actions, to, from, percent));
   if (!routeSends(await readRoute(elbv2, plan.route!), to, from, percent))

@@ -88,6 +88,15 @@ describe('Template: serverless package', () => {
     }
   });
 
+  it('sends guard alarms going to ALARM to the guard function, which may stop only this stack\'s release executions', () => {
+    const rules = rulesTargeting('GuardLambdaFunction');
+    expect(rules).toHaveLength(1);
+    expect(rules[0].EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: ['web-target-5xx'], state: { value: ['ALARM'] } } });
+    const statements: Json[] = template.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement;
+    const stop = statements.find((s) => [s.Action].flat().includes('states:StopExecution'));
+    expect(JSON.stringify(stop.Resource)).toContain(':execution:${ReleaseStateMachine.Name}:*');
+  });
+
   it('keeps the locks and history in a private, pay-per-request DynamoDB table, and notifies on an SNS topic and the default bus', () => {
     const [[, table]] = resources('AWS::DynamoDB::Table');
     expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
@@ -158,7 +167,7 @@ describe('Template: serverless package', () => {
 
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
-    expect(fns.length).toBe(20);
+    expect(fns.length).toBe(21);
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
 
@@ -227,7 +236,7 @@ describe('Template: serverless package', () => {
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
     const config = Buffer.from(JSON.stringify(parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8')))).toString('base64');
     const fns = resources('AWS::Lambda::Function').map(([, f]) => f.Properties.Handler.replace(/^functions\/|\.handler$/g, ''));
-    expect(fns).toHaveLength(20);
+    expect(fns).toHaveLength(21);
     for (const fn of fns) {
       const zip = join(out, `${fn}.zip`);
       const files = zipEntries(zip);

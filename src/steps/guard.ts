@@ -1,0 +1,138 @@
+import * as z from 'zod/mini';
+import '../core/zod.js';
+import { alarmStates } from '../aws/cloudwatch.js';
+import { readLock, writeLock } from '../aws/dynamodb.js';
+import { readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
+import { describeExecution, startExecution, stopExecution } from '../aws/sfn.js';
+import type { AppConfig, Colour } from '../core/config.js';
+import { AlarmFiring, InvalidInput } from '../core/errors.js';
+import { released } from '../core/lock.js';
+import { colourWeights, liveColour, other, routeSends, shiftedActions } from '../core/route.js';
+import type { Deps } from './deps.js';
+import { logger } from './lambda.js';
+import { routeOf, side } from './plan.js';
+import { closeStoppedRelease } from './record.js';
+import { pinnedVersion } from './resolve.js';
+
+// Guard alarms (an app's `alarms:`). Checked when a release starts (one in ALARM rejects it),
+// before every traffic step (one in ALARM rolls back), and event-driven: an alarm going to ALARM
+// flips a running release's traffic back at once, without waiting for its next step.
+
+type Routed = Exclude<AppConfig, { kind: 'eip' }>;
+
+/** Plan: a release does not start while a guard alarm fires. Reads only. */
+export async function rejectIfAlarming(deps: Deps, app: Routed, name: string): Promise<void> {
+  if (!app.alarms.length) return;
+  const states = await alarmStates(deps.clients.cloudwatch, app.alarms);
+  const missing = states.filter((a) => a.state === 'MISSING');
+  if (missing.length) throw new InvalidInput(`guard alarm ${missing.map((a) => a.name).join(', ')} does not exist: fix alarms in ${name}'s config`);
+  const firing = states.filter((a) => a.state === 'ALARM');
+  if (firing.length)
+    throw new InvalidInput(`guard alarm ${firing.map((a) => `${a.name} is in ALARM (${a.reason || 'no reason given'})`).join('; ')}: the release did not start; release again once it is OK`);
+}
+
+/** Before a traffic step: any guard alarm in ALARM (or unreadable, or gone) stops the shift. */
+export async function stopIfAlarming(deps: Deps, app: Routed): Promise<void> {
+  if (!app.alarms.length) return;
+  // A failed read throws (and is retried by the state machine): it never counts as OK.
+  const bad = (await alarmStates(deps.clients.cloudwatch, app.alarms)).filter((a) => a.state === 'ALARM' || a.state === 'MISSING');
+  if (bad.length) throw new AlarmFiring(`guard alarm ${bad.map((a) => `${a.name} is ${a.state === 'MISSING' ? 'gone' : 'in ALARM'}`).join(', ')}: not moving more traffic`);
+}
+
+const AlarmEvent = z.object({
+  source: z.literal('aws.cloudwatch'),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  time: z.optional(z.string()),
+  detail: z.object({ alarmName: z.string(), state: z.object({ value: z.string() }) }),
+});
+
+export interface GuardOutcome {
+  app: string;
+  action: 'none' | 'flipped' | 'rollback-started' | 'abort-started';
+  detail: string;
+}
+
+/**
+ * EventBridge → Lambda on a guard alarm's ALARM. For every app that names the alarm and has a
+ * release holding its lock: while traffic is (partly) on the new colour and the old one is still
+ * fully healthy, the route goes back to the old colour now (read back), the release's execution
+ * is stopped and recorded as rolled back, and a retire execution takes the new colour down.
+ * Otherwise a rollback (or, before any traffic moved, a retire) execution does the work. Safe to
+ * deliver twice: a second delivery finds the lock free and the route already back.
+ */
+export async function onGuardAlarm(deps: Deps, event: unknown): Promise<GuardOutcome[]> {
+  const ev = AlarmEvent.safeParse(event);
+  if (!ev.success) throw new InvalidInput('not a CloudWatch Alarm State Change event');
+  const { alarmName, state } = ev.data.detail;
+  if (state.value !== 'ALARM') return [];
+  const out: GuardOutcome[] = [];
+  for (const [name, app] of Object.entries(deps.config.apps)) {
+    if (app.kind === 'eip' || !app.alarms.includes(alarmName)) continue;
+    out.push(await guardApp(deps, name, app, alarmName));
+  }
+  return out;
+}
+
+async function guardApp(deps: Deps, name: string, app: Routed, alarm: string): Promise<GuardOutcome> {
+  const { dynamodb, elbv2, sfn } = deps.clients;
+  const { table, releaseStateMachineArn } = deps.env;
+  const lock = await readLock(dynamodb, table, name);
+  if (!lock.owner) return { app: name, action: 'none', detail: 'no release is running' };
+  const owner = lock.owner;
+  const start = (action: 'rollback' | 'retire') =>
+    startExecution(sfn, releaseStateMachineArn, `${name}-${action}-${alarm.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 30)}-${Math.floor(deps.now().getTime() / 1000)}`, { app: name, action });
+  if (lock.phase !== 'running') {
+    // The release already moved all traffic and is keeping the old colour warm (or retiring it):
+    // the old colour may be small now, so a rollback execution scales it back up first.
+    await start('rollback');
+    return { app: name, action: 'rollback-started', detail: `${lock.ownerVersion} had finished shifting: rollback execution started` };
+  }
+  const route = routeOf(app);
+  const actions = await readRoute(elbv2, route);
+  const w = colourWeights(actions, app);
+  const newColour = await colourOf(deps, app, lock.ownerVersion ?? '');
+  const old = newColour ? other(newColour) : null;
+  const stop = async (why: string) => {
+    const d = await describeExecution(sfn, owner);
+    if (d.status === 'RUNNING') await stopExecution(sfn, owner, 'AlarmRollback', why.slice(0, 32_000));
+  };
+  const letGo = async (why: string) => {
+    if (await writeLock(dynamodb, table, name, lock.rev, released(lock))) await closeStoppedRelease(deps, name, owner, 'rolled-back', why);
+  };
+  if (!old || w[newColour!] === 0) {
+    // No production traffic on the new colour yet: stop the release, take its colour down.
+    const why = `guard alarm ${alarm} went to ALARM before any traffic moved`;
+    await stop(why);
+    await letGo(why);
+    await start('retire');
+    return { app: name, action: 'abort-started', detail: why };
+  }
+  const oldSide = side(app, old);
+  const health = await targetHealth(elbv2, oldSide.targetGroupArn);
+  const oldReady = health.length > 0 && health.every((t) => t.state === 'healthy');
+  if (!oldReady) {
+    await start('rollback');
+    return { app: name, action: 'rollback-started', detail: `${old} is not fully healthy (${health.filter((t) => t.state === 'healthy').length}/${health.length}): rollback execution started` };
+  }
+  // Instant: the release stops moving traffic, the old colour takes everything again (read back).
+  const why = `guard alarm ${alarm} went to ALARM with ${w[newColour!]}% of traffic on ${lock.ownerVersion}: traffic flipped back to ${old}`;
+  await stop(why);
+  if (!routeSends(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn)) {
+    await writeRoute(elbv2, route, shiftedActions(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn, 100));
+    if (!routeSends(await readRoute(elbv2, route), oldSide.targetGroupArn, side(app, newColour!).targetGroupArn))
+      throw new Error(`the route was modified but the read-back does not send 100% to ${old} yet`);
+  }
+  logger.warn('guard alarm rollback', { app: name, alarm, from: newColour, to: old });
+  await letGo(why);
+  await start('retire');
+  return { app: name, action: 'flipped', detail: why };
+}
+
+/** The colour pinned to `version` (the running release's green), or null. */
+async function colourOf(deps: Deps, app: Routed, version: string): Promise<Colour | null> {
+  const w = colourWeights(await readRoute(deps.clients.elbv2, routeOf(app)), app);
+  for (const c of ['blue', 'green'] as Colour[]) if ((await pinnedVersion(deps, app, c)) === version) return c;
+  // Neither is pinned to it yet (green still being prepared): the idle colour is the new one.
+  const live = liveColour(w);
+  return live === 'blue' || live === 'green' ? other(live) : null;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from '@jest/globals';
+import type { SimulationResult } from '../../src/local/simulate.js';
+import { mutatingCalls, runInline, runShipped } from './helpers.js';
+
+/** Every weight green's target group had on the app's listener, in order. */
+function greenWeights(r: SimulationResult): number[] {
+  const green = [...r.world.targetGroups.values()].find((t) => t.name === 'web-green')!.arn;
+  return r.world.routeChanges.map((c) => c.actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups?.find((g) => g.TargetGroupArn === green)?.Weight ?? 0);
+}
+
+const canaryWeb = (extra: Record<string, unknown> = {}) => ({
+  name: 'web',
+  instances: 4,
+  initialVersion: '1.4.1',
+  requestsPerSecond: 20,
+  healthCheck: { intervalSeconds: 15, healthyThresholdCount: 5, unhealthyThresholdCount: 2 },
+  deregistrationDelaySeconds: 30,
+  greenlight: { alarms: ['web-target-5xx'], traffic: { strategy: 'canary', percent: 10, bakeSeconds: 300 }, retire: { keepWarmInstances: 1, keepWarmMinutes: 5 }, ...extra },
+});
+
+describe('Flow: guard alarms', () => {
+  it('alarm-rollback: an alarm mid-canary puts the listener back on blue within 5 s, stops the release and retires green', async () => {
+    const r = await runShipped('alarm-rollback');
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveColor: 'blue', liveVersion: '1.4.1', failedRequests: 0 });
+    expect(r.summary.rollbackLatencySeconds).toBeLessThanOrEqual(5);
+    expect(greenWeights(r)).toEqual([10, 0]);
+    const release = r.executions.find((e) => e.name.startsWith('web-1_4_2'))!;
+    expect(release).toMatchObject({ status: 'ABORTED', error: 'AlarmRollback' });
+    expect(r.world.group('web-green').desired).toBe(0);
+    const events = r.world.published.filter((e) => e.source === 'greenlight' && e.detailType === 'Release Rolled Back');
+    expect(events.map((e) => (e.detail as { version: string }).version)).toEqual(['1.4.2']);
+  });
+
+  it('alarm-already-firing: rejected with the alarm named, and nothing changed', async () => {
+    const r = await runShipped('alarm-already-firing');
+    expect(r.summary).toMatchObject({ outcome: 'rejected', mutatingCalls: 0, liveVersion: '1.4.1', failedRequests: 0 });
+    expect(r.summary.reason).toMatch(/guard alarm web-target-5xx is in ALARM/);
+  });
+
+  it('a throttled alarm read never skips a rollback: with the guard function failing, the next traffic step still rolls back', async () => {
+    const r = await runInline({
+      alarms: [{ name: 'web-target-5xx', state: 'OK' }],
+      apps: [canaryWeb()],
+      faults: [
+        // The event-driven guard fails every time (Lambda retries it twice, then gives up) ...
+        { command: 'DescribeExecution', kind: 'access-denied', times: 100, caller: 'guard' },
+        // ... and the step's alarm read is throttled beyond the SDK's own retries, twice.
+        { command: 'DescribeAlarms', kind: 'throttle', times: 6, skip: 1, caller: 'switchTraffic' },
+      ],
+      steps: [
+        { at: 10, upload: { app: 'web', version: '1.4.2' } },
+        { at: 210, setAlarm: { name: 'web-target-5xx', state: 'ALARM' } },
+      ],
+    });
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1', failedRequests: 0 });
+    expect(r.summary.reason).toMatch(/AlarmFiring: guard alarm web-target-5xx is in ALARM/);
+    expect(greenWeights(r)).toEqual([10, 0]);
+    expect(r.calls.filter((c) => c.command === 'DescribeAlarms' && c.error === 'Throttling').length).toBe(6);
+  });
+
+  it('an alarm after the shift (keep-warm) starts a rollback that scales blue back up before moving traffic', async () => {
+    const r = await runInline({
+      alarms: [{ name: 'web-target-5xx', state: 'OK' }],
+      apps: [canaryWeb({ traffic: { strategy: 'all-at-once' } })],
+      steps: [
+        { at: 10, upload: { app: 'web', version: '1.4.2' } },
+        { at: 200, setAlarm: { name: 'web-target-5xx', state: 'ALARM' } },
+      ],
+    });
+    const rollback = r.executions.find((e) => e.input.includes('"action":"rollback"'))!;
+    expect(rollback.output).toMatchObject({ outcome: 'released', version: '1.4.1', liveColour: 'blue' });
+    expect(r.summary).toMatchObject({ liveColor: 'blue', liveVersion: '1.4.1', failedRequests: 0 });
+    // Blue went 1 → 4 instances first; the flip came only once all four were healthy.
+    const scaleUp = mutatingCalls(r, 'UpdateAutoScalingGroup').find((c) => c.t >= 200)!;
+    const flip = r.world.routeChanges.filter((c) => c.t >= 200)[0];
+    expect(flip.t - scaleUp.t).toBeGreaterThan(60);
+  });
+});
