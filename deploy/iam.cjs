@@ -20,8 +20,8 @@ function statements() {
   const ecsApps = apps.filter((a) => a.kind === 'ecs');
   const routed = apps.filter((a) => a.kind !== 'eip');
   const groups = routed.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).filter(Boolean);
-  const listeners = routed.filter((a) => !a.ruleArn).map((a) => a.listenerArn);
-  const rules = apps.filter((a) => a.ruleArn).map((a) => a.ruleArn);
+  const listeners = [...routed.filter((a) => !a.ruleArn).map((a) => a.listenerArn), ...routed.map((a) => a.test?.listenerArn).filter(Boolean)];
+  const rules = [...apps.filter((a) => a.ruleArn).map((a) => a.ruleArn), ...routed.map((a) => a.test?.ruleArn).filter(Boolean)];
   const templates = [...new Set(asgApps.map((a) => a.launchTemplateId))];
   const services = ecsApps.flatMap((a) => [a.blue, a.green]).map((c) => sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:service/${c.cluster}/${c.serviceName}`));
   const out = [

@@ -25,6 +25,7 @@ export function renderTimeline(r: SimulationResult): string {
     `aws calls        ${s.awsCalls} (${s.mutatingCalls} mutating), state transitions ${s.stateTransitions}`,
     `executions       ${s.executions}, releases ${s.releases}, virtual time ${s.virtualSeconds} s`,
   );
+  if (s.prodRequestsToGreen !== undefined) lines.push(`test traffic     production requests answered by ${s.version}: ${s.prodRequestsToGreen}`);
   if (s.rollbackLatencySeconds !== undefined)
     lines.push(`alarm rollback   route all on ${s.liveColor} again ${s.rollbackLatencySeconds ?? 'never'} s after the guard alarm's state change`);
   if (s.interleaved !== undefined) lines.push(`concurrency      ${s.uploads} uploads; interleaved ${s.interleaved}, superseded ${s.superseded}; newest ${s.version} ${s.liveVersion === s.version ? 'is live' : 'is NOT live'}`);

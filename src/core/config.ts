@@ -65,6 +65,25 @@ export type TrafficStrategy = z.infer<typeof trafficStrategy>;
 
 const alarmName = z.string().check(z.regex(/^[\x20-\x7e]{1,255}$/, { message: 'must be a CloudWatch alarm name' }));
 
+const smokeCheck = z.strictObject({
+  path: z._default(z.string().check(z.regex(/^\/[\x21-\x7e]{0,1023}$/, { message: 'must be a path starting with /' })), '/'),
+  expectedStatus: z._default(int(100, 599), 200),
+  /** Optional: the response body must contain this text. */
+  bodyContains: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+  retries: z._default(int(0, 10), 2),
+});
+
+/**
+ * Test traffic: before any production traffic, this listener (e.g. port 8443) or rule (e.g. a
+ * header or host match) is pointed at green, and the checks are sent to `baseUrl` through it.
+ */
+const testRoute = z.strictObject({
+  listenerArn: z.optional(listenerArn),
+  ruleArn: z.optional(ruleArn),
+  baseUrl: z.string().check(z.regex(/^https?:\/\/[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/, { message: 'must be http(s)://host[:port] without a path, e.g. https://web-test.example.com:8443' })),
+  checks: z.array(smokeCheck).check(z.minLength(1), z.maxLength(20)),
+});
+
 const routeFields = {
   /** Traffic is routed by this listener's default action ... */
   listenerArn,
@@ -75,9 +94,17 @@ const routeFields = {
    * and (EventBridge) rolls a running release back at once.
    */
   alarms: z._default(z.array(alarmName).check(z.maxLength(100)), []),
+  test: z.optional(testRoute),
 };
 
-const checkColours = (app: { blue: { targetGroupArn: string }; green: { targetGroupArn: string }; listenerArn: string; ruleArn?: string }, ctx: Ctx) => {
+const checkColours = (
+  app: { blue: { targetGroupArn: string }; green: { targetGroupArn: string }; listenerArn: string; ruleArn?: string; test?: { listenerArn?: string; ruleArn?: string } },
+  ctx: Ctx,
+) => {
+  if (app.test && !app.test.listenerArn === !app.test.ruleArn)
+    ctx.addIssue({ code: 'custom', path: ['test'], message: 'set exactly one of test.listenerArn (a test listener) and test.ruleArn (a test rule)', input: app });
+  if (app.test && ((app.test.ruleArn && app.test.ruleArn === app.ruleArn) || (!app.ruleArn && app.test.listenerArn === app.listenerArn)))
+    ctx.addIssue({ code: 'custom', path: ['test'], message: 'the test route must not be the production route', input: app });
   if (app.blue.targetGroupArn === app.green.targetGroupArn)
     ctx.addIssue({ code: 'custom', path: ['green', 'targetGroupArn'], message: 'blue and green must use different target groups', input: app });
   if (app.ruleArn) {

@@ -33,6 +33,8 @@ export interface Release {
 
 export interface Settings {
   pollSeconds: number;
+  /** asg/ecs with a test listener or rule: smoke checks run through it before production traffic. */
+  smokeTest?: boolean;
   keepWarmSeconds: number;
   timeoutSeconds: number;
 }

@@ -16,7 +16,9 @@ export function simDeps(o: { world: World; clock: VirtualClock; config: Config; 
     now: () => clock.date(),
     http: async (url: string) => {
       const u = new URL(url);
-      return world.ec2.http(u.hostname, Number(u.port || 80), u.pathname + u.search);
+      const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+      if (u.hostname === world.lbDnsName) return world.httpViaAlb(port, u.hostname, u.pathname + u.search);
+      return world.ec2.http(u.hostname, port, u.pathname + u.search);
     },
     metrics: (emf) => world.metrics.push({ t: clock.now, emf }),
     env: { artifactBucket: SIM_BUCKET, releaseStateMachineArn: o.releaseStateMachineArn, table: SIM_TABLE, eventBusName: 'default', topicArn: SIM_TOPIC },

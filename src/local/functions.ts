@@ -18,6 +18,7 @@ import * as resolve from '../../functions/resolve.js';
 import * as retireOld from '../../functions/retireOld.js';
 import * as rollback from '../../functions/rollback.js';
 import * as setTaskCount from '../../functions/setTaskCount.js';
+import * as smokeTest from '../../functions/smokeTest.js';
 import * as switchTraffic from '../../functions/switchTraffic.js';
 import type { Deps } from '../steps/deps.js';
 
@@ -32,6 +33,7 @@ export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never
   checkCapacity,
   prepareGreen,
   checkGreen,
+  smokeTest,
   switchTraffic,
   retireOld,
   rollback,

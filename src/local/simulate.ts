@@ -64,6 +64,8 @@ export interface Summary {
   /** Scenarios with a server fault: from the fault until every request is answered again. */
   replacementSeconds?: number | null;
   /** Scenarios with several uploads of the app: did releases overlap, and which were superseded. */
+  /** Apps with a test listener or rule: production requests answered by the uploaded version. */
+  prodRequestsToGreen?: number;
   /** Scenarios where a guard alarm fires: from its state change until the route is all on the old colour again. */
   rollbackLatencySeconds?: number | null;
   interleaved?: number;
@@ -422,6 +424,8 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     summary.outcome = cap.desiredCount === cap.expectedDesiredCount && !limitHit ? 'converged' : 'diverged';
     summary.reason = summary.outcome === 'converged' ? null : `desiredCount ${cap.desiredCount}, expected ${cap.expectedDesiredCount}`;
   }
+  const primaryConfig = config.apps[primary];
+  if (primaryConfig.kind !== 'eip' && primaryConfig.test && uploadedVersion) summary.prodRequestsToGreen = seconds.reduce((n, s) => n + (s.versions[uploadedVersion] ?? 0), 0);
   const alarmStep = scenario.steps.find((st) => 'setAlarm' in st && st.setAlarm.state === 'ALARM');
   if (alarmStep) summary.rollbackLatencySeconds = rollbackLatency(world, config, primary, initialLive, alarmStep.at);
   if (newest) {

@@ -36,6 +36,7 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   world.ecs = new EcsModel(world, scenario.physics);
   world.ec2 = new Ec2Model(world, scenario.physics);
   for (const v of scenario.brokenVersions) world.brokenVersions.add(v);
+  for (const v of scenario.smokeFailVersions) world.smokeFailVersions.add(v);
   world.buckets.set(SIM_BUCKET, { name: SIM_BUCKET, versioned: true, eventBridge: true, objects: new Map() });
   world.dynamodb.createTable(SIM_TABLE, 'pk', 'sk');
   world.snsTopics.add(SIM_TOPIC);
@@ -96,7 +97,21 @@ function buildRoute(world: World, app: ScenarioApp, listenerArn: string, index: 
       actions: forward,
     });
   }
-  return { tgs, ruleArn, route: { listenerArn, ...(ruleArn ? { ruleArn } : {}) } };
+  // A test listener on its own port, forwarding to the idle colour (greenlight re-points it).
+  let test: Record<string, unknown> | undefined;
+  if (app.testListener) {
+    const port = 9000 + index;
+    const testArn = `${listenerArn.replace(/\/[0-9a-f]+$/, '')}/${hexId(`test-listener-${app.name}`)}`;
+    world.listeners.set(testArn, {
+      arn: testArn,
+      loadBalancerArn: world.listener(listenerArn).loadBalancerArn,
+      port,
+      protocol: 'HTTP',
+      defaultActions: [{ Type: 'forward', TargetGroupArn: tgs[app.live === 'blue' ? 'green' : 'blue'].arn }],
+    });
+    test = { listenerArn: testArn, baseUrl: `http://${world.lbDnsName}:${port}`, checks: app.testListener.checks };
+  }
+  return { tgs, ruleArn, route: { listenerArn, ...(ruleArn ? { ruleArn } : {}), ...(test ? { test } : {}) } };
 }
 
 function buildApp(world: World, app: ScenarioApp, listenerArn: string, index: number) {

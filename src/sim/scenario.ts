@@ -24,6 +24,11 @@ const common = {
   requestsPerSecond: z.number().int().min(0).max(1000).default(10),
   /** Merged into this app's generated greenlight config (health, retire, onFailure). */
   greenlight: z.record(z.string(), z.unknown()).default({}),
+  /** A test listener (its own port on the shared ALB) and the smoke checks greenlight runs through it. */
+  testListener: z
+    .object({ checks: z.array(z.record(z.string(), z.unknown())).min(1).default([{ path: '/health' }]) })
+    .strict()
+    .optional(),
 };
 
 const ecsApp = z
@@ -164,6 +169,8 @@ export const ScenarioSchema = z
     taskLatencySeconds: z.number().min(0).max(60).default(0.25),
     apps: z.array(z.union([ecsApp, eipApp, asgApp])).min(1),
     brokenVersions: z.array(z.string()).default([]),
+    /** Versions that pass the load balancer's health check but answer 500 on any other path (smoke checks fail). */
+    smokeFailVersions: z.array(z.string()).default([]),
     faults: z.array(fault).default([]),
     steps: z.array(step).min(1),
     limitSeconds: z.number().min(60).max(7 * 24 * 3600).default(6 * 3600),

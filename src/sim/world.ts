@@ -709,6 +709,30 @@ export class World {
     });
   }
 
+  /** The shared load balancer's DNS name (scenarios have one ALB). */
+  readonly lbDnsName = 'shared-alb.sim.internal';
+  /** Versions whose instances pass the load balancer's health check but fail any other path with 500. */
+  readonly smokeFailVersions = new Set<string>();
+
+  /**
+   * One HTTP GET through the ALB: the listener on `port`, its rules for `host`, the forward
+   * action's heaviest target group, a healthy target. The app answers 200 "ok <version> <path>",
+   * or 500 when its version fails smoke checks; 503 without a healthy target, status 0 when no
+   * listener or nothing answers.
+   */
+  httpViaAlb(port: number, host: string, path: string): { status: number; body: string } {
+    const listener = [...this.listeners.values()].find((l) => l.port === port);
+    if (!listener) return { status: 0, body: '' };
+    const forward = this.describeActions(this.routeFor(listener.arn, host)).find((a) => a.Type === 'forward');
+    const groups = (forward?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).sort((a, b) => (b.Weight ?? 0) - (a.Weight ?? 0));
+    const tg = groups[0] ? this.targetGroups.get(groups[0].TargetGroupArn ?? '') : undefined;
+    const target = tg ? [...tg.targets.values()].find((t) => t.state === 'healthy') : undefined;
+    if (!target) return { status: 503, body: 'Service Unavailable' };
+    if (!this.serving(target.id)) return { status: 502, body: 'Bad Gateway' };
+    const version = this.versionOf(target.id) ?? '';
+    return this.smokeFailVersions.has(version) ? { status: 500, body: `error ${version} ${path}` } : { status: 200, body: `ok ${version} ${path}` };
+  }
+
   /** The actions a request for `host` would follow on this listener. */
   routeFor(listenerArn: string, host: string): Action[] {
     const rules = [...this.rules.values()].filter((r) => r.listenerArn === listenerArn).sort((a, b) => a.priority - b.priority);

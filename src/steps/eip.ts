@@ -19,6 +19,7 @@ import { GreenNotHealthy, InvalidInput, LiveColourChanged, SmokeCheckFailed, Tra
 import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';
 import { deadline, ensureLaunchTemplateVersion, userDataFor } from './asg.js';
 import type { Deps } from './deps.js';
+import { checkUrl } from './http.js';
 import type { Assessment, Green, Plan } from './types.js';
 
 // Kind eip: one instance behind an Elastic IP (seed 000). Stamp a new server, check it, move the
@@ -121,14 +122,8 @@ export async function prepareGreenEip(deps: Deps, app: EipAppConfig, release: Re
   return { ...base, pinned: version, instanceId: i.instanceId };
 }
 
-async function httpCheck(deps: Deps, ip: string, check: EipAppConfig['health']['check']): Promise<string | null> {
-  let last = '';
-  for (let attempt = 0; attempt <= check.retries; attempt++) {
-    const res = await deps.http(`http://${ip}:${check.port}${check.path}`);
-    if (res.status === check.expectedStatus && (!check.bodyContains || res.body.includes(check.bodyContains))) return null;
-    last = res.status === 0 ? 'no answer' : `status ${res.status}${check.bodyContains && !res.body.includes(check.bodyContains) ? `, body without "${check.bodyContains}"` : ''}`;
-  }
-  return `GET :${check.port}${check.path} → ${last} (expected ${check.expectedStatus}${check.bodyContains ? ` and "${check.bodyContains}"` : ''})`;
+function httpCheck(deps: Deps, ip: string, check: EipAppConfig['health']['check']): Promise<string | null> {
+  return checkUrl(deps, `http://${ip}:${check.port}`, check);
 }
 
 export async function assessEip(deps: Deps, app: EipAppConfig, release: Release, plan: Plan, green: Green): Promise<Assessment> {

@@ -190,7 +190,12 @@ async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip'
 
 function settingsFor(app: AppConfig, action: Release['action'] = 'release'): Settings {
   const keepMinutes = app.kind === 'eip' ? (action === 'replace' ? 0 : app.retire.keepStoppedMinutes) : app.retire.keepWarmMinutes;
-  return { pollSeconds: app.health.pollSeconds, timeoutSeconds: app.health.timeoutSeconds, keepWarmSeconds: Math.round(keepMinutes * 60) };
+  return {
+    pollSeconds: app.health.pollSeconds,
+    timeoutSeconds: app.health.timeoutSeconds,
+    keepWarmSeconds: Math.round(keepMinutes * 60),
+    smokeTest: app.kind !== 'eip' && !!app.test && action === 'release',
+  };
 }
 
 /** An eip rollback, a replacement or a retirement names no artifact: the plan finds its target. */

@@ -76,3 +76,36 @@ describe('Flow: guard alarms', () => {
     expect(flip.t - scaleUp.t).toBeGreaterThan(60);
   });
 });
+
+describe('Flow: test traffic and smoke checks', () => {
+  const testWeb = (version = '1.4.1') => ({
+    ...canaryWeb({ traffic: { strategy: 'all-at-once' }, alarms: [] }),
+    initialVersion: version,
+    testListener: { checks: [{ path: '/health', expectedStatus: 200, bodyContains: 'ok', retries: 1 }] },
+  });
+
+  it('smoke-fail: the smoke check fails through the test listener and no production request ever reaches green', async () => {
+    const r = await runShipped('smoke-fail');
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', prodRequestsToGreen: 0, liveVersion: '1.4.1', failedRequests: 0 });
+    expect(r.summary.reason).toMatch(/SmokeCheckFailed: .*status 500/);
+    // The production listener was never written.
+    const prod = r.world.routeChanges.filter((c) => c.arn === (r.world.listeners.values().next().value as { arn: string }).arn);
+    expect(prod).toEqual([]);
+  });
+
+  it('a passing smoke check lets the release go on; the next release points the test listener at its own green', async () => {
+    const r = await runInline({
+      apps: [testWeb()],
+      steps: [
+        { at: 10, upload: { app: 'web', version: '1.4.2' } },
+        { at: 900, upload: { app: 'web', version: '1.4.3' } },
+      ],
+    });
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.3', failedRequests: 0 });
+    const testListener = [...r.world.listeners.values()].find((l) => l.port === 9000)!;
+    const blue = [...r.world.targetGroups.values()].find((t) => t.name === 'web-blue')!.arn;
+    // 1.4.3 went to blue: the test listener was re-pointed there (read back) before its checks.
+    expect(r.world.routeChanges.filter((c) => c.arn === testListener.arn).map((c) => c.actions[0].ForwardConfig?.TargetGroups?.[0].TargetGroupArn)).toEqual([blue]);
+    expect(r.executions.every((e) => e.statesEntered.some((s) => s.name === 'SmokeTest'))).toBe(true);
+  });
+});

@@ -1,0 +1,4 @@
+import { lambda } from '../src/steps/lambda.js';
+import { smokeTest } from '../src/steps/smoke.js';
+
+export const { handler, withDeps } = lambda('smokeTest', smokeTest);

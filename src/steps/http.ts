@@ -1,0 +1,22 @@
+import type { Deps } from './deps.js';
+
+export interface HttpCheck {
+  path: string;
+  expectedStatus: number;
+  bodyContains?: string;
+  retries: number;
+}
+
+/**
+ * One HTTP check, tried up to 1 + retries times back to back (each GET has its own 3 s timeout;
+ * nothing sleeps). Null when it passed, else what the last answer was.
+ */
+export async function checkUrl(deps: Deps, base: string, check: HttpCheck): Promise<string | null> {
+  let last = '';
+  for (let attempt = 0; attempt <= check.retries; attempt++) {
+    const res = await deps.http(`${base}${check.path}`);
+    if (res.status === check.expectedStatus && (!check.bodyContains || res.body.includes(check.bodyContains))) return null;
+    last = res.status === 0 ? 'no answer' : `status ${res.status}${check.bodyContains && !res.body.includes(check.bodyContains) ? `, body without "${check.bodyContains}"` : ''}`;
+  }
+  return `GET ${base}${check.path} → ${last} (expected ${check.expectedStatus}${check.bodyContains ? ` and "${check.bodyContains}"` : ''}, ${check.retries + 1} tries)`;
+}
