@@ -50,7 +50,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'Run a state machine here with the real handlers, against the account of the environment (or --sim)',
     options: ['--input <json>   the execution input, e.g. \'{"app":"web","version":"1.4.2"}\''],
   },
-  simulate: { usage: 'simulate <scenario|file.yml> [--json]', summary: 'Run a scenario on the simulator in virtual time; a timeline, or a JSON summary' },
+  simulate: {
+    usage: 'simulate <scenario|file.yml> [--json] [--plot out.svg]',
+    summary: 'Run a scenario on the simulator in virtual time; a timeline, or a JSON summary',
+    options: ['--plot <file.svg>   also draw traffic share per version, capacity per colour and failed requests over time'],
+  },
   scenarios: { usage: 'scenarios', summary: 'List the shipped scenarios' },
   'check-config': { usage: 'check-config [file]', summary: 'Validate greenlight.config.yml (run before every package/deploy)' },
   bench: { usage: 'bench [--json]', summary: 'Run every shipped scenario and print the figures' },
@@ -94,7 +98,7 @@ function commandHelp(name: string): string {
   return [`greenlight ${c.usage}`, '', c.summary, ...(c.details ? ['', c.details] : []), ...(c.options ? ['', ...c.options.map((o) => `  ${o}`)] : []), ...(OPERATOR.has(name) ? ['', ...ACCOUNT_OPTIONS.map((o) => `  ${o}`)] : []), ''].join('\n');
 }
 
-const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input']);
+const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot']);
 const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim']);
 
 interface Parsed {
@@ -212,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
     case 'simulate': {
       need(args, 1, command);
       const { runSimulateCommand } = await import('./simulate.js');
-      return runSimulateCommand(scenarioPath(args[0]), json);
+      return runSimulateCommand(scenarioPath(args[0]), json, p.values.get('--plot'));
     }
     case 'scenarios': {
       const { listScenarios } = await import('./simulate.js');

@@ -1,10 +1,16 @@
+import { writeFileSync } from 'node:fs';
 import { loadScenarioFile, type SimulationResult, simulate } from '../local/simulate.js';
 import { VirtualClock } from '../sim/clock.js';
 import { scenarioNames, scenarioPath } from './scenarios.js';
 
-export async function runSimulateCommand(path: string, json: boolean): Promise<number> {
+export async function runSimulateCommand(path: string, json: boolean, plot?: string): Promise<number> {
   const scenario = loadScenarioFile(path);
   const result = await simulate(scenario);
+  if (plot) {
+    const { renderPlot } = await import('../local/plot.js');
+    writeFileSync(plot, renderPlot(result));
+    if (!json) process.stdout.write(`plot written to ${plot}\n`);
+  }
   if (json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
   else process.stdout.write(renderTimeline(result));
   return result.summary.outcome === 'released' ? 0 : 1;

@@ -76,8 +76,15 @@ export interface Summary {
   historyRecords?: number;
 }
 
+/** Every 5 virtual seconds: per colour of the primary app, desired capacity and healthy targets. */
+export interface CapacitySample {
+  t: number;
+  colours: Record<string, { desired: number; healthy: number }>;
+}
+
 export interface SimulationResult {
   summary: Summary & Partial<CapacitySummary>;
+  capacity: CapacitySample[];
   timeline: { t: number; text: string }[];
   world: World;
   executions: ExecutionRecord[];
@@ -292,6 +299,23 @@ export function startSession(scenario: Scenario) {
     }),
   );
   traffic.start();
+  const capacity: CapacitySample[] = [];
+  const sample = () => {
+    const a = config.apps[primaryApp(scenario)];
+    if (a && a.kind !== 'eip') {
+      const colours: CapacitySample['colours'] = {};
+      for (const c of ['blue', 'green'] as const) {
+        const side = a[c];
+        const tg = world.targetGroups.get(side.targetGroupArn);
+        const healthy = tg ? [...tg.targets.values()].filter((t) => t.state === 'healthy').length : 0;
+        const desired = 'serviceName' in side ? world.ecs.service(side.cluster, side.serviceName).desiredCount : world.groups.get(side.autoScalingGroupName!)?.desired ?? 0;
+        colours[c] = { desired, healthy };
+      }
+      capacity.push({ t: clock.now, colours });
+    }
+    if (!traffic.stopped) clock.after(5, sample);
+  };
+  sample();
 
   const primary = primaryApp(scenario);
   const uploads = scenario.steps.filter((st) => 'upload' in st && st.upload.app === primary) as Extract<Scenario['steps'][number], { upload: unknown }>[];
@@ -354,7 +378,7 @@ export function startSession(scenario: Scenario) {
   }
 
   const initialLive = liveColourOf(world, config, primary);
-  return { initialLive, scenario, clock, world, config, procs, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
+  return { capacity, initialLive, scenario, clock, world, config, procs, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
 }
 
 /**
@@ -379,7 +403,7 @@ export async function runToQuiet(session: Session, until?: number): Promise<bool
 
 /** The scenario's report: outcome, time to live against the physical limit, calls, transitions. */
 export function summarize(session: Session, limitHit: boolean): SimulationResult {
-  const { initialLive, scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
+  const { capacity, initialLive, scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
   const lifecycleEvents = counters.lifecycleEvents;
   traffic.stop();
   const all = [...sfn.executions.values()];
@@ -443,7 +467,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
   if (fault) summary.replacementSeconds = recoveredAfter(seconds, fault.at);
   if (ttl !== null) world.timeline.push({ t: uploadAt + ttl, text: `traffic: 100% of ${primary} requests answered by ${uploadedVersion}` });
   const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
-  return { summary: cap ? { ...summary, ...cap } : summary, timeline, world, executions: all, calls, traffic };
+  return { summary: cap ? { ...summary, ...cap } : summary, capacity, timeline, world, executions: all, calls, traffic };
 }
 
 /**

@@ -30,7 +30,7 @@ export class Traffic {
   toColourWithoutHealthyTarget = 0;
   private seq = 0;
   private rr = new Map<string, number>();
-  private stopped = false;
+  stopped = false;
 
   constructor(
     private readonly world: World,

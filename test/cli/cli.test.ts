@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { withAccount } from '../../src/cli/account.js';
@@ -35,6 +37,14 @@ describe('CLI: help and exit codes', () => {
     const h = cli('history', 'web', '--sim', 'concurrent-releases', '--json');
     expect(h.code).toBe(0);
     expect(JSON.parse(h.out).releases.map((r: { version: string; outcome: string }) => `${r.version} ${r.outcome}`)).toEqual(['1.4.4 released', '1.4.3 superseded', '1.4.2 released']);
+  });
+
+  it('simulate --plot writes the SVG file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'greenlight-')), 'plot.svg');
+    const r = cli('simulate', 'smoke-fail', '--json', '--plot', file);
+    expect(r.code).toBe(1); // smoke-fail rolls back: not released
+    expect(JSON.parse(r.out.trim().split('\n').pop()!)).toMatchObject({ outcome: 'rolled-back', prodRequestsToGreen: 0 });
+    expect(readFileSync(file, 'utf8')).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
   });
 
   it('a rollback with nothing to roll back to exits 1 with the reason', () => {

@@ -109,3 +109,38 @@ describe('Flow: test traffic and smoke checks', () => {
     expect(r.executions.every((e) => e.statesEntered.some((s) => s.name === 'SmokeTest'))).toBe(true);
   });
 });
+
+describe('simulate --plot', () => {
+  /** Well-formed XML: every tag closed in order, attributes quoted, nothing after the root. */
+  function wellFormed(svg: string): boolean {
+    const stack: string[] = [];
+    const tags = svg.match(/<[^>]+>/g) ?? [];
+    for (const t of tags) {
+      if (!/^<\/?[a-zA-Z][\w:-]*(\s+[\w:-]+="[^"<]*")*\s*\/?>$/.test(t)) return false;
+      const name = /^<\/?([\w:-]+)/.exec(t)![1];
+      if (t.startsWith('</')) {
+        if (stack.pop() !== name) return false;
+      } else if (!t.endsWith('/>')) stack.push(name);
+    }
+    return stack.length === 0 && svg.trim().endsWith('</svg>');
+  }
+
+  it('draws traffic share per version, capacity per colour and failed requests as a valid SVG', async () => {
+    const { renderPlot } = await import('../../src/local/plot.js');
+    const r = await runShipped('canary');
+    const svg = renderPlot(r);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(wellFormed(svg)).toBe(true);
+    expect(wellFormed('<svg><g></svg>')).toBe(false);
+    // One area per version, two lines per colour, in the panels' order.
+    expect([...svg.matchAll(/<polygon [^>]*><title>([^<]+)<\/title>/g)].map((m) => m[1])).toEqual(['1.4.1', '1.4.2']);
+    expect((svg.match(/<polyline /g) ?? []).length).toBe(4);
+    expect(svg.indexOf('Production traffic share')).toBeLessThan(svg.indexOf('Capacity per colour'));
+    expect(svg.indexOf('Capacity per colour')).toBeLessThan(svg.indexOf('Failed requests per second'));
+    // The capacity samples follow the release: green from 0 to 4 healthy, blue down to 0.
+    const last = r.capacity[r.capacity.length - 1].colours;
+    expect(r.capacity[0].colours.green).toEqual({ desired: 0, healthy: 0 });
+    expect(Math.max(...r.capacity.map((c) => c.colours.green.healthy))).toBe(4);
+    expect(last.blue.desired).toBe(0);
+  });
+});
