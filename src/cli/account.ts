@@ -134,6 +134,8 @@ async function withSimAccount<T>(scenarioName: string, at: number | undefined, f
   const run = procs.spawn(() => fn(account)).finally(() => {
     done = true;
   });
+  // Its failure is reported when awaited below, not as an unhandled rejection meanwhile.
+  run.catch(() => {});
   await procs.runUntil(() => done, Number.POSITIVE_INFINITY);
   if (!done) throw new Error('the simulation ran out of work before the command finished');
   return run;

@@ -39,6 +39,10 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'abort <app> [--no-wait]',
     summary: 'Stop the running release, free its lock, then roll back (traffic split) or retire the unfinished colour',
   },
+  prewarm: {
+    usage: 'prewarm <app> <capacity> [--no-wait]',
+    summary: 'ECS on EC2: keep <capacity> instances joined to the idle colour\'s cluster, so the next release skips the boot',
+  },
   plan: {
     usage: 'plan <app> <version>',
     summary: 'Dry run: the exact API inputs a release of <version> would send, changing nothing',
@@ -64,7 +68,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   help: { usage: 'help [command]', summary: 'This text, or one command\'s' },
 };
 
-const OPERATOR = new Set(['release', 'status', 'history', 'rollback', 'retire', 'abort', 'plan', 'verify', 'run-local']);
+const OPERATOR = new Set(['release', 'status', 'history', 'rollback', 'retire', 'abort', 'prewarm', 'plan', 'verify', 'run-local']);
 
 function helpText(): string {
   const w = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length)) + 2;
@@ -172,10 +176,12 @@ async function main(argv: string[]): Promise<number> {
     const opts = { sim: flags.has('--sim') ? p.sim : undefined, at: numberOption(p, '--at'), stage: p.values.get('--stage') ?? 'dev', configPath: p.values.get('--config') ?? 'greenlight.config.yml' };
     if (opts.at !== undefined && opts.sim === undefined) throw new UsageError('--at is for --sim');
     // Arguments are checked before anything talks to an account.
-    const arity: Record<string, [number, number]> = { status: [0, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
+    const arity: Record<string, [number, number]> = { status: [0, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
     const [min, max] = arity[command];
     if (args.length < min || args.length > max) throw new UsageError(`usage: greenlight ${COMMANDS[command].usage}`);
     const limit = numberOption(p, '--limit') ?? 20;
+    const capacity = command === 'prewarm' ? Number(args[1]) : 0;
+    if (command === 'prewarm' && (!Number.isInteger(capacity) || capacity < 0 || capacity > 1000)) throw new UsageError(`<capacity> must be a whole number of instances (0-1000), not "${args[1]}"`);
     if (command === 'run-local') {
       if (args[0] !== 'release' && args[0] !== 'capacity') throw new UsageError(`usage: greenlight ${COMMANDS[command].usage} (the state machine is release or capacity)`);
       const input = p.values.get('--input');
@@ -199,6 +205,8 @@ async function main(argv: string[]): Promise<number> {
           return ops.action(account, args[0], command, wait);
         case 'abort':
           return ops.abort(account, args[0], wait);
+        case 'prewarm':
+          return ops.prewarm(account, args[0], capacity, wait);
         case 'plan':
           return ops.plan(account, args[0], args[1]);
         case 'verify':

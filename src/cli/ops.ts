@@ -231,7 +231,14 @@ export async function action(account: Account, name: string, act: 'rollback' | '
   return startAndFollow(account, name, { app: name, action: act }, wait);
 }
 
-async function startAndFollow(account: Account, name: string, input: Record<string, string>, wait: boolean): Promise<Result> {
+/** Keep `capacity` EC2 instances joined to the idle colour's cluster (ECS on EC2 capacity). */
+export async function prewarm(account: Account, name: string, capacity: number, wait: boolean): Promise<Result> {
+  const a = app(account, name);
+  if (a.kind !== 'ecs' || a.capacity !== 'ec2') throw new UsageError(`prewarm is for ECS apps on EC2 capacity; ${name} is ${a.kind === 'ecs' ? 'on Fargate' : a.kind}`);
+  return startAndFollow(account, name, { app: name, action: 'prewarm', capacity }, wait);
+}
+
+async function startAndFollow(account: Account, name: string, input: Record<string, string | number>, wait: boolean): Promise<Result> {
   const stamp = account.now().toISOString().replace(/[^0-9]/g, '').slice(0, 14);
   const execName = `${name}-${input.action ?? input.version}-cli-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
   const r = await startExecution(account.clients.sfn, account.names.releaseStateMachineArn, execName, input);

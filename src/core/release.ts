@@ -26,7 +26,9 @@ export interface Release {
    * is instant while it is warm; eip: the stopped previous server); retire: the idle colour to
    * zero now; replace / mark-unhealthy: a faulty server (alarm-driven).
    */
-  action?: 'release' | 'rollback' | 'retire' | 'replace' | 'mark-unhealthy';
+  action?: 'release' | 'rollback' | 'retire' | 'prewarm' | 'replace' | 'mark-unhealthy';
+  /** prewarm: the idle colour's capacity (EC2 instances behind its ECS cluster). */
+  capacity?: number;
   /** mark-unhealthy: the instance an alarm named. */
   instanceId?: string;
 }

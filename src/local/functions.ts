@@ -13,6 +13,7 @@ import * as markUnhealthy from '../../functions/markUnhealthy.js';
 import * as plan from '../../functions/plan.js';
 import * as prepareCapacity from '../../functions/prepareCapacity.js';
 import * as prepareGreen from '../../functions/prepareGreen.js';
+import * as prewarm from '../../functions/prewarm.js';
 import * as reconcile from '../../functions/reconcile.js';
 import * as resolve from '../../functions/resolve.js';
 import * as retireOld from '../../functions/retireOld.js';
@@ -32,6 +33,7 @@ export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never
   prepareCapacity,
   checkCapacity,
   prepareGreen,
+  prewarm,
   checkGreen,
   smokeTest,
   switchTraffic,

@@ -319,10 +319,12 @@ export function startSession(scenario: Scenario) {
 
   const primary = primaryApp(scenario);
   const uploads = scenario.steps.filter((st) => 'upload' in st && st.upload.app === primary) as Extract<Scenario['steps'][number], { upload: unknown }>[];
-  // Several uploads: the newest is the one that should end live.
+  // Several uploads: the newest is the one that should end live. One upload after other steps
+  // (e.g. a pre-warm): that upload is the release measured.
   const newest = uploads.length > 1 ? uploads[uploads.length - 1] : undefined;
-  const uploadAt = newest ? newest.at : Math.min(...scenario.steps.map((s) => s.at));
-  const uploadedVersion = newest ? newest.upload.version : primaryVersion(scenario);
+  const measured = newest ?? (uploads.length === 1 && !('upload' in scenario.steps[0]) ? uploads[0] : undefined);
+  const uploadAt = measured ? measured.at : Math.min(...scenario.steps.map((s) => s.at));
+  const uploadedVersion = measured ? measured.upload.version : primaryVersion(scenario);
   const others = scenario.apps.filter((a) => a.name !== primary).map((a) => a.name);
   const before = snapshot(world, config, others);
 

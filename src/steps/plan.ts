@@ -65,6 +65,8 @@ export async function plan(deps: Deps, input: { release: Release }): Promise<Pla
     if (action === 'release') await rejectIfAlarming(deps, app, release.app);
     const weights = colourWeights(await readRoute(deps.clients.elbv2, route), app);
     const live = liveColour(weights);
+    if (action === 'prewarm' && (live === 'blue' || live === 'green'))
+      return { kind: app.kind, route, live: { ...side(app, live), version: null, pinned: '', units: 0, capacity: null }, idle: side(app, other(live)), needsCapacity: false, alreadyLive: false };
     if (action === 'retire' && (live === 'blue' || live === 'green')) {
       // Retire: the colour without traffic is the one that goes (`live` in the retire step's terms).
       const gone = side(app, other(live));

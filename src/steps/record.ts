@@ -81,7 +81,8 @@ export async function finish(deps: Deps, input: { outcome: Outcome; note?: strin
   const reason = reasonFor(outcome, state, input.note);
   if (!release) return { outcome, reason, recorded: false };
   const before = sideOf(state.plan?.live, state.plan?.live.version ?? null);
-  const after = outcome === 'released' && state.plan && release.action !== 'retire' ? sideOf(state.plan.idle, release.version) : before;
+  const moved = outcome === 'released' && state.plan && (release.action === 'release' || release.action === 'rollback' || !release.action);
+  const after = moved ? sideOf(state.plan!.idle, release.version) : before;
   const endedAt = deps.now().toISOString();
   const known = !!deps.config.apps[release.app];
   if (known) {

@@ -52,7 +52,9 @@ const Manual = z.strictObject({
 
 const Action = z.strictObject({
   app: z.string().check(z.regex(APP_NAME, { message: 'lowercase letters, digits and dashes, e.g. "web"' })),
-  action: z.enum(['rollback', 'retire'], { message: 'one of "rollback", "retire"' }),
+  action: z.enum(['rollback', 'retire', 'prewarm'], { message: 'one of "rollback", "retire", "prewarm"' }),
+  /** prewarm only. */
+  capacity: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1000))),
 });
 
 export interface Resolved {
@@ -96,8 +98,19 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
   }
   if (isObject(input) && 'action' in input) {
     const act = Action.safeParse(input);
-    if (!act.success) throw new InvalidInput(`input must be {"app":"<app>","action":"rollback"} or {"app":"<app>","action":"retire"}: ${formatIssues(act.error.issues)}`);
+    if (!act.success)
+      throw new InvalidInput(`input must be {"app":"<app>","action":"rollback"}, {"app":"<app>","action":"retire"} or {"app":"<app>","action":"prewarm","capacity":<n>}: ${formatIssues(act.error.issues)}`);
     const app = appConfig(deps.config, act.data.app);
+    if ((act.data.action === 'prewarm') !== (act.data.capacity !== undefined))
+      throw new InvalidInput(act.data.action === 'prewarm' ? 'prewarm needs "capacity": the number of instances to keep warm, e.g. 3' : `"capacity" is only for prewarm`);
+    if (act.data.action === 'prewarm') {
+      if (app.kind !== 'ecs' || app.capacity !== 'ec2')
+        throw new InvalidInput(
+          `prewarm keeps EC2 capacity behind an ECS cluster; ${act.data.app} is ${app.kind === 'ecs' ? 'on Fargate (nothing to keep warm)' : `${app.kind}: its release needs new instances from the new launch template version anyway (use an EC2 Auto Scaling warm pool)`}`,
+        );
+      const r = withoutArtifact(deps, app, act.data.app, 'prewarm', 'manual');
+      return { ...r, release: { ...r.release, capacity: act.data.capacity } };
+    }
     if (act.data.action === 'retire') {
       if (app.kind === 'eip') throw new InvalidInput(`retire is for asg and ecs apps; ${act.data.app} is eip, whose stopped previous server is terminated when its rollback window ends`);
       return withoutArtifact(deps, app, act.data.app, 'retire', 'manual');
@@ -199,9 +212,9 @@ function settingsFor(app: AppConfig, action: Release['action'] = 'release'): Set
 }
 
 /** An eip rollback, a replacement or a retirement names no artifact: the plan finds its target. */
-function withoutArtifact(deps: Deps, app: AppConfig, name: string, action: 'rollback' | 'replace' | 'retire', trigger: Release['trigger']): Resolved {
+function withoutArtifact(deps: Deps, app: AppConfig, name: string, action: 'rollback' | 'replace' | 'retire' | 'prewarm', trigger: Release['trigger']): Resolved {
   const artifact: Artifact = { bucket: deps.env.artifactBucket, key: '', versionId: action, sha256: null, type: artifactTypeOf(app) };
-  const version = action === 'rollback' ? 'previous' : action === 'retire' ? 'idle' : 'current';
+  const version = action === 'rollback' ? 'previous' : action === 'retire' || action === 'prewarm' ? 'idle' : 'current';
   return { release: { app: name, version, artifact, trigger, action }, settings: settingsFor(app, action) };
 }
 

@@ -29,7 +29,7 @@ describe('Flow: hand-typed inputs and failure paths', () => {
     [{ app: 'shop', version: '1.0.0' }, /unknown app "shop".*configured: web/],
     [{ app: 'web' }, /input must be an S3 "Object Created" event, \{"app":"<app>","version":"<version>"\} or \{"app":"<app>","action":"rollback"\}: version/],
     [{ app: 'web', action: 'rollback' }, /nothing to roll back to: both colours of web are pinned to 1\.0\.0/],
-    [{ app: 'web', action: 'deploy' }, /input must be \{"app":"<app>","action":"rollback"\} or \{"app":"<app>","action":"retire"\}: action: one of "rollback", "retire"/],
+    [{ app: 'web', action: 'deploy' }, /input must be \{"app":"<app>","action":"rollback"\}, \{"app":"<app>","action":"retire"\} or \{"app":"<app>","action":"prewarm","capacity":<n>\}: action: one of "rollback", "retire", "prewarm"/],
     [{ app: 'web', version: '../../etc' }, /version: 1-64 characters/],
     [{ app: 'web', version: '1.0.0', extra: true }, /Unrecognized key/i],
   ])('rejects %j without any change', async (input, reason) => {

@@ -144,3 +144,24 @@ describe('simulate --plot', () => {
     expect(last.blue.desired).toBe(0);
   });
 });
+
+describe('Flow: pre-warming (ECS on EC2 capacity)', () => {
+  it('prewarmed-release: the release skips the boot: time to live at most half the same release cold', async () => {
+    const warm = await runShipped('prewarmed-release');
+    const cold = await runShipped('ecs-ec2-release-cold');
+    expect(warm.summary).toMatchObject({ outcome: 'released', liveVersion: '8.1.0', failedRequests: 0 });
+    expect(cold.summary).toMatchObject({ outcome: 'released', liveVersion: '8.1.0', failedRequests: 0 });
+    expect(warm.summary.timeToLiveSeconds!).toBeLessThanOrEqual(0.5 * cold.summary.timeToLiveSeconds!);
+    // The pre-warmed instances were kept: the release launched none.
+    const release = warm.executions.find((e) => e.name.startsWith('shop-8_1_0'))!;
+    const launchesDuringRelease = warm.calls.filter((c) => c.command === 'UpdateAutoScalingGroup' && c.t >= release.startedAt && c.caller === 'prepareCapacity');
+    expect(launchesDuringRelease).toEqual([]);
+  });
+
+  it('prewarm is refused for apps whose release needs new instances anyway, without any change', async () => {
+    const r = await runInline({ apps: [canaryWeb({ alarms: [] })], steps: [{ at: 5, startRelease: { input: { app: 'web', action: 'prewarm', capacity: 2 } } }] });
+    expect(r.summary.outcome).toBe('rejected');
+    expect(r.summary.reason).toMatch(/prewarm keeps EC2 capacity behind an ECS cluster; web is asg: its release needs new instances/);
+    expect(r.summary.mutatingCalls).toBe(0);
+  });
+});

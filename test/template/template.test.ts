@@ -76,7 +76,19 @@ describe('Template: serverless package', () => {
     const fnOf = (resource: string) => vars[resource.replace(/^\$\{|\}$/g, '')]?.['Fn::GetAtt']?.[0];
     const finishStates = Object.entries<Json>(def.States).filter(([, st]) => st.Type === 'Task' && fnOf(st.Resource) === 'FinishLambdaFunction');
     expect(finishStates.map(([n]) => n).sort()).toEqual(
-      ['FinishAlreadyLive', 'FinishFailed', 'FinishHandedOver', 'FinishRejected', 'FinishReleased', 'FinishRetireFailed', 'FinishRetired', 'FinishRollbackFailed', 'FinishRolledBack', 'FinishSuperseded'].sort(),
+      [
+        'FinishAlreadyLive',
+        'FinishFailed',
+        'FinishHandedOver',
+        'FinishPrewarmed',
+        'FinishRejected',
+        'FinishReleased',
+        'FinishRetireFailed',
+        'FinishRetired',
+        'FinishRollbackFailed',
+        'FinishRolledBack',
+        'FinishSuperseded',
+      ].sort(),
     );
     for (const [name, st] of Object.entries<Json>(def.States)) {
       if (st.Type !== 'Fail' && !(st.Type === 'Pass' && st.End) && !(st.Type === 'Task' && st.End)) continue;
@@ -167,7 +179,7 @@ describe('Template: serverless package', () => {
 
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
-    expect(fns.length).toBe(22);
+    expect(fns.length).toBe(23);
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
 
@@ -236,7 +248,7 @@ describe('Template: serverless package', () => {
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
     const config = Buffer.from(JSON.stringify(parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8')))).toString('base64');
     const fns = resources('AWS::Lambda::Function').map(([, f]) => f.Properties.Handler.replace(/^functions\/|\.handler$/g, ''));
-    expect(fns).toHaveLength(22);
+    expect(fns).toHaveLength(23);
     for (const fn of fns) {
       const zip = join(out, `${fn}.zip`);
       const files = zipEntries(zip);
