@@ -3,6 +3,8 @@ import {
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeLifecycleHooksCommand,
+  ResumeProcessesCommand,
+  SuspendProcessesCommand,
   RecordLifecycleActionHeartbeatCommand,
   SetInstanceHealthCommand,
   TerminateInstanceInAutoScalingGroupCommand,
@@ -19,6 +21,7 @@ export interface Group {
   launchTemplateVersion: string | undefined;
   targetGroupArns: string[];
   instances: GroupInstance[];
+  suspendedProcesses: string[];
 }
 
 /** Both colours in one call (flat in fleet size: instances come back with their groups). */
@@ -35,6 +38,7 @@ export async function describeGroups(asg: AutoScalingClient, names: string[]): P
       launchTemplateId: lt?.LaunchTemplateId,
       launchTemplateVersion: lt?.Version,
       targetGroupArns: g.TargetGroupARNs ?? [],
+      suspendedProcesses: (g.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? ''),
       instances: (g.Instances ?? []).map((i) => ({
         instanceId: i.InstanceId!,
         lifecycleState: String(i.LifecycleState),
@@ -118,4 +122,12 @@ export async function markUnhealthy(asg: AutoScalingClient, instanceId: string):
 export async function lifecycleHookNames(asg: AutoScalingClient, group: string): Promise<string[]> {
   const out = await call(`autoscaling:DescribeLifecycleHooks ${group}`, () => asg.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: group })));
   return (out.LifecycleHooks ?? []).map((h) => h.LifecycleHookName ?? '');
+}
+
+export async function suspendProcesses(asg: AutoScalingClient, group: string, processes: string[]): Promise<void> {
+  await call(`autoscaling:SuspendProcesses ${group}`, () => asg.send(new SuspendProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: processes })));
+}
+
+export async function resumeProcesses(asg: AutoScalingClient, group: string, processes: string[]): Promise<void> {
+  await call(`autoscaling:ResumeProcesses ${group}`, () => asg.send(new ResumeProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: processes })));
 }

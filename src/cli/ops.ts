@@ -19,6 +19,7 @@ import { retireAsg } from '../steps/asg.js';
 import { uploadArtifact } from '../local/simulate.js';
 import type { Deps } from '../steps/deps.js';
 import { RELEASE_TAG, retireEcs } from '../steps/ecs.js';
+import { scheduleFor } from '../steps/traffic.js';
 import { prepareCapacity, prepareGreen } from '../steps/green.js';
 import { plan as planStep, routeOf, side } from '../steps/plan.js';
 import { resolve } from '../steps/resolve.js';
@@ -362,12 +363,11 @@ export async function plan(account: Account, name: string, version: string): Pro
       mark(`once ${p.idle.colour} is healthy (${settings.timeoutSeconds} s at most): ${step.percent}% of traffic${step.bakeSeconds ? `, then bake ${step.bakeSeconds} s` : ''}`);
       await writeRoute(deps.clients.elbv2, p.route!, shiftedActions(actions, p.idle.targetGroupArn, p.live.targetGroupArn, step.percent));
     }
-    mark(`${p.live.colour} kept warm for ${settings.keepWarmSeconds} s`);
-    if (a.kind === 'asg') await retireAsg(deps, a, p, 'warm');
-    else await retireEcs(deps, a, p, 'warm');
-    mark(`then ${p.live.colour} retired`);
-    if (a.kind === 'asg') await retireAsg(deps, a, p, 'zero');
-    else await retireEcs(deps, a, p, 'zero');
+    for (const step of scheduleFor(a, p)) {
+      mark(`${step.afterSeconds ? `${step.afterSeconds} s after the switch` : 'at the switch'}: ${p.live.colour} down to ${step.units} ${a.kind === 'ecs' ? 'tasks' : 'instances'}`);
+      if (a.kind === 'asg') await retireAsg(deps, p, step.units);
+      else await retireEcs(deps, p, step.units);
+    }
   } else {
     mark('then: the new server is checked, the Elastic IP moves to it, and the old server is stopped for the rollback window (not planned in detail for eip)');
   }

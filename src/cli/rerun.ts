@@ -10,7 +10,7 @@ export async function rerunAfterCrash(base = 'asg-release') {
   const scenario = { ...loaded, apps: loaded.apps.map((a) => ({ ...a, greenlight: { ...a.greenlight, retire: { keepWarmInstances: 1, keepWarmMinutes: 2 } } })) };
   const clean = await simulate(scenario);
   const release = clean.executions.find((e) => e.name.startsWith(`${clean.summary.app}-`))!;
-  const taskStates = new Set(['Resolve', 'Acquire', 'Plan', 'PrepareGreen', 'WaitForGreen', 'CheckGreen', 'SwitchTraffic', 'KeepOldWarm', 'YieldWhileWarm', 'KeepWarmWindow', 'Reclaim', 'RetireOld', 'FinishReleased']);
+  const taskStates = new Set(['Resolve', 'Acquire', 'Plan', 'PrepareGreen', 'WaitForGreen', 'CheckGreen', 'SwitchTraffic', 'RetireStep', 'YieldWhileWarm', 'RetireWait', 'Reclaim', 'FinishReleased']);
   const points = [...new Set(release.statesEntered.map((s) => s.name))].filter((n) => taskStates.has(n));
   const results: { state: string; converged: boolean; failedRequests: number; why: string[] }[] = [];
   for (const state of points) {

@@ -84,6 +84,36 @@ const testRoute = z.strictObject({
   checks: z.array(smokeCheck).check(z.minLength(1), z.maxLength(20)),
 });
 
+/**
+ * Stepped retirement: the old colour's capacity, as a share of what it had when traffic moved,
+ * at each time after the switch (e.g. 100 at 0, 50 after 10 min, 0 after 30 min). It stays a
+ * rollback target while any capacity is left. Replaces keepWarm* when set.
+ */
+const retireSteps = z
+  .array(z.strictObject({ afterMinutes: z.number().check(z.gte(0), z.lte(2880)), percent: int(0, 100) }))
+  .check(
+    z.minLength(1),
+    z.maxLength(10),
+    z.refine((s) => s[s.length - 1].percent === 0, { message: 'the last step must reach percent 0' }),
+    z.refine((s) => s.every((x, k) => k === 0 || (x.afterMinutes > s[k - 1].afterMinutes && x.percent <= s[k - 1].percent)), {
+      message: 'steps must come later and never grow: afterMinutes increasing, percent not increasing',
+    }),
+  );
+
+const processName = z.enum(['Launch', 'Terminate', 'AddToLoadBalancer', 'AlarmNotification', 'AZRebalance', 'HealthCheck', 'InstanceRefresh', 'ReplaceUnhealthy', 'ScheduledActions']);
+const workerService = z.strictObject({ cluster: z.string().check(z.minLength(1), z.maxLength(255)), serviceName: z.string().check(z.minLength(1), z.maxLength(255)) });
+
+/**
+ * Quiesce the old colour when traffic leaves it, so that it stops consuming queues: publish an
+ * "Old Colour Quiesced" event, suspend Auto Scaling processes of its group (asg; resumed when it
+ * is released to again), or hand its ECS worker service's count to the new colour's (ecs).
+ */
+const quiesce = z.strictObject({
+  event: z._default(z.boolean(), false),
+  suspendProcesses: z._default(z.array(processName), []),
+  workers: z.optional(z.strictObject({ blue: workerService, green: workerService })),
+});
+
 const routeFields = {
   /** Traffic is routed by this listener's default action ... */
   listenerArn,
@@ -136,6 +166,8 @@ const asgApp = z
       z.strictObject({
         keepWarmInstances: z._default(int(0, 1000), 1),
         keepWarmMinutes: z._default(z.number().check(z.gte(0), z.lte(2880)), 15),
+        steps: z.optional(retireSteps),
+        quiesce: z.optional(quiesce),
       }),
       { keepWarmInstances: 1, keepWarmMinutes: 15 },
     ),
@@ -205,6 +237,8 @@ const ecsApp = z
       z.strictObject({
         keepWarmTasks: z._default(int(0, 5000), 1),
         keepWarmMinutes: z._default(z.number().check(z.gte(0), z.lte(2880)), 15),
+        steps: z.optional(retireSteps),
+        quiesce: z.optional(quiesce),
       }),
       { keepWarmTasks: 1, keepWarmMinutes: 15 },
     ),

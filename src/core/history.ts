@@ -7,13 +7,14 @@ import type { Artifact, Release } from './release.js';
 export const EVENT_SOURCE = 'greenlight';
 export const SCHEMA_VERSION = '1';
 
-export type Milestone = 'started' | 'green-healthy' | 'traffic-shifted' | 'succeeded' | 'rolled-back' | 'failed' | 'rejected' | 'superseded';
+export type Milestone = 'started' | 'green-healthy' | 'traffic-shifted' | 'quiesced' | 'succeeded' | 'rolled-back' | 'failed' | 'rejected' | 'superseded';
 export type Outcome = 'running' | 'released' | 'rolled-back' | 'failed' | 'rejected' | 'superseded' | 'rollback-failed' | 'retire-failed';
 
 export const DETAIL_TYPES: Record<Milestone, string> = {
   started: 'Release Started',
   'green-healthy': 'Green Healthy',
   'traffic-shifted': 'Traffic Shifted',
+  quiesced: 'Old Colour Quiesced',
   succeeded: 'Release Succeeded',
   'rolled-back': 'Release Rolled Back',
   failed: 'Release Failed',
@@ -94,6 +95,8 @@ export function headline(d: ReleaseEventDetail): string {
       return `${what}: green healthy (${d.healthy}/${d.desired})`;
     case 'traffic-shifted':
       return `${what}: ${d.percent}% of traffic on the new version`;
+    case 'quiesced':
+      return `${what}: ${d.before?.colour ?? 'the old colour'} quiesced (stop consuming queues)`;
     case 'succeeded':
       return `${what}: released (${cv(d.before)} → ${cv(d.after)})`;
     default:

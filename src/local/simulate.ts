@@ -515,8 +515,7 @@ const BUSY_STATES = new Set([
   'SwitchTraffic',
   'Shifted?',
   'Bake',
-  'KeepOldWarm',
-  'RetireOld',
+  'RetireStep',
   'RetireNow',
   'Rollback',
 ]);

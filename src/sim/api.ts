@@ -295,6 +295,21 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
       },
     },
     autoscaling: {
+      SuspendProcessesCommand: (i: { AutoScalingGroupName: string; ScalingProcesses?: string[] }) => {
+        const g = w.groups.get(i.AutoScalingGroupName);
+        if (!g) throw new SimAwsError('ValidationError', `AutoScalingGroup name not found - ${i.AutoScalingGroupName}`);
+        g.suspended ??= new Set();
+        for (const p of i.ScalingProcesses ?? ['Launch', 'Terminate', 'AddToLoadBalancer', 'AlarmNotification', 'AZRebalance', 'HealthCheck', 'InstanceRefresh', 'ReplaceUnhealthy', 'ScheduledActions']) g.suspended.add(p);
+        w.note(`${g.name} processes suspended: ${[...g.suspended].join(', ')}`);
+        return {};
+      },
+      ResumeProcessesCommand: (i: { AutoScalingGroupName: string; ScalingProcesses?: string[] }) => {
+        const g = w.groups.get(i.AutoScalingGroupName);
+        if (!g) throw new SimAwsError('ValidationError', `AutoScalingGroup name not found - ${i.AutoScalingGroupName}`);
+        for (const p of i.ScalingProcesses ?? [...(g.suspended ?? [])]) g.suspended?.delete(p);
+        w.note(`${g.name} processes resumed`);
+        return {};
+      },
       DescribeLifecycleHooksCommand: (i: { AutoScalingGroupName: string }) => {
         const g = w.groups.get(i.AutoScalingGroupName);
         if (!g) throw new SimAwsError('ValidationError', `Group ${i.AutoScalingGroupName} not found`);
@@ -322,6 +337,7 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
               LaunchTemplate: { LaunchTemplateId: g.launchTemplateId, Version: g.launchTemplateVersion },
               TargetGroupARNs: [...g.targetGroupArns],
               HealthCheckType: 'ELB',
+              SuspendedProcesses: [...(g.suspended ?? [])].map((ProcessName) => ({ ProcessName, SuspensionReason: 'User suspended' })),
               Instances: g.instances
                 .map((id) => w.instances.get(id)!)
                 .filter((x) => x.lifecycle !== 'Terminated')

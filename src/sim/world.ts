@@ -101,6 +101,8 @@ export interface Group {
   targetGroupArns: string[];
   instances: string[]; // instance ids, launch order
   hooks?: LifecycleHook[];
+  /** Suspended scaling processes (recorded; their effects are not modelled). */
+  suspended?: Set<string>;
 }
 
 export interface LifecycleHook {

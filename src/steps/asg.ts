@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { describeGroups, type Group, replaceInstance, updateGroup } from '../aws/autoscaling.js';
+import { describeGroups, type Group, replaceInstance, resumeProcesses, suspendProcesses, updateGroup } from '../aws/autoscaling.js';
 import { createLaunchTemplateVersion, launchTemplateVersions } from '../aws/ec2.js';
 import { targetHealth } from '../aws/elbv2.js';
 import { renderUserData } from '../core/artifact.js';
@@ -46,6 +46,9 @@ export async function prepareGreenAsg(deps: Deps, app: AsgAppConfig, release: Re
   const group = (await describeGroups(autoscaling, [name])).get(name)!;
 
   const version = await ensureLaunchTemplateVersion(deps, app, release, plan.live.pinned, [group.launchTemplateVersion ?? '$Latest', '$Latest']);
+  // A colour quiesced when it was retired gets its processes back before it serves again.
+  const resume = (app.retire.quiesce?.suspendProcesses ?? []).filter((p) => group.suspendedProcesses.includes(p));
+  if (resume.length) await resumeProcesses(autoscaling, name, resume);
 
   const want = plan.live.capacity!;
   const c = group.capacity;
@@ -116,13 +119,24 @@ export async function assessAsg(deps: Deps, plan: Plan, green: Green): Promise<A
   };
 }
 
-export async function retireAsg(deps: Deps, app: AsgAppConfig, plan: Plan, phase: 'warm' | 'zero') {
+/** The old colour's group down to `units` instances (never up). */
+export async function retireAsg(deps: Deps, plan: Plan, units: number) {
   const name = plan.live.autoScalingGroupName!;
   const group = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
-  const target = phase === 'warm' ? warmCapacity(group.capacity, app.retire.keepWarmInstances) : { min: 0, desired: 0 };
-  const changed = target !== null && (target.min !== group.capacity.min || target.desired !== group.capacity.desired);
-  if (changed) await updateGroup(deps.clients.autoscaling, group.name, target);
-  return { desired: target?.desired ?? group.capacity.desired, changed };
+  const target = warmCapacity(group.capacity, units);
+  if (target) await updateGroup(deps.clients.autoscaling, group.name, target);
+  return { desired: target?.desired ?? group.capacity.desired, changed: target !== null };
+}
+
+/** Quiesce (asg): suspend the configured processes of the old colour's group. */
+export async function quiesceAsg(deps: Deps, app: AsgAppConfig, plan: Plan): Promise<string[]> {
+  const processes = app.retire.quiesce?.suspendProcesses ?? [];
+  if (!processes.length) return [];
+  const name = plan.live.autoScalingGroupName!;
+  const group = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
+  const missing = processes.filter((p) => !group.suspendedProcesses.includes(p));
+  if (missing.length) await suspendProcesses(deps.clients.autoscaling, name, missing);
+  return processes;
 }
 
 export async function zeroGroup(deps: Deps, name: string): Promise<void> {

@@ -113,13 +113,30 @@ export async function assessEcs(deps: Deps, app: EcsAppConfig, plan: Plan, green
   return { ready: a.ready, desired: a.desired, inService: a.running, healthy: a.healthy, failedTasks: a.failedTasks, detail };
 }
 
-export async function retireEcs(deps: Deps, app: EcsAppConfig, plan: Plan, phase: 'warm' | 'zero') {
+/** The old colour's service down to `units` tasks (never up); at 0 its EC2 capacity goes too. */
+export async function retireEcs(deps: Deps, plan: Plan, units: number) {
   const svc = await service(deps, plan.live);
-  const desired = phase === 'warm' ? Math.min(svc.desiredCount, app.retire.keepWarmTasks) : 0;
+  const desired = Math.min(svc.desiredCount, units);
   const changed = desired !== svc.desiredCount;
   if (changed) await updateService(deps.clients.ecs, plan.live.cluster!, plan.live.serviceName!, { desiredCount: desired });
-  if (phase === 'zero' && plan.live.autoScalingGroupName) await zeroGroup(deps, plan.live.autoScalingGroupName);
+  if (units === 0 && plan.live.autoScalingGroupName) await zeroGroup(deps, plan.live.autoScalingGroupName);
   return { desired, changed };
+}
+
+/** Quiesce (ecs): the new colour's worker service takes the old one's count; the old one's goes to 0. */
+export async function quiesceEcs(deps: Deps, app: EcsAppConfig, plan: Plan): Promise<string[]> {
+  const workers = app.retire.quiesce?.workers;
+  if (!workers) return [];
+  const oldW = workers[plan.live.colour];
+  const newW = workers[plan.idle.colour];
+  const [o, n] = [
+    (await describeServices(deps.clients.ecs, oldW.cluster, [oldW.serviceName])).get(oldW.serviceName),
+    (await describeServices(deps.clients.ecs, newW.cluster, [newW.serviceName])).get(newW.serviceName),
+  ];
+  if (!o || !n) throw new InvalidInput(`worker service ${!o ? `${oldW.cluster}/${oldW.serviceName}` : `${newW.cluster}/${newW.serviceName}`} not found: fix retire.quiesce.workers`);
+  if (n.desiredCount < o.desiredCount) await updateService(deps.clients.ecs, newW.cluster, newW.serviceName, { desiredCount: o.desiredCount });
+  if (o.desiredCount !== 0) await updateService(deps.clients.ecs, oldW.cluster, oldW.serviceName, { desiredCount: 0 });
+  return [`${oldW.serviceName} → 0`, `${newW.serviceName} → ${Math.max(n.desiredCount, o.desiredCount)}`];
 }
 
 export async function zeroGreenEcs(deps: Deps, plan: Plan): Promise<void> {

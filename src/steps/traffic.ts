@@ -1,11 +1,12 @@
 import { readRoute, writeRoute } from '../aws/elbv2.js';
-import { appConfig } from '../core/config.js';
+import { type AppConfig, appConfig } from '../core/config.js';
+import { retireSchedule } from '../core/retire.js';
 import { GreenNotHealthy, LiveColourChanged, reasonOf, TrafficNotShifted } from '../core/errors.js';
-import type { Release } from '../core/release.js';
+import type { Release, Settings } from '../core/release.js';
 import { colourWeights, liveColour, routeSends, shiftedActions, shiftSteps } from '../core/route.js';
-import { retireAsg, zeroGroup } from './asg.js';
+import { quiesceAsg, retireAsg, zeroGroup } from './asg.js';
 import type { Deps } from './deps.js';
-import { retireEcs, zeroGreenEcs } from './ecs.js';
+import { quiesceEcs, retireEcs, zeroGreenEcs } from './ecs.js';
 import { retireEip, rollbackEip, switchEip } from './eip.js';
 import { assess } from './green.js';
 import { stopIfAlarming } from './guard.js';
@@ -72,16 +73,53 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   return result;
 }
 
-/** Scale the old colour down: to the keep-warm size, then (phase "zero") to nothing. */
-export async function retireOld(deps: Deps, input: { release: Release; plan: Plan; phase: 'warm' | 'zero' }) {
-  const { plan, release, phase } = input;
+/** The old colour's retirement schedule (keep-warm, or the configured steps). */
+export function scheduleFor(app: Exclude<AppConfig, { kind: 'eip' }>, plan: Plan) {
+  return retireSchedule(app.retire, app.kind === 'asg' ? app.retire.keepWarmInstances : app.retire.keepWarmTasks, plan.live.units);
+}
+
+/**
+ * Retire the old colour, one step of its schedule per call (`step`; the first also quiesces it),
+ * or at once (`phase: "zero"`, the hand-typed retire). Answers when the next step is due.
+ */
+export async function retireOld(deps: Deps, input: { release: Release; plan: Plan; phase?: 'zero'; step?: number; settings?: Settings; execution?: Execution }) {
+  const { plan, release } = input;
   const app = appConfig(deps.config, release.app);
-  if (app.kind === 'eip') return { colour: plan.live.colour, phase, ...(await retireEip(deps, app, release, plan, phase)) };
+  const k = input.phase === 'zero' ? -1 : (input.step ?? 0);
+  if (app.kind === 'eip') {
+    // Two steps: stop the old server (the rollback target), terminate it after the window.
+    const phase = k === 0 ? 'warm' : 'zero';
+    const r = await retireEip(deps, app, release, plan, phase);
+    return { colour: plan.live.colour, phase, ...r, step: k + 1, done: phase === 'zero', waitSeconds: input.settings?.keepWarmSeconds ?? 0 };
+  }
   // Never scale down a colour that takes traffic (e.g. after a manual flip back).
   if (!routeSends(await readRoute(deps.clients.elbv2, plan.route!), plan.idle.targetGroupArn, plan.live.targetGroupArn))
     throw new LiveColourChanged(`${plan.idle.colour} no longer takes all traffic: not retiring ${plan.live.colour}`);
-  const r = app.kind === 'asg' ? await retireAsg(deps, app, plan, phase) : await retireEcs(deps, app, plan, phase);
-  return { colour: plan.live.colour, phase, ...r };
+  const schedule = scheduleFor(app, plan);
+  const units = k < 0 ? 0 : schedule[Math.min(k, schedule.length - 1)].units;
+  const quiesced = k === 0 ? await quiesce(deps, app, release, plan, input.execution) : [];
+  const r = app.kind === 'asg' ? await retireAsg(deps, plan, units) : await retireEcs(deps, plan, units);
+  const done = k < 0 || k >= schedule.length - 1;
+  return {
+    colour: plan.live.colour,
+    ...r,
+    step: k + 1,
+    done,
+    waitSeconds: done ? 0 : schedule[k + 1].afterSeconds - schedule[k].afterSeconds,
+    ...(quiesced.length ? { quiesced } : {}),
+  };
+}
+
+/** The old colour stops consuming queues: processes suspended, workers handed over, an event. */
+async function quiesce(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, release: Release, plan: Plan, execution?: Execution): Promise<string[]> {
+  const q = app.retire.quiesce;
+  if (!q) return [];
+  const done = [...(app.kind === 'asg' ? await quiesceAsg(deps, app, plan) : await quiesceEcs(deps, app, plan))];
+  if (q.event && execution) {
+    await tell(deps, { event: 'quiesced', release, execution, extra: { before: { colour: plan.live.colour, version: plan.live.version } } });
+    done.push('event');
+  }
+  return done;
 }
 
 /** Traffic back on the old colour (if it moved), green to zero (unless kept for inspection). */

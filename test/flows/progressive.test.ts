@@ -165,3 +165,35 @@ describe('Flow: pre-warming (ECS on EC2 capacity)', () => {
     expect(r.summary.mutatingCalls).toBe(0);
   });
 });
+
+describe('Flow: stepped retirement, quiesce, rollback during the step-down', () => {
+  it('retire-rollback: blue steps down 4 → 2; a rollback scales it back to 4, checks it, then moves traffic', async () => {
+    const r = await runShipped('retire-rollback');
+    expect(r.summary).toMatchObject({ liveColor: 'blue', liveVersion: '1.4.1', failedRequests: 0 });
+    const blueSizes = mutatingCalls(r, 'UpdateAutoScalingGroup').map((c) => c.t);
+    expect(blueSizes.length).toBeGreaterThan(0);
+    expect(r.world.timeline.filter((e) => /^web-blue desired/.test(e.text)).map((e) => e.text)).toEqual(['web-blue desired 4 → 2', 'web-blue desired 2 → 4']);
+    // The step-down came 5 minutes after the switch; the rollback's flip only once blue was whole again.
+    const switched = r.world.routeChanges[0].t;
+    const down = r.world.timeline.find((e) => e.text === 'web-blue desired 4 → 2')!.t;
+    expect(down - switched).toBeGreaterThanOrEqual(300);
+    const up = r.world.timeline.find((e) => e.text === 'web-blue desired 2 → 4')!.t;
+    const back = r.world.routeChanges[1].t;
+    expect(back - up).toBeGreaterThan(60);
+    // Quiesce: blue's processes were suspended at the switch and resumed for the rollback; green's
+    // are suspended now; the event was published for each.
+    expect(r.world.group('web-blue').suspended?.size ?? 0).toBe(0);
+    expect([...(r.world.group('web-green').suspended ?? [])]).toEqual(['ScheduledActions']);
+    expect(r.world.published.filter((e) => e.detailType === 'Old Colour Quiesced').map((e) => (e.detail as { before: { colour: string } }).before.colour)).toEqual(['blue', 'green']);
+    // The 1.4.2 execution yielded: it never stepped blue below 2.
+    const first = r.executions.find((e) => e.name.startsWith('web-1_4_2'))!;
+    expect(first.statesEntered.map((s) => s.name)).toContain('FinishHandedOver');
+  });
+
+  it('rejects retirement steps that grow or do not end at zero, naming the field', async () => {
+    const { parseConfig } = await import('../../src/core/config.js');
+    const base = { kind: 'asg', listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/a/0123456789abcdef/0123456789abcdef', launchTemplateId: 'lt-0123456789abcdef0', blue: { autoScalingGroupName: 'b', targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/b/0123456789abcdef' }, green: { autoScalingGroupName: 'g', targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/g/0123456789abcdef' }, artifact: { type: 'ami' } };
+    expect(() => parseConfig({ apps: { web: { ...base, retire: { steps: [{ afterMinutes: 0, percent: 100 }, { afterMinutes: 5, percent: 50 }] } } } })).toThrow(/retire\.steps.*the last step must reach percent 0/);
+    expect(() => parseConfig({ apps: { web: { ...base, retire: { steps: [{ afterMinutes: 5, percent: 50 }, { afterMinutes: 1, percent: 0 }] } } } })).toThrow(/afterMinutes increasing/);
+  });
+});

@@ -40,7 +40,7 @@ describe('Reliability: a redrive after a crash at any state finishes the release
   it('rerun-after-crash: converged == crashPoints, no failed request', async () => {
     const { rerunAfterCrash } = await import('../../src/cli/rerun.js');
     const r = await rerunAfterCrash();
-    expect(r.crashPoints).toBe(13); // every Task and Wait state of a release, the lock's and the Finish step included
+    expect(r.crashPoints).toBe(12); // every Task and Wait state of a release, the lock's and the Finish step included
     expect(r.results.filter((x) => !x.converged)).toEqual([]);
     expect(r).toMatchObject({ converged: r.crashPoints, failedRequests: 0 });
   }, 120_000);

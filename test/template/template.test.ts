@@ -64,7 +64,7 @@ describe('Template: serverless package', () => {
     const [text, vars] = machines.ReleaseStateMachine.Properties.DefinitionString['Fn::Sub'];
     const def = JSON.parse(text);
     expect(Object.keys(def.States)).toEqual(
-      expect.arrayContaining(['Resolve', 'Plan', 'PrepareGreen', 'WaitForGreen', 'CheckGreen', 'SwitchTraffic', 'KeepOldWarm', 'RetireOld', 'Rollback', 'Rejected']),
+      expect.arrayContaining(['Resolve', 'Plan', 'PrepareGreen', 'WaitForGreen', 'CheckGreen', 'SwitchTraffic', 'RetireStep', 'RetireWait', 'Rollback', 'Rejected']),
     );
     expect(def.States.WaitForGreen).toMatchObject({ Type: 'Wait', SecondsPath: '$.settings.pollSeconds' });
     expect(JSON.stringify(vars)).toContain('SwitchTrafficLambdaFunction');

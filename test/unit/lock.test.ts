@@ -97,8 +97,8 @@ describe('sim/dynamodb: conditional writes', () => {
 describe('simulate: the interleaving measure can fail', () => {
   const exec = (states: [number, string][]) => ({ statesEntered: states.map(([t, name]) => ({ t, name })), stoppedAt: states[states.length - 1][0] });
   it('counts overlapping busy spans, not waiting or keeping warm', () => {
-    const first = exec([[0, 'Acquire'], [1, 'Plan'], [2, 'PrepareGreen'], [100, 'KeepWarmWindow'], [700, 'Reclaim'], [701, 'RetireOld'], [702, 'FinishReleased']]);
-    const waitedThenRan = exec([[5, 'Acquire'], [6, 'WaitForLock'], [110, 'Plan'], [111, 'PrepareGreen'], [300, 'KeepWarmWindow']]);
+    const first = exec([[0, 'Acquire'], [1, 'Plan'], [2, 'PrepareGreen'], [99, 'RetireStep'], [100, 'RetireWait'], [700, 'Reclaim'], [701, 'RetireStep'], [702, 'FinishReleased']]);
+    const waitedThenRan = exec([[5, 'Acquire'], [6, 'WaitForLock'], [110, 'Plan'], [111, 'PrepareGreen'], [300, 'RetireWait']]);
     const ranAtOnce = exec([[5, 'Acquire'], [6, 'Plan'], [7, 'PrepareGreen'], [300, 'FinishReleased']]);
     expect(interleavedPairs([first, waitedThenRan])).toBe(0);
     expect(interleavedPairs([first, ranAtOnce])).toBe(1);
