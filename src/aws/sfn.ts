@@ -1,4 +1,13 @@
-import { DescribeExecutionCommand, DescribeStateMachineCommand, ListExecutionsCommand, type SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { AwsResourceNotFound } from '../core/errors.js';
 import { call } from './errors.js';
 
@@ -52,4 +61,12 @@ export async function stateMachineExists(sfn: SFNClient, stateMachineArn: string
     if (err instanceof AwsResourceNotFound) return false;
     throw err;
   }
+}
+
+export async function sendTaskSuccess(sfn: SFNClient, taskToken: string, output: unknown): Promise<void> {
+  await call('states:SendTaskSuccess', () => sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) })));
+}
+
+export async function sendTaskFailure(sfn: SFNClient, taskToken: string, error: string, cause: string): Promise<void> {
+  await call('states:SendTaskFailure', () => sfn.send(new SendTaskFailureCommand({ taskToken, error, cause })));
 }

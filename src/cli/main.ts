@@ -39,6 +39,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'abort <app> [--no-wait]',
     summary: 'Stop the running release, free its lock, then roll back (traffic split) or retire the unfinished colour',
   },
+  promote: { usage: 'promote <app>', summary: 'Approve the release waiting at the app\'s approval gate: traffic moves now' },
   prewarm: {
     usage: 'prewarm <app> <capacity> [--no-wait]',
     summary: 'ECS on EC2: keep <capacity> instances joined to the idle colour\'s cluster, so the next release skips the boot',
@@ -68,7 +69,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   help: { usage: 'help [command]', summary: 'This text, or one command\'s' },
 };
 
-const OPERATOR = new Set(['release', 'status', 'history', 'rollback', 'retire', 'abort', 'prewarm', 'plan', 'verify', 'run-local']);
+const OPERATOR = new Set(['release', 'status', 'history', 'rollback', 'retire', 'abort', 'promote', 'prewarm', 'plan', 'verify', 'run-local']);
 
 function helpText(): string {
   const w = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length)) + 2;
@@ -176,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
     const opts = { sim: flags.has('--sim') ? p.sim : undefined, at: numberOption(p, '--at'), stage: p.values.get('--stage') ?? 'dev', configPath: p.values.get('--config') ?? 'greenlight.config.yml' };
     if (opts.at !== undefined && opts.sim === undefined) throw new UsageError('--at is for --sim');
     // Arguments are checked before anything talks to an account.
-    const arity: Record<string, [number, number]> = { status: [0, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
+    const arity: Record<string, [number, number]> = { status: [0, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
     const [min, max] = arity[command];
     if (args.length < min || args.length > max) throw new UsageError(`usage: greenlight ${COMMANDS[command].usage}`);
     const limit = numberOption(p, '--limit') ?? 20;
@@ -205,6 +206,8 @@ async function main(argv: string[]): Promise<number> {
           return ops.action(account, args[0], command, wait);
         case 'abort':
           return ops.abort(account, args[0], wait);
+        case 'promote':
+          return ops.promote(account, args[0]);
         case 'prewarm':
           return ops.prewarm(account, args[0], capacity, wait);
         case 'plan':

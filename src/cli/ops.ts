@@ -15,6 +15,7 @@ import { LAUNCH_HOOK, TERMINATE_HOOK } from '../core/capacity.js';
 import { released } from '../core/lock.js';
 import { executionNameFor, parseReleaseDescription } from '../core/release.js';
 import { colourWeights, liveColour, other, shiftedActions, shiftSteps } from '../core/route.js';
+import { answerApproval } from '../steps/approval.js';
 import { retireAsg } from '../steps/asg.js';
 import { uploadArtifact } from '../local/simulate.js';
 import type { Deps } from '../steps/deps.js';
@@ -302,6 +303,14 @@ function causeOf(cause: string | undefined): string {
   return cause ?? '';
 }
 
+/** Approve the release waiting at the app's approval gate. */
+export async function promote(account: Account, name: string): Promise<Result> {
+  app(account, name);
+  const r = await answerApproval(account.deps(), name, 'promote', `greenlight promote (${process.env.USER ?? 'cli'})`);
+  if (!r) return { code: 1, text: `no release of ${name} waits for approval\n`, json: { promoted: null } };
+  return { code: 0, text: `promoted ${r.version} (${r.execution.split(':').pop()}): traffic moves now\n`, json: { promoted: r.execution, version: r.version } };
+}
+
 /**
  * Abort the running release: stop its execution, let go of its lock, then clean up with a new
  * execution: a rollback when traffic had started to move, else a retire of the half-made green.
@@ -311,6 +320,13 @@ export async function abort(account: Account, name: string, wait: boolean): Prom
   const { dynamodb, sfn } = account.clients;
   const lock = await readLock(dynamodb, account.names.table, name);
   if (!lock.owner) return { code: 1, text: `no release of ${name} holds the lock: nothing to abort\n`, json: { aborted: null } };
+  if (lock.approvalToken) {
+    // Waiting at the approval gate: the release rolls itself back (nothing moved in production).
+    const r = await answerApproval(account.deps(), name, 'abort', `greenlight abort (${process.env.USER ?? 'cli'})`);
+    if (!wait || !r) return { code: 0, text: `rejected at the approval gate: ${lock.ownerVersion}\n`, json: { aborted: lock.owner, cleanup: 'rollback' } };
+    const f = await follow(account, name, lock.owner, `rejected ${lock.ownerVersion} at the approval gate: it rolls back\n`);
+    return { ...f, code: (f.json as { outcome?: string }).outcome === 'rolled-back' ? 0 : 1, json: { aborted: lock.owner, cleanup: 'rollback', ...(f.json as object) } };
+  }
   const owner = await describeExecution(sfn, lock.owner).catch(() => null);
   if (owner?.status === 'RUNNING') await stopExecution(sfn, lock.owner, 'Aborted', `aborted with greenlight abort ${name}`);
   if (!(await writeLock(dynamodb, account.names.table, name, lock.rev, released(lock))))

@@ -125,6 +125,16 @@ const routeFields = {
    */
   alarms: z._default(z.array(alarmName).check(z.maxLength(100)), []),
   test: z.optional(testRoute),
+  /**
+   * Approval gate: once green is healthy (and checked), the release waits for `greenlight
+   * promote <app>` or `greenlight abort <app>`, at most timeoutMinutes, then does onTimeout.
+   */
+  approval: z.optional(
+    z.strictObject({
+      timeoutMinutes: z._default(z.number().check(z.gte(1), z.lte(10080)), 60),
+      onTimeout: z._default(z.enum(['abort', 'promote']), 'abort'),
+    }),
+  ),
 };
 
 const checkColours = (

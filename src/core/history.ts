@@ -7,12 +7,13 @@ import type { Artifact, Release } from './release.js';
 export const EVENT_SOURCE = 'greenlight';
 export const SCHEMA_VERSION = '1';
 
-export type Milestone = 'started' | 'green-healthy' | 'traffic-shifted' | 'quiesced' | 'succeeded' | 'rolled-back' | 'failed' | 'rejected' | 'superseded';
+export type Milestone = 'started' | 'green-healthy' | 'approval-needed' | 'traffic-shifted' | 'quiesced' | 'succeeded' | 'rolled-back' | 'failed' | 'rejected' | 'superseded';
 export type Outcome = 'running' | 'released' | 'rolled-back' | 'failed' | 'rejected' | 'superseded' | 'rollback-failed' | 'retire-failed';
 
 export const DETAIL_TYPES: Record<Milestone, string> = {
   started: 'Release Started',
   'green-healthy': 'Green Healthy',
+  'approval-needed': 'Approval Needed',
   'traffic-shifted': 'Traffic Shifted',
   quiesced: 'Old Colour Quiesced',
   succeeded: 'Release Succeeded',
@@ -95,6 +96,8 @@ export function headline(d: ReleaseEventDetail): string {
       return `${what}: green healthy (${d.healthy}/${d.desired})`;
     case 'traffic-shifted':
       return `${what}: ${d.percent}% of traffic on the new version`;
+    case 'approval-needed':
+      return `${what}: green is healthy and checked; waiting for greenlight promote ${d.app} (or abort)`;
     case 'quiesced':
       return `${what}: ${d.before?.colour ?? 'the old colour'} quiesced (stop consuming queues)`;
     case 'succeeded':

@@ -17,6 +17,8 @@ export interface LockState {
   waiter?: string;
   waiterSince?: number;
   waiterVersion?: string;
+  /** The owner waits for approval with this Step Functions task token. */
+  approvalToken?: string;
 }
 
 export interface Claimant {
@@ -67,7 +69,7 @@ export function waiting(lock: LockState, me: Claimant): LockState {
 
 /** The lock after its owner lets go; a waiter stays registered. */
 export function released(lock: LockState): LockState {
-  const { owner: _o, ownerSince: _s, ownerVersion: _v, leaseUntil: _l, phase: _p, ...rest } = lock;
+  const { owner: _o, ownerSince: _s, ownerVersion: _v, leaseUntil: _l, phase: _p, approvalToken: _t, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };
 }
 

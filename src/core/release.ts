@@ -37,6 +37,10 @@ export interface Settings {
   pollSeconds: number;
   /** asg/ecs with a test listener or rule: smoke checks run through it before production traffic. */
   smokeTest?: boolean;
+  /** asg/ecs with an approval gate: how long to wait for promote/abort, and what then. */
+  approval?: boolean;
+  approvalTimeoutSeconds?: number;
+  approvalOnTimeout?: 'abort' | 'promote';
   keepWarmSeconds: number;
   timeoutSeconds: number;
 }

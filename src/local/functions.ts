@@ -1,3 +1,4 @@
+import * as approval from '../../functions/approval.js';
 import * as checkCapacity from '../../functions/checkCapacity.js';
 import * as classify from '../../functions/classify.js';
 import * as completeLifecycle from '../../functions/completeLifecycle.js';
@@ -36,6 +37,7 @@ export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never
   prewarm,
   checkGreen,
   smokeTest,
+  approval,
   switchTraffic,
   retireOld,
   rollback,

@@ -11,6 +11,7 @@ import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
 import { Traffic } from '../sim/traffic.js';
 import { ACCOUNT, type Action, hexId, REGION, type World } from '../sim/world.js';
 import { alarmPattern, eventPatterns, guardPattern, lifecyclePattern, loadDefinition } from './definitions.js';
+import { answerApproval } from '../steps/approval.js';
 import { simDeps } from './deps.js';
 import { FUNCTIONS } from './functions.js';
 import { Processes } from './processes.js';
@@ -370,6 +371,13 @@ export function startSession(scenario: Scenario) {
       } else if ('uploadRaw' in step) {
         const { storedSha256 } = step.uploadRaw;
         world.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum, storedSha256);
+      } else if ('approve' in step) {
+        const { app, decision } = step.approve;
+        const deps = simDeps({ world, clock, config, transport, caller: 'operator', releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN });
+        void procs.spawn(async () => {
+          const r = await answerApproval(deps, app, decision, 'operator (scenario)');
+          world.note(r ? `operator: ${decision} ${app} ${r.version}` : `operator: ${decision} ${app}: nothing waits for approval`);
+        });
       } else if ('setAlarm' in step) {
         world.ec2.setAlarm(step.setAlarm.name, step.setAlarm.state);
       } else if ('startRelease' in step) {

@@ -164,6 +164,28 @@ export class LocalStepFunctions implements StepFunctionsBackend {
   }
 
   private aborts = new Map<string, () => void>();
+  private tokens = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private tokenSeq = 0;
+
+  sendTaskSuccess(i: { taskToken: string; output: string }) {
+    const t = this.tokens.get(i.taskToken);
+    if (!t) throw new SimAwsError('TaskDoesNotExist', 'Task does not exist anymore');
+    let output: unknown;
+    try {
+      output = JSON.parse(i.output);
+    } catch {
+      throw new SimAwsError('InvalidOutput', 'Invalid JSON output');
+    }
+    t.resolve(output);
+    return {};
+  }
+
+  sendTaskFailure(i: { taskToken: string; error?: string; cause?: string }) {
+    const t = this.tokens.get(i.taskToken);
+    if (!t) throw new SimAwsError('TaskDoesNotExist', 'Task does not exist anymore');
+    t.reject(Object.assign(new Error(i.cause ?? ''), { name: i.error ?? 'States.TaskFailed' }));
+    return {};
+  }
 
   private dateOf(t: number): Date {
     const now = this.clock.date().getTime();
@@ -204,6 +226,7 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     // StopExecution cancels this execution's virtual sleeps (Wait states, retry intervals).
     const stopped = new AbortController();
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
+    let lastEntered: { name: string; input: unknown } | undefined;
     let abort: () => void = () => {};
     /** A crash point: the execution dies here, before the state does its work. */
     const crash = (stateName: string, inp: unknown): Promise<never> | null => {
@@ -229,6 +252,34 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       if (state.Type !== 'Task') continue;
       const fn = state.__function as string;
       const handler = m.handlers[fn];
+      if (state.__callback) {
+        const spec = state.__callback;
+        overrides[stateName] = async (inp) => {
+          const dead = crash(stateName, inp);
+          if (dead) return dead;
+          await this.clock.sleep(this.opts.taskLatencySeconds, stopped.signal);
+          const token = `${rec.name}-${stateName}-${++this.tokenSeq}`;
+          // TimeoutSecondsPath refers to the state's raw input (before Parameters), as logged on entry.
+          const raw = lastEntered?.name === stateName ? lastEntered.input : inp;
+          const timeout = spec.TimeoutSeconds ?? (spec.TimeoutSecondsPath ? jsonPath(raw, spec.TimeoutSecondsPath) : undefined);
+          const answer = new Promise<unknown>((resolve, reject) => this.tokens.set(token, { resolve, reject }));
+          await handler(virtualStartTime(replaceToken(inp, token), this.dateOf(rec.startedAt)), lambdaContext(fn, rec));
+          // Waiting for the token counts as sleeping (the scheduler may advance time meanwhile).
+          const waiting = new AbortController();
+          stopped.signal.addEventListener('abort', () => waiting.abort(stopped.signal.reason), { once: true });
+          const timer = typeof timeout === 'number' ? this.clock.sleep(timeout, waiting.signal).then(() => 'timeout' as const) : this.clock.sleep(1e9, waiting.signal).then(() => 'timeout' as const);
+          try {
+            const r = await Promise.race([answer.then((v) => ({ v })), timer]);
+            if (r === 'timeout') throw Object.assign(new Error('the task timed out waiting for its token'), { name: 'States.Timeout' });
+            return r.v;
+          } finally {
+            this.tokens.delete(token);
+            waiting.abort(new Error('answered'));
+            timer.catch(() => {});
+          }
+        };
+        continue;
+      }
       overrides[stateName] = async (inp) => {
         const dead = crash(stateName, inp);
         if (dead) return dead;
@@ -266,7 +317,6 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       (output: unknown) => ({ ok: true as const, output }),
       (error: Error) => ({ ok: false as const, error }),
     );
-    let lastEntered: { name: string; input: unknown } | undefined;
     const events = (async () => {
       for await (const ev of run.eventLogs as AsyncIterable<Json>) {
         if (ev.type === 'StateEntered') {
@@ -337,6 +387,16 @@ export function prepare(definition: Json, functions: string[]): { definition: Js
   const retries: Record<string, Json[]> = {};
   for (const [name, state] of Object.entries<Json>(def.States)) {
     if (state.Type === 'Map' || state.Type === 'Parallel') throw new Error(`state ${name}: ${state.Type} is not supported by the local runner yet`);
+    if (state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+      // Callback task: the function gets the Payload (with a fresh task token) and the state
+      // waits for SendTaskSuccess/SendTaskFailure, or its timeout, in virtual time.
+      const fn = state.Parameters?.FunctionName?.['Fn::GetAtt']?.[0];
+      if (!fn || !functions.includes(fn)) throw new Error(`state ${name}: waitForTaskToken needs FunctionName: {Fn::GetAtt: [<function>, Arn]} of a local handler`);
+      const { TimeoutSeconds, TimeoutSecondsPath, ...rest } = state;
+      def.States[name] = { ...rest, Resource: LAMBDA_ARN(fn), Parameters: withTokenPlaceholder(state.Parameters.Payload ?? {}), __function: fn, __callback: { TimeoutSeconds, TimeoutSecondsPath } };
+      if (state.Retry) retries[name] = state.Retry;
+      continue;
+    }
     if (state.Type === 'Task') {
       const getAtt = state.Resource?.['Fn::GetAtt'];
       if (!getAtt) throw new Error(`state ${name}: only Fn::GetAtt Lambda resources are supported locally`);
@@ -366,10 +426,26 @@ function jsonClone<T>(v: T): T {
 function stripPrivate(def: Json): Json {
   const out = jsonClone(def);
   for (const state of Object.values<Json>(out.States)) {
-    Object.defineProperty(state, '__wait', { value: state.__wait, enumerable: false });
-    Object.defineProperty(state, '__function', { value: state.__function, enumerable: false });
+    for (const key of ['__wait', '__function', '__callback']) Object.defineProperty(state, key, { value: state[key], enumerable: false });
   }
   return out;
+}
+
+/** The task token placeholder: `"x.$": "$$.Task.Token"` becomes `"x": TOKEN` (replaced per invocation). */
+const TOKEN = '__GREENLIGHT_TASK_TOKEN__';
+function withTokenPlaceholder(payload: Json): Json {
+  if (Array.isArray(payload)) return payload.map(withTokenPlaceholder);
+  if (!payload || typeof payload !== 'object') return payload;
+  return Object.fromEntries(
+    Object.entries(payload).map(([k, v]) => (k.endsWith('.$') && v === '$$.Task.Token' ? [k.slice(0, -2), TOKEN] : [k, withTokenPlaceholder(v)])),
+  );
+}
+
+function replaceToken(input: Json, token: string): Json {
+  if (input === TOKEN) return token;
+  if (Array.isArray(input)) return input.map((x) => replaceToken(x, token));
+  if (!input || typeof input !== 'object') return input;
+  return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, replaceToken(v, token)]));
 }
 
 function waitSeconds(spec: Json, input: unknown, clock: VirtualClock): number {

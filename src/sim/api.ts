@@ -15,6 +15,8 @@ export interface StepFunctionsBackend {
   describeExecution(input: { executionArn: string }): Record<string, unknown>;
   stopExecution(input: { executionArn: string; error?: string; cause?: string }): { stopDate: Date };
   describeStateMachine(input: { stateMachineArn: string }): Record<string, unknown>;
+  sendTaskSuccess(input: { taskToken: string; output: string }): Record<string, never>;
+  sendTaskFailure(input: { taskToken: string; error?: string; cause?: string }): Record<string, never>;
   listExecutions(input: { stateMachineArn: string; statusFilter?: string; maxResults?: number }): { executions: Record<string, unknown>[] };
 }
 
@@ -34,6 +36,12 @@ export const NO_STEP_FUNCTIONS: StepFunctionsBackend = {
   },
   describeStateMachine: (i) => {
     throw new SimAwsError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${i.stateMachineArn}'`);
+  },
+  sendTaskSuccess: () => {
+    throw new SimAwsError('TaskDoesNotExist', 'Task does not exist anymore');
+  },
+  sendTaskFailure: () => {
+    throw new SimAwsError('TaskDoesNotExist', 'Task does not exist anymore');
   },
 };
 
@@ -472,6 +480,8 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
       StartExecutionCommand: (i: { stateMachineArn: string; name?: string; input?: string }) => sfn.startExecution(i),
       DescribeExecutionCommand: (i: { executionArn: string }) => sfn.describeExecution(i),
       DescribeStateMachineCommand: (i: { stateMachineArn: string }) => sfn.describeStateMachine(i),
+      SendTaskSuccessCommand: (i: { taskToken: string; output: string }) => sfn.sendTaskSuccess(i),
+      SendTaskFailureCommand: (i: { taskToken: string; error?: string; cause?: string }) => sfn.sendTaskFailure(i),
       StopExecutionCommand: (i: { executionArn: string; error?: string; cause?: string }) => sfn.stopExecution(i),
       ListExecutionsCommand: (i: { stateMachineArn: string; statusFilter?: string; maxResults?: number }) => sfn.listExecutions(i),
     },

@@ -116,6 +116,8 @@ const step = z.union([
     })
     .strict(),
   z.object({ at, startRelease: z.object({ input: z.record(z.string(), z.unknown()) }).strict() }).strict(),
+  /** An operator answers an approval gate (greenlight promote / abort). */
+  z.object({ at, approve: z.object({ app: z.string(), decision: z.enum(['promote', 'abort']) }).strict() }).strict(),
   /** An app alarm changes state (emits CloudWatch Alarm State Change). */
   z.object({ at, setAlarm: z.object({ name: z.string(), state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']) }).strict() }).strict(),
 ]);

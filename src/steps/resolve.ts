@@ -208,6 +208,9 @@ function settingsFor(app: AppConfig, action: Release['action'] = 'release'): Set
     timeoutSeconds: app.health.timeoutSeconds,
     keepWarmSeconds: Math.round(keepMinutes * 60),
     smokeTest: app.kind !== 'eip' && !!app.test && action === 'release',
+    ...(app.kind !== 'eip' && app.approval && action === 'release'
+      ? { approval: true, approvalTimeoutSeconds: Math.round(app.approval.timeoutMinutes * 60), approvalOnTimeout: app.approval.onTimeout }
+      : { approval: false }),
   };
 }
 

@@ -47,6 +47,13 @@ describe('CLI: help and exit codes', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
   });
 
+  it('promote answers the approval gate; with nothing waiting it exits 1', () => {
+    const r = cli('promote', 'web', '--sim', 'approval', '--at', '300', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ version: '1.4.2', promoted: expect.stringContaining(':execution:') });
+    expect(cli('promote', 'web', '--sim', 'approval', '--at', '100')).toMatchObject({ code: 1, out: 'no release of web waits for approval\n' });
+  });
+
   it('a rollback with nothing to roll back to exits 1 with the reason', () => {
     const r = cli('rollback', 'web', '--sim', 'asg-release', '--at', '5');
     expect(r.code).toBe(1);

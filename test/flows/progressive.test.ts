@@ -197,3 +197,44 @@ describe('Flow: stepped retirement, quiesce, rollback during the step-down', () 
     expect(() => parseConfig({ apps: { web: { ...base, retire: { steps: [{ afterMinutes: 5, percent: 50 }, { afterMinutes: 1, percent: 0 }] } } } })).toThrow(/afterMinutes increasing/);
   });
 });
+
+describe('Flow: approval gate', () => {
+  const gated = (approval: Record<string, unknown>) => ({ ...canaryWeb({ alarms: [], traffic: { strategy: 'all-at-once' }, approval }) });
+
+  it('approval: the release waits at the gate (Approval Needed) and moves traffic only when promoted', async () => {
+    const r = await runShipped('approval');
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2', failedRequests: 0 });
+    expect(r.world.routeChanges.map((c) => c.t)).toEqual([expect.any(Number)]);
+    expect(r.world.routeChanges[0].t).toBeGreaterThanOrEqual(400);
+    expect(r.world.routeChanges[0].t).toBeLessThan(402);
+    const needed = r.world.published.find((e) => e.detailType === 'Approval Needed')!;
+    expect(needed.t).toBeLessThan(160);
+  });
+
+  it('abort at the gate rolls back; no production request reaches green', async () => {
+    const r = await runInline({
+      apps: [gated({ timeoutMinutes: 30 })],
+      steps: [
+        { at: 10, upload: { app: 'web', version: '1.4.2' } },
+        { at: 300, approve: { app: 'web', decision: 'abort' } },
+      ],
+    });
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1', failedRequests: 0 });
+    expect(r.summary.reason).toMatch(/ApprovalRejected: aborted by operator/);
+    expect(r.world.routeChanges).toEqual([]);
+    expect(r.world.group('web-green').desired).toBe(0);
+  });
+
+  it.each([
+    ['abort', 'rolled-back', '1.4.1'],
+    ['promote', 'released', '1.4.2'],
+  ])('without an answer the gate times out and does onTimeout (%s)', async (onTimeout, outcome, live) => {
+    const r = await runInline({ apps: [gated({ timeoutMinutes: 2, onTimeout })], steps: [{ at: 10, upload: { app: 'web', version: '1.4.2' } }] });
+    expect(r.summary).toMatchObject({ outcome, liveVersion: live, failedRequests: 0 });
+    const release = r.executions[0];
+    const waited = release.statesEntered.find((s) => s.name === 'AwaitApproval')!.t;
+    const next = release.statesEntered.find((s) => s.name === (onTimeout === 'abort' ? 'ApprovalExpired' : 'StartShift'))!.t;
+    expect(next - waited).toBeGreaterThanOrEqual(120);
+    expect(next - waited).toBeLessThan(122);
+  });
+});

@@ -100,6 +100,16 @@ describe('Template: serverless package', () => {
     }
   });
 
+  it('waits at the approval gate with a task token of its own approval function, which its role may invoke', () => {
+    const [text, vars] = template.Resources.ReleaseStateMachine.Properties.DefinitionString['Fn::Sub'];
+    const gate = JSON.parse(text).States.AwaitApproval;
+    expect(gate.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(gate.Parameters.Payload['token.$']).toBe('$$.Task.Token');
+    expect(gate.TimeoutSecondsPath).toBe('$.settings.approvalTimeoutSeconds');
+    expect(vars[gate.Parameters.FunctionName.replace(/^\$\{|\}$/g, '')]).toEqual({ 'Fn::GetAtt': ['ApprovalLambdaFunction', 'Arn'] });
+    expect(JSON.stringify(template.Resources.ReleaseStateMachineRole.Properties.Policies[0].PolicyDocument)).toContain('ApprovalLambdaFunction');
+  });
+
   it('sends guard alarms going to ALARM to the guard function, which may stop only this stack\'s release executions', () => {
     const rules = rulesTargeting('GuardLambdaFunction');
     expect(rules).toHaveLength(1);
@@ -179,7 +189,7 @@ describe('Template: serverless package', () => {
 
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
-    expect(fns.length).toBe(23);
+    expect(fns.length).toBe(24);
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
 
@@ -248,7 +258,7 @@ describe('Template: serverless package', () => {
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
     const config = Buffer.from(JSON.stringify(parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8')))).toString('base64');
     const fns = resources('AWS::Lambda::Function').map(([, f]) => f.Properties.Handler.replace(/^functions\/|\.handler$/g, ''));
-    expect(fns).toHaveLength(23);
+    expect(fns).toHaveLength(24);
     for (const fn of fns) {
       const zip = join(out, `${fn}.zip`);
       const files = zipEntries(zip);

@@ -1,0 +1,41 @@
+import { readLock, writeLock } from '../aws/dynamodb.js';
+import { sendTaskFailure, sendTaskSuccess } from '../aws/sfn.js';
+import { InvalidInput } from '../core/errors.js';
+import type { Release } from '../core/release.js';
+import type { Deps } from './deps.js';
+import type { Execution } from './lock.js';
+import { tell } from './record.js';
+import type { Plan } from './types.js';
+
+// The approval gate. The release's AwaitApproval state is a `.waitForTaskToken` Lambda task: this
+// handler keeps the token on the app's lock item (the execution holds the lock) and announces
+// "Approval Needed"; `greenlight promote` answers SendTaskSuccess, `greenlight abort`
+// SendTaskFailure (error ApprovalRejected, which the state machine rolls back). The task's
+// timeout (TimeoutSecondsPath) ends the wait with States.Timeout: then onTimeout decides.
+
+const CAS_ATTEMPTS = 4;
+
+export async function awaitApproval(deps: Deps, input: { release: Release; plan: Plan; token: string; execution: Execution }) {
+  const { dynamodb } = deps.clients;
+  for (let k = 0; k < CAS_ATTEMPTS; k++) {
+    const lock = await readLock(dynamodb, deps.env.table, input.release.app);
+    if (lock.owner !== input.execution.id) throw new InvalidInput(`this execution no longer holds ${input.release.app}'s lock: not waiting for approval`);
+    if (lock.approvalToken === input.token || (await writeLock(dynamodb, deps.env.table, input.release.app, lock.rev, { ...lock, rev: lock.rev + 1, approvalToken: input.token }))) {
+      await tell(deps, { event: 'approval-needed', release: input.release, execution: input.execution, extra: { before: { colour: input.plan.live.colour, version: input.plan.live.version } } });
+      return { waiting: true };
+    }
+  }
+  throw new InvalidInput('the lock kept changing while registering the approval token');
+}
+
+/** promote / abort: answer the waiting release of `app`. Null when none waits for approval. */
+export async function answerApproval(deps: Deps, app: string, decision: 'promote' | 'abort', who: string): Promise<{ execution: string; version?: string } | null> {
+  const { dynamodb, sfn } = deps.clients;
+  const lock = await readLock(dynamodb, deps.env.table, app);
+  if (!lock.owner || !lock.approvalToken) return null;
+  if (decision === 'promote') await sendTaskSuccess(sfn, lock.approvalToken, { approved: true, by: who, at: deps.now().toISOString() });
+  else await sendTaskFailure(sfn, lock.approvalToken, 'ApprovalRejected', `aborted by ${who}`);
+  const { approvalToken: _t, ...rest } = lock;
+  await writeLock(dynamodb, deps.env.table, app, lock.rev, { ...rest, rev: lock.rev + 1 });
+  return { execution: lock.owner, version: lock.ownerVersion };
+}
