@@ -204,6 +204,25 @@ function statements() {
   }
   if (ecsApps.some((a) => a.ecr))
     out.push({ Sid: 'WriteManifestsForEcrPushes', Effect: 'Allow', Action: ['s3:PutObject'], Resource: sub('${ArtifactBucket.Arn}/releases/*') });
+  const previewed = routed.filter((a) => a.preview);
+  if (previewed.length)
+    out.push(
+      {
+        // Preview rules on the production listeners, tagged at creation.
+        Sid: 'CreatePreviewRules',
+        Effect: 'Allow',
+        Action: ['elasticloadbalancing:CreateRule', 'elasticloadbalancing:AddTags'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestTag/greenlight:app': Object.entries(load().apps || {}).filter(([, a]) => a?.preview).map(([n]) => n) } },
+      },
+      {
+        Sid: 'ChangeOnlyPreviewRules',
+        Effect: 'Allow',
+        Action: ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule'],
+        Resource: '*',
+        Condition: { StringLike: { 'aws:ResourceTag/greenlight:preview': '*' } },
+      },
+    );
   if (listeners.length) out.push({ Sid: 'SwitchConfiguredListeners', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyListener'], Resource: listeners });
   if (rules.length) out.push({ Sid: 'SwitchConfiguredRules', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyRule'], Resource: rules });
   return out;

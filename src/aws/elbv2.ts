@@ -1,5 +1,7 @@
 import {
   type Action,
+  CreateRuleCommand,
+  DeleteRuleCommand,
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
@@ -63,4 +65,43 @@ export async function existingTargetGroups(elb: ElasticLoadBalancingV2Client, ar
     }
   }
   return found;
+}
+
+export interface ListenerRule {
+  arn: string;
+  priority: number;
+  hosts: string[];
+  actions: RouteAction[];
+}
+
+/** Every rule of a listener (one page of up to 400, the listener's maximum). */
+export async function listenerRules(elb: ElasticLoadBalancingV2Client, listenerArn: string): Promise<ListenerRule[]> {
+  const out = await call(`elasticloadbalancing:DescribeRules ${listenerArn}`, () => elb.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400 })));
+  return (out.Rules ?? [])
+    .filter((r) => !r.IsDefault)
+    .map((r) => ({
+      arn: r.RuleArn ?? '',
+      priority: Number(r.Priority),
+      hosts: (r.Conditions ?? []).flatMap((c) => (c.Field === 'host-header' ? (c.HostHeaderConfig?.Values ?? c.Values ?? []) : [])),
+      actions: (r.Actions ?? []) as RouteAction[],
+    }));
+}
+
+export async function createHostRule(elb: ElasticLoadBalancingV2Client, listenerArn: string, priority: number, host: string, targetGroupArn: string, tags: Record<string, string>): Promise<string> {
+  const out = await call(`elasticloadbalancing:CreateRule ${listenerArn} ${host}`, () =>
+    elb.send(
+      new CreateRuleCommand({
+        ListenerArn: listenerArn,
+        Priority: priority,
+        Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [host] } }],
+        Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: targetGroupArn, Weight: 1 }] } }],
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    ),
+  );
+  return out.Rules?.[0]?.RuleArn ?? '';
+}
+
+export async function deleteRule(elb: ElasticLoadBalancingV2Client, ruleArn: string): Promise<void> {
+  await call(`elasticloadbalancing:DeleteRule ${ruleArn}`, () => elb.send(new DeleteRuleCommand({ RuleArn: ruleArn })));
 }

@@ -126,6 +126,18 @@ const routeFields = {
   alarms: z._default(z.array(alarmName).check(z.maxLength(100)), []),
   test: z.optional(testRoute),
   /**
+   * Preview URLs: host-header rules <version>.<domain> (dots in the version become dashes) on the
+   * production listener. The new version's points at green once it is healthy; after the switch
+   * the previous version's points at the old colour until it is retired. Priorities are taken
+   * from priorityFrom upwards (100 of them).
+   */
+  preview: z.optional(
+    z.strictObject({
+      domain: z.string().check(z.regex(/^(?=.{1,200}$)([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, { message: 'must be a DNS domain such as preview.example.com (with a wildcard record *.preview.example.com on the load balancer)' })),
+      priorityFrom: z._default(int(1, 49900), 40000),
+    }),
+  ),
+  /**
    * Approval gate: once green is healthy (and checked), the release waits for `greenlight
    * promote <app>` or `greenlight abort <app>`, at most timeoutMinutes, then does onTimeout.
    */

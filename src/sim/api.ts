@@ -410,6 +410,22 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
           })),
         };
       },
+      CreateRuleCommand: (i: { ListenerArn: string; Priority: number; Conditions: import('./world.js').Condition[]; Actions: Action[]; Tags?: { Key: string; Value?: string }[] }) => {
+        const l = w.listener(i.ListenerArn);
+        if (!Number.isInteger(i.Priority) || i.Priority < 1 || i.Priority > 50000) throw new SimAwsError('ValidationError', 'Priority must be between 1 and 50000');
+        if ([...w.rules.values()].some((r) => r.listenerArn === l.arn && r.priority === i.Priority)) throw new SimAwsError('PriorityInUse', `Priority '${i.Priority}' is currently in use`);
+        w.validateActions(i.Actions);
+        const arn = `${l.arn.replace(':listener/', ':listener-rule/')}/${hexId(`rule-${l.arn}-${i.Priority}-${w.clock.now}`)}`;
+        w.rules.set(arn, { arn, listenerArn: l.arn, priority: i.Priority, conditions: structuredClone(i.Conditions), actions: structuredClone(i.Actions) });
+        w.note(`rule ${i.Priority} created: ${(i.Conditions[0]?.HostHeaderConfig?.Values ?? []).join(',')} → ${describeForward(w, i.Actions)}`);
+        return { Rules: [{ RuleArn: arn, Priority: String(i.Priority), Conditions: structuredClone(i.Conditions), Actions: w.describeActions(i.Actions) }] };
+      },
+      DeleteRuleCommand: (i: { RuleArn: string }) => {
+        const r = w.rule(i.RuleArn);
+        w.rules.delete(r.arn);
+        w.note(`rule ${r.priority} deleted`);
+        return {};
+      },
       ModifyListenerCommand: (i: { ListenerArn: string; DefaultActions?: Action[] }) => {
         const l = w.listener(i.ListenerArn);
         if (i.DefaultActions) {

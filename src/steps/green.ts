@@ -6,6 +6,7 @@ import type { Deps } from './deps.js';
 import { assessEip, prepareGreenEip } from './eip.js';
 import { assessEcs, checkCapacity as checkCapacityEcs, prepareCapacity as prepareCapacityEcs, prepareGreenEcs } from './ecs.js';
 import type { Execution } from './lock.js';
+import { ensurePreview } from './preview.js';
 import { tell } from './record.js';
 import type { Assessment, CapacityState, Green, Plan } from './types.js';
 
@@ -44,5 +45,8 @@ export async function checkGreen(deps: Deps, input: Input & { green: Green; exec
   if (!a.ready && deps.now().getTime() > Date.parse(green.deadline))
     throw new GreenHealthTimeout(`green (${plan.idle.serviceName ?? plan.idle.autoScalingGroupName ?? a.instanceId ?? 'new server'}) not healthy after ${settings.timeoutSeconds} s: ${a.detail}`);
   if (a.ready && input.execution) await tell(deps, { event: 'green-healthy', release, execution: input.execution, extra: { healthy: a.healthy, desired: a.desired } });
+  // Preview URL of the new version, as soon as it is healthy (before checks, approval, traffic).
+  const app = appConfig(deps.config, release.app);
+  if (a.ready && app.kind !== 'eip' && (release.action ?? 'release') === 'release') await ensurePreview(deps, app, release.app, release.version, plan.idle.targetGroupArn);
   return { ...green, ready: a.ready, inService: a.inService, healthy: a.healthy, failedTasks: a.failedTasks, ...(a.instanceId !== undefined ? { instanceId: a.instanceId } : {}) };
 }

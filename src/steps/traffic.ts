@@ -10,6 +10,7 @@ import { quiesceEcs, retireEcs, zeroGreenEcs } from './ecs.js';
 import { retireEip, rollbackEip, switchEip } from './eip.js';
 import { assess } from './green.js';
 import { stopIfAlarming } from './guard.js';
+import { ensurePreview, removePreview } from './preview.js';
 import type { Execution } from './lock.js';
 import { tell } from './record.js';
 import type { Green, Plan } from './types.js';
@@ -51,9 +52,14 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   const { elbv2 } = deps.clients;
   const to = plan.idle.targetGroupArn;
   const from = plan.live.targetGroupArn;
+  // Preview URLs: the new version's (again: checkGreen made it), the old one's once all moved.
+  if (index === 0) await ensurePreview(deps, app, release.app, release.version, to);
   const actions = await readRoute(elbv2, plan.route!);
   const result = { step: index + 1, percent, bakeSeconds, done: percent === 100, at };
-  if (routeSends(actions, to, from, percent)) return result;
+  if (routeSends(actions, to, from, percent)) {
+    if (result.done) await ensurePreview(deps, app, release.app, plan.live.version, from);
+    return result;
+  }
   const w = colourWeights(actions, app);
   // Before the first step the route must still be all on the old colour; later, a partial shift.
   if (index === 0 && liveColour(w) !== plan.live.colour && !(release.action === 'rollback' && liveColour(w) === 'split'))
@@ -70,6 +76,7 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   if (!routeSends(await readRoute(elbv2, plan.route!), to, from, percent))
     throw new TrafficNotShifted(`the route was modified but the read-back does not send ${percent}% to ${plan.idle.colour} yet`);
   if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent } });
+  if (result.done) await ensurePreview(deps, app, release.app, plan.live.version, from);
   return result;
 }
 
@@ -100,6 +107,8 @@ export async function retireOld(deps: Deps, input: { release: Release; plan: Pla
   const quiesced = k === 0 ? await quiesce(deps, app, release, plan, input.execution) : [];
   const r = app.kind === 'asg' ? await retireAsg(deps, plan, units) : await retireEcs(deps, plan, units);
   const done = k < 0 || k >= schedule.length - 1;
+  // Its capacity is gone: so is its preview URL.
+  if (units === 0) await removePreview(deps, app, plan.live.version);
   return {
     colour: plan.live.colour,
     ...r,
@@ -141,6 +150,7 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   }
   let greenScaledToZero = false;
   if (!app.onFailure.keepGreenForInspection) {
+    await removePreview(deps, app, release.version);
     if (app.kind === 'asg') await zeroGroup(deps, plan.idle.autoScalingGroupName!);
     else await zeroGreenEcs(deps, plan);
     greenScaledToZero = true;
