@@ -36,6 +36,23 @@ export async function runBench(json: boolean): Promise<number> {
   ];
   printTable(cols, rows);
   process.stdout.write(`ttl = upload → 100% of requests answered by the new version; bound = launch + boot + health checks (the physical limit).\n`);
+  const special = rows.filter((r) => r.rollbackLatencySeconds !== undefined || r.prodRequestsToGreen !== undefined || r.interleaved !== undefined);
+  if (special.length) {
+    process.stdout.write(`\nProgressive delivery and operating:\n`);
+    printTable(
+      [
+        ['scenario', (r) => r.scenario],
+        ['outcome', (r) => r.outcome],
+        ['rollbackLatency s', (r) => String(r.rollbackLatencySeconds ?? '-')],
+        ['prodRequestsToGreen', (r) => String(r.prodRequestsToGreen ?? '-')],
+        ['interleaved', (r) => String(r.interleaved ?? '-')],
+        ['superseded', (r) => String(r.superseded ?? '-')],
+        ['live version', (r) => String(r.liveVersion)],
+        ['failed', (r) => String(r.failedRequests)],
+      ],
+      special,
+    );
+  }
   const capacity = rows.filter((r) => r.desiredCount !== undefined);
   if (capacity.length) {
     process.stdout.write(`\nCapacity (ECS tasks following the Auto Scaling group):\n`);
