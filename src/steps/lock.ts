@@ -76,8 +76,9 @@ export async function releaseLock(deps: Deps, app: string, executionId: string):
 function leaseFor(deps: Deps, input: LockInput): number {
   const app = deps.config.apps[input.release.app];
   const bakes = app && app.kind !== 'eip' ? shiftSteps(app.traffic).reduce((n, s) => n + s.bakeSeconds, 0) : 0;
-  // The keep-warm window is not covered: an owner in it yields to any newer release.
-  return leaseSeconds({ timeoutSeconds: input.settings.timeoutSeconds, totalBakeSeconds: bakes });
+  // The keep-warm window is not covered: an owner in it yields to any newer release. The
+  // approval gate is: a release waiting for approval keeps the lock.
+  return leaseSeconds({ timeoutSeconds: input.settings.timeoutSeconds, totalBakeSeconds: bakes + (input.settings.approvalTimeoutSeconds ?? 0) });
 }
 
 /** A waiting release asks again this often (Step Functions Wait, no Lambda sleeps). */
