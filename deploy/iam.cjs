@@ -37,7 +37,7 @@ function statements() {
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
         ...(ecsApps.length ? ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListContainerInstances', 'ecs:DescribeContainerInstances'] : []),
-        ...(routed.some((a) => (a.alarms || []).length) ? ['cloudwatch:DescribeAlarms'] : []),
+        ...(routed.some((a) => (a.alarms || []).length || (a.retire?.holdWhileAlarm || []).length) ? ['cloudwatch:DescribeAlarms'] : []),
       ],
       Resource: '*',
     },

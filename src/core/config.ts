@@ -189,9 +189,11 @@ const asgApp = z
         keepWarmInstances: z._default(int(0, 1000), 1),
         keepWarmMinutes: z._default(z.number().check(z.gte(0), z.lte(2880)), 15),
         steps: z.optional(retireSteps),
+        /** By metric: a step down waits (re-checked every minute) while any of these alarms is in ALARM. */
+        holdWhileAlarm: z._default(z.array(alarmName).check(z.maxLength(20)), []),
         quiesce: z.optional(quiesce),
       }),
-      { keepWarmInstances: 1, keepWarmMinutes: 15 },
+      { keepWarmInstances: 1, keepWarmMinutes: 15, holdWhileAlarm: [] },
     ),
     /** Alarms (each with an InstanceId dimension) whose ALARM marks that instance Unhealthy: Auto Scaling replaces it. */
     replaceOnAlarms: z._default(z.array(z.string().check(z.regex(/^[\x20-\x7e]{1,255}$/, { message: 'must be a CloudWatch alarm name' }))).check(z.maxLength(50)), []),
@@ -260,9 +262,11 @@ const ecsApp = z
         keepWarmTasks: z._default(int(0, 5000), 1),
         keepWarmMinutes: z._default(z.number().check(z.gte(0), z.lte(2880)), 15),
         steps: z.optional(retireSteps),
+        /** By metric: a step down waits (re-checked every minute) while any of these alarms is in ALARM. */
+        holdWhileAlarm: z._default(z.array(alarmName).check(z.maxLength(20)), []),
         quiesce: z.optional(quiesce),
       }),
-      { keepWarmTasks: 1, keepWarmMinutes: 15 },
+      { keepWarmTasks: 1, keepWarmMinutes: 15, holdWhileAlarm: [] },
     ),
     /** Reject artifacts uploaded without an S3 SHA-256 checksum. */
     requireChecksum: z._default(z.boolean(), false),

@@ -260,6 +260,7 @@ function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, ind
   let lt: ReturnType<World['createLaunchTemplate']> | undefined;
   if (!fargate) lt = world.createLaunchTemplate(`${app.name}-ecs`, { ImageId: world.registerImage(null, 'al2023-ecs-optimized').imageId, InstanceType: 'c6i.large' });
   const instances = app.instances ?? Math.ceil(app.tasks / Math.max(1, Math.floor(app.instanceCpu / app.taskCpu)));
+  const workers: Record<string, { cluster: string; serviceName: string }> = {};
   for (const colour of ['blue', 'green'] as const) {
     const live = colour === app.live;
     const cluster = fargate ? app.name : `${app.name}-${colour}`;
@@ -308,6 +309,13 @@ function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, ind
     });
     if (live) ecs.startWarm(svc);
     colours[colour] = { cluster, serviceName, targetGroupArn: tgs[colour].arn, ...(autoScalingGroupName ? { autoScalingGroupName } : {}) };
+    if (app.workers !== undefined) {
+      const worker = ecs.createService({ name: `${app.name}-worker-${colour}`, cluster, taskDefinition: td.arn, desiredCount: live ? app.workers : 0, launchType: fargate ? 'FARGATE' : 'EC2', loadBalancers: [] });
+      if (live) ecs.startWarm(worker);
+      workers[colour] = { cluster, serviceName: worker.name };
+    }
   }
-  return { kind: 'ecs', ...route, capacity: app.capacity, blue: colours.blue, green: colours.green, ...app.greenlight };
+  // Queue workers are quiesced with the colour they belong to (the scenario's retire settings win).
+  const greenlight = app.workers === undefined ? app.greenlight : { ...app.greenlight, retire: { ...((app.greenlight.retire as object) ?? {}), quiesce: { workers } } };
+  return { kind: 'ecs', ...route, capacity: app.capacity, blue: colours.blue, green: colours.green, ...greenlight };
 }

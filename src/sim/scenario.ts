@@ -45,6 +45,8 @@ const ecsApp = z
     taskMemory: z.number().int().min(128).default(1024),
     /** Container names; the manifest sets the first one's image. */
     containers: z.array(z.string()).min(1).default(['app']),
+    /** Queue workers: a service per colour (<app>-worker-<colour>, no load balancer) with this many tasks on the live colour. */
+    workers: z.number().int().min(0).max(100).optional(),
   })
   .strict();
 

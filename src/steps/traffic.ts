@@ -1,3 +1,4 @@
+import { alarmStates } from '../aws/cloudwatch.js';
 import { readRoute, writeRoute } from '../aws/elbv2.js';
 import { type AppConfig, appConfig } from '../core/config.js';
 import { retireSchedule } from '../core/retire.js';
@@ -103,6 +104,12 @@ export async function retireOld(deps: Deps, input: { release: Release; plan: Pla
   if (!routeSends(await readRoute(deps.clients.elbv2, plan.route!), plan.idle.targetGroupArn, plan.live.targetGroupArn))
     throw new LiveColourChanged(`${plan.idle.colour} no longer takes all traffic: not retiring ${plan.live.colour}`);
   const schedule = scheduleFor(app, plan);
+  // By metric: while a hold alarm fires (e.g. the new colour's latency), the old colour keeps
+  // what it has; the step is tried again a minute later. An unreadable alarm holds too.
+  if (k > 0 && app.retire.holdWhileAlarm.length) {
+    const held = (await alarmStates(deps.clients.cloudwatch, app.retire.holdWhileAlarm)).filter((a) => a.state === 'ALARM' || a.state === 'MISSING');
+    if (held.length) return { colour: plan.live.colour, step: k, done: false, waitSeconds: 60, held: held.map((a) => a.name) };
+  }
   const units = k < 0 ? 0 : schedule[Math.min(k, schedule.length - 1)].units;
   const quiesced = k === 0 ? await quiesce(deps, app, release, plan, input.execution) : [];
   const r = app.kind === 'asg' ? await retireAsg(deps, plan, units) : await retireEcs(deps, plan, units);

@@ -262,3 +262,55 @@ describe('Flow: preview URLs', () => {
     expect(hosts).toEqual(['1-4-2.preview.example.com']);
   });
 });
+
+describe('Flow: quiesce ECS queue workers', () => {
+  it('when traffic leaves blue, green\'s worker service takes blue\'s worker count and blue\'s goes to 0', async () => {
+    const r = await runInline({
+      apps: [
+        {
+          name: 'api',
+          kind: 'ecs',
+          capacity: 'fargate',
+          tasks: 2,
+          workers: 3,
+          initialVersion: '2.0.0',
+          healthCheck: { intervalSeconds: 10, healthyThresholdCount: 3, unhealthyThresholdCount: 2 },
+          deregistrationDelaySeconds: 10,
+          greenlight: { retire: { keepWarmTasks: 1, keepWarmMinutes: 2 } },
+        },
+      ],
+      steps: [{ at: 5, upload: { app: 'api', version: '2.1.0' } }],
+    });
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '2.1.0', failedRequests: 0 });
+    expect(r.world.ecs.service('api', 'api-worker-blue').desiredCount).toBe(0);
+    expect(r.world.ecs.service('api', 'api-worker-green').desiredCount).toBe(3);
+    // Handed over at the switch: green's workers first, then blue's stop.
+    const updates = r.calls.filter((c) => c.command === 'UpdateService' && c.caller === 'retireOld');
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('Flow: retirement by metric', () => {
+  it('a step down waits while a hold alarm fires, and goes on once it is OK', async () => {
+    const r = await runInline({
+      alarms: [{ name: 'web-green-latency', state: 'OK' }],
+      apps: [
+        canaryWeb({
+          alarms: [],
+          traffic: { strategy: 'all-at-once' },
+          retire: { steps: [{ afterMinutes: 0, percent: 100 }, { afterMinutes: 2, percent: 0 }], holdWhileAlarm: ['web-green-latency'] },
+        }),
+      ],
+      steps: [
+        { at: 10, upload: { app: 'web', version: '1.4.2' } },
+        { at: 200, setAlarm: { name: 'web-green-latency', state: 'ALARM' } },
+        { at: 600, setAlarm: { name: 'web-green-latency', state: 'OK' } },
+      ],
+    });
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2', failedRequests: 0 });
+    const down = r.world.timeline.find((e) => e.text === 'web-blue desired 4 → 0')!.t;
+    // Due at ~270 s (2 min after the switch); held while the alarm fired; done within a minute of OK.
+    expect(down).toBeGreaterThanOrEqual(600);
+    expect(down).toBeLessThan(661);
+  });
+});
