@@ -8,6 +8,7 @@ import { simDeps } from '../local/deps.js';
 import { CAPACITY_STATE_MACHINE_ARN, loadScenarioFile, RELEASE_STATE_MACHINE_ARN, runToQuiet, type Session, startSession } from '../local/simulate.js';
 import { SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
 import type { Deps } from '../steps/deps.js';
+import { httpGet } from '../steps/http.js';
 import { scenarioPath, UsageError } from './scenarios.js';
 
 // Where a CLI command runs: the real account of the environment (credentials, region and
@@ -62,14 +63,7 @@ async function awsAccount(opts: AccountOptions): Promise<Account> {
     clients,
     config,
     now: () => new Date(),
-    http: async (url) => {
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'manual' });
-        return { status: res.status, body: (await res.text()).slice(0, 64 * 1024) };
-      } catch {
-        return { status: 0, body: '' };
-      }
-    },
+    http: httpGet,
     metrics: () => {},
     env: { artifactBucket: names.bucket, releaseStateMachineArn: names.releaseStateMachineArn, table: names.table, eventBusName: 'default', topicArn: names.topicArn },
   };

@@ -10,6 +10,7 @@ import { describeExecution, type ExecutionInfo, listExecutions, startExecution, 
 import { artifactTypeOf, checkKeyMatchesArtifactType, parseReleaseKey } from '../core/artifact.js';
 import { type AppConfig, appConfig, type Colour } from '../core/config.js';
 import { GreenlightError } from '../core/errors.js';
+import { causeMessage } from '../core/text.js';
 import type { HistoryRecord } from '../core/history.js';
 import { LAUNCH_HOOK, TERMINATE_HOOK } from '../core/capacity.js';
 import { released } from '../core/lock.js';
@@ -267,9 +268,9 @@ export async function follow(account: Account, name: string, executionArn: strin
     if (e.status !== 'RUNNING') {
       const out = e.output ? JSON.parse(e.output) : null;
       const outcome = e.status === 'SUCCEEDED' ? (out?.outcome ?? 'released') : e.error === 'ReleaseRolledBack' ? 'rolled-back' : e.error === 'ReleaseRejected' ? 'rejected' : 'failed';
-      emit(`${outcome}${e.status === 'SUCCEEDED' ? (out?.note ? `: ${out.note}` : '') : `: ${e.error}: ${causeOf(e.cause)}`}`);
+      emit(`${outcome}${e.status === 'SUCCEEDED' ? (out?.note ? `: ${out.note}` : '') : `: ${e.error}: ${causeMessage(e.cause)}`}`);
       const ok = outcome === 'released';
-      return { code: ok ? 0 : 1, text: jsonMode ? `${lines.join('\n')}\n` : '', json: { executionArn, status: e.status, outcome, output: out, error: e.error ?? null, cause: causeOf(e.cause) || null } };
+      return { code: ok ? 0 : 1, text: jsonMode ? `${lines.join('\n')}\n` : '', json: { executionArn, status: e.status, outcome, output: out, error: e.error ?? null, cause: causeMessage(e.cause) || null } };
     }
     const now = a.kind === 'eip' ? '' : await progress(account, a);
     if (now !== last) emit(now);
@@ -293,15 +294,6 @@ async function progress(account: Account, a: Routed): Promise<string> {
   return parts.join(', ');
 }
 
-function causeOf(cause: string | undefined): string {
-  try {
-    const c = JSON.parse(cause ?? '');
-    if (typeof c?.errorMessage === 'string') return c.errorMessage;
-  } catch {
-    /* plain text */
-  }
-  return cause ?? '';
-}
 
 /** Approve the release waiting at the app's approval gate. */
 export async function promote(account: Account, name: string): Promise<Result> {

@@ -10,3 +10,14 @@ export function formatIssues(issues: readonly { path: PropertyKey[]; message: st
 export function truncate(s: string, n: number): string {
   return s.length <= n ? s : s.slice(0, n) + '…';
 }
+
+/** A Step Functions error cause: from a Lambda, JSON with errorMessage; otherwise plain text. */
+export function causeMessage(cause: string | undefined): string {
+  try {
+    const c = JSON.parse(cause ?? '');
+    if (typeof c?.errorMessage === 'string') return c.errorMessage;
+  } catch {
+    /* plain text */
+  }
+  return cause ?? '';
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { countsAsCapacity, desiredTasks } from '../core/capacity.js';
 import type { Config } from '../core/config.js';
-import { formatIssues } from '../core/text.js';
+import { causeMessage, formatIssues } from '../core/text.js';
 import { simApi } from '../sim/api.js';
 import { buildWorld, pushImage, REGISTRY, SIM_BUCKET, SIM_TABLE } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
@@ -635,16 +635,6 @@ function outcomeOf(e: ExecutionRecord | undefined): { outcome: Outcome; reason: 
   // Rolled back by its Rollback step, or stopped by the guard after it flipped traffic back.
   if (e.error === 'ReleaseRolledBack' || e.error === 'AlarmRollback') return { outcome: 'rolled-back', reason };
   return { outcome: 'failed', reason };
-}
-
-function causeMessage(cause: string | undefined): string {
-  try {
-    const c = JSON.parse(cause ?? '');
-    if (typeof c?.errorMessage === 'string') return c.errorMessage;
-  } catch {
-    /* plain text */
-  }
-  return cause ?? '';
 }
 
 /** First second after `from` from which no request fails again, minus `from`. */

@@ -20,3 +20,13 @@ export async function checkUrl(deps: Deps, base: string, check: HttpCheck): Prom
   }
   return `GET ${base}${check.path} → ${last} (expected ${check.expectedStatus}${check.bodyContains ? ` and "${check.bodyContains}"` : ''}, ${check.retries + 1} tries)`;
 }
+
+/** One real HTTP GET (Lambda, and the CLI against AWS): 3 s timeout, no redirects, 64 KiB of body; status 0 when nothing answered. */
+export async function httpGet(url: string): Promise<{ status: number; body: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'manual' });
+    return { status: res.status, body: (await res.text()).slice(0, 64 * 1024) };
+  } catch {
+    return { status: 0, body: '' };
+  }
+}

@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import { createClients } from '../aws/clients.js';
 import { parseConfig } from '../core/config.js';
 import type { Deps } from './deps.js';
+import { httpGet } from './http.js';
 
 export const logger = new Logger({ serviceName: 'greenlight' });
 
@@ -30,14 +31,7 @@ function lambdaDeps(): Deps {
       clients: createClients(),
       config: parseConfig(embeddedConfig()),
       now: () => new Date(),
-      http: async (url) => {
-        try {
-          const res = await fetch(url, { signal: AbortSignal.timeout(3000), redirect: 'manual' });
-          return { status: res.status, body: (await res.text()).slice(0, 64 * 1024) };
-        } catch {
-          return { status: 0, body: '' };
-        }
-      },
+      http: httpGet,
       metrics: (emf) => process.stdout.write(`${JSON.stringify(emf)}\n`),
       env: {
         artifactBucket: requireEnv('ARTIFACT_BUCKET'),

@@ -2,6 +2,7 @@ import { alarmStates } from '../aws/cloudwatch.js';
 import { readRoute, writeRoute } from '../aws/elbv2.js';
 import { type AppConfig, appConfig } from '../core/config.js';
 import { retireSchedule } from '../core/retire.js';
+import { causeMessage } from '../core/text.js';
 import { GreenNotHealthy, LiveColourChanged, reasonOf, TrafficNotShifted } from '../core/errors.js';
 import type { Release, Settings } from '../core/release.js';
 import { colourWeights, liveColour, routeSends, shiftedActions, shiftSteps } from '../core/route.js';
@@ -168,12 +169,6 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
 /** Step Functions hands us {Error, Cause}; from Lambda, Cause is a JSON string with errorMessage. */
 export function describeFailure(error: { Error?: string; Cause?: string } | undefined): string {
   if (!error) return 'unknown failure';
-  let message = error.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: string };
-    if (parsed && typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    /* a plain message */
-  }
+  const message = causeMessage(error.Cause);
   return reasonOf(Object.assign(new Error(message.slice(0, 1000)), { name: error.Error ?? 'Error' }));
 }
