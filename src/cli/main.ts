@@ -32,7 +32,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   history: { usage: 'history <app> [--limit N]', summary: 'The recorded releases of an app, newest first (default 20)' },
   rollback: {
     usage: 'rollback <app> [--no-wait]',
-    summary: 'Back to the previous version: instant while its colour is warm, else a re-release of it',
+    summary: 'Back to the previous version: at once while its colour is warm at full size, else it is scaled up (or re-released) first',
   },
   retire: { usage: 'retire <app> [--no-wait]', summary: 'Scale the colour without traffic to zero now (ends a keep-warm window early)' },
   abort: {
@@ -72,7 +72,9 @@ const COMMANDS: Record<string, CommandSpec> = {
 const OPERATOR = new Set(['release', 'status', 'history', 'rollback', 'retire', 'abort', 'promote', 'prewarm', 'plan', 'verify', 'run-local']);
 
 function helpText(): string {
-  const w = Math.max(...Object.values(COMMANDS).map((c) => c.usage.length)) + 2;
+  // Long usages get a line of their own, so that the summaries stay in one column.
+  const w = 36;
+  const line = (c: CommandSpec) => (c.usage.length < w - 1 ? `  ${c.usage.padEnd(w)}${c.summary}` : `  ${c.usage}\n  ${''.padEnd(w)}${c.summary}`);
   return [
     'greenlight: blue/green releases on AWS, driven by Step Functions',
     '',
@@ -81,12 +83,12 @@ function helpText(): string {
     'Operate (real AWS from the environment, or --sim):',
     ...Object.entries(COMMANDS)
       .filter(([n]) => OPERATOR.has(n))
-      .map(([, c]) => `  ${c.usage.padEnd(w)}${c.summary}`),
+      .map(([, c]) => line(c)),
     '',
     'Simulate and check:',
     ...Object.entries(COMMANDS)
       .filter(([n]) => !OPERATOR.has(n))
-      .map(([, c]) => `  ${c.usage.padEnd(w)}${c.summary}`),
+      .map(([, c]) => line(c)),
     '',
     'Options of the operating commands:',
     ...ACCOUNT_OPTIONS.map((o) => `  ${o}`),

@@ -17,7 +17,8 @@ export function simDeps(o: { world: World; clock: VirtualClock; config: Config; 
     http: async (url: string) => {
       const u = new URL(url);
       const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-      if (u.hostname === world.lbDnsName) return world.httpViaAlb(port, u.hostname, u.pathname + u.search);
+      // The ALB's own name, or a name its listener rules route (their DNS points at the ALB).
+      if (u.hostname === world.lbDnsName || world.routesHost(u.hostname)) return world.httpViaAlb(port, u.hostname, u.pathname + u.search);
       return world.ec2.http(u.hostname, port, u.pathname + u.search);
     },
     metrics: (emf) => world.metrics.push({ t: clock.now, emf }),

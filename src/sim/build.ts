@@ -110,6 +110,16 @@ function buildRoute(world: World, app: ScenarioApp, listenerArn: string, index: 
       defaultActions: [{ Type: 'forward', TargetGroupArn: tgs[app.live === 'blue' ? 'green' : 'blue'].arn }],
     });
     test = { listenerArn: testArn, baseUrl: `http://${world.lbDnsName}:${port}`, checks: app.testListener.checks };
+  } else if (app.testRule) {
+    const testRuleArn = `${listenerArn.replace(':listener/', ':listener-rule/')}/${hexId(`test-rule-${app.name}`)}`;
+    world.rules.set(testRuleArn, {
+      arn: testRuleArn,
+      listenerArn,
+      priority: 1 + index,
+      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [app.testRule.host] } }],
+      actions: [{ Type: 'forward', TargetGroupArn: tgs[app.live === 'blue' ? 'green' : 'blue'].arn }],
+    });
+    test = { ruleArn: testRuleArn, baseUrl: `https://${app.testRule.host}`, checks: app.testRule.checks };
   }
   return { tgs, ruleArn, route: { listenerArn, ...(ruleArn ? { ruleArn } : {}), ...(test ? { test } : {}) } };
 }

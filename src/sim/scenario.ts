@@ -29,6 +29,11 @@ const common = {
     .object({ checks: z.array(z.record(z.string(), z.unknown())).min(1).default([{ path: '/health' }]) })
     .strict()
     .optional(),
+  /** Or a test rule: a host-header rule on the production listener, ahead of the app's routes. */
+  testRule: z
+    .object({ host: z.string(), checks: z.array(z.record(z.string(), z.unknown())).min(1).default([{ path: '/health' }]) })
+    .strict()
+    .optional(),
 };
 
 const ecsApp = z

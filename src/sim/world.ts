@@ -735,6 +735,11 @@ export class World {
     return this.smokeFailVersions.has(version) ? { status: 500, body: `error ${version} ${path}` } : { status: 200, body: `ok ${version} ${path}` };
   }
 
+  /** Whether a listener rule routes this host name (so its DNS would point at the ALB). */
+  routesHost(host: string): boolean {
+    return [...this.rules.values()].some((r) => r.conditions.some((c) => matchesHost(c, host)));
+  }
+
   /** The actions a request for `host` would follow on this listener. */
   routeFor(listenerArn: string, host: string): Action[] {
     const rules = [...this.rules.values()].filter((r) => r.listenerArn === listenerArn).sort((a, b) => a.priority - b.priority);

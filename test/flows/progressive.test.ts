@@ -314,3 +314,25 @@ describe('Flow: retirement by metric', () => {
     expect(down).toBeLessThan(661);
   });
 });
+
+describe('Flow: smoke checks through a test rule (host match on the production listener)', () => {
+  const ruled = () => ({
+    ...canaryWeb({ traffic: { strategy: 'all-at-once' }, alarms: [] }),
+    testRule: { host: 'web-test.example.com', checks: [{ path: '/health', expectedStatus: 200, bodyContains: 'ok', retries: 1 }] },
+  });
+
+  it('passes: the rule is pointed at green (read back) before production traffic moves, and the release goes on', async () => {
+    const r = await runInline({ apps: [ruled()], steps: [{ at: 10, upload: { app: 'web', version: '1.4.2' } }] });
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2', failedRequests: 0 });
+    const smoke = r.executions[0].statesEntered.find((s) => s.name === 'SmokeTest')!.t;
+    const prod = r.world.routeChanges.find((c) => c.arn.includes(':listener/'))!.t;
+    expect(prod).toBeGreaterThan(smoke);
+  });
+
+  it('fails: rolled back, and production never sent a request to green', async () => {
+    const r = await runInline({ smokeFailVersions: ['1.4.2'], apps: [ruled()], steps: [{ at: 10, upload: { app: 'web', version: '1.4.2' } }] });
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', prodRequestsToGreen: 0, liveVersion: '1.4.1', failedRequests: 0 });
+    expect(r.summary.reason).toMatch(/smoke check through the test rule failed on green \(1\.4\.2\): GET https:\/\/web-test\.example\.com\/health → status 500/);
+    expect(r.world.routeChanges.filter((c) => c.arn.includes(':listener/'))).toEqual([]);
+  });
+});
