@@ -64,7 +64,7 @@ export interface ReleaseEventDetail {
 }
 
 export function artifactOf(a: Artifact | undefined): HistoryRecord['artifact'] {
-  if (!a || !a.key) return null;
+  if (!a?.key) return null;
   return { bucket: a.bucket, key: a.key, versionId: a.versionId, sha256: a.sha256 };
 }
 

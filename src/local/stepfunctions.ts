@@ -198,7 +198,7 @@ export class LocalStepFunctions implements StepFunctionsBackend {
    */
   redrive(executionArn: string): void {
     const rec = this.executions.get(executionArn);
-    if (!rec || !rec.failedState || rec.status === 'RUNNING' || rec.status === 'SUCCEEDED')
+    if (!rec?.failedState || rec.status === 'RUNNING' || rec.status === 'SUCCEEDED')
       throw new SimAwsError('ExecutionNotRedrivable', `Execution ${executionArn} cannot be redriven`);
     const m = this.machines.get(rec.stateMachineArn)!;
     const from = rec.failedState;

@@ -3,7 +3,7 @@ import { sendTaskFailure, sendTaskSuccess } from '../aws/sfn.js';
 import { InvalidInput } from '../core/errors.js';
 import type { Release } from '../core/release.js';
 import type { Deps } from './deps.js';
-import type { Execution } from './lock.js';
+import { changeLock, type Execution } from './lock.js';
 import { tell } from './record.js';
 import type { Plan } from './types.js';
 
@@ -13,19 +13,15 @@ import type { Plan } from './types.js';
 // SendTaskFailure (error ApprovalRejected, which the state machine rolls back). The task's
 // timeout (TimeoutSecondsPath) ends the wait with States.Timeout: then onTimeout decides.
 
-const CAS_ATTEMPTS = 4;
-
 export async function awaitApproval(deps: Deps, input: { release: Release; plan: Plan; token: string; execution: Execution }) {
-  const { dynamodb } = deps.clients;
-  for (let k = 0; k < CAS_ATTEMPTS; k++) {
-    const lock = await readLock(dynamodb, deps.env.table, input.release.app);
-    if (lock.owner !== input.execution.id) throw new InvalidInput(`this execution no longer holds ${input.release.app}'s lock: not waiting for approval`);
-    if (lock.approvalToken === input.token || (await writeLock(dynamodb, deps.env.table, input.release.app, lock.rev, { ...lock, rev: lock.rev + 1, approvalToken: input.token }))) {
-      await tell(deps, { event: 'approval-needed', release: input.release, execution: input.execution, extra: { before: { colour: input.plan.live.colour, version: input.plan.live.version } } });
-      return { waiting: true };
-    }
-  }
-  throw new InvalidInput('the lock kept changing while registering the approval token');
+  const { app } = input.release;
+  const kept = await changeLock(deps, app, (lock) => {
+    if (lock.owner !== input.execution.id) throw new InvalidInput(`this execution no longer holds ${app}'s lock: not waiting for approval`);
+    return lock.approvalToken === input.token ? { result: true } : { next: { ...lock, rev: lock.rev + 1, approvalToken: input.token }, result: true };
+  });
+  if (!kept) throw new InvalidInput('the lock kept changing while registering the approval token');
+  await tell(deps, { event: 'approval-needed', release: input.release, execution: input.execution, extra: { before: { colour: input.plan.live.colour, version: input.plan.live.version } } });
+  return { waiting: true };
 }
 
 /** promote / abort: answer the waiting release of `app`. Null when none waits for approval. */

@@ -47,6 +47,7 @@ export async function checkGreen(deps: Deps, input: Input & { green: Green; exec
   if (a.ready && input.execution) await tell(deps, { event: 'green-healthy', release, execution: input.execution, extra: { healthy: a.healthy, desired: a.desired } });
   // Preview URL of the new version, as soon as it is healthy (before checks, approval, traffic).
   const app = appConfig(deps.config, release.app);
-  if (a.ready && app.kind !== 'eip' && (release.action ?? 'release') === 'release') await ensurePreview(deps, app, release.app, release.version, plan.idle.targetGroupArn);
+  const moves = (release.action ?? 'release') === 'release' || release.action === 'rollback';
+  if (a.ready && app.kind !== 'eip' && moves) await ensurePreview(deps, app, release.app, release.version, plan.idle.targetGroupArn);
   return { ...green, ready: a.ready, inService: a.inService, healthy: a.healthy, failedTasks: a.failedTasks, ...(a.instanceId !== undefined ? { instanceId: a.instanceId } : {}) };
 }

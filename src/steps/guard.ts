@@ -1,5 +1,3 @@
-import * as z from 'zod/mini';
-import '../core/zod.js';
 import { alarmStates } from '../aws/cloudwatch.js';
 import { readLock, writeLock } from '../aws/dynamodb.js';
 import { readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
@@ -12,7 +10,8 @@ import type { Deps } from './deps.js';
 import { logger } from './lambda.js';
 import { routeOf, side } from './plan.js';
 import { closeStoppedRelease } from './record.js';
-import { pinnedVersion } from './resolve.js';
+import { pinnedVersion } from './pinned.js';
+import { AlarmEvent } from './resolve.js';
 
 // Guard alarms (an app's `alarms:`). Checked when a release starts (one in ALARM rejects it),
 // before every traffic step (one in ALARM rolls back), and event-driven: an alarm going to ALARM
@@ -38,13 +37,6 @@ export async function stopIfAlarming(deps: Deps, app: Routed): Promise<void> {
   const bad = (await alarmStates(deps.clients.cloudwatch, app.alarms)).filter((a) => a.state === 'ALARM' || a.state === 'MISSING');
   if (bad.length) throw new AlarmFiring(`guard alarm ${bad.map((a) => `${a.name} is ${a.state === 'MISSING' ? 'gone' : 'in ALARM'}`).join(', ')}: not moving more traffic`);
 }
-
-const AlarmEvent = z.object({
-  source: z.literal('aws.cloudwatch'),
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
-  time: z.optional(z.string()),
-  detail: z.object({ alarmName: z.string(), state: z.object({ value: z.string() }) }),
-});
 
 export interface GuardOutcome {
   app: string;
@@ -90,7 +82,7 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string): P
   const route = routeOf(app);
   const actions = await readRoute(elbv2, route);
   const w = colourWeights(actions, app);
-  const newColour = await colourOf(deps, app, lock.ownerVersion ?? '');
+  const newColour = await colourOf(deps, app, w, lock.ownerVersion ?? '');
   const old = newColour ? other(newColour) : null;
   const stop = async (why: string) => {
     const d = await describeExecution(sfn, owner);
@@ -129,8 +121,7 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string): P
 }
 
 /** The colour pinned to `version` (the running release's green), or null. */
-async function colourOf(deps: Deps, app: Routed, version: string): Promise<Colour | null> {
-  const w = colourWeights(await readRoute(deps.clients.elbv2, routeOf(app)), app);
+async function colourOf(deps: Deps, app: Routed, w: { blue: number; green: number }, version: string): Promise<Colour | null> {
   for (const c of ['blue', 'green'] as Colour[]) if ((await pinnedVersion(deps, app, c)) === version) return c;
   // Neither is pinned to it yet (green still being prepared): the idle colour is the new one.
   const live = liveColour(w);

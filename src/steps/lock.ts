@@ -28,49 +28,60 @@ export async function lockStep(deps: Deps, input: LockInput) {
   const me: Claimant = { execution: execution.id, since: Date.parse(execution.startTime), version: release.version };
   const now = Math.floor(deps.now().getTime() / 1000);
   const lease = now + leaseFor(deps, input);
-  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-    const lock = await readLock(deps.clients.dynamodb, deps.env.table, release.app);
-    const r = await decide(deps, input, lock, me, now, lease);
-    if (r) return r;
-  }
+  const r = await changeLock(deps, release.app, (lock) => decide(input, lock, me, now, lease));
   // Somebody wrote between every read and write: ask again after a poll.
-  return { state: 'waiting' as const, waitSeconds: input.settings.pollSeconds, owner: 'contended' };
+  if (r === undefined) return { state: 'waiting' as const, waitSeconds: input.settings.pollSeconds, owner: 'contended' };
+  if ('state' in r && r.state === 'acquired' && r.why !== 'mine') {
+    // First time this execution holds the lock: the release has started.
+    await startHistory(deps, release, execution);
+    await tell(deps, { event: 'started', release, execution });
+  }
+  return r;
 }
 
-async function decide(deps: Deps, input: LockInput, lock: LockState, me: Claimant, now: number, lease: number) {
-  const { dynamodb } = deps.clients;
-  const { table } = deps.env;
-  const app = input.release.app;
-  const write = (next: LockState) => writeLock(dynamodb, table, app, lock.rev, next);
+type LockResult =
+  | { owned: boolean; owner?: string | null }
+  | { state: 'superseded'; by: string; byVersion: string | null }
+  | { state: 'waiting'; waitSeconds: number; owner: string; ownerVersion: string | null }
+  | { state: 'acquired'; why: 'free' | 'mine' | 'lease-expired' | 'owner-keeping-warm'; tookOverFrom?: string };
+
+/** What this lock step does with the lock as read: the result, and the lock to write (if any). */
+function decide(input: LockInput, lock: LockState, me: Claimant, now: number, lease: number): { next?: LockState; result: LockResult } {
   if (input.op === 'warm' || input.op === 'reclaim') {
     // Only the owner changes its phase; an owner that lost the lock leaves everything as it is.
-    if (lock.owner !== me.execution) return { owned: false, owner: lock.owner ?? null };
+    if (lock.owner !== me.execution) return { result: { owned: false, owner: lock.owner ?? null } };
     const phase = input.op === 'warm' ? 'warm' : 'retiring';
-    return (await write({ ...lock, rev: lock.rev + 1, phase, leaseUntil: lease })) ? { owned: true } : null;
+    return { next: { ...lock, rev: lock.rev + 1, phase, leaseUntil: lease }, result: { owned: true } };
   }
   const d = decideAcquire(lock, me, now);
-  if (d.decision === 'superseded') return { state: 'superseded' as const, by: d.by, byVersion: d.byVersion ?? null };
+  if (d.decision === 'superseded') return { result: { state: 'superseded' as const, by: d.by, byVersion: d.byVersion ?? null } };
   if (d.decision === 'wait') {
-    if (lock.waiter !== me.execution && !(await write(waiting(lock, me)))) return null;
-    return { state: 'waiting' as const, waitSeconds: waitSeconds(input.settings), owner: d.owner, ownerVersion: d.ownerVersion ?? null };
+    const result = { state: 'waiting' as const, waitSeconds: waitSeconds(input.settings), owner: d.owner, ownerVersion: d.ownerVersion ?? null };
+    return lock.waiter === me.execution ? { result } : { next: waiting(lock, me), result };
   }
-  if (!(await write(acquired(lock, me, lease)))) return null;
-  if (d.why !== 'mine') {
-    // First time this execution holds the lock: the release has started.
-    await startHistory(deps, input.release, input.execution);
-    await tell(deps, { event: 'started', release: input.release, execution: input.execution });
+  const tookOver = d.why === 'lease-expired' || d.why === 'owner-keeping-warm' ? { tookOverFrom: lock.owner } : {};
+  return { next: acquired(lock, me, lease), result: { state: 'acquired' as const, why: d.why, ...tookOver } };
+}
+
+/**
+ * Read the app's lock, let `change` decide, and write its `next` only if nobody changed the lock
+ * since it was read (compare-and-set on the revision); a lost race reads and decides again.
+ * Undefined when every attempt lost.
+ */
+export async function changeLock<T>(deps: Deps, app: string, change: (lock: LockState) => { next?: LockState; result: T }): Promise<T | undefined> {
+  const { dynamodb } = deps.clients;
+  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+    const lock = await readLock(dynamodb, deps.env.table, app);
+    const c = change(lock);
+    if (!c.next || (await writeLock(dynamodb, deps.env.table, app, lock.rev, c.next))) return c.result;
   }
-  return { state: 'acquired' as const, why: d.why, ...(d.why === 'lease-expired' || d.why === 'owner-keeping-warm' ? { tookOverFrom: lock.owner } : {}) };
+  return undefined;
 }
 
 /** Let go of the lock if this execution holds it (a waiter stays registered). */
 export async function releaseLock(deps: Deps, app: string, executionId: string): Promise<boolean> {
-  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-    const lock = await readLock(deps.clients.dynamodb, deps.env.table, app);
-    if (lock.owner !== executionId) return false;
-    if (await writeLock(deps.clients.dynamodb, deps.env.table, app, lock.rev, released(lock))) return true;
-  }
-  return false;
+  const r = await changeLock(deps, app, (lock) => (lock.owner === executionId ? { next: released(lock), result: true } : { result: false }));
+  return r ?? false;
 }
 
 function leaseFor(deps: Deps, input: LockInput): number {

@@ -1,6 +1,3 @@
-import { describeGroups } from '../aws/autoscaling.js';
-import { launchTemplateVersions } from '../aws/ec2.js';
-import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
 import { readRoute, type RouteRef } from '../aws/elbv2.js';
 import { type AppConfig, appConfig, type Colour } from '../core/config.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
@@ -8,9 +5,10 @@ import { type Release, releaseDescription } from '../core/release.js';
 import { colourWeights, liveColour, other } from '../core/route.js';
 import { planAsg } from './asg.js';
 import type { Deps } from './deps.js';
-import { planEcs, RELEASE_TAG } from './ecs.js';
+import { planEcs } from './ecs.js';
 import { planEip } from './eip.js';
 import { rejectIfAlarming } from './guard.js';
+import { pinnedRelease } from './pinned.js';
 import type { Plan, Side } from './types.js';
 
 // Plan: read which colour is live (from the load balancer, the only source of that truth),
@@ -37,17 +35,7 @@ async function finishPlan(deps: Deps, app: RoutedApp, release: Release, route: R
 /** The colour whose launch template version or task definition carries this release. */
 async function colourPinnedTo(deps: Deps, app: RoutedApp, release: Release): Promise<Colour> {
   const want = releaseDescription(release);
-  for (const colour of ['blue', 'green'] as Colour[]) {
-    const s = side(app, colour);
-    if (app.kind === 'asg') {
-      const g = (await describeGroups(deps.clients.autoscaling, [s.autoScalingGroupName!])).get(s.autoScalingGroupName!);
-      const [v] = g ? await launchTemplateVersions(deps.clients.ec2, app.launchTemplateId, [g.launchTemplateVersion ?? '$Default']) : [];
-      if (v?.description === want) return colour;
-    } else {
-      const svc = (await describeServices(deps.clients.ecs, s.cluster!, [s.serviceName!])).get(s.serviceName!);
-      if (svc && (await describeTaskDefinition(deps.clients.ecs, svc.taskDefinition)).tags[RELEASE_TAG] === want) return colour;
-    }
-  }
+  for (const colour of ['blue', 'green'] as Colour[]) if ((await pinnedRelease(deps, app, colour)) === want) return colour;
   throw new InvalidInput(`neither colour of ${release.app} runs ${release.version}: cannot roll back a split route to it`);
 }
 

@@ -84,15 +84,13 @@ export async function finish(deps: Deps, input: { outcome: Outcome; note?: strin
   const moved = outcome === 'released' && state.plan && (release.action === 'release' || release.action === 'rollback' || !release.action);
   const after = moved ? sideOf(state.plan!.idle, release.version) : before;
   const endedAt = deps.now().toISOString();
-  const known = !!deps.config.apps[release.app];
-  if (known) {
-    const record: HistoryRecord = { ...releaseSummary(release), executionArn: execution.id, startedAt: execution.startTime, endedAt, outcome, reason, before, after };
-    await putHistory(deps.clients.dynamodb, deps.env.table, record);
-    await releaseLock(deps, release.app, execution.id);
-  }
+  // A release got past Resolve, so its app is configured: record it and let go of its lock.
+  const record: HistoryRecord = { ...releaseSummary(release), executionArn: execution.id, startedAt: execution.startTime, endedAt, outcome, reason, before, after };
+  await putHistory(deps.clients.dynamodb, deps.env.table, record);
+  await releaseLock(deps, release.app, execution.id);
   await tell(deps, { event: milestoneOf(outcome), release, execution, extra: { outcome, reason, artifact: releaseSummary(release).artifact, before, after } });
   emitMetrics(deps, release, outcome, (Date.parse(endedAt) - Date.parse(execution.startTime)) / 1000);
-  return { outcome, reason, recorded: known, before, after };
+  return { outcome, reason, recorded: true, before, after };
 }
 
 function sideOf(side: { colour: string } | undefined, version: string | null): ColourVersion | null {

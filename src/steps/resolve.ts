@@ -1,8 +1,6 @@
 import * as z from 'zod/mini';
 import '../core/zod.js';
-import { describeGroups } from '../aws/autoscaling.js';
-import { imageExists, launchTemplateVersions } from '../aws/ec2.js';
-import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
+import { imageExists } from '../aws/ec2.js';
 import { readHistory } from '../aws/dynamodb.js';
 import { readRoute } from '../aws/elbv2.js';
 import { findObject, getObjectText, headObject } from '../aws/s3.js';
@@ -24,7 +22,7 @@ import { type Artifact, parseReleaseDescription, type Release, type Settings } f
 import { colourWeights, liveColour, other } from '../core/route.js';
 import { APP_NAME, formatIssues, truncate } from '../core/text.js';
 import type { Deps } from './deps.js';
-import { RELEASE_TAG } from './ecs.js';
+import { pinnedRelease } from './pinned.js';
 import { routeOf, side } from './plan.js';
 
 // Resolve: turn an S3 event or a hand-typed input into one exact, pinned artifact.
@@ -181,7 +179,7 @@ async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip'
   if (live === 'split') live = other(await stableColour(deps, name, weights));
   if (live === 'none') throw new InvalidInput(`cannot roll back ${name}: the route sends traffic to neither colour`);
   const idle = side(app, other(live));
-  const [previousDescription, liveDescription] = await Promise.all([pinnedRelease(deps, app, idle), pinnedRelease(deps, app, side(app, live))]);
+  const [previousDescription, liveDescription] = await Promise.all([pinnedRelease(deps, app, idle.colour), pinnedRelease(deps, app, live)]);
   const previous = parseReleaseDescription(previousDescription);
   if (!previous || previous.app !== name)
     throw new InvalidInput(`nothing to roll back to: ${name}'s idle colour (${idle.colour}) does not run a version greenlight released; release a version by name: {"app":"${name}","version":"<version>"}`);
@@ -232,23 +230,8 @@ async function stableColour(deps: Deps, app: string, weights: { blue: number; gr
   return weights.blue >= weights.green ? 'blue' : 'green';
 }
 
-/** The version a colour is pinned to, when greenlight released it. */
-export async function pinnedVersion(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, colour: Colour): Promise<string | null> {
-  return parseReleaseDescription(await pinnedRelease(deps, app, side(app, colour)))?.version ?? null;
-}
-
-/** The release description a colour is pinned to: its launch template version's, or its task definition's tag. */
-async function pinnedRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, colour: ReturnType<typeof side>): Promise<string | undefined> {
-  if (app.kind === 'asg') {
-    const group = (await describeGroups(deps.clients.autoscaling, [colour.autoScalingGroupName!])).get(colour.autoScalingGroupName!);
-    const [ltv] = group ? await launchTemplateVersions(deps.clients.ec2, app.launchTemplateId, [group.launchTemplateVersion ?? '$Default']) : [];
-    return ltv?.description;
-  }
-  const svc = (await describeServices(deps.clients.ecs, colour.cluster!, [colour.serviceName!])).get(colour.serviceName!);
-  return svc ? (await describeTaskDefinition(deps.clients.ecs, svc.taskDefinition)).tags[RELEASE_TAG] : undefined;
-}
-
-const AlarmEvent = z.object({
+/** A CloudWatch Alarm State Change event (the fields greenlight reads). */
+export const AlarmEvent = z.object({
   source: z.literal('aws.cloudwatch'),
   'detail-type': z.literal('CloudWatch Alarm State Change'),
   detail: z.object({

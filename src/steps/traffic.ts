@@ -5,7 +5,7 @@ import { retireSchedule } from '../core/retire.js';
 import { causeMessage } from '../core/text.js';
 import { GreenNotHealthy, LiveColourChanged, reasonOf, TrafficNotShifted } from '../core/errors.js';
 import type { Release, Settings } from '../core/release.js';
-import { colourWeights, liveColour, routeSends, shiftedActions, shiftSteps } from '../core/route.js';
+import { colourWeights, liveColour, type RouteAction, routeSends, shiftedActions, shiftSteps } from '../core/route.js';
 import { quiesceAsg, retireAsg, zeroGroup } from './asg.js';
 import type { Deps } from './deps.js';
 import { quiesceEcs, retireEcs, zeroGreenEcs } from './ecs.js';
@@ -54,14 +54,20 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   const { elbv2 } = deps.clients;
   const to = plan.idle.targetGroupArn;
   const from = plan.live.targetGroupArn;
-  // Preview URLs: the new version's (again: checkGreen made it), the old one's once all moved.
-  if (index === 0) await ensurePreview(deps, app, release.app, release.version, to);
   const actions = await readRoute(elbv2, plan.route!);
   const result = { step: index + 1, percent, bakeSeconds, done: percent === 100, at };
-  if (routeSends(actions, to, from, percent)) {
-    if (result.done) await ensurePreview(deps, app, release.app, plan.live.version, from);
-    return result;
-  }
+  if (!routeSends(actions, to, from, percent)) await shift(deps, input, app, actions, index, percent);
+  // Preview URL of the old version, once all traffic left it (the new one's: checkGreen).
+  if (result.done) await ensurePreview(deps, app, release.app, plan.live.version, from);
+  return result;
+}
+
+/** One traffic step: checks that the route is as expected and green may take traffic, write, read back. */
+async function shift(deps: Deps, input: Input & { execution?: Execution }, app: Exclude<AppConfig, { kind: 'eip' }>, actions: RouteAction[], index: number, percent: number) {
+  const { plan, green, release } = input;
+  const { elbv2 } = deps.clients;
+  const to = plan.idle.targetGroupArn;
+  const from = plan.live.targetGroupArn;
   const w = colourWeights(actions, app);
   // Before the first step the route must still be all on the old colour; later, a partial shift.
   if (index === 0 && liveColour(w) !== plan.live.colour && !(release.action === 'rollback' && liveColour(w) === 'split'))
@@ -78,8 +84,6 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   if (!routeSends(await readRoute(elbv2, plan.route!), to, from, percent))
     throw new TrafficNotShifted(`the route was modified but the read-back does not send ${percent}% to ${plan.idle.colour} yet`);
   if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent } });
-  if (result.done) await ensurePreview(deps, app, release.app, plan.live.version, from);
-  return result;
 }
 
 /** The old colour's retirement schedule (keep-warm, or the configured steps). */
