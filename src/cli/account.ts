@@ -130,7 +130,11 @@ async function withSimAccount<T>(scenarioName: string, at: number | undefined, f
   });
   // Its failure is reported when awaited below, not as an unhandled rejection meanwhile.
   run.catch(() => {});
-  await procs.runUntil(() => done, Number.POSITIVE_INFINITY);
-  if (!done) throw new Error('the simulation ran out of work before the command finished');
-  return run;
+  try {
+    await procs.runUntil(() => done, Number.POSITIVE_INFINITY);
+    if (!done) throw new Error('the simulation ran out of work before the command finished');
+    return await run;
+  } finally {
+    session.uninstall();
+  }
 }

@@ -31,10 +31,10 @@ export async function runLocal(account: Account, machine: string, inputText: str
     while (rec.status === 'RUNNING') await account.sleep(1);
     for (const s of rec.statesEntered) print(s.t - t0, s.name);
   } else {
-    // Real time: the scheduler waits for real before each timer (Wait states, retry intervals).
-    const clock = new VirtualClock(Date.now());
+    // Real time: Wait states, retry intervals and the SDK's backoff wait for real.
+    const clock = new VirtualClock(Date.now(), { real: true });
     const procs = new Processes(clock);
-    const sfn = new LocalStepFunctions(clock, procs, { taskLatencySeconds: 0, onStateEntered: (_e, state) => print(clock.now, state) });
+    const sfn = new LocalStepFunctions(clock, procs, { onStateEntered: (_e, state) => print(clock.now, state) });
     const deps = account.deps();
     const handlers = Object.fromEntries(Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps({ ...deps, now: () => clock.date() })])) as Record<
       string,
@@ -43,15 +43,7 @@ export async function runLocal(account: Account, machine: string, inputText: str
     sfn.register(arn, loadDefinition(machine), handlers);
     const r = sfn.startExecution({ stateMachineArn: arn, input: inputText, name: `run-local-${Date.now()}` });
     rec = sfn.executions.get(r.executionArn)!;
-    for (;;) {
-      await procs.settle();
-      if (rec.status !== 'RUNNING') break;
-      const next = clock.nextAt();
-      if (next === undefined) break;
-      const wait = Math.max(0, (next - clock.now) * 1000 - (Date.now() - clock.date().getTime()));
-      await new Promise((res) => setTimeout(res, Math.min(wait, 2 ** 31 - 1)));
-      clock.fireNext();
-    }
+    await rec.done;
   }
   const ok = rec.status === 'SUCCEEDED';
   const text = ok ? `SUCCEEDED ${JSON.stringify(rec.output)}\n` : `${rec.status} ${rec.error ?? ''}: ${rec.cause ?? ''}\n`;

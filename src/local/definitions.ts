@@ -43,3 +43,14 @@ export function alarmPattern(config: unknown): Pattern | null {
 export function guardPattern(config: unknown): Pattern | null {
   return events().guardPattern(config);
 }
+
+/** Each function's configured timeout in seconds (serverless.yml: the function's own, else the provider's). */
+export function functionTimeouts(): { byFunction: Record<string, number>; default: number } {
+  const doc = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as {
+    provider?: { timeout?: number };
+    functions?: Record<string, { timeout?: number }>;
+  };
+  const dflt = typeof doc.provider?.timeout === 'number' ? doc.provider.timeout : 6;
+  const byFunction = Object.fromEntries(Object.entries(doc.functions ?? {}).map(([name, f]) => [name, typeof f?.timeout === 'number' ? f.timeout : dflt]));
+  return { byFunction, default: dflt };
+}

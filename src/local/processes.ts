@@ -1,9 +1,10 @@
-import type { VirtualClock } from '../sim/clock.js';
+import { realTimers, type VirtualClock } from '../sim/clock.js';
 
 /**
- * The scheduler's view of concurrent work (executions, Lambda invocations). Virtual time may
- * advance only when every live process is blocked in a virtual sleep: then nothing can
- * happen until the next timer, so jumping to it is exact.
+ * The scheduler's view of concurrent work (executions, Lambda invocations, operator commands).
+ * Everything in a simulation waits on the virtual clock or on promises, never on real I/O, so
+ * once the microtask queue has drained nothing can happen until the next timer: jumping to it
+ * is exact.
  */
 export class Processes {
   active = 0;
@@ -18,25 +19,24 @@ export class Processes {
     });
   }
 
-  /** Let microtasks and zero-delay timers run until every process is blocked or done. */
+  /** Let every microtask run (a real macrotask turn drains the queue; two turns for chains through setImmediate). */
   async settle(): Promise<void> {
-    const started = Date.now();
-    let spins = 0;
-    while (this.active > this.clock.sleeping) {
-      await new Promise((r) => (++spins % 1000 === 0 ? setTimeout(r, 0) : setImmediate(r)));
-      if (Date.now() - started > 30_000)
-        throw new Error(`simulation stalled at t=${this.clock.now.toFixed(1)}s: ${this.active} processes, ${this.clock.sleeping} sleeping`);
-    }
+    for (let i = 0; i < 2; i++) await new Promise<void>((r) => realTimers.setImmediate(r));
   }
 
-  /** Advance virtual time, timer by timer, until `done()` or `limit` seconds. */
+  /** Advance virtual time, timer by timer, until `done()` or `limit` seconds. The clock is the process's meanwhile. */
   async runUntil(done: () => boolean, limit: number): Promise<void> {
-    for (;;) {
-      await this.settle();
-      if (done()) return;
-      const next = this.clock.nextAt();
-      if (next === undefined || next > limit) return;
-      this.clock.fireNext();
+    const uninstall = this.clock.install();
+    try {
+      for (;;) {
+        await this.settle();
+        if (done()) return;
+        const next = this.clock.nextAt();
+        if (next === undefined || next > limit) return;
+        this.clock.fireNext();
+      }
+    } finally {
+      uninstall();
     }
   }
 }

@@ -10,7 +10,8 @@ import { type BusEvent, EventBus } from '../sim/eventbridge.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
 import { Traffic } from '../sim/traffic.js';
 import { ACCOUNT, type Action, hexId, REGION, type World } from '../sim/world.js';
-import { alarmPattern, eventPatterns, guardPattern, lifecyclePattern, loadDefinition } from './definitions.js';
+import { alarmPattern, eventPatterns, functionTimeouts, guardPattern, lifecyclePattern, loadDefinition } from './definitions.js';
+import { LambdaService } from '../sim/lambda.js';
 import { answerApproval } from '../steps/approval.js';
 import { simDeps } from './deps.js';
 import { FUNCTIONS } from './functions.js';
@@ -137,7 +138,10 @@ export async function simulate(scenario: Scenario): Promise<SimulationResult> {
 /** Build the simulated account and machines, and schedule the scenario's steps (nothing runs yet). */
 export function startSession(scenario: Scenario) {
   const counters = { pending: 0, pendingRedrives: 0, lifecycleEvents: 0 };
-  const clock = new VirtualClock();
+  const clock = new VirtualClock(undefined, { seed: scenario.seed });
+  // From here until summarize(), this clock is the process's: whatever the session starts (an
+  // execution, an SDK retry) keeps time with it, driven or not.
+  const uninstall = clock.install();
   const { world, config, listenerArn, hosts } = buildWorld(scenario, clock);
   world.timeline.length = 0;
   for (const stale of scenario.staleLocks) {
@@ -159,9 +163,15 @@ export function startSession(scenario: Scenario) {
   }
   for (const a of scenario.alarms) world.ec2.alarms.set(a.name, { name: a.name, instanceId: null, state: a.state, failingSince: null });
   const procs = new Processes(clock);
+  const timeouts = functionTimeouts();
+  const lambda = new LambdaService(
+    clock,
+    { coldStartSeconds: scenario.physics.lambdaColdStartSeconds, durationSeconds: scenario.physics.lambdaDurationSeconds, idleSeconds: scenario.physics.lambdaIdleSeconds },
+    (fn) => timeouts.byFunction[fn] ?? timeouts.default,
+  );
   let crashArmed = !!scenario.crash;
   const sfn = new LocalStepFunctions(clock, procs, {
-    taskLatencySeconds: scenario.taskLatencySeconds,
+    invoke: (fn, run, meta) => lambda.invoke(fn, run, meta),
     onStarted: (exec) => {
       if (crashArmed && exec.stateMachineArn === RELEASE_STATE_MACHINE_ARN) {
         crashArmed = false;
@@ -182,7 +192,7 @@ export function startSession(scenario: Scenario) {
       if (!QUIET_STATES.has(state)) world.note(`${exec.name}: ${state}`);
     },
   });
-  const transport = new SimTransport(simApi(world, sfn), clock, scenario.faults);
+  const transport = new SimTransport(simApi(world, sfn), clock, scenario.faults, { defaultSeconds: scenario.physics.apiLatencySeconds, commands: scenario.physics.apiLatency });
   const handlers = Object.fromEntries(
     Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps(simDeps({ world, clock, config, transport, caller: name, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN }))]),
   ) as Record<string, (e: unknown, c: unknown) => Promise<unknown>>;
@@ -196,9 +206,8 @@ export function startSession(scenario: Scenario) {
       pattern,
       target: (event) =>
         void procs.spawn(async () => {
-          await clock.sleep(scenario.taskLatencySeconds);
           try {
-            const r = (await handlers.dispatch(event, { functionName: 'dispatch', awsRequestId: event.id })) as {
+            const r = (await lambda.invoke('dispatch', () => handlers.dispatch(event, { functionName: 'dispatch', awsRequestId: event.id }), { requestId: event.id })) as {
               started?: boolean;
               executionName?: string;
               ecr?: { app: string; key?: string; ignored?: string }[];
@@ -251,9 +260,9 @@ export function startSession(scenario: Scenario) {
       target: (event) => {
         const invoke = (attempt: number) =>
           void procs.spawn(async () => {
-            await clock.sleep(scenario.taskLatencySeconds);
             try {
-              const r = (await handlers.guard(event, { functionName: 'guard', awsRequestId: `${event.id}-${attempt}` })) as { app: string; action: string; detail: string }[];
+              const requestId = `${event.id}-${attempt}`;
+              const r = (await lambda.invoke('guard', () => handlers.guard(event, { functionName: 'guard', awsRequestId: requestId }), { requestId })) as { app: string; action: string; detail: string }[];
               for (const x of r) world.note(`guard ${(event.detail as { alarmName: string }).alarmName}: ${x.app} ${x.action}: ${x.detail}`);
             } catch (err) {
               world.note(`guard failed (attempt ${attempt + 1}): ${(err as Error).name}: ${(err as Error).message}`);
@@ -388,7 +397,7 @@ export function startSession(scenario: Scenario) {
   }
 
   const initialLive = liveColourOf(world, config, primary);
-  return { capacity, initialLive, scenario, clock, world, config, procs, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
+  return { uninstall, capacity, initialLive, scenario, clock, world, config, procs, sfn, lambda, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
 }
 
 /**
@@ -416,6 +425,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
   const { capacity, initialLive, scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
   const lifecycleEvents = counters.lifecycleEvents;
   traffic.stop();
+  session.uninstall();
   const all = [...sfn.executions.values()];
   const executions = all.filter((e) => e.stateMachineArn === RELEASE_STATE_MACHINE_ARN);
   const capacityExecutions = all.filter((e) => e.stateMachineArn === CAPACITY_STATE_MACHINE_ARN);

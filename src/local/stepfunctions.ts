@@ -6,8 +6,11 @@ import { SimAwsError } from '../sim/errors.js';
 import type { Processes } from './processes.js';
 
 // Runs the real ASL files (the ones serverless.yml deploys) with aws-local-stepfunctions.
-// Each `Fn::GetAtt: [fn, Arn]` Task calls that function's real handler; Wait states become
-// virtual-clock sleeps; Retry intervals are slept in virtual time too.
+// Each `Fn::GetAtt: [fn, Arn]` Task invokes that function's real handler (through the
+// simulated Lambda service: cold starts, durations, timeouts). Wait states, Retry/Catch and
+// task timeouts are the library's own; in a simulation its timers are the virtual clock's.
+// Added here: the execution registry (Start/Describe/Stop/List), task tokens, redrive and
+// simulated crash points.
 
 // biome-ignore lint/suspicious/noExplicitAny: ASL is plain JSON.
 type Json = any;
@@ -25,6 +28,8 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   stateTransitions: number;
+  /** Step Functions history events this execution has written (its limit is 25,000). */
+  historyEvents: number;
   statesEntered: { t: number; name: string }[];
   done: Promise<void>;
   /** Simulated crash: the execution dies when it reaches this (Task or Wait) state. */
@@ -43,14 +48,15 @@ interface Machine {
   /** Built (and validated) once; each run is an execution. */
   machine: StateMachine;
   handlers: Record<string, LambdaHandler>;
-  retries: Record<string, Json[]>;
 }
 
 const LAMBDA_ARN = (fn: string) => `arn:aws:lambda:us-east-1:123456789012:function:${fn}`;
 
+/** Runs one Lambda invocation of `fn` (the simulator's Lambda service; direct against AWS). */
+export type Invoke = <T>(fn: string, run: () => Promise<T>, meta: { executionArn: string; requestId: string }) => Promise<T>;
+
 export interface LocalStepFunctionsOptions {
-  /** Virtual seconds each Lambda invocation takes (cold and warm alike). */
-  taskLatencySeconds: number;
+  invoke?: Invoke;
   onStateEntered?: (exec: ExecutionRecord, state: string) => void;
   onStarted?: (exec: ExecutionRecord) => void;
   onFinished?: (exec: ExecutionRecord) => void;
@@ -68,9 +74,9 @@ export class LocalStepFunctions implements StepFunctionsBackend {
   ) {}
 
   register(arn: string, definition: Json, handlers: Record<string, LambdaHandler>): void {
-    const { definition: prepared, retries } = prepare(definition, Object.keys(handlers));
+    const { definition: prepared } = prepare(definition, Object.keys(handlers));
     const machine = new StateMachine(prepared, { validationOptions: { checkArn: true, checkPaths: true } });
-    this.machines.set(arn, { arn, name: arn.split(':').pop()!, definition: prepared, machine, handlers, retries });
+    this.machines.set(arn, { arn, name: arn.split(':').pop()!, definition: prepared, machine, handlers });
   }
 
   startExecution(i: { stateMachineArn: string; name?: string; input?: string }) {
@@ -101,6 +107,7 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       status: 'RUNNING',
       startedAt: this.clock.now,
       stateTransitions: 0,
+      historyEvents: 0,
       statesEntered: [],
       done: Promise.resolve(),
       redriveCount: 0,
@@ -222,52 +229,42 @@ export class LocalStepFunctions implements StepFunctionsBackend {
   private resumed = new Map<string, StateMachine>();
 
   private async run(m: Machine, rec: ExecutionRecord, input: unknown, startAt?: string): Promise<void> {
-    const lastFailure: { state?: string; error?: string; attempts: number } = { attempts: 0 };
-    // StopExecution cancels this execution's virtual sleeps (Wait states, retry intervals).
-    const stopped = new AbortController();
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     let lastEntered: { name: string; input: unknown } | undefined;
     let abort: () => void = () => {};
+    const invoke: Invoke = this.opts.invoke ?? ((_fn, run) => run());
     /** A crash point: the execution dies here, before the state does its work. */
-    const crash = (stateName: string, inp: unknown): Promise<never> | null => {
-      if (rec.crashAt !== stateName) return null;
+    const crash = (stateName: string, inp: unknown): boolean => {
+      if (rec.crashAt !== stateName) return false;
       rec.crashAt = undefined;
       rec.failedState = { name: stateName, input: inp };
-      queueMicrotask(() => abort()); // the first state may run before run() has returned its handle
-      // Settle after the abort, so the library clears this task's timeout timer (the execution
-      // is already aborted and runs no further state).
-      return new Promise<never>((_, reject) => setImmediate(() => reject(new Error('the execution died here (simulated crash)'))));
+      return true;
     };
+    const died = async (): Promise<never> => {
+      await null; // the first state may run before run() has returned its handle
+      abort();
+      throw new Error('the execution died here (simulated crash)');
+    };
+    let invocations = 0;
     for (const [stateName, state] of Object.entries<Json>(m.definition.States)) {
-      if (state.__wait) {
-        const spec = state.__wait;
-        overrides[stateName] = async (inp) => {
-          const dead = crash(stateName, inp);
-          if (dead) return dead;
-          await this.clock.sleep(waitSeconds(spec, inp, this.clock), stopped.signal);
-          return inp;
-        };
-        continue;
-      }
       if (state.Type !== 'Task') continue;
       const fn = state.__function as string;
       const handler = m.handlers[fn];
+      const call = (event: unknown) =>
+        this.procs.spawn(() => invoke(fn, () => handler(event, lambdaContext(fn, rec)), { executionArn: rec.executionArn, requestId: `${rec.name}-${++invocations}` }));
       if (state.__callback) {
         const spec = state.__callback;
         overrides[stateName] = async (inp) => {
-          const dead = crash(stateName, inp);
-          if (dead) return dead;
-          await this.clock.sleep(this.opts.taskLatencySeconds, stopped.signal);
+          if (crash(stateName, inp)) return died();
           const token = `${rec.name}-${stateName}-${++this.tokenSeq}`;
-          // TimeoutSecondsPath refers to the state's raw input (before Parameters), as logged on entry.
+          const answer = new Promise<unknown>((resolve, reject) => this.tokens.set(token, { resolve, reject }));
+          await call(virtualStartTime(replaceToken(inp, token), this.dateOf(rec.startedAt)));
+          // TimeoutSecondsPath refers to the state's raw input (before Parameters), as logged on
+          // entry; the library would read it from the effective input, so the runner keeps it.
           const raw = lastEntered?.name === stateName ? lastEntered.input : inp;
           const timeout = spec.TimeoutSeconds ?? (spec.TimeoutSecondsPath ? jsonPath(raw, spec.TimeoutSecondsPath) : undefined);
-          const answer = new Promise<unknown>((resolve, reject) => this.tokens.set(token, { resolve, reject }));
-          await handler(virtualStartTime(replaceToken(inp, token), this.dateOf(rec.startedAt)), lambdaContext(fn, rec));
-          // Waiting for the token counts as sleeping (the scheduler may advance time meanwhile).
           const waiting = new AbortController();
-          stopped.signal.addEventListener('abort', () => waiting.abort(stopped.signal.reason), { once: true });
-          const timer = typeof timeout === 'number' ? this.clock.sleep(timeout, waiting.signal).then(() => 'timeout' as const) : this.clock.sleep(1e9, waiting.signal).then(() => 'timeout' as const);
+          const timer = typeof timeout === 'number' ? this.clock.sleep(timeout, waiting.signal).then(() => 'timeout' as const) : new Promise<never>(() => {});
           try {
             const r = await Promise.race([answer.then((v) => ({ v })), timer]);
             if (r === 'timeout') throw Object.assign(new Error('the task timed out waiting for its token'), { name: 'States.Timeout' });
@@ -281,49 +278,36 @@ export class LocalStepFunctions implements StepFunctionsBackend {
         continue;
       }
       overrides[stateName] = async (inp) => {
-        const dead = crash(stateName, inp);
-        if (dead) return dead;
-        if (lastFailure.state === stateName) {
-          const delay = retryDelay(m.retries[stateName] ?? [], lastFailure.error ?? '', lastFailure.attempts);
-          if (delay > 0) await this.clock.sleep(delay, stopped.signal);
-        } else lastFailure.attempts = 0;
-        await this.clock.sleep(this.opts.taskLatencySeconds, stopped.signal);
-        try {
-          const out = await handler(virtualStartTime(inp, this.dateOf(rec.startedAt)), lambdaContext(fn, rec));
-          lastFailure.state = undefined;
-          return out;
-        } catch (err) {
-          lastFailure.state = stateName;
-          lastFailure.error = (err as Error)?.name;
-          lastFailure.attempts++;
-          throw err;
-        }
+        if (crash(stateName, inp)) return died();
+        return call(virtualStartTime(inp, this.dateOf(rec.startedAt)));
       };
     }
-    const retryIntervalOverrides = Object.fromEntries(Object.keys(m.retries).map((s) => [s, 0]));
     const run = (startAt ? this.machineFrom(m, startAt) : m.machine).run(input as Json, {
-      overrides: { taskResourceLocalHandlers: overrides as Json, retryIntervalOverrides },
+      overrides: { taskResourceLocalHandlers: overrides as Json },
       context: {
         Execution: { Id: rec.executionArn, Name: rec.name, StartTime: this.dateOf(rec.startedAt).toISOString(), RedriveCount: rec.redriveCount },
         StateMachine: { Id: m.arn, Name: m.name },
       } as Json,
     });
     abort = run.abort;
-    this.aborts.set(rec.executionArn, () => {
-      stopped.abort(new Error('the execution was stopped'));
-      run.abort();
-    });
+    // StopExecution ends the execution where it is; a Lambda invocation already running goes on
+    // to its end (Step Functions does not stop it) and its calls still land.
+    this.aborts.set(rec.executionArn, () => run.abort());
     const result = run.result.then(
       (output: unknown) => ({ ok: true as const, output }),
       (error: Error) => ({ ok: false as const, error }),
     );
     const events = (async () => {
       for await (const ev of run.eventLogs as AsyncIterable<Json>) {
+        rec.historyEvents += HISTORY_EVENTS[ev.type] ?? 0;
         if (ev.type === 'StateEntered') {
           lastEntered = { name: ev.state.name, input: ev.state.input };
           rec.stateTransitions++;
           rec.statesEntered.push({ t: this.clock.now, name: ev.state.name });
           this.opts.onStateEntered?.(rec, ev.state.name);
+          // A crash point on a Wait (or any state without a handler of ours): die on entry.
+          const st = m.definition.States[ev.state.name];
+          if (st && st.Type !== 'Task' && crash(ev.state.name, ev.state.input)) abort();
         }
       }
     })();
@@ -357,6 +341,22 @@ export class LocalStepFunctions implements StepFunctionsBackend {
 }
 
 /**
+ * Step Functions history events per library event: a state's entry and exit are one event each;
+ * a Lambda task adds Scheduled, Started and Succeeded/Failed (3 between them); a retry's new
+ * attempt schedules again (3 more); a caught error adds nothing beyond its failure.
+ */
+const HISTORY_EVENTS: Record<string, number> = {
+  StateEntered: 1,
+  StateExited: 1,
+  StateRetried: 3,
+  ExecutionStarted: 1,
+  ExecutionSucceeded: 1,
+  ExecutionFailed: 1,
+  ExecutionAborted: 1,
+  ExecutionTimeout: 1,
+};
+
+/**
  * aws-local-stepfunctions sets $$.Execution.StartTime to the host's wall clock, whatever the
  * context says; the release machine passes it as `execution.startTime`, which gets the
  * execution's start in virtual time here.
@@ -377,14 +377,20 @@ function lambdaContext(fn: string, rec: ExecutionRecord) {
     logGroupName: `/aws/lambda/greenlight-local-${fn}`,
     logStreamName: 'local',
     callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 30_000,
+    // No getRemainingTimeInMillis: middy's early-timeout timer is a host timer (node:timers),
+    // outside virtual time; the simulated Lambda service enforces the function's timeout itself.
   };
 }
 
-/** Replace GetAtt resources by Lambda ARNs and Wait states by tasks that sleep in virtual time. */
-export function prepare(definition: Json, functions: string[]): { definition: Json; retries: Record<string, Json[]> } {
+/**
+ * The longest timer Node (and fake-timers) keep: a longer delay fires after 1 ms. AWS's default
+ * Task timeout (99,999,999 s) is cut to this; the library's own default would be 60 s.
+ */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Replace GetAtt resources by Lambda ARNs (and callback tasks by tasks that wait for their token). */
+export function prepare(definition: Json, functions: string[]): { definition: Json } {
   const def = jsonClone(definition);
-  const retries: Record<string, Json[]> = {};
   for (const [name, state] of Object.entries<Json>(def.States)) {
     if (state.Type === 'Map' || state.Type === 'Parallel') throw new Error(`state ${name}: ${state.Type} is not supported by the local runner yet`);
     if (state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
@@ -393,8 +399,14 @@ export function prepare(definition: Json, functions: string[]): { definition: Js
       const fn = state.Parameters?.FunctionName?.['Fn::GetAtt']?.[0];
       if (!fn || !functions.includes(fn)) throw new Error(`state ${name}: waitForTaskToken needs FunctionName: {Fn::GetAtt: [<function>, Arn]} of a local handler`);
       const { TimeoutSeconds, TimeoutSecondsPath, ...rest } = state;
-      def.States[name] = { ...rest, Resource: LAMBDA_ARN(fn), Parameters: withTokenPlaceholder(state.Parameters.Payload ?? {}), __function: fn, __callback: { TimeoutSeconds, TimeoutSecondsPath } };
-      if (state.Retry) retries[name] = state.Retry;
+      def.States[name] = {
+        ...rest,
+        Resource: LAMBDA_ARN(fn),
+        Parameters: withTokenPlaceholder(state.Parameters.Payload ?? {}),
+        TimeoutSeconds: MAX_TIMER_SECONDS,
+        __function: fn,
+        __callback: { TimeoutSeconds, TimeoutSecondsPath },
+      };
       continue;
     }
     if (state.Type === 'Task') {
@@ -404,14 +416,11 @@ export function prepare(definition: Json, functions: string[]): { definition: Js
       if (!functions.includes(fn)) throw new Error(`state ${name}: no local handler for function "${fn}"`);
       state.Resource = LAMBDA_ARN(fn);
       state.__function = fn;
-      if (state.Retry) retries[name] = state.Retry;
-    } else if (state.Type === 'Wait') {
-      const { Seconds, SecondsPath, Timestamp, TimestampPath, Type: _t, ...rest } = state;
-      def.States[name] = { ...rest, Type: 'Task', Resource: LAMBDA_ARN('__wait'), TimeoutSeconds: 2_000_000, __wait: { Seconds, SecondsPath, Timestamp, TimestampPath } };
+      if (state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) state.TimeoutSeconds = MAX_TIMER_SECONDS;
     }
   }
   // aws-local-stepfunctions ignores unknown keys in validation only if we strip them afterwards.
-  return { definition: stripPrivate(def), retries };
+  return { definition: stripPrivate(def) };
 }
 
 /**
@@ -426,7 +435,7 @@ function jsonClone<T>(v: T): T {
 function stripPrivate(def: Json): Json {
   const out = jsonClone(def);
   for (const state of Object.values<Json>(out.States)) {
-    for (const key of ['__wait', '__function', '__callback']) Object.defineProperty(state, key, { value: state[key], enumerable: false });
+    for (const key of ['__function', '__callback']) Object.defineProperty(state, key, { value: state[key], enumerable: false });
   }
   return out;
 }
@@ -448,17 +457,6 @@ function replaceToken(input: Json, token: string): Json {
   return Object.fromEntries(Object.entries(input).map(([k, v]) => [k, replaceToken(v, token)]));
 }
 
-function waitSeconds(spec: Json, input: unknown, clock: VirtualClock): number {
-  if (typeof spec.Seconds === 'number') return spec.Seconds;
-  if (spec.SecondsPath) {
-    const v = jsonPath(input, spec.SecondsPath);
-    if (typeof v !== 'number' || v < 0) throw Object.assign(new Error(`SecondsPath ${spec.SecondsPath} is not a non-negative number`), { name: 'States.Runtime' });
-    return v;
-  }
-  const ts = spec.Timestamp ?? jsonPath(input, spec.TimestampPath);
-  return Math.max(0, (Date.parse(String(ts)) - clock.date().getTime()) / 1000);
-}
-
 function jsonPath(input: unknown, path: string): unknown {
   if (!path.startsWith('$')) return undefined;
   return path
@@ -468,11 +466,3 @@ function jsonPath(input: unknown, path: string): unknown {
     .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), input);
 }
 
-/** The interval Step Functions would wait before retry number `attempt` (1-based), jitter at its mean. */
-export function retryDelay(retriers: Json[], error: string, attempt: number): number {
-  const r = retriers.find((x) => (x.ErrorEquals as string[]).some((e) => e === error || e === 'States.ALL' || e === 'States.TaskFailed'));
-  if (!r || attempt > (r.MaxAttempts ?? 3)) return 0;
-  const base = (r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (attempt - 1);
-  const capped = r.MaxDelaySeconds ? Math.min(base, r.MaxDelaySeconds) : base;
-  return r.JitterStrategy === 'FULL' ? capped / 2 : capped;
-}

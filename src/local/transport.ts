@@ -8,11 +8,11 @@ import * as EventBridge from '@aws-sdk/client-eventbridge';
 import * as S3 from '@aws-sdk/client-s3';
 import * as SFN from '@aws-sdk/client-sfn';
 import * as SNS from '@aws-sdk/client-sns';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { type Clients, createClients } from '../aws/clients.js';
 import type { Service } from '../sim/api.js';
 import type { VirtualClock } from '../sim/clock.js';
 import { SimAwsError } from '../sim/errors.js';
+import { currentInvocation } from '../sim/lambda.js';
 
 // Plugs the simulator in below the SDK: the real clients, Command objects, serializers'
 // inputs and retry strategy run unchanged; only the HTTP round trip is answered locally.
@@ -21,15 +21,20 @@ import { SimAwsError } from '../sim/errors.js';
 export type ApiTable = Record<Service, Record<string, (input: any) => any>>;
 
 export interface CallRecord {
+  /** When the call was made, and when it took effect (answered). */
   t: number;
+  end?: number;
   service: Service;
   command: string;
   mutating: boolean;
   caller: string;
+  /** The Step Functions execution whose Lambda invocation made the call. */
+  execution?: string;
   error?: string;
 }
 
-export type FaultKind = 'throttle' | 'server-error' | 'access-denied' | 'crash' | 'stale-read';
+export type FaultKind = 'throttle' | 'server-error' | 'access-denied' | 'crash' | 'stale-read' | 'delay' | 'lambda-timeout';
+export const FAULT_KINDS: readonly FaultKind[] = ['throttle', 'server-error', 'access-denied', 'crash', 'stale-read', 'delay', 'lambda-timeout'];
 export interface FaultRule {
   /** SDK command name without "Command", e.g. ModifyListener. */
   command: string;
@@ -38,13 +43,24 @@ export interface FaultRule {
   times: number;
   /** Calls to let through first. */
   skip?: number;
+  /** Or: each matching call fails with this probability (seeded), up to `times`. */
+  rate?: number;
   /** Only calls made by this function (e.g. switchTraffic). */
   caller?: string;
-  /** stale-read: for this many virtual seconds the describe returns what it returned before. */
+  /**
+   * stale-read: reads answer what the same request answered up to this many seconds ago
+   * (default 5). delay: the call takes this many seconds longer, and its write lands at the end.
+   */
   seconds?: number;
 }
 
-/** A Lambda that dies right after an AWS call took effect (timeout, OOM, runtime exit). */
+/** A fault rule and what it did in a run: `fired` counts calls it changed (a stale read only when the answer was really stale). */
+export interface FaultState extends FaultRule {
+  seen: number;
+  fired: number;
+}
+
+/** A Lambda that dies right after an AWS call took effect (runtime exit, out of memory). */
 export class LambdaCrash extends Error {
   override readonly name = 'Lambda.Unknown';
 }
@@ -89,6 +105,8 @@ const FAULT_CODES: Record<FaultKind, Record<Service, [string, number]>> = {
   },
   crash: NONE(),
   'stale-read': NONE(),
+  delay: NONE(),
+  'lambda-timeout': NONE(),
   'access-denied': {
     s3: ['AccessDenied', 403],
     ec2: ['UnauthorizedOperation', 403],
@@ -137,49 +155,75 @@ export function sdkError(service: Service, code: string, message: string, status
 // biome-ignore lint/suspicious/noExplicitAny: see above.
 type AnyClient = { middlewareStack: { addRelativeTo: (mw: any, opts: any) => void } };
 
+/** Per-call latency (seconds): a default and per-command values. A write takes effect at the end of its call. */
+export interface ApiLatency {
+  defaultSeconds: number;
+  commands: Record<string, number>;
+}
+
 export class SimTransport {
   readonly calls: CallRecord[] = [];
-  private faults: (FaultRule & { seen: number; fired: number; from?: number })[];
-  /** Reads' latest answers, for eventually consistent (stale) reads. */
-  private answers = new Map<string, { t: number; output: unknown }>();
+  readonly faults: FaultState[];
+  /** Reads' answers by request, newest last, for eventually consistent (stale) reads. */
+  private answers = new Map<string, { t: number; output: unknown }[]>();
+  /** Called when a mutating call has taken effect (the simulation's invariants watch route writes). */
+  onWrite?: (record: CallRecord, input: unknown) => void;
 
   constructor(
     private readonly api: ApiTable,
     private readonly clock: VirtualClock,
     faults: FaultRule[] = [],
+    private readonly latency: ApiLatency = { defaultSeconds: 0, commands: {} },
   ) {
     this.faults = faults.map((f) => ({ ...f, seen: 0, fired: 0 }));
   }
 
   /** Real SDK clients whose transport is this simulator. `caller` labels the call log. */
   clients(caller: string): Clients {
-    // Retries stay real (the SDK's strategy decides); the delay is zero because virtual
-    // time only moves between steps.
-    const clients = createClients({ region: 'us-east-1', credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' }, retryStrategy: new ConfiguredRetryStrategy(3, () => 0) });
+    // The SDK's own standard retry strategy (3 attempts, exponential backoff with full jitter):
+    // its delays are slept with setTimeout, which is the virtual clock's while a simulation runs.
+    const clients = createClients({ region: 'us-east-1', credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' } });
     for (const [service, client] of Object.entries(clients) as [Service, AnyClient][]) this.attach(client, service, caller);
     return clients;
   }
 
-  private attach(client: AnyClient, service: Service, caller: string): void {
+  private match(f: FaultState, short: string, caller: string): boolean {
+    return f.command === short && (!f.caller || f.caller === caller);
+  }
+
+  /** The next fault to inject into this call, counting it as seen. */
+  private pick(short: string, caller: string, kinds: (k: FaultKind) => boolean): FaultState | undefined {
+    for (const f of this.faults) {
+      if (!kinds(f.kind) || !this.match(f, short, caller) || f.fired >= f.times) continue;
+      const n = f.seen++;
+      if (f.rate !== undefined ? Math.random() < f.rate : n >= (f.skip ?? 0)) return f;
+    }
+    return undefined;
+  }
+
+  private attach(client: AnyClient, service: Service, label: string): void {
     const table = this.api[service];
     client.middlewareStack.addRelativeTo(
       // biome-ignore lint/suspicious/noExplicitAny: middleware generics are not worth spelling out here.
       (_next: any, context: any) => async (args: any) => {
+        const inv = currentInvocation.getStore();
+        // A frozen sandbox (the function timed out) sends nothing more.
+        if (inv?.frozen) return new Promise(() => {});
         const command: string = context.commandName;
         const short = command.replace(/Command$/, '');
-        const record: CallRecord = { t: this.clock.now, service, command: short, mutating: isMutating(short), caller };
+        const caller = inv?.fn ?? label;
+        const record: CallRecord = { t: this.clock.now, service, command: short, mutating: isMutating(short), caller, ...(inv?.executionArn ? { execution: inv.executionArn } : {}) };
         this.calls.push(record);
-        const now = this.clock.now;
         const key = `${command} ${JSON.stringify(args.input)}`;
-        const stale = this.faults.find((f) => f.kind === 'stale-read' && f.command === short && (!f.caller || f.caller === caller) && f.from !== undefined && now <= f.from + (f.seconds ?? 5));
-        if (stale && this.answers.has(key) && this.answers.get(key)!.t < stale.from!) {
-          record.error = 'stale';
-          return { output: structuredClone(this.answers.get(key)!.output), response: {} };
-        }
-        const fault = this.faults.find((f) => f.command === short && (!f.caller || f.caller === caller) && f.fired < f.times && f.seen++ >= (f.skip ?? 0));
-        if (fault) fault.fired++;
-        if (fault?.kind === 'stale-read') fault.from = now;
-        else if (fault && fault.kind !== 'crash') {
+        const fault = this.pick(short, caller, (k) => k !== 'stale-read');
+        const extra = fault?.kind === 'delay' ? (fault.seconds ?? 5) : 0;
+        if (fault?.kind === 'delay') fault.fired++;
+        const latency = (this.latency.commands[short] ?? this.latency.defaultSeconds) + extra;
+        if (latency > 0) await this.clock.sleep(latency);
+        if (inv?.frozen) return new Promise(() => {});
+        record.end = this.clock.now;
+        if (fault && fault.kind !== 'crash' && fault.kind !== 'delay' && fault.kind !== 'lambda-timeout') {
+          fault.fired++;
           const [code, status] = FAULT_CODES[fault.kind][service];
           record.error = code;
           throw sdkError(service, code, `injected ${fault.kind}`, status);
@@ -189,15 +233,9 @@ export class SimTransport {
           record.error = 'NotImplemented';
           throw sdkError(service, 'NotImplemented', `the simulator does not implement ${service}:${short}`, 501);
         }
+        let output: unknown;
         try {
-          const output = await fn(args.input);
-          const answer = { ...output, $metadata: { httpStatusCode: 200, attempts: 1 } };
-          if (!record.mutating && !('Body' in (output ?? {}))) this.answers.set(key, { t: now, output: structuredClone(answer) });
-          if (fault?.kind === 'crash') {
-            record.error = 'crash';
-            throw new LambdaCrash(`the function crashed right after ${service}:${short} took effect`);
-          }
-          return { output: answer, response: {} };
+          output = await fn(args.input);
         } catch (e) {
           if (e instanceof SimAwsError) {
             record.error = e.name;
@@ -205,8 +243,56 @@ export class SimTransport {
           }
           throw e;
         }
+        const answer = { ...(output as object), $metadata: { httpStatusCode: 200, attempts: 1 } };
+        if (record.mutating) this.onWrite?.(record, args.input);
+        else if (!('Body' in ((output as object) ?? {}))) {
+          const stale = this.staleAnswer(key, short, caller, answer);
+          if (stale !== undefined) {
+            record.error = 'stale';
+            return { output: stale, response: {} };
+          }
+        }
+        if (fault?.kind === 'crash') {
+          fault.fired++;
+          record.error = 'crash';
+          throw new LambdaCrash(`the function crashed right after ${service}:${short} took effect`);
+        }
+        if (fault?.kind === 'lambda-timeout' && inv) {
+          // The function hangs after the call took effect, until its timeout ends it.
+          fault.fired++;
+          record.error = 'lambda-timeout';
+          return new Promise(() => {});
+        }
+        return { output: answer, response: {} };
       },
       { relation: 'after', toMiddleware: 'retryMiddleware', name: 'simTransport', override: true },
     );
+  }
+
+  /**
+   * Eventually consistent reads: under a stale-read fault a read answers what the same request
+   * answered up to `seconds` ago (the oldest answer in that window), when that differs from now.
+   * Every fresh answer is kept for later stale reads.
+   */
+  private staleAnswer(key: string, short: string, caller: string, fresh: unknown): unknown {
+    if (!this.faults.some((f) => f.kind === 'stale-read' && f.command === short)) return undefined;
+    const now = this.clock.now;
+    const history = this.answers.get(key) ?? [];
+    let out: unknown;
+    const active = this.faults.some((f) => f.kind === 'stale-read' && this.match(f, short, caller) && f.fired < f.times);
+    if (active) {
+      const window = Math.max(...this.faults.filter((f) => f.kind === 'stale-read' && this.match(f, short, caller)).map((f) => f.seconds ?? 5));
+      const old = history.find((h) => h.t >= now - window);
+      const f = old && JSON.stringify(old.output) !== JSON.stringify(fresh) ? this.pick(short, caller, (k) => k === 'stale-read') : undefined;
+      if (f && old) {
+        f.fired++;
+        out = structuredClone(old.output);
+      }
+    }
+    history.push({ t: now, output: structuredClone(fresh) });
+    // Keep what any window could still ask for (the longest is 600 s), at most 64 answers.
+    while (history.length > 64 || (history.length > 1 && history[0].t < now - 600)) history.shift();
+    this.answers.set(key, history);
+    return out;
   }
 }

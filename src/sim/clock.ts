@@ -1,93 +1,110 @@
-// Virtual time in seconds since the simulation began. Nothing here sleeps for real: timers
-// fire when the driver advances the clock, in time order (ties in scheduling order).
+import { createClock } from '@sinonjs/fake-timers';
 
-interface Timer {
-  at: number;
-  seq: number;
-  fn: () => void;
-}
+// Virtual time in seconds since the simulation began, kept by @sinonjs/fake-timers. While a
+// simulation is being driven, the process's setTimeout, clearTimeout, setInterval,
+// clearInterval, Date and Math.random are those of this clock (see `install`), so everything
+// that keeps time with them runs in virtual time unchanged: aws-local-stepfunctions' Wait
+// states, retry intervals and task timeouts, the AWS SDK's retry backoff, the simulated
+// account's own timers. Nothing here sleeps for real: timers fire when the driver advances the
+// clock, in time order (ties in scheduling order).
+//
+// A clock made with `{ real: true }` is a plain view of the wall clock (run-local against AWS).
 
 export const SIM_EPOCH_MS = Date.parse('2026-01-05T09:00:00Z');
 
+type FakeClock = ReturnType<typeof createClock> & { timerHeap?: { peek: () => { callAt?: number } | undefined } };
+type TimerFn = (fn: () => void, ms: number) => unknown;
+
+const REAL = {
+  setTimeout: globalThis.setTimeout,
+  clearTimeout: globalThis.clearTimeout,
+  setInterval: globalThis.setInterval,
+  clearInterval: globalThis.clearInterval,
+  setImmediate: globalThis.setImmediate,
+  Date: globalThis.Date,
+  random: Math.random,
+};
+
+/** The host's own timers and Date, whatever is installed (for the driver and wall-clock measures). */
+export const realTimers = REAL;
+
+/** The clock whose timers are installed in this process, if any (one simulation is driven at a time). */
+let installed: { clock: VirtualClock; depth: number } | null = null;
+
 export class VirtualClock {
-  now = 0;
-  /** Promises currently blocked in sleep(); the driver advances time only when every process is. */
-  sleeping = 0;
-  private seq = 0;
-  private heap: Timer[] = [];
+  private readonly fake: FakeClock | null;
+  private readonly setTimer: TimerFn;
+  private readonly clearTimer: (id: unknown) => void;
+  private readonly random: () => number;
 
-  /** `epochMs`: the wall-clock instant of virtual time 0 (run-local drives the clock in real time). */
-  constructor(private readonly epochMs = SIM_EPOCH_MS) {}
-
-  at(time: number, fn: () => void): void {
-    const t: Timer = { at: Math.max(time, this.now), seq: this.seq++, fn };
-    const h = this.heap;
-    h.push(t);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (less(h[p], h[i])) break;
-      [h[p], h[i]] = [h[i], h[p]];
-      i = p;
+  /**
+   * `epochMs`: the wall-clock instant of virtual time 0. `seed`: the seed of Math.random while
+   * installed (the SDK's retry jitter and Step Functions' JitterStrategy FULL use it).
+   */
+  constructor(
+    private readonly epochMs = SIM_EPOCH_MS,
+    opts: { real?: boolean; seed?: number } = {},
+  ) {
+    if (opts.real) {
+      this.fake = null;
+      this.setTimer = (fn, ms) => REAL.setTimeout(fn, ms);
+      this.clearTimer = (id) => REAL.clearTimeout(id as ReturnType<typeof setTimeout>);
+    } else {
+      this.fake = createClock(epochMs, 100_000) as FakeClock;
+      const f = this.fake;
+      this.setTimer = (fn, ms) => f.setTimeout(fn, ms);
+      this.clearTimer = (id) => f.clearTimeout(id as never);
     }
+    this.random = mulberry32(opts.seed ?? 20261201);
   }
 
-  after(seconds: number, fn: () => void): void {
-    this.at(this.now + Math.max(0, seconds), fn);
+  /** Seconds since virtual time 0. */
+  get now(): number {
+    return ((this.fake ? this.fake.now : REAL.Date.now()) - this.epochMs) / 1000;
   }
 
-  /** Sleep in virtual time; an aborted sleep stops counting as a sleeper at once and rejects. */
+  at(time: number, fn: () => void): unknown {
+    return this.after(time - this.now, fn);
+  }
+
+  after(seconds: number, fn: () => void): unknown {
+    return this.setTimer(fn, Math.round(Math.max(0, seconds) * 1000));
+  }
+
+  cancel(timer: unknown): void {
+    this.clearTimer(timer);
+  }
+
+  /** Sleep in virtual time; an aborted sleep rejects at once. */
   sleep(seconds: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    this.sleeping++;
     return new Promise((resolve, reject) => {
-      let done = false;
       const onAbort = () => {
-        if (done) return;
-        done = true;
-        this.sleeping--;
+        this.clearTimer(timer);
         reject(signal!.reason);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.after(seconds, () => {
-        if (done) return;
-        done = true;
-        this.sleeping--;
+      const timer = this.after(seconds, () => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
       });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
+  /** Virtual time of the earliest pending timer. */
   nextAt(): number | undefined {
-    return this.heap[0]?.at;
+    if (!this.fake) return undefined;
+    const t = this.fake.timerHeap?.peek();
+    return t?.callAt === undefined ? undefined : (t.callAt - this.epochMs) / 1000;
   }
 
-  /** Fire the earliest timer. */
+  /** Fire the earliest timer (the clock moves to its time). */
   fireNext(): void {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && less(h[l], h[m])) m = l;
-        if (r < h.length && less(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i], h[m]];
-        i = m;
-      }
-    }
-    this.now = top.at;
-    top.fn();
+    this.fake?.next();
   }
 
   date(): Date {
-    return new Date(this.epochMs + Math.round(this.now * 1000));
+    return new REAL.Date(this.epochMs + Math.round(this.now * 1000));
   }
 
   /** "02:31" style offset for timelines. */
@@ -95,8 +112,58 @@ export class VirtualClock {
     const s = Math.floor(t);
     return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
   }
+
+  /**
+   * Make this clock the process's: setTimeout & co., Date and Math.random. Re-entrant for the
+   * same clock; returns the function that undoes it. One simulation is installed at a time in
+   * a process: installing another one ends the first's.
+   */
+  install(): () => void {
+    if (!this.fake) return () => {};
+    // A simulation left installed (its session was abandoned) gives way to this one.
+    if (installed && installed.clock !== this) restoreHost();
+    if (installed) installed.depth++;
+    else {
+      installed = { clock: this, depth: 1 };
+      const f = this.fake;
+      const g = globalThis as unknown as Record<string, unknown>;
+      g.setTimeout = f.setTimeout;
+      g.clearTimeout = f.clearTimeout;
+      g.setInterval = f.setInterval;
+      g.clearInterval = f.clearInterval;
+      g.Date = f.Date;
+      Math.random = this.random;
+    }
+    const mine = installed;
+    let undone = false;
+    return () => {
+      if (undone || installed !== mine) return;
+      undone = true;
+      if (--mine.depth > 0) return;
+      restoreHost();
+    };
+  }
 }
 
-function less(a: Timer, b: Timer): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+function restoreHost(): void {
+  installed = null;
+  const g = globalThis as unknown as Record<string, unknown>;
+  g.setTimeout = REAL.setTimeout;
+  g.clearTimeout = REAL.clearTimeout;
+  g.setInterval = REAL.setInterval;
+  g.clearInterval = REAL.clearInterval;
+  g.Date = REAL.Date;
+  Math.random = REAL.random;
+}
+
+/** A small seeded PRNG (mulberry32): runs are reproducible, jitter included. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -131,14 +131,19 @@ const step = z.union([
 
 const fault = z
   .object({
-    command: z.string().regex(/^[A-Z][A-Za-z]+$/),
-    kind: z.enum(['throttle', 'server-error', 'access-denied', 'crash', 'stale-read']),
+    command: z.string().regex(/^[A-Z][A-Za-z0-9]+$/),
+    kind: z.enum(['throttle', 'server-error', 'access-denied', 'crash', 'stale-read', 'delay', 'lambda-timeout']),
     times: z.number().int().min(1).max(1000),
     skip: z.number().int().min(0).optional(),
+    /** Each matching call fails with this probability (seeded), up to `times`. */
+    rate: z.number().gt(0).max(1).optional(),
     caller: z.string().optional(),
     seconds: z.number().min(0).max(600).optional(),
   })
   .strict();
+
+/** Seconds per AWS API call: a default, and values per command (e.g. ModifyListener: 5). */
+const apiLatency = z.record(z.string().regex(/^[A-Z][A-Za-z0-9]+$/), z.number().min(0).max(600));
 
 export const ScenarioSchema = z
   .object({
@@ -158,24 +163,21 @@ export const ScenarioSchema = z
         stopSeconds: z.number().min(0).max(600).default(10),
         imageSeconds: z.number().min(0).max(3600).default(60),
         alarmSeconds: z.number().min(0).max(3600).default(60),
+        /** Lambda: init of a new execution environment, before the handler runs. */
+        lambdaColdStartSeconds: z.number().min(0).max(60).default(0.7),
+        /** Lambda: each invocation's own time besides its AWS calls (compute, the invoke round trip). */
+        lambdaDurationSeconds: z.number().min(0).max(60).default(0.03),
+        /** Lambda: an environment idle this long is reclaimed (the next invocation starts cold). */
+        lambdaIdleSeconds: z.number().min(0).max(86_400).default(600),
+        /** Every AWS API call takes this long; a write takes effect at its end. */
+        apiLatencySeconds: z.number().min(0).max(60).default(0.05),
+        apiLatency: apiLatency.default({}),
       })
       .strict()
-      .default({
-        bootSeconds: 60,
-        appStartSeconds: 5,
-        launchDelaySeconds: 0,
-        provisionSeconds: 20,
-        pullSeconds: 10,
-        containerStartSeconds: 2,
-        agentSeconds: 10,
-        crashSeconds: 5,
-        statusCheckSeconds: 30,
-        stopSeconds: 10,
-        imageSeconds: 60,
-        alarmSeconds: 60,
-      }),
+      .prefault({}),
     eventDelaySeconds: z.number().min(0).max(300).default(1),
-    taskLatencySeconds: z.number().min(0).max(60).default(0.25),
+    /** Seed of the run's randomness (SDK retry jitter, fault rates, Step Functions jitter). */
+    seed: z.number().int().min(0).default(1),
     apps: z.array(z.union([ecsApp, eipApp, asgApp])).min(1),
     brokenVersions: z.array(z.string()).default([]),
     /** Versions that pass the load balancer's health check but answer 500 on any other path (smoke checks fail). */

@@ -2,12 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import { mutatingCalls, runShipped } from './helpers.js';
 
 describe('Flow: shipped asg scenarios on the simulator', () => {
-  it('asg-release: released, zero failed requests, within 10% of the physical limit', async () => {
+  it('asg-release: released, zero failed requests, within 20% of the physical limit', async () => {
     const r = await runShipped('asg-release');
     const s = r.summary;
     expect(s).toMatchObject({ outcome: 'released', liveColor: 'green', liveVersion: '1.4.2', failedRequests: 0, executions: 1, releases: 1 });
     expect(s.requests).toBeGreaterThan(1000);
-    expect(s.timeToLiveSeconds! / s.greenReadyBoundSeconds).toBeLessThanOrEqual(1.1);
+    expect(s.timeToLiveSeconds! / s.greenReadyBoundSeconds).toBeLessThanOrEqual(1.2); // Lambda cold starts and API latency count now (issue 15 brings it under 1.02)
     // Green is pinned to a new launch template version carrying the uploaded AMI.
     const green = r.world.groups.get('web-green')!;
     const lt = r.world.launchTemplates.get(green.launchTemplateId)!;
@@ -59,7 +59,7 @@ describe('Flow: shipped asg scenarios on the simulator', () => {
     const before = await runShipped('asg-rule-route');
     const s = before.summary;
     expect(s).toMatchObject({ outcome: 'released', liveColor: 'green', liveVersion: '2.1.0', failedRequests: 0, otherAppsChanged: 0 });
-    expect(s.timeToLiveSeconds! / s.greenReadyBoundSeconds).toBeLessThanOrEqual(1.1);
+    expect(s.timeToLiveSeconds! / s.greenReadyBoundSeconds).toBeLessThanOrEqual(1.2); // Lambda cold starts and API latency count now (issue 15 brings it under 1.02)
     expect(mutatingCalls(before, 'ModifyRule')).toHaveLength(1);
     expect(mutatingCalls(before, 'ModifyListener')).toHaveLength(0);
     // The other app kept serving its version with no failure.

@@ -2,11 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { mutatingCalls, runShipped } from './helpers.js';
 
 describe('Flow: ECS releases on the simulator', () => {
-  it('ecs-release: Fargate, released with zero failed requests within 10% of the physical limit', async () => {
+  it('ecs-release: Fargate, released with zero failed requests within 20% of the physical limit', async () => {
     const r = await runShipped('ecs-release');
     const s = r.summary;
     expect(s).toMatchObject({ outcome: 'released', liveColor: 'green', liveVersion: '3.3.0', failedRequests: 0, releases: 1 });
-    expect(s.timeToLiveSeconds! / s.greenReadyBoundSeconds).toBeLessThanOrEqual(1.1);
+    expect(s.timeToLiveSeconds! / s.greenReadyBoundSeconds).toBeLessThanOrEqual(1.2); // Lambda cold starts and API latency count now (issue 15 brings it under 1.02)
     const green = r.world.ecs.service('api', 'api-green');
     const blue = r.world.ecs.service('api', 'api-blue');
     expect([green.desiredCount, blue.desiredCount]).toEqual([6, 0]);
@@ -40,7 +40,7 @@ describe('Flow: ECS releases on the simulator', () => {
     // Blue's capacity is retired with it.
     expect(r.world.groups.get('shop-blue-capacity')!.desired).toBe(0);
     expect(r.world.groups.get('shop-green-capacity')!.desired).toBe(3);
-    expect(r.summary.timeToLiveSeconds! / r.summary.greenReadyBoundSeconds).toBeLessThanOrEqual(1.1);
+    expect(r.summary.timeToLiveSeconds! / r.summary.greenReadyBoundSeconds).toBeLessThanOrEqual(1.2); // Lambda cold starts and API latency count now (issue 15 brings it under 1.02)
   });
 
   it('ecs-unhealthy: the crash loop is caught from failed tasks and rolled back long before the timeout', async () => {

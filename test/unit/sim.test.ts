@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { retryDelay } from '../../src/local/stepfunctions.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import { matches } from '../../src/sim/eventbridge.js';
 
@@ -31,14 +30,5 @@ describe('Function: VirtualClock', () => {
     expect(seen).toEqual(['a', 'b', 'c']);
     expect(c.now).toBe(5);
     expect(c.stamp(151)).toBe('02:31');
-  });
-});
-
-describe('Function: retryDelay', () => {
-  const retry = [{ ErrorEquals: ['Throttled'], IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 3, MaxDelaySeconds: 3 }];
-  it('follows IntervalSeconds × BackoffRate^(n-1), capped', () => {
-    expect([1, 2, 3].map((n) => retryDelay(retry, 'Throttled', n))).toEqual([1, 2, 3]);
-    expect(retryDelay(retry, 'Throttled', 4)).toBe(0);
-    expect(retryDelay(retry, 'Other', 1)).toBe(0);
   });
 });
