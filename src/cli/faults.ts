@@ -1,20 +1,50 @@
 import fc from 'fast-check';
-import { loadScenarioFile, type SimulationResult, simulate } from '../local/simulate.js';
-import type { FaultRule } from '../local/transport.js';
-import type { Scenario } from '../sim/scenario.js';
+import { loadScenarioFile, type SessionOptions, type SimulationResult, simulate } from '../local/simulate.js';
+import type { FaultKind, FaultRule } from '../local/transport.js';
+import type { Scenario, ScenarioStep } from '../sim/scenario.js';
 import { scenarioPath } from './scenarios.js';
 
-// The fault matrix: at every AWS call site (function × command) of a run, each fault in turn,
-// then randomised schedules (fast-check, seeded). Every run is checked against the invariants.
+// The fault matrix. For every base scenario: at every AWS call site of its baseline run
+// (function × command), each call fault in turn; then the scenario faults (events late or
+// twice, an operator's rollback or route change mid-release, green failing after its check,
+// an alarm flapping, the lock table throttled in Finish); then randomised schedules
+// (fast-check, seeded). A run counts only if its fault fired: a fault that never touched the
+// run proves nothing and is listed as notReached. A run that fired is consistent when every
+// invariant holds (the summary's invariantViolations, plus no failed request and a converged
+// task count).
 
-const BASES = ['asg-release', 'asg-rule-route', 'ecs-release', 'ecs-ec2-release', 'eip-release', 'ecs-scale-in'];
+/** Single releases, progressive and gated ones, capacity, and concurrent releases. */
+export const BASES = [
+  'asg-release',
+  'asg-rule-route',
+  'ecs-release',
+  'ecs-ec2-release',
+  'eip-release',
+  'ecs-scale-in',
+  'canary',
+  'alarm-rollback',
+  'approval',
+  'concurrent-releases',
+  'upload-during-rollback',
+  'upload-at-approval',
+  'guard-during-switch',
+];
 const QUICK = ['asg-release'];
-const KINDS: { kind: FaultRule['kind']; times: number; seconds?: number; readsOnly?: boolean }[] = [
+
+interface Kind {
+  kind: FaultKind;
+  times: number;
+  seconds?: number;
+  only?: 'reads' | 'writes';
+}
+const KINDS: Kind[] = [
   { kind: 'throttle', times: 3 },
   { kind: 'server-error', times: 1 },
   { kind: 'access-denied', times: 1000 },
   { kind: 'crash', times: 1 },
-  { kind: 'stale-read', times: 1, seconds: 5, readsOnly: true },
+  { kind: 'lambda-timeout', times: 1 },
+  { kind: 'stale-read', times: 1, seconds: 10, only: 'reads' },
+  { kind: 'delay', times: 1, seconds: 5, only: 'writes' },
 ];
 
 export interface Failure {
@@ -24,103 +54,222 @@ export interface Failure {
   reasons: string[];
 }
 
+/** A scenario-level fault: the base changed (steps added, an event doubled), and how to tell that it touched the run. */
+interface ScenarioFault {
+  name: string;
+  /** The run, or null when the base has no moment for it (not applicable). */
+  make: (base: Scenario, baseline: SimulationResult) => { steps?: ScenarioStep[]; scenario?: Scenario; faults?: FaultRule[]; fired?: (r: SimulationResult) => boolean } | null;
+}
+
+function entered(r: SimulationResult, state: string, which: 'first' | 'last' = 'first'): number | undefined {
+  const main = [...r.executions].reverse().find((e) => e.statesEntered.some((s) => s.name === 'PrepareGreen'));
+  const xs = main?.statesEntered.filter((s) => s.name === state) ?? [];
+  return (which === 'first' ? xs[0] : xs[xs.length - 1])?.t;
+}
+
+function primaryUpload(base: Scenario) {
+  return base.steps.find((s): s is Extract<ScenarioStep, { upload: unknown }> => 'upload' in s);
+}
+
+const count = (r: SimulationResult, fn: string) => r.lambda.filter((x) => x.fn === fn).length;
+
+const SCENARIO_FAULTS: ScenarioFault[] = [
+  {
+    name: 'duplicate-delivery',
+    make: (b, baseline) => {
+      const u = primaryUpload(b);
+      if (!u) return null;
+      const steps = b.steps.map((x) => (x === u ? { ...u, upload: { ...u.upload, deliveries: 2 } } : x));
+      return { scenario: { ...b, steps }, fired: (r) => count(r, 'dispatch') > count(baseline, 'dispatch') };
+    },
+  },
+  {
+    name: 'older-event-late',
+    // An older upload of the app whose event arrives after the measured upload's (out of order).
+    make: (b) => {
+      const u = primaryUpload(b);
+      return u ? { steps: [{ at: Math.max(0, u.at - 3), upload: { app: u.upload.app, version: '0.0.1', deliveries: 1, lateSeconds: 40 } }] } : null;
+    },
+  },
+  {
+    name: 'rollback-mid-release',
+    make: (b, r) => {
+      const t = entered(r, 'CheckGreen');
+      const u = primaryUpload(b);
+      return t && u ? { steps: [{ at: t + 1, startRelease: { input: { app: u.upload.app, action: 'rollback' } } }] } : null;
+    },
+  },
+  {
+    name: 'manual-route-change',
+    make: (b, r) => {
+      const t = entered(r, 'SwitchTraffic', 'first');
+      const u = primaryUpload(b);
+      const app = u && b.apps.find((a) => a.name === u.upload.app);
+      if (!t || !u || !app || app.kind === 'eip') return null;
+      return { steps: [{ at: t + 0.01, setRoute: { app: app.name, colour: app.live } }] };
+    },
+  },
+  {
+    name: 'green-fails-after-check',
+    // Green passed CheckGreen, then every target stops answering before traffic moves.
+    make: (b, r) => {
+      const t = entered(r, 'GreenReady?', 'last');
+      const u = primaryUpload(b);
+      const app = u && b.apps.find((a) => a.name === u.upload.app);
+      if (!t || !u || !app || app.kind === 'eip') return null;
+      return { steps: [{ at: t + 0.001, failTargets: { app: app.name, colour: app.live === 'blue' ? 'green' : 'blue', share: 1, immediate: true } }] };
+    },
+  },
+  {
+    name: 'alarm-flapping',
+    make: (b, r) => {
+      const alarm = b.alarms[0]?.name;
+      const t = entered(r, 'SwitchTraffic', 'first');
+      if (!alarm || !t) return null;
+      return {
+        steps: [
+          { at: t - 0.5, setAlarm: { name: alarm, state: 'ALARM' } },
+          { at: t + 3, setAlarm: { name: alarm, state: 'OK' } },
+          { at: t + 20, setAlarm: { name: alarm, state: 'ALARM' } },
+          { at: t + 40, setAlarm: { name: alarm, state: 'OK' } },
+        ],
+      };
+    },
+  },
+  {
+    name: 'finish-throttled',
+    make: (b) => (primaryUpload(b) ? { faults: [{ command: 'PutItem', caller: 'finish', kind: 'throttle', times: 40 }] } : null),
+  },
+];
+
 /** Invariant 4 exempts an injected fault on the live colour itself: being denied the drain of a live instance. */
 const DRAIN_CALLERS = new Set(['drainStart', 'drainCheck']);
 function exemptFromFailedRequests(faults: FaultRule[]): boolean {
   return faults.some((f) => f.kind === 'access-denied' && DRAIN_CALLERS.has(f.caller ?? ''));
 }
 
-/** The invariants every run must keep, whatever was injected. */
-export function invariants(s: Scenario, r: SimulationResult): string[] {
+/** What a fault run must keep, beyond the summary's invariants. */
+export function extraInvariants(s: Scenario, r: SimulationResult): string[] {
   const bad: string[] = [];
   const sum = r.summary;
   const app = s.apps.find((a) => a.name === sum.app)!;
-  if (r.traffic.toColourWithoutHealthyTarget > 0) bad.push(`1: ${r.traffic.toColourWithoutHealthyTarget} requests went to a colour with no healthy target`);
-  const w = r.world;
-  if (app.kind === 'asg') {
-    const total = w.group(`${app.name}-blue`).desired + w.group(`${app.name}-green`).desired;
-    if (total === 0) bad.push('2: both colours ended at zero capacity');
-  } else if (app.kind === 'ecs') {
-    const svc = [...w.ecs.services.values()].filter((x) => x.name.startsWith(`${app.name}-`));
-    if (svc.every((x) => x.desiredCount === 0) && app.tasks > 0) bad.push('2: both colours ended at zero tasks');
-  } else {
-    const holder = [...w.ec2.addresses.values()][0]?.instanceId;
-    if (!holder || w.instances.get(holder)?.state !== 'running') bad.push('2: the Elastic IP ended on no running server');
-  }
-  if (sum.liveColor.startsWith('split') || sum.liveColor === 'none') bad.push(`3: half-switched: live colour ${sum.liveColor}`);
-  const versions = new Set([app.initialVersion, sum.version]);
-  if (sum.liveVersion !== null && !versions.has(sum.liveVersion)) bad.push(`3: live version ${sum.liveVersion} is neither the old nor the new one`);
-  if (!['released', 'rolled-back', 'rejected', 'failed', 'converged', 'replaced'].includes(sum.outcome)) bad.push(`3: outcome ${sum.outcome}`);
-  if (sum.outcome === 'failed' && /simulation limit/.test(sum.reason ?? '')) bad.push(`3: did not finish: ${sum.reason}`);
-  if (sum.failedRequests > 0) bad.push(`4: ${sum.failedRequests} failed requests`);
-  if (sum.desiredCount !== undefined && sum.desiredCount !== sum.expectedDesiredCount) bad.push(`5: desiredCount ${sum.desiredCount} ≠ expected ${sum.expectedDesiredCount}`);
+  const versions = new Set([app.initialVersion, sum.version, ...s.steps.flatMap((x) => ('upload' in x ? [x.upload.version] : []))]);
+  if (sum.liveVersion !== null && !versions.has(sum.liveVersion)) bad.push(`live-version: ${sum.liveVersion} is none of the versions of the run`);
+  if (sum.failedRequests > 0) bad.push(`no-failed-requests: ${sum.failedRequests} failed requests`);
+  if (sum.desiredCount !== undefined && sum.desiredCount !== sum.expectedDesiredCount) bad.push(`task-count: desiredCount ${sum.desiredCount} ≠ expected ${sum.expectedDesiredCount}`);
   return bad;
 }
 
-async function check(base: Scenario, faults: FaultRule[], seed: string, failures: Failure[], exempt: string[]): Promise<boolean> {
+/** One fault run: did the fault fire, and which invariants broke. */
+export async function faultRun(
+  base: Scenario,
+  faults: FaultRule[],
+  steps: ScenarioStep[] = [],
+  options?: SessionOptions,
+  firedIf?: (r: SimulationResult) => boolean,
+): Promise<{ fired: boolean; reasons: string[]; result: SimulationResult }> {
   // Capacity runs last past a hook timeout (300 s) and a scheduled reconcile (every 5 min), the
   // mechanisms that heal what a failed execution left.
   const capacity = base.apps.some((a) => a.kind === 'ecs' && a.greenlight.scaling);
-  const s = { ...base, faults, minSeconds: capacity ? Math.max(base.minSeconds, 700) : base.minSeconds };
-  const r = await simulate(s);
-  let reasons = invariants(s, r);
-  if (exemptFromFailedRequests(faults) && reasons.some((x) => x.startsWith('4:'))) {
-    exempt.push(`${seed}: ${reasons.find((x) => x.startsWith('4:'))}`);
-    reasons = reasons.filter((x) => !x.startsWith('4:'));
-  }
-  if (reasons.length) failures.push({ scenario: base.name, faults, seed, reasons });
-  return reasons.length === 0;
+  const s: Scenario = { ...base, faults: [...base.faults, ...faults], steps: [...base.steps, ...steps], minSeconds: capacity ? Math.max(base.minSeconds, 700) : base.minSeconds };
+  const result = await simulate(s, options);
+  const callFired = result.faults.slice(base.faults.length).some((f) => f.fired > 0);
+  // A scenario step fired when it came while a release of the app was running.
+  const stepFired = steps.some((st) => result.executions.some((e) => e.startedAt <= st.at && (e.stoppedAt ?? Number.POSITIVE_INFINITY) >= st.at));
+  const fired = firedIf ? firedIf(result) : faults.length ? callFired : steps.length ? stepFired : true;
+  let reasons = [...result.summary.invariantViolations, ...extraInvariants(s, result)];
+  if (exemptFromFailedRequests(faults)) reasons = reasons.filter((x) => !x.startsWith('no-failed-requests:'));
+  return { fired, reasons, result };
+}
+
+export interface MatrixReport {
+  scenarios: number;
+  fired: number;
+  notReached: number;
+  consistent: number;
+  failures: Failure[];
+  notReachedRuns: string[];
+  perBase: Record<string, { scenarios: number; fired: number; consistent: number }>;
 }
 
 export async function runFaults(json: boolean, quick: boolean, only?: string): Promise<number> {
   const r = await faultMatrix({ quick, only, progress: json ? undefined : (c) => process.stdout.write(c) });
-  if (json) process.stdout.write(`${JSON.stringify(r)}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ scenarios: r.scenarios, fired: r.fired, notReached: r.notReached, consistent: r.consistent, failures: r.failures, perBase: r.perBase })}\n`);
   else {
-    process.stdout.write(`\n${r.scenarios} scenarios, ${r.consistent} consistent\n`);
-    for (const e of r.exemptFromInvariant4) process.stdout.write(`  exempt (fault on the live colour itself): ${e}\n`);
-    for (const f of r.failures.slice(0, 20)) process.stdout.write(`  ${f.seed}: ${f.reasons.join('; ')}\n`);
+    process.stdout.write(`\n${r.scenarios} scenarios: ${r.fired} fired, ${r.notReached} not reached, ${r.consistent} consistent\n`);
+    for (const [b, x] of Object.entries(r.perBase)) process.stdout.write(`  ${b.padEnd(24)} ${x.scenarios} runs, ${x.fired} fired, ${x.consistent} consistent\n`);
+    for (const f of r.failures.slice(0, 30)) process.stdout.write(`  FAIL ${f.seed}: ${f.reasons.join('; ')}\n`);
   }
-  return r.scenarios === r.consistent ? 0 : 1;
+  return r.fired === r.consistent ? 0 : 1;
 }
 
-export async function faultMatrix(opts: { quick: boolean; only?: string; randomRuns?: number; seed?: number; progress?: (c: string) => void }) {
-  const { quick, only, randomRuns = 5, seed = 20261126, progress = () => {} } = opts;
-  const failures: Failure[] = [];
-  const exempt: string[] = [];
-  let scenarios = 0;
-  let consistent = 0;
-  for (const name of only ? [only] : quick ? QUICK : BASES) {
+export async function faultMatrix(opts: { quick: boolean; only?: string; bases?: string[]; randomRuns?: number; seed?: number; progress?: (c: string) => void; options?: SessionOptions }): Promise<MatrixReport> {
+  const { quick, only, randomRuns = 8, seed = 20261126, progress = () => {}, options } = opts;
+  const report: MatrixReport = { scenarios: 0, fired: 0, notReached: 0, consistent: 0, failures: [], notReachedRuns: [], perBase: {} };
+  const record = (name: string, id: string, faults: FaultRule[], r: { fired: boolean; reasons: string[] }) => {
+    const per = (report.perBase[name] ??= { scenarios: 0, fired: 0, consistent: 0 });
+    report.scenarios++;
+    per.scenarios++;
+    if (!r.fired) {
+      report.notReached++;
+      report.notReachedRuns.push(id);
+      progress('_');
+      return;
+    }
+    report.fired++;
+    per.fired++;
+    if (r.reasons.length === 0) {
+      report.consistent++;
+      per.consistent++;
+      progress('.');
+    } else {
+      report.failures.push({ scenario: name, faults, seed: id, reasons: r.reasons });
+      progress('F');
+    }
+  };
+  for (const name of only ? [only] : (opts.bases ?? (quick ? QUICK : BASES))) {
     const loaded = loadScenarioFile(scenarioPath(name));
     // The quick subset shortens the keep-warm window (the faults it injects are the same).
     const base = quick ? { ...loaded, apps: loaded.apps.map((a) => ({ ...a, greenlight: { ...a.greenlight, retire: { keepWarmInstances: 1, keepWarmMinutes: 1 } } })) } : loaded;
-    const baseline = await simulate(base);
-    const sites = [...new Map(baseline.calls.filter((c) => c.service !== 'sfn').map((c) => [`${c.caller}:${c.command}`, c])).values()];
+    const baseline = await faultRun(base, [], [], options);
+    record(name, `${name}/baseline`, [], baseline);
+    const sites = [...new Map(baseline.result.calls.filter((c) => c.service !== 'sfn').map((c) => [`${c.caller}:${c.command}`, c])).values()];
     const chosen = quick ? sites.filter((_, i) => i % 4 === 0) : sites;
     for (const site of chosen) {
       for (const k of KINDS) {
-        if (k.readsOnly && site.mutating) continue;
+        if ((k.only === 'reads' && site.mutating) || (k.only === 'writes' && !site.mutating)) continue;
         const fault: FaultRule = { command: site.command, caller: site.caller, kind: k.kind, times: k.times, ...(k.seconds ? { seconds: k.seconds } : {}) };
-        scenarios++;
-        if (await check(base, [fault], `${name}/${site.caller}:${site.command}/${k.kind}`, failures, exempt)) consistent++;
-        progress('.');
+        record(name, `${name}/${site.caller}:${site.command}/${k.kind}`, [fault], await faultRun(base, [fault], [], options));
       }
     }
-    // Randomised schedules over the same sites: reproducible from (seed, index).
+    for (const sf of quick ? SCENARIO_FAULTS.filter((_, i) => i % 2 === 0) : SCENARIO_FAULTS) {
+      const made = sf.make(base, baseline.result);
+      if (made === null) continue;
+      const faults = made.faults ?? [];
+      record(name, `${name}/${sf.name}`, faults, await faultRun(made.scenario ?? base, faults, made.steps ?? [], options, made.fired));
+    }
+    // Randomised schedules over the same sites, counts and rates: reproducible from (seed, base).
     const arb = fc.array(
       fc.record({
         site: fc.constantFrom(...sites),
-        kind: fc.constantFrom(...KINDS.filter((k) => !k.readsOnly)),
+        kind: fc.constantFrom(...KINDS.filter((k) => !k.only)),
         skip: fc.nat({ max: 3 }),
+        rate: fc.option(fc.constantFrom(0.1, 0.3, 0.5), { nil: undefined }),
       }),
       { minLength: 1, maxLength: 4 },
     );
-    const schedules = fc.sample(arb, { seed: seed + scenarios, numRuns: quick ? 1 : randomRuns });
+    const runSeed = seed + report.scenarios;
+    const schedules = fc.sample(arb, { seed: runSeed, numRuns: quick ? 1 : randomRuns });
     for (const [i, schedule] of schedules.entries()) {
-      const faults = schedule.map((f) => ({ command: f.site.command, caller: f.site.caller, kind: f.kind.kind, times: f.kind.kind === 'access-denied' ? 1 : f.kind.times, skip: f.skip }));
-      scenarios++;
-      if (await check(base, faults, `${name}/random/seed=${seed + scenarios - i - 1}/run=${i}`, failures, exempt)) consistent++;
-      progress('*');
+      const faults: FaultRule[] = schedule.map((f) => ({
+        command: f.site.command,
+        caller: f.site.caller,
+        kind: f.kind.kind,
+        times: f.kind.kind === 'access-denied' ? 1 : f.kind.times,
+        ...(f.rate !== undefined ? { rate: f.rate } : { skip: f.skip }),
+      }));
+      record(name, `${name}/random/seed=${runSeed}/run=${i}`, faults, await faultRun({ ...base, seed: base.seed + i }, faults, [], options));
     }
   }
-  return { scenarios, consistent, failures, exemptFromInvariant4: exempt };
+  return report;
 }

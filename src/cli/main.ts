@@ -65,7 +65,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   bench: { usage: 'bench [--json]', summary: 'Run every shipped scenario and print the figures' },
   'rerun-after-crash': { usage: 'rerun-after-crash [--json]', summary: 'The release dies at each state in turn and is redriven; each must finish it' },
   fuzz: { usage: 'fuzz [--json]', summary: '1,000+ generated bad inputs; every one rejected with zero mutating calls' },
-  faults: { usage: 'faults [scenario] [--json] [--quick]', summary: 'Every AWS call site × throttle, 5xx, AccessDenied, crash, stale read' },
+  faults: { usage: 'faults [scenario] [--json] [--quick]', summary: 'Every AWS call site × throttle, 5xx, AccessDenied, crash, Lambda timeout, stale read, delayed write; scenario faults; random schedules' },
   help: { usage: 'help [command]', summary: 'This text, or one command\'s' },
 };
 

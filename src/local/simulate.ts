@@ -13,8 +13,10 @@ import { ACCOUNT, type Action, hexId, REGION, type World } from '../sim/world.js
 import { alarmPattern, eventPatterns, functionTimeouts, guardPattern, lifecyclePattern, loadDefinition } from './definitions.js';
 import { LambdaService } from '../sim/lambda.js';
 import { answerApproval } from '../steps/approval.js';
+import type { Deps } from '../steps/deps.js';
 import { simDeps } from './deps.js';
 import { FUNCTIONS } from './functions.js';
+import { checkInvariants, desired, type RouteWrite } from './invariants.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
 import { changesInfrastructure, SimTransport } from './transport.js';
@@ -76,6 +78,8 @@ export interface Summary {
   /** Events published (EventBridge, source greenlight) and history records written. */
   events?: Record<string, number>;
   historyRecords?: number;
+  /** The guarantees that did not hold in this run (src/local/invariants.ts); empty when all held. */
+  invariantViolations: string[];
 }
 
 /** Every 5 virtual seconds: per colour of the primary app, desired capacity and healthy targets. */
@@ -92,6 +96,10 @@ export interface SimulationResult {
   executions: ExecutionRecord[];
   calls: SimTransport['calls'];
   traffic: Traffic;
+  /** The scenario's fault rules and how often each fired. */
+  faults: SimTransport['faults'];
+  /** Every Lambda invocation: function, start, duration, cold, timed out. */
+  lambda: LambdaService['invocations'];
 }
 
 export function loadScenario(doc: unknown, source = 'scenario'): Scenario {
@@ -125,18 +133,28 @@ const QUIET_STATES = new Set([
   'Drained?',
 ]);
 
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+
+export interface SessionOptions {
+  /**
+   * Replace a function's handler (given the real one and its dependencies). For checks that must
+   * fail: a deliberately broken step shows that an invariant or a test notices it.
+   */
+  wrap?: (fn: string, handler: Handler, deps: Deps) => Handler;
+}
+
 /** A running simulation: the account, the machines and the scheduler, before it is summarized. */
 export type Session = ReturnType<typeof startSession>;
 
 /** Run a scenario from start to finish and report on it. */
-export async function simulate(scenario: Scenario): Promise<SimulationResult> {
-  const session = startSession(scenario);
+export async function simulate(scenario: Scenario, options: SessionOptions = {}): Promise<SimulationResult> {
+  const session = startSession(scenario, options);
   const limitHit = await runToQuiet(session);
   return summarize(session, limitHit);
 }
 
 /** Build the simulated account and machines, and schedule the scenario's steps (nothing runs yet). */
-export function startSession(scenario: Scenario) {
+export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   const counters = { pending: 0, pendingRedrives: 0, lifecycleEvents: 0 };
   const clock = new VirtualClock(undefined, { seed: scenario.seed });
   // From here until summarize(), this clock is the process's: whatever the session starts (an
@@ -192,10 +210,30 @@ export function startSession(scenario: Scenario) {
       if (!QUIET_STATES.has(state)) world.note(`${exec.name}: ${state}`);
     },
   });
-  const transport = new SimTransport(simApi(world, sfn), clock, scenario.faults, { defaultSeconds: scenario.physics.apiLatencySeconds, commands: scenario.physics.apiLatency });
+  const api = simApi(world, sfn);
+  const transport = new SimTransport(api, clock, scenario.faults, { defaultSeconds: scenario.physics.apiLatencySeconds, commands: scenario.physics.apiLatency });
+  // Every write to an app's production route, with the lock's owner when it landed.
+  const routeWrites: RouteWrite[] = [];
+  const routeApps = new Map(
+    Object.entries(config.apps)
+      .filter(([, a]) => a.kind !== 'eip')
+      .map(([name, a]) => [(a as { ruleArn?: string; listenerArn: string }).ruleArn ?? (a as { listenerArn: string }).listenerArn, name]),
+  );
+  transport.onWrite = (rec, input) => {
+    if (rec.command !== 'ModifyListener' && rec.command !== 'ModifyRule') return;
+    const arn = (input as { ListenerArn?: string; RuleArn?: string }).ListenerArn ?? (input as { RuleArn?: string }).RuleArn ?? '';
+    const app = routeApps.get(arn);
+    if (!app) return;
+    const item = world.dynamodb.getItem({ TableName: SIM_TABLE, Key: { pk: { S: `app#${app}` }, sk: { S: 'lock' } } }).Item;
+    routeWrites.push({ t: clock.now, app, arn, caller: rec.caller, execution: rec.execution, lockOwner: item?.owner?.S });
+  };
   const handlers = Object.fromEntries(
-    Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps(simDeps({ world, clock, config, transport, caller: name, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN }))]),
-  ) as Record<string, (e: unknown, c: unknown) => Promise<unknown>>;
+    Object.entries(FUNCTIONS).map(([name, mod]) => {
+      const deps = simDeps({ world, clock, config, transport, caller: name, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN });
+      const handler = mod.withDeps(deps) as Handler;
+      return [name, options.wrap ? options.wrap(name, handler, deps) : handler];
+    }),
+  ) as Record<string, Handler>;
   sfn.register(RELEASE_STATE_MACHINE_ARN, loadDefinition('release'), handlers);
   sfn.register(CAPACITY_STATE_MACHINE_ARN, loadDefinition('capacity'), handlers);
 
@@ -328,7 +366,7 @@ export function startSession(scenario: Scenario) {
   sample();
 
   const primary = primaryApp(scenario);
-  const uploads = scenario.steps.filter((st) => 'upload' in st && st.upload.app === primary) as Extract<Scenario['steps'][number], { upload: unknown }>[];
+  const uploads = (scenario.steps.filter((st) => 'upload' in st && st.upload.app === primary) as Extract<Scenario['steps'][number], { upload: unknown }>[]).sort((a, b) => a.at - b.at);
   // Several uploads: the newest is the one that should end live. One upload after other steps
   // (e.g. a pre-warm): that upload is the release measured.
   const newest = uploads.length > 1 ? uploads[uploads.length - 1] : undefined;
@@ -346,6 +384,7 @@ export function startSession(scenario: Scenario) {
         const app = scenario.apps.find((a) => a.name === step.upload.app);
         if (!app) throw new Error(`scenario ${scenario.name}: upload for unknown app ${step.upload.app}`);
         bus.duplicateNext += step.upload.deliveries - 1;
+        if (step.upload.lateSeconds) bus.lateNext.push(step.upload.lateSeconds);
         uploadArtifact(world, app, step.upload.version, step.upload.environment);
       } else if ('failInstance' in step) {
         const c = config.apps[step.failInstance.app];
@@ -356,7 +395,7 @@ export function startSession(scenario: Scenario) {
         world.ec2.impair(world.instances.get(target)!);
       } else if ('scale' in step) {
         const { app, colour, desired, dropEvents, failJoin } = step.scale;
-        const group = `${app}-${colour}-capacity`;
+        const group = world.groups.has(`${app}-${colour}-capacity`) ? `${app}-${colour}-capacity` : `${app}-${colour}`;
         if (dropEvents) bus.dropNext.set('lifecycle', (bus.dropNext.get('lifecycle') ?? 0) + dropEvents);
         if (failJoin) world.ecs.failJoinNext.set(group, (world.ecs.failJoinNext.get(group) ?? 0) + failJoin);
         const g = world.group(group);
@@ -387,6 +426,26 @@ export function startSession(scenario: Scenario) {
           const r = await answerApproval(deps, app, decision, 'operator (scenario)');
           world.note(r ? `operator: ${decision} ${app} ${r.version}` : `operator: ${decision} ${app}: nothing waits for approval`);
         });
+      } else if ('setRoute' in step) {
+        const a = config.apps[step.setRoute.app];
+        if (!a || a.kind === 'eip') throw new Error(`scenario: setRoute needs an asg or ecs app, not ${step.setRoute.app}`);
+        const tg = a[step.setRoute.colour].targetGroupArn;
+        const actions = [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: tg, Weight: 1 }] } }];
+        world.note(`an operator points ${step.setRoute.app}'s route at ${step.setRoute.colour} by hand`);
+        if (a.ruleArn) api.elbv2.ModifyRuleCommand({ RuleArn: a.ruleArn, Actions: actions });
+        else api.elbv2.ModifyListenerCommand({ ListenerArn: a.listenerArn, DefaultActions: actions });
+      } else if ('failTargets' in step) {
+        const a = config.apps[step.failTargets.app];
+        if (!a || a.kind === 'eip') throw new Error(`scenario: failTargets needs an asg or ecs app, not ${step.failTargets.app}`);
+        const tg = world.targetGroup(a[step.failTargets.colour].targetGroupArn);
+        const ids = [...tg.targets.keys()];
+        const n = Math.ceil(ids.length * step.failTargets.share - 1e-9);
+        for (const id of ids.slice(0, n)) {
+          world.hung.add(id);
+          const t = tg.targets.get(id)!;
+          if (step.failTargets.immediate && t.state !== 'draining') Object.assign(t, { state: 'unhealthy', reason: 'Target.FailedHealthChecks' });
+        }
+        world.note(`${n} of ${ids.length} ${tg.name} targets stop answering`);
       } else if ('setAlarm' in step) {
         world.ec2.setAlarm(step.setAlarm.name, step.setAlarm.state);
       } else if ('startRelease' in step) {
@@ -397,7 +456,9 @@ export function startSession(scenario: Scenario) {
   }
 
   const initialLive = liveColourOf(world, config, primary);
-  return { uninstall, capacity, initialLive, scenario, clock, world, config, procs, sfn, lambda, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
+  const primaryConfig = config.apps[primary];
+  const initialSize = primaryConfig.kind === 'eip' ? 1 : initialLive === 'blue' || initialLive === 'green' ? desired(world, primaryConfig, initialLive) : 0;
+  return { uninstall, routeWrites, initialSize, capacity, initialLive, scenario, clock, world, config, procs, sfn, lambda, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
 }
 
 /**
@@ -422,7 +483,7 @@ export async function runToQuiet(session: Session, until?: number): Promise<bool
 
 /** The scenario's report: outcome, time to live against the physical limit, calls, transitions. */
 export function summarize(session: Session, limitHit: boolean): SimulationResult {
-  const { capacity, initialLive, scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
+  const { routeWrites, initialSize, capacity, initialLive, scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
   const lifecycleEvents = counters.lifecycleEvents;
   traffic.stop();
   session.uninstall();
@@ -460,6 +521,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     mutatingCalls: mutating,
     stateTransitions: all.reduce((n, e) => n + e.stateTransitions, 0),
     otherAppsChanged: countChanged(before, snapshot(world, config, others)),
+    invariantViolations: [],
   };
   const hasRelease = scenario.steps.some((st) => !('scale' in st));
   const cap = lifecycle ? capacitySummary(world, config, primary, calls.length, lifecycleEvents, bus.dropped.length, capacityExecutions) : null;
@@ -486,8 +548,31 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
   const fault = scenario.steps.find((st) => 'failInstance' in st);
   if (fault) summary.replacementSeconds = recoveredAfter(seconds, fault.at);
   if (ttl !== null) world.timeline.push({ t: uploadAt + ttl, text: `traffic: 100% of ${primary} requests answered by ${uploadedVersion}` });
+  const releaseStep = scenario.steps.find((st) => 'upload' in st || 'startRelease' in st || 'uploadRaw' in st || 'ecrPush' in st);
+  const impairStep = scenario.steps.find((st) => 'failInstance' in st);
+  const scaleStep = scenario.steps.find((st) => 'scale' in st);
+  summary.invariantViolations = checkInvariants({
+    world,
+    config,
+    app: primary,
+    outcome: summary.outcome,
+    main,
+    capacity,
+    version: uploadedVersion,
+    initialVersion: appSpec.initialVersion,
+    initialLive,
+    initialSize,
+    seconds,
+    executions,
+    routeWrites,
+    releaseFrom: releaseStep ? releaseStep.at : Number.POSITIVE_INFINITY,
+    minHealthyPercent: scenario.invariants.minHealthyPercent,
+    impairedAt: impairStep ? impairStep.at : null,
+    scaledAt: scaleStep ? scaleStep.at : null,
+  });
+  if (limitHit) summary.invariantViolations.push(`finished: ${summary.reason}`);
   const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
-  return { summary: cap ? { ...summary, ...cap } : summary, capacity, timeline, world, executions: all, calls, traffic };
+  return { summary: cap ? { ...summary, ...cap } : summary, capacity, timeline, world, executions: all, calls, traffic, faults: transport.faults, lambda: session.lambda.invocations };
 }
 
 /**

@@ -37,7 +37,7 @@ export interface ExecutionRecord {
   /** Where it died and with which input: what a redrive resumes from. */
   failedState?: { name: string; input: unknown };
   /** StopExecution was called. */
-  stopRequest?: { error?: string; cause?: string };
+  stopRequest?: { error?: string; cause?: string; t: number };
   redriveCount: number;
 }
 
@@ -140,7 +140,7 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     const e = this.executions.get(i.executionArn);
     if (!e) throw new SimAwsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${i.executionArn}'`);
     if (e.status === 'RUNNING') {
-      e.stopRequest = { error: i.error, cause: i.cause };
+      e.stopRequest = { error: i.error, cause: i.cause, t: this.clock.now };
       this.aborts.get(e.executionArn)?.();
     }
     return { stopDate: this.dateOf(e.stoppedAt ?? this.clock.now) };

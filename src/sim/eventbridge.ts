@@ -39,7 +39,11 @@ export class EventBus {
     this.rules.push(rule);
   }
 
+  /** The next events put arrive this much later than usual (an event delivered late, out of order). */
+  lateNext: number[] = [];
+
   put(event: BusEvent): void {
+    const late = this.lateNext.shift() ?? 0;
     for (const rule of this.rules) {
       if (!matches(rule.pattern, event)) continue;
       const drop = this.dropNext.get(rule.name) ?? 0;
@@ -51,7 +55,7 @@ export class EventBus {
       const copies = 1 + (this.duplicateNext > 0 ? 1 : 0);
       if (this.duplicateNext > 0) this.duplicateNext--;
       for (let k = 0; k < copies; k++) {
-        this.clock.after(this.deliveryDelaySeconds + k * 0.5, () => {
+        this.clock.after(this.deliveryDelaySeconds + late + k * 0.5, () => {
           this.delivered.push({ t: this.clock.now, rule: rule.name, eventId: event.id });
           rule.target(structuredClone(event));
         });

@@ -82,6 +82,8 @@ const step = z.union([
           app: z.string(),
           version: z.string(),
           deliveries: z.number().int().min(1).max(2).default(1),
+          /** Its S3 event is delivered this many seconds late (after later uploads' events: out of order). */
+          lateSeconds: z.number().min(0).max(3600).optional(),
           /** ecs: environment overrides in the manifest, by container. */
           environment: z.record(z.string(), z.record(z.string(), z.string())).optional(),
         })
@@ -91,7 +93,7 @@ const step = z.union([
   z
     .object({
       at,
-      /** An Auto Scaling policy (or a person) sets a colour's capacity group to `desired`. */
+      /** An Auto Scaling policy (or a person) sets a colour's group to `desired`: an asg app's group, or an ECS app's capacity group. */
       scale: z
         .object({
           app: z.string(),
@@ -125,6 +127,10 @@ const step = z.union([
   z.object({ at, startRelease: z.object({ input: z.record(z.string(), z.unknown()) }).strict() }).strict(),
   /** An operator answers an approval gate (greenlight promote / abort). */
   z.object({ at, approve: z.object({ app: z.string(), decision: z.enum(['promote', 'abort']) }).strict() }).strict(),
+  /** A person moves an app's production route by hand (the console): everything to one colour. */
+  z.object({ at, setRoute: z.object({ app: z.string(), colour: z.enum(['blue', 'green']) }).strict() }).strict(),
+  /** A share of a colour's registered targets stop answering (after they passed their health checks); `immediate`: the load balancer marks them unhealthy at once. */
+  z.object({ at, failTargets: z.object({ app: z.string(), colour: z.enum(['blue', 'green']), share: z.number().gt(0).max(1).default(1), immediate: z.boolean().default(false) }).strict() }).strict(),
   /** An app alarm changes state (emits CloudWatch Alarm State Change). */
   z.object({ at, setAlarm: z.object({ name: z.string(), state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']) }).strict() }).strict(),
 ]);
@@ -191,6 +197,14 @@ export const ScenarioSchema = z
     alarms: z.array(z.object({ name: z.string(), state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']).default('OK') }).strict()).default([]),
     /** A release that crashed while holding an app's lock (its execution is gone; the lease runs out). */
     staleLocks: z.array(z.object({ app: z.string(), leaseSecondsLeft: z.number().min(0).max(86_400) }).strict()).default([]),
+    /** What the run's invariants hold it to. */
+    invariants: z
+      .object({
+        /** Serving capacity during a release never drops below this share of what served before it (ECS's minimumHealthyPercent is the natural reference). */
+        minHealthyPercent: z.number().min(0).max(100).default(100),
+      })
+      .strict()
+      .prefault({}),
     /** Keep the simulation running at least this long (e.g. until a scheduled reconcile). */
     minSeconds: z.number().min(0).default(0),
   })

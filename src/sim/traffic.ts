@@ -11,6 +11,10 @@ export interface Second {
   total: number;
   failed: number;
   versions: Record<string, number>;
+  /** Targets (or tasks, or the eip server) answering production traffic this second: healthy ones in target groups with weight. */
+  serving: number;
+  /** Weighted target groups with no healthy target this second. */
+  unhealthyGroups: number;
 }
 
 export interface TrafficSource {
@@ -54,7 +58,7 @@ export class Traffic {
   }
 
   private send(s: TrafficSource): void {
-    const rec: Second = { t: this.clock.now, total: 0, failed: 0, versions: {} };
+    const rec: Second = { t: this.clock.now, total: 0, failed: 0, versions: {}, ...this.capacity(s) };
     for (let k = 0; k < s.requestsPerSecond; k++) {
       rec.total++;
       const version = this.request(s);
@@ -62,6 +66,26 @@ export class Traffic {
       else rec.versions[version] = (rec.versions[version] ?? 0) + 1;
     }
     this.seconds.get(s.app)!.push(rec);
+  }
+
+  /** What serves the app's production route now. */
+  private capacity(s: TrafficSource): { serving: number; unhealthyGroups: number } {
+    const w = this.world;
+    if (s.allocationId) {
+      const holder = w.ec2.address(s.allocationId).instanceId;
+      return { serving: holder && w.serving(holder) ? 1 : 0, unhealthyGroups: 0 };
+    }
+    const forward = w.describeActions(w.routeFor(s.listenerArn, s.host)).find((a) => a.Type === 'forward');
+    let serving = 0;
+    let unhealthyGroups = 0;
+    for (const g of forward?.ForwardConfig?.TargetGroups ?? []) {
+      if ((g.Weight ?? 0) <= 0) continue;
+      const tg = w.targetGroups.get(g.TargetGroupArn ?? '');
+      const healthy = tg ? [...tg.targets.values()].filter((t) => t.state === 'healthy' && w.serving(t.id)).length : 0;
+      serving += healthy;
+      if (!healthy) unhealthyGroups++;
+    }
+    return { serving, unhealthyGroups };
   }
 
   /** The version that answered, or null for a failed request. */

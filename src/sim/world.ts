@@ -199,6 +199,8 @@ export class World {
   readonly snsTopics = new Set<string>();
   /** Every change of a listener's default actions or a rule's actions, in order. */
   readonly routeChanges: { t: number; arn: string; actions: Action[] }[] = [];
+  /** Targets (instance ids, task IPs) that stopped answering (a scenario's failTargets step). */
+  readonly hung = new Set<string>();
   /** Powertools Metrics EMF documents the handlers emitted. */
   readonly metrics: { t: number; emf: object }[] = [];
   readonly snsMessages: { t: number; topicArn: string; subject?: string; message: string; attributes: Record<string, string> }[] = [];
@@ -597,6 +599,7 @@ export class World {
 
   /** The load balancer's view of a target (an instance id, or an ECS task's IP): does it answer? */
   serving(targetId: string): boolean {
+    if (this.hung.has(targetId)) return false;
     const i = this.instances.get(targetId);
     if (i) return i.state === 'running' && i.servesFrom !== null && this.clock.now + 1e-9 >= i.servesFrom;
     return this.ecs?.serving(targetId)?.serving ?? false;

@@ -1,0 +1,11 @@
+import { faultMatrix, faultRun } from './src/cli/faults.js';
+import { loadScenarioFile } from './src/local/simulate.js';
+const r = await faultMatrix({ quick: true });
+console.log(r.notReachedRuns);
+const base = loadScenarioFile('scenarios/asg-release.yml');
+const q = { ...base, apps: base.apps.map((a) => ({ ...a, greenlight: { ...a.greenlight, retire: { keepWarmInstances: 1, keepWarmMinutes: 1 } } })) };
+const b = await faultRun(q, []);
+const t = b.result.executions[0].statesEntered.find((s) => s.name === 'CheckGreen')!.t;
+const x = await faultRun(q, [], [{ at: t + 1, startRelease: { input: { app: 'web', action: 'rollback' } } }]);
+console.log(x.result.summary, x.reasons);
+for (const e of x.result.timeline) if (!/CheckGreen|WaitFor|GreenReady/.test(e.text)) console.log(e.t.toFixed(1), e.text);

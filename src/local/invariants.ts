@@ -1,0 +1,252 @@
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Config } from '../core/config.js';
+import { DETAIL_TYPES } from '../core/history.js';
+import { SIM_TABLE } from '../sim/build.js';
+import type { Second } from '../sim/traffic.js';
+import type { World } from '../sim/world.js';
+import type { ExecutionRecord } from './stepfunctions.js';
+
+// The guarantees, checked against what happened in a run: its end state and every second of it.
+// Each violation is one line that starts with the invariant's name. A run is consistent when the
+// list is empty. Every check here is shown failing by a run built to break it
+// (test/flows/invariants.test.ts).
+
+/** A write to an app's production route (ModifyListener / ModifyRule), as it landed. */
+export interface RouteWrite {
+  t: number;
+  app: string;
+  arn: string;
+  caller: string;
+  execution?: string;
+  /** The app's lock owner when the write landed. */
+  lockOwner?: string;
+}
+
+export interface InvariantInput {
+  world: World;
+  config: Config;
+  app: string;
+  /** The release outcome reported for the run ('released', 'rolled-back', ...), and its execution. */
+  outcome: string;
+  main: ExecutionRecord | undefined;
+  /** The version uploaded (the release measured). */
+  version: string | null;
+  initialVersion: string;
+  /** What served before anything ran: the colour and its capacity. */
+  initialLive: string;
+  initialSize: number;
+  /** Capacity per colour every 5 s (desired, healthy). */
+  capacity: { t: number; colours: Record<string, { desired: number; healthy: number }> }[];
+  /** Per second of the app's traffic. */
+  seconds: Second[];
+  executions: ExecutionRecord[];
+  routeWrites: RouteWrite[];
+  /** The release window [from, to): the capacity invariant applies inside it. */
+  releaseFrom: number;
+  /** Serving capacity may not drop below this share of the initial one (percent; 0 turns the check off). */
+  minHealthyPercent: number;
+  /** When the scenario itself impaired a server: every capacity check stops there. */
+  impairedAt: number | null;
+  /** When the scenario itself changed a colour's size (a scale step): the minimum-share check stops there. */
+  scaledAt: number | null;
+}
+
+const ENDED_BACK = new Set(['rolled-back', 'rejected', 'aborted', 'superseded']);
+
+export function checkInvariants(i: InvariantInput): string[] {
+  const bad: string[] = [];
+  const a = i.config.apps[i.app];
+  const last = i.seconds[i.seconds.length - 1];
+  const lastVersions = last ? Object.entries(last.versions).filter(([, n]) => n > 0) : [];
+  const allOn = (v: string | null) => !!last && last.total > 0 && v !== null && (last.versions[v] ?? 0) === last.total;
+
+  // End state tied to the outcome, judged against what served when the release began (read
+  // from the traffic and the route, not from anything the release reported).
+  // The release begins when it holds the lock and plans (a waiting release changes nothing).
+  const start = i.main?.statesEntered.find((x) => x.name === 'Plan')?.t ?? i.main?.startedAt ?? i.releaseFrom;
+  const action = mainAction(i.main);
+  const runs = fullyLiveRuns(i.seconds, start);
+  const oldVersion = runs[runs.length - 1] ?? i.initialVersion;
+  // A hand-typed rollback releases the version that served before the current one.
+  const target = action === 'rollback' ? (runs[runs.length - 2] ?? null) : i.version;
+  const oldColour = a.kind === 'eip' ? null : colourAt(i.world, a, start, i.initialLive);
+  const sample = [...i.capacity].reverse().find((c) => c.t <= start) ?? i.capacity[0];
+  const oldSize = oldColour && sample?.colours[oldColour] ? sample.colours[oldColour].desired : i.initialSize;
+  if (i.outcome === 'released' && target !== null && action !== 'retire') {
+    if (!allOn(target)) bad.push(`released-live: outcome released but the last second's requests were answered by ${describe(lastVersions, last)}, not all by ${target}`);
+    if (a.kind !== 'eip' && oldColour) {
+      const liveNow = colourOfRoute(i.world, a);
+      if (liveNow === oldColour) bad.push(`released-live: outcome released but the route still sends everything to the old colour ${oldColour}`);
+      else {
+        const size = desired(i.world, a, oldColour as 'blue' | 'green');
+        if (size !== 0) bad.push(`released-retired: the old colour ${oldColour} still has ${size} capacity at the end (retire ends at 0)`);
+      }
+    }
+  }
+  if (ENDED_BACK.has(i.outcome)) {
+    if (!allOn(oldVersion)) bad.push(`${i.outcome}-old-live: outcome ${i.outcome} but the last second's requests were answered by ${describe(lastVersions, last)}, not all by ${oldVersion}`);
+    if (a.kind !== 'eip' && oldColour) {
+      const size = desired(i.world, a, oldColour as 'blue' | 'green');
+      const healthy = healthyIn(i.world, a, oldColour as 'blue' | 'green');
+      if (size < oldSize) bad.push(`${i.outcome}-old-size: the old colour ${oldColour} ended at ${size} capacity, below its ${oldSize} before the release`);
+      if (healthy < oldSize) bad.push(`${i.outcome}-old-healthy: the old colour ${oldColour} ended with ${healthy} healthy targets of the ${oldSize} it had`);
+    }
+  }
+  if (a.kind !== 'eip') {
+    const live = colourOfRoute(i.world, a);
+    if (live === 'split' || live === 'none') bad.push(`route-whole: the route ended ${live === 'split' ? 'split between the colours' : 'forwarding to no target group'}`);
+  }
+
+  // Every second with requests.
+  const floor = Math.ceil((i.initialSize * i.minHealthyPercent) / 100 - 1e-9);
+  let unhealthy = 0;
+  let zero = 0;
+  let belowMin: Second | null = null;
+  let belowMinSeconds = 0;
+  for (const s of i.seconds) {
+    if (s.total === 0 || (i.impairedAt !== null && s.t >= i.impairedAt)) continue;
+    if (s.unhealthyGroups > 0) unhealthy++;
+    if (s.serving === 0) zero++;
+    const inWindow = s.t >= i.releaseFrom && (i.scaledAt === null || s.t < i.scaledAt);
+    if (inWindow && floor > 0 && s.serving < floor) {
+      belowMin ??= s;
+      belowMinSeconds++;
+    }
+  }
+  if (unhealthy) bad.push(`route-healthy: for ${unhealthy} s the route sent requests to a target group with no healthy target`);
+  if (zero) bad.push(`capacity-nonzero: for ${zero} s nothing healthy served the route`);
+  if (belowMin) bad.push(`capacity-min: for ${belowMinSeconds} s fewer than ${floor} targets served (${i.minHealthyPercent}% of ${i.initialSize}), first at t=${Math.round(belowMin.t)} with ${belowMin.serving}`);
+
+  // The lock and the records, at the end.
+  const lockItem = i.world.dynamodb.getItem({ TableName: SIM_TABLE, Key: { pk: { S: `app#${i.app}` }, sk: { S: 'lock' } } }).Item;
+  const lock = lockItem ? (unmarshall(lockItem as never) as { owner?: string }) : {};
+  if (lock.owner) {
+    const owner = i.executions.find((e) => e.executionArn === lock.owner);
+    if (!owner || owner.status !== 'RUNNING') bad.push(`lock-free: the lock of ${i.app} is held at the end by ${lock.owner.split(':').pop()} (${owner ? owner.status : 'no such execution'})`);
+  }
+  const history = i.world.dynamodb
+    .query({ TableName: SIM_TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': { S: `app#${i.app}` }, ':p': { S: 'release#' } } })
+    .Items.map((x) => unmarshall(x as never) as { executionArn: string; outcome: string });
+  for (const h of history) {
+    const e = i.executions.find((x) => x.executionArn === h.executionArn);
+    if (!e) continue;
+    const expected = executionOutcome(e);
+    if (!outcomeMatches(h.outcome, expected)) bad.push(`history-outcome: ${e.name} is ${e.status}${expected ? ` (${expected})` : ''} but its history record says ${h.outcome}`);
+  }
+  const byExecution = new Map<string, string[]>();
+  for (const p of i.world.published) {
+    if (p.source !== 'greenlight') continue;
+    const d = p.detail as { executionArn?: string; app?: string };
+    if (d.app !== i.app || !d.executionArn) continue;
+    byExecution.set(d.executionArn, [...(byExecution.get(d.executionArn) ?? []), p.detailType]);
+  }
+  for (const [arn, types] of byExecution) {
+    const e = i.executions.find((x) => x.executionArn === arn);
+    if (!e || e.status === 'RUNNING') continue;
+    const expected = executionOutcome(e);
+    const finals = types.filter((t) => FINAL_EVENTS.has(t));
+    const wanted = expected ? FINAL_EVENT_OF[expected.replace(/^(rollback|retire)-failed$/, 'failed')] : undefined;
+    for (const f of new Set(finals)) if (wanted && f !== wanted) bad.push(`events-outcome: ${e.name} ended ${expected} but published "${f}"`);
+    if (finals.length > 1) bad.push(`events-outcome: ${e.name} published ${finals.length} final events (${finals.join(', ')})`);
+  }
+
+  // Fenced route writes: none lands from an execution that was stopped or no longer holds the lock.
+  for (const w of i.routeWrites) {
+    if (!w.execution) continue;
+    const e = i.executions.find((x) => x.executionArn === w.execution);
+    const name = w.execution.split(':').pop();
+    if (e?.stopRequest && w.t > e.stopRequest.t) bad.push(`fenced-writes: ${w.caller} of ${name} changed the route at t=${w.t.toFixed(2)}, after the execution was stopped at t=${e.stopRequest.t.toFixed(2)}`);
+    else if (w.lockOwner !== w.execution) bad.push(`fenced-writes: ${w.caller} of ${name} changed the route at t=${w.t.toFixed(2)} while the lock was ${w.lockOwner ? `held by ${w.lockOwner.split(':').pop()}` : 'free'}`);
+  }
+  return bad;
+}
+
+function mainAction(e: ExecutionRecord | undefined): string | undefined {
+  try {
+    const input = JSON.parse(e?.input ?? '{}') as { action?: unknown };
+    return typeof input.action === 'string' ? input.action : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The versions that answered every request of a second, in order, each once per run of seconds, before `t`. */
+function fullyLiveRuns(seconds: Second[], t: number): string[] {
+  const out: string[] = [];
+  for (const s of seconds) {
+    if (s.t > t) break;
+    if (s.total === 0 || s.failed) continue;
+    const vs = Object.entries(s.versions).filter(([, n]) => n > 0);
+    if (vs.length !== 1) continue;
+    if (out[out.length - 1] !== vs[0][0]) out.push(vs[0][0]);
+  }
+  return out;
+}
+
+/** The colour the app's route sent everything to at time t (from the route-change log). */
+function colourAt(world: World, a: Routed, t: number, initial: string): string {
+  const arn = a.ruleArn ?? a.listenerArn;
+  const change = world.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
+  if (!change) return initial;
+  const f = world.describeActions(change.actions).find((x) => x.Type === 'forward');
+  const live = (f?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn);
+  return live.length !== 1 ? 'split' : live[0] === a.blue.targetGroupArn ? 'blue' : live[0] === a.green.targetGroupArn ? 'green' : 'none';
+}
+
+const FINAL_EVENT_OF: Record<string, string> = {
+  released: DETAIL_TYPES.succeeded,
+  'rolled-back': DETAIL_TYPES['rolled-back'],
+  failed: DETAIL_TYPES.failed,
+  rejected: DETAIL_TYPES.rejected,
+  superseded: DETAIL_TYPES.superseded,
+};
+const FINAL_EVENTS = new Set(Object.values(FINAL_EVENT_OF));
+
+/** The outcome an execution's end implies, as history words (undefined: it does not say). */
+export function executionOutcome(e: ExecutionRecord): string | undefined {
+  if (e.status === 'RUNNING') return 'running';
+  if (e.status === 'SUCCEEDED') return (e.output as { outcome?: string } | undefined)?.outcome ?? 'released';
+  if (e.status === 'ABORTED') return e.stopRequest?.error === 'AlarmRollback' ? 'rolled-back' : undefined;
+  if (e.error === 'ReleaseRejected') return 'rejected';
+  if (e.error === 'ReleaseRolledBack' || e.error === 'AlarmRollback') return 'rolled-back';
+  return 'failed';
+}
+
+function outcomeMatches(history: string, expected: string | undefined): boolean {
+  if (expected === undefined) return history !== 'running';
+  if (expected === 'failed') return /failed$/.test(history);
+  // A release that found its artifact already live ends without a blue/green: history says released.
+  if (expected === 'already-live') return history === 'released' || history === 'already-live';
+  return history === expected;
+}
+
+function describe(versions: [string, number][], last: Second | undefined): string {
+  if (!last || last.total === 0) return 'nothing (no requests)';
+  const failed = last.failed ? [`${last.failed} failed`] : [];
+  return [...versions.map(([v, n]) => `${v} ×${n}`), ...failed].join(', ');
+}
+
+type Routed = Exclude<Config['apps'][string], { kind: 'eip' }>;
+
+function routeActions(world: World, a: Routed) {
+  return world.describeActions(a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions);
+}
+
+/** 'blue', 'green', 'split' or 'none': where the app's production route sends its requests. */
+export function colourOfRoute(world: World, a: Routed): string {
+  const f = routeActions(world, a).find((x) => x.Type === 'forward');
+  const live = (f?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn);
+  if (live.length === 0) return 'none';
+  if (live.length > 1) return 'split';
+  return live[0] === a.blue.targetGroupArn ? 'blue' : live[0] === a.green.targetGroupArn ? 'green' : 'none';
+}
+
+export function desired(world: World, a: Routed, colour: 'blue' | 'green'): number {
+  const side = a[colour];
+  return 'serviceName' in side ? world.ecs.service(side.cluster, side.serviceName).desiredCount : (world.groups.get(side.autoScalingGroupName!)?.desired ?? 0);
+}
+
+export function healthyIn(world: World, a: Routed, colour: 'blue' | 'green'): number {
+  const tg = world.targetGroups.get(a[colour].targetGroupArn);
+  return tg ? [...tg.targets.values()].filter((t) => t.state === 'healthy' && world.serving(t.id)).length : 0;
+}

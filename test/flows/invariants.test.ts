@@ -1,0 +1,100 @@
+import { describe, expect, it } from '@jest/globals';
+import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { loadScenario, type SessionOptions, simulate } from '../../src/local/simulate.js';
+import { webApp } from './helpers.js';
+
+// Every invariant is shown failing on a run built to break it: a hostile step (a person moving
+// the route, targets that stop answering, a denied write) or a deliberately broken handler.
+// The same runs without the sabotage hold every invariant (the first test), so a violation
+// here is the sabotage's doing.
+
+const release = (extra: Record<string, unknown> = {}) =>
+  loadScenario({ name: 'inv', description: 'invariant check', apps: [webApp], steps: [{ at: 10, upload: { app: 'web', version: '2.0.0' } }], ...extra });
+const withSteps = (steps: Record<string, unknown>[], extra: Record<string, unknown> = {}) =>
+  release({ steps: [{ at: 10, upload: { app: 'web', version: '2.0.0' } }, ...steps], ...extra });
+const broken = (extra: Record<string, unknown> = {}) => release({ brokenVersions: ['2.0.0'], ...extra });
+
+async function violations(s: ReturnType<typeof release>, options?: SessionOptions) {
+  const r = await simulate(s, options);
+  return { r, v: r.summary.invariantViolations };
+}
+
+describe('Invariants: tied to the end state, and each can fail', () => {
+  it('hold on an untouched release and an untouched rollback', async () => {
+    const ok = await violations(release());
+    expect(ok.r.summary.outcome).toBe('released');
+    expect(ok.v).toEqual([]);
+    const back = await violations(broken());
+    expect(back.r.summary.outcome).toBe('rolled-back');
+    expect(back.v).toEqual([]);
+  });
+
+  it('released-live: the route moved back by hand after a release', async () => {
+    const { r, v } = await violations(withSteps([{ at: 600, setRoute: { app: 'web', colour: 'blue' } }]));
+    expect(r.summary.outcome).toBe('released');
+    expect(v.some((x) => x.startsWith('released-live:'))).toBe(true);
+  });
+
+  it('released-retired: the old colour scaled up again after the release', async () => {
+    const { v } = await violations(withSteps([{ at: 600, scale: { app: 'web', colour: 'blue', desired: 2 } }]));
+    expect(v.some((x) => x.startsWith('released-retired:'))).toBe(true);
+  });
+
+  it('rolled-back-old-live / -old-size / -old-healthy: what served before is not what serves after', async () => {
+    const routed = await violations(broken({ steps: [{ at: 10, upload: { app: 'web', version: '2.0.0' } }, { at: 900, setRoute: { app: 'web', colour: 'green' } }] }));
+    expect(routed.r.summary.outcome).toBe('rolled-back');
+    expect(routed.v.some((x) => x.startsWith('rolled-back-old-live:'))).toBe(true);
+    const shrunk = await violations(broken({ steps: [{ at: 10, upload: { app: 'web', version: '2.0.0' } }, { at: 900, scale: { app: 'web', colour: 'blue', desired: 1 } }] }));
+    expect(shrunk.v.some((x) => x.startsWith('rolled-back-old-size:'))).toBe(true);
+    const sick = await violations(broken({ steps: [{ at: 10, upload: { app: 'web', version: '2.0.0' } }, { at: 900, failTargets: { app: 'web', colour: 'blue', share: 0.5 } }] }));
+    expect(sick.v.some((x) => x.startsWith('rolled-back-old-healthy:'))).toBe(true);
+  });
+
+  it('route-healthy, capacity-nonzero and capacity-min: green stops answering after it went live', async () => {
+    const all = await violations(withSteps([{ at: 400, failTargets: { app: 'web', colour: 'green', share: 1 } }]));
+    expect(all.v.some((x) => x.startsWith('route-healthy:'))).toBe(true);
+    expect(all.v.some((x) => x.startsWith('capacity-nonzero:'))).toBe(true);
+    const half = await violations(withSteps([{ at: 400, failTargets: { app: 'web', colour: 'green', share: 0.5 } }]));
+    expect(half.v.some((x) => x.startsWith('capacity-min:'))).toBe(true);
+    expect(half.v.some((x) => x.startsWith('capacity-nonzero:'))).toBe(false);
+  });
+
+  it('lock-free and history-outcome: Finish may not write its records', async () => {
+    const { v } = await violations(release({ faults: [{ command: 'PutItem', caller: 'finish', kind: 'access-denied', times: 1000 }] }));
+    expect(v.some((x) => x.startsWith('lock-free:'))).toBe(true);
+    expect(v.some((x) => x.startsWith('history-outcome:'))).toBe(true);
+  });
+
+  it('events-outcome: a Finish that announces success for a rollback', async () => {
+    const lying: SessionOptions = {
+      wrap: (fn, handler) => (fn === 'finish' ? (event, ctx) => handler({ ...(event as object), outcome: 'released' }, ctx) : handler),
+    };
+    const { r, v } = await violations(broken(), lying);
+    expect(r.summary.outcome).toBe('rolled-back');
+    expect(v.some((x) => x.startsWith('events-outcome:'))).toBe(true);
+    expect(v.some((x) => x.startsWith('history-outcome:'))).toBe(true);
+  });
+
+  it('fenced-writes: a route write from an execution that no longer holds the lock', async () => {
+    const late: SessionOptions = {
+      wrap: (fn, handler, deps) =>
+        fn !== 'finish'
+          ? handler
+          : async (event, ctx) => {
+              const out = await handler(event, ctx);
+              // The lock is let go by now; re-assert the route anyway.
+              const arn = deps.config.apps.web.kind === 'eip' ? '' : deps.config.apps.web.listenerArn;
+              const l = await deps.clients.elbv2.send(new DescribeListenersCommand({ ListenerArns: [arn] }));
+              await deps.clients.elbv2.send(new ModifyListenerCommand({ ListenerArn: arn, DefaultActions: l.Listeners?.[0]?.DefaultActions }));
+              return out;
+            },
+    };
+    const { v } = await violations(release(), late);
+    expect(v.some((x) => x.startsWith('fenced-writes:') && /while the lock was free/.test(x))).toBe(true);
+  });
+
+  it('finished: a run that hits its limit with work still running', async () => {
+    const { v } = await violations(release({ limitSeconds: 60 }));
+    expect(v.some((x) => x.startsWith('finished:'))).toBe(true);
+  });
+});
