@@ -36,7 +36,7 @@ function statements() {
         'elasticloadbalancing:DescribeRules',
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
-        ...(ecsApps.length ? ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListContainerInstances', 'ecs:DescribeContainerInstances'] : []),
+        ...(ecsApps.length ? ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListContainerInstances', 'ecs:DescribeContainerInstances', 'ecs:ListTasks', 'ecs:DescribeTasks'] : []),
         ...(routed.some((a) => (a.alarms || []).length || (a.retire?.holdWhileAlarm || []).length) ? ['cloudwatch:DescribeAlarms'] : []),
       ],
       Resource: '*',

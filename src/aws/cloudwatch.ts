@@ -38,7 +38,7 @@ export async function alarmStates(cw: CloudWatchClient, names: string[]): Promis
   const found = new Map<string, AlarmState>();
   for (let k = 0; k < names.length; k += 100) {
     const batch = names.slice(k, k + 100);
-    const out = await call(`cloudwatch:DescribeAlarms ${batch.length} alarms`, () => cw.send(new DescribeAlarmsCommand({ AlarmNames: batch, MaxRecords: 100 })));
+    const out = await call(`cloudwatch:DescribeAlarms ${batch.length} alarms`, () => cw.send(new DescribeAlarmsCommand({ AlarmNames: batch, MaxRecords: 100, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })));
     for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])])
       if (a.AlarmName) found.set(a.AlarmName, { name: a.AlarmName, state: String(a.StateValue), reason: a.StateReason ?? '' });
   }

@@ -1,9 +1,11 @@
 import {
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
+  DescribeTasksCommand,
   DescribeTaskDefinitionCommand,
   type ECSClient,
   ListContainerInstancesCommand,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
   UpdateContainerInstancesStateCommand,
@@ -122,4 +124,14 @@ export async function setDraining(ecs: ECSClient, cluster: string, containerInst
   await call(`ecs:UpdateContainerInstancesState ${cluster}`, () =>
     ecs.send(new UpdateContainerInstancesStateCommand({ cluster, containerInstances: [containerInstanceArn], status: 'DRAINING' })),
   );
+}
+
+/** Why the service's most recently stopped task stopped (e.g. CannotPullContainerError), if any stopped in the last hour. */
+export async function lastStoppedReason(ecs: ECSClient, cluster: string, serviceName: string): Promise<string | null> {
+  const list = await call(`ecs:ListTasks ${cluster}/${serviceName} STOPPED`, () => ecs.send(new ListTasksCommand({ cluster, serviceName, desiredStatus: 'STOPPED', maxResults: 100 })));
+  const arns = list.taskArns ?? [];
+  if (!arns.length) return null;
+  const out = await call(`ecs:DescribeTasks ${cluster} ${arns.length} tasks`, () => ecs.send(new DescribeTasksCommand({ cluster, tasks: arns })));
+  const newest = (out.tasks ?? []).filter((t) => t.stoppedReason).sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))[0];
+  return newest?.stoppedReason ?? null;
 }

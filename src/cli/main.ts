@@ -65,7 +65,8 @@ const COMMANDS: Record<string, CommandSpec> = {
   bench: { usage: 'bench [--json]', summary: 'Run every shipped scenario and print the figures' },
   'rerun-after-crash': { usage: 'rerun-after-crash [--json]', summary: 'The release dies at each state in turn and is redriven; each must finish it' },
   fuzz: { usage: 'fuzz [--json]', summary: '1,000+ generated bad inputs; every one rejected with zero mutating calls' },
-  faults: { usage: 'faults [scenario] [--json] [--quick]', summary: 'Every AWS call site × throttle, 5xx, AccessDenied, crash, Lambda timeout, stale read, delayed write; scenario faults; random schedules' },
+  mutants: { usage: 'mutants [id,...] [--json]', summary: 'Apply each deliberate bug of mutants/mutants.yml in a copy of the tree; the fault matrix (then the flow tests) must notice it' },
+  faults: { usage: 'faults [scenario[,scenario...]] [--json] [--quick]', summary: 'Every AWS call site × throttle, 5xx, AccessDenied, crash, Lambda timeout, stale read, delayed write; scenario faults; random schedules' },
   help: { usage: 'help [command]', summary: 'This text, or one command\'s' },
 };
 
@@ -250,6 +251,10 @@ async function main(argv: string[]): Promise<number> {
     case 'faults': {
       const { runFaults } = await import('./faults.js');
       return runFaults(json, flags.has('--quick'), args[0]);
+    }
+    case 'mutants': {
+      const { runMutants } = await import('./mutants.js');
+      return runMutants(json, args[0]?.split(','));
     }
     default: {
       const { runBench } = await import('./bench.js');

@@ -179,7 +179,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
     });
     world.note(`${stale.app}: a crashed release holds the lock; its lease runs out in ${stale.leaseSecondsLeft} s`);
   }
-  for (const a of scenario.alarms) world.ec2.alarms.set(a.name, { name: a.name, instanceId: null, state: a.state, failingSince: null });
+  for (const a of scenario.alarms) world.ec2.alarms.set(a.name, { name: a.name, instanceId: null, state: a.state, failingSince: null, composite: a.composite });
   const procs = new Processes(clock);
   const timeouts = functionTimeouts();
   const lambda = new LambdaService(
@@ -571,6 +571,9 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     scaledAt: scaleStep ? scaleStep.at : null,
   });
   if (limitHit) summary.invariantViolations.push(`finished: ${summary.reason}`);
+  const want = scenario.expect;
+  if (want?.outcome && summary.outcome !== want.outcome) summary.invariantViolations.push(`expected: outcome ${summary.outcome}, the scenario expects ${want.outcome}`);
+  if (want?.liveVersion && summary.liveVersion !== want.liveVersion) summary.invariantViolations.push(`expected: ${summary.liveVersion} live at the end, the scenario expects ${want.liveVersion}`);
   const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
   return { summary: cap ? { ...summary, ...cap } : summary, capacity, timeline, world, executions: all, calls, traffic, faults: transport.faults, lambda: session.lambda.invocations };
 }

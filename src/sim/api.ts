@@ -260,6 +260,31 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         const td = w.ecs.registerTaskDefinition(def, tags ?? []);
         return { taskDefinition: { ...structuredClone(td.def), taskDefinitionArn: td.arn, family: td.family, revision: td.revision, status: 'ACTIVE' }, tags: td.tags };
       },
+      ListTasksCommand: (i: { cluster?: string; serviceName?: string; desiredStatus?: string; maxResults?: number }) => {
+        const cluster = w.ecs.cluster(i.cluster ?? 'default');
+        const svc = i.serviceName ? w.ecs.service(cluster, i.serviceName) : undefined;
+        const stopped = i.desiredStatus === 'STOPPED';
+        // Stopped tasks stay listed for at least an hour after they stop.
+        const arns = [...w.ecs.tasks.values()]
+          .filter((t) => t.cluster === cluster && (!svc || t.service === svc.arn) && (stopped ? t.stopping && w.clock.now - (t.stoppedAt ?? 0) <= 3600 : !t.stopping))
+          .map((t) => t.arn);
+        return { taskArns: arns.slice(0, Math.min(i.maxResults ?? 100, 100)) };
+      },
+      DescribeTasksCommand: (i: { cluster?: string; tasks: string[] }) => {
+        if (i.tasks.length > 100) throw new SimAwsError('InvalidParameterException', 'tasks can have at most 100 items');
+        const found = i.tasks.map((a) => w.ecs.tasks.get(a)).filter((t) => !!t);
+        return {
+          tasks: found.map((t) => ({
+            taskArn: t.arn,
+            clusterArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${t.cluster}`,
+            taskDefinitionArn: t.taskDefinition,
+            lastStatus: t.stopping ? 'STOPPED' : t.lastStatus,
+            desiredStatus: t.stopping ? 'STOPPED' : 'RUNNING',
+            ...(t.stoppedReason ? { stoppedReason: t.stoppedReason, stopCode: 'TaskFailedToStart', stoppedAt: new Date(w.clock.date().getTime() - (w.clock.now - (t.stoppedAt ?? w.clock.now)) * 1000) } : {}),
+          })),
+          failures: i.tasks.filter((a) => !w.ecs.tasks.has(a)).map((arn) => ({ arn, reason: 'MISSING' })),
+        };
+      },
       ListContainerInstancesCommand: (i: { cluster?: string; status?: string; filter?: string; nextToken?: string; maxResults?: number }) => {
         const cluster = w.ecs.cluster(i.cluster ?? 'default');
         const max = Math.min(i.maxResults ?? 100, 100);
@@ -351,6 +376,7 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
                 .filter((x) => x.lifecycle !== 'Terminated')
                 .map((x) => ({
                   InstanceId: x.id,
+                  AvailabilityZone: x.az,
                   LifecycleState: x.lifecycle === 'Terminating' ? 'Terminating' : x.lifecycle,
                   HealthStatus: 'Healthy',
                   LaunchTemplate: { LaunchTemplateId: x.launchTemplateId, Version: String(x.launchTemplateVersion) },
@@ -400,15 +426,13 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
       }),
       DescribeRulesCommand: (i: { RuleArns?: string[]; ListenerArn?: string }) => {
         const rules = i.RuleArns ? i.RuleArns.map((a) => w.rule(a)) : [...w.rules.values()].filter((r) => r.listenerArn === w.listener(i.ListenerArn ?? '').arn);
-        return {
-          Rules: rules.map((r) => ({
-            RuleArn: r.arn,
-            Priority: String(r.priority),
-            Conditions: structuredClone(r.conditions),
-            Actions: w.describeActions(r.actions),
-            IsDefault: false,
-          })),
-        };
+        const listed = rules.map((r) => ({ RuleArn: r.arn, Priority: String(r.priority), Conditions: structuredClone(r.conditions), Actions: w.describeActions(r.actions), IsDefault: false }));
+        if (i.ListenerArn) {
+          // By listener, the listener's default rule comes too (priority "default", no conditions).
+          const l = w.listener(i.ListenerArn);
+          listed.push({ RuleArn: `${l.arn.replace(':listener/', ':listener-rule/')}/${hexId(`default-${l.arn}`, 16)}`, Priority: 'default', Conditions: [], Actions: w.describeActions(l.defaultActions), IsDefault: true });
+        }
+        return { Rules: listed };
       },
       CreateRuleCommand: (i: { ListenerArn: string; Priority: number; Conditions: import('./world.js').Condition[]; Actions: Action[]; Tags?: { Key: string; Value?: string }[] }) => {
         const l = w.listener(i.ListenerArn);
@@ -472,16 +496,19 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
       }),
     },
     cloudwatch: {
-      DescribeAlarmsCommand: (i: { AlarmNames?: string[]; MaxRecords?: number }) => {
+      DescribeAlarmsCommand: (i: { AlarmNames?: string[]; MaxRecords?: number; AlarmTypes?: string[] }) => {
         if ((i.AlarmNames?.length ?? 0) > 100) throw new SimAwsError('ValidationError', 'The collection AlarmNames must not have a size greater than 100.');
         const list = (i.AlarmNames ?? [...w.ec2.alarms.keys()]).map((n) => w.ec2.alarms.get(n)).filter((a) => !!a);
+        // Without AlarmTypes only metric alarms are returned, even if composite alarms exist.
+        const types = i.AlarmTypes?.length ? i.AlarmTypes : ['MetricAlarm'];
+        const shown = (a: (typeof list)[number]) => ({
+          AlarmName: a.name,
+          StateValue: a.state,
+          StateReason: a.state === 'ALARM' ? 'Threshold Crossed' : a.state === 'OK' ? 'Threshold not crossed' : 'Insufficient Data',
+        });
         return {
-          MetricAlarms: list.map((a) => ({
-            AlarmName: a.name,
-            StateValue: a.state,
-            StateReason: a.state === 'ALARM' ? 'Threshold Crossed' : a.state === 'OK' ? 'Threshold not crossed' : 'Insufficient Data',
-          })),
-          CompositeAlarms: [],
+          MetricAlarms: types.includes('MetricAlarm') ? list.filter((a) => !a.composite).map(shown) : [],
+          CompositeAlarms: types.includes('CompositeAlarm') ? list.filter((a) => a.composite).map(shown) : [],
         };
       },
       PutMetricAlarmCommand: (i: { AlarmName: string; MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: string }[] }) => {

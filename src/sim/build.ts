@@ -229,6 +229,8 @@ function buildAsgApp(world: World, app: AsgScenarioApp, listenerArn: string, ind
 }
 
 export const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
+/** The sidecar of every simulated multi-container task definition (a public image the registry serves). */
+export const SIDECAR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0';
 
 /** A container image as CI would push it: pinned by digest, known to contain `version`. */
 export function pushImage(world: World, app: string, version: string): string {
@@ -244,6 +246,7 @@ function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, ind
   const key = `releases/${app.name}/${app.initialVersion}.json`;
   const versionId = world.putObject(SIM_BUCKET, key, Buffer.from(JSON.stringify({ version: app.initialVersion, images: { [app.containers[0]]: image } }))).versionId;
   const fargate = app.capacity === 'fargate';
+  ecs.pullable.add(SIDECAR_IMAGE);
   const td = ecs.registerTaskDefinition(
     {
       family: app.name,
@@ -255,7 +258,7 @@ function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, ind
       memory: String(app.taskMemory),
       containerDefinitions: app.containers.map((name, i) => ({
         name,
-        image: i === 0 ? image : `public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0`,
+        image: i === 0 ? image : SIDECAR_IMAGE,
         essential: i === 0,
         portMappings: i === 0 ? [{ containerPort: 8080, protocol: 'tcp' }] : [],
         environment: [{ name: 'LOG_LEVEL', value: 'info' }],

@@ -27,6 +27,8 @@ export interface Alarm {
   instanceId: string | null;
   state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
   failingSince: number | null;
+  /** A composite alarm (DescribeAlarms returns it only when AlarmTypes asks for CompositeAlarm). */
+  composite?: boolean;
 }
 
 export class Ec2Model {

@@ -74,6 +74,7 @@ export interface Task {
   version: string | null;
   servesFrom: number | null;
   stoppedReason?: string;
+  stoppedAt?: number;
 }
 
 export class EcsModel {
@@ -87,6 +88,8 @@ export class EcsModel {
   readonly clusterOfGroup = new Map<string, { cluster: string; cpu: number; memory: number }>();
   /** Image reference → the app version it contains. */
   readonly images = new Map<string, string>();
+  /** Other images the registries serve (sidecars): pullable, no app version of their own. */
+  readonly pullable = new Set<string>();
   /** Groups whose next N launched instances never join their cluster (agent failure). */
   readonly failJoinNext = new Map<string, number>();
   /** Tasks that were still taking traffic when their instance went away. */
@@ -383,7 +386,9 @@ export class EcsModel {
     const placed = this.place(s, td);
     if (!placed) return false;
     const t = this.newTask(s, d, td, placed);
-    const image = td.def.containerDefinitions[0].image;
+    // ECS pulls every container's image; the first that no registry serves stops the task.
+    const image = td.def.containerDefinitions.map((c) => c.image).find((im) => !this.images.has(im) && !this.pullable.has(im)) ?? td.def.containerDefinitions[0].image;
+    const missing = td.def.containerDefinitions.some((c) => !this.images.has(c.image) && !this.pullable.has(c.image));
     const p = this.physics;
     const provision = s.launchType === 'FARGATE' ? p.provisionSeconds : 0;
     this.world.clock.after(provision, () => {
@@ -391,7 +396,7 @@ export class EcsModel {
       t.lastStatus = 'PENDING';
       this.world.clock.after(p.pullSeconds, () => {
         if (t.stopping) return;
-        if (t.version === null) return this.stopTask(t, `CannotPullContainerError: pull image manifest has been retried 5 time(s): ${image}: not found`, true);
+        if (t.version === null || missing) return this.stopTask(t, `CannotPullContainerError: pull image manifest has been retried 5 time(s): ${image}: not found`, true);
         this.world.clock.after(p.containerStartSeconds, () => {
           if (t.stopping) return;
           t.lastStatus = 'RUNNING';
@@ -412,6 +417,7 @@ export class EcsModel {
     if (t.stopping || t.lastStatus === 'STOPPED') return;
     t.stopping = true;
     t.stoppedReason = reason;
+    t.stoppedAt = this.world.clock.now;
     const s = [...this.services.values()].find((x) => x.arn === t.service);
     if (failed && s) {
       const d = s.deployments.find((x) => x.id === t.deploymentId);

@@ -194,9 +194,11 @@ export const ScenarioSchema = z
     /** The first release execution dies on reaching this state, and is redriven after a while. */
     crash: z.object({ state: z.string(), redriveAfterSeconds: z.number().min(0).max(3600).default(20) }).strict().optional(),
     /** App alarms (e.g. on the target group's 5xx count) and their state at the start. */
-    alarms: z.array(z.object({ name: z.string(), state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']).default('OK') }).strict()).default([]),
+    alarms: z.array(z.object({ name: z.string(), state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']).default('OK'), composite: z.boolean().default(false) }).strict()).default([]),
     /** A release that crashed while holding an app's lock (its execution is gone; the lease runs out). */
     staleLocks: z.array(z.object({ app: z.string(), leaseSecondsLeft: z.number().min(0).max(86_400) }).strict()).default([]),
+    /** The run's intended result, as written (without injected faults): a run that ends otherwise reports an `expected:` violation. */
+    expect: z.object({ outcome: z.string().optional(), liveVersion: z.string().optional() }).strict().optional(),
     /** What the run's invariants hold it to. */
     invariants: z
       .object({

@@ -85,11 +85,16 @@ export interface Instance {
   terminatedAt?: number;
   /** A failed status check: the instance is up but the app and the checks fail. */
   impaired?: boolean;
+  /** The Availability Zone a group launched it in (groups balance across AVAILABILITY_ZONES). */
+  az?: string;
   /** The open lifecycle action (Pending:Wait or Terminating:Wait). */
   action?: { hook: string; token: string; transition: 'launch' | 'terminate'; started: number; heartbeats: number; gen: number };
 }
 
 // ---------- Auto Scaling ----------
+
+/** The Availability Zones of every simulated Auto Scaling group. */
+export const AVAILABILITY_ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 export interface Group {
   name: string;
   arn: string;
@@ -405,16 +410,34 @@ export class World {
     if (members.length < g.desired) {
       for (let k = members.length; k < g.desired; k++) this.launch(g);
     } else if (members.length > g.desired) {
-      // Default termination policy (after AZ balance): oldest launch template version first, then oldest instance.
-      const victims = [...members]
-        .sort((a, b) => a.launchTemplateVersion - b.launchTemplateVersion || a.launchedAt - b.launchedAt)
-        .slice(0, members.length - g.desired);
-      for (const v of victims) this.beginTermination(v);
+      // The default termination policy, one victim at a time: the Availability Zone with the
+      // most instances; in it, the oldest launch template version; then the instance closest to
+      // its next billing hour; then at random.
+      const left = [...members];
+      for (let k = members.length; k > g.desired; k--) {
+        const perAz = new Map<string, number>();
+        for (const m of left) perAz.set(m.az ?? '', (perAz.get(m.az ?? '') ?? 0) + 1);
+        const most = Math.max(...perAz.values());
+        let pool = left.filter((m) => perAz.get(m.az ?? '') === most);
+        const oldest = Math.min(...pool.map((m) => m.launchTemplateVersion));
+        pool = pool.filter((m) => m.launchTemplateVersion === oldest);
+        const toHour = (m: Instance) => 3600 - ((this.clock.now - m.launchedAt) % 3600);
+        const nearest = Math.min(...pool.map(toHour));
+        pool = pool.filter((m) => toHour(m) - nearest < 1e-6);
+        const victim = pool[Math.floor(Math.random() * pool.length)];
+        left.splice(left.indexOf(victim), 1);
+        this.beginTermination(victim);
+      }
     }
   }
 
   private launch(g: Group): Instance {
-    return this.launchInstance({ group: g, launchTemplateId: g.launchTemplateId, version: g.launchTemplateVersion });
+    // Auto Scaling launches into the Availability Zone with the fewest of the group's instances.
+    const counts = AVAILABILITY_ZONES.map((az) => this.liveMembers(g).filter((m) => m.az === az).length);
+    const az = AVAILABILITY_ZONES[counts.indexOf(Math.min(...counts))];
+    const i = this.launchInstance({ group: g, launchTemplateId: g.launchTemplateId, version: g.launchTemplateVersion });
+    i.az = az;
+    return i;
   }
 
   /** A new instance from a launch template version (with overrides), in a group or standalone. */

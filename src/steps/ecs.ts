@@ -1,5 +1,5 @@
 import { describeGroups, updateGroup } from '../aws/autoscaling.js';
-import { activeContainerInstances, describeServices, describeTaskDefinition, registerTaskDefinition, updateService } from '../aws/ecs.js';
+import { activeContainerInstances, describeServices, describeTaskDefinition, lastStoppedReason, registerTaskDefinition, updateService } from '../aws/ecs.js';
 import { targetHealth } from '../aws/elbv2.js';
 import type { EcsAppConfig } from '../core/config.js';
 import { countsAsCapacity } from '../core/capacity.js';
@@ -106,8 +106,11 @@ export async function assessEcs(deps: Deps, app: EcsAppConfig, plan: Plan, green
   const [svc, targets] = await Promise.all([service(deps, plan.idle), targetHealth(deps.clients.elbv2, plan.idle.targetGroupArn)]);
   const a = assessService(svc, targets, green.pinned, green.desired);
   const detail = `${a.running}/${a.desired} tasks running, ${a.healthy}/${a.desired} healthy in its target group, ${svc.deployments.length} deployment(s)${a.failedTasks ? `, ${a.failedTasks} failed task(s)` : ''}`;
-  if (a.failedTasks >= app.health.maxFailedTasks)
-    throw new GreenCrashLooping(`green (${plan.idle.serviceName}) is crash-looping: ${a.failedTasks} tasks stopped before turning healthy (limit ${app.health.maxFailedTasks}); ${detail}`);
+  if (a.failedTasks >= app.health.maxFailedTasks) {
+    // The reason ECS gives for the newest stopped task (a missing image, an exited container).
+    const why = await lastStoppedReason(deps.clients.ecs, plan.idle.cluster!, plan.idle.serviceName!).catch(() => null);
+    throw new GreenCrashLooping(`green (${plan.idle.serviceName}) is crash-looping: ${a.failedTasks} tasks stopped before turning healthy (limit ${app.health.maxFailedTasks})${why ? `; last stopped: ${why}` : ''}; ${detail}`);
+  }
   const rollout = svc.deployments.find((d) => d.status === 'PRIMARY')?.rolloutState;
   if (rollout === 'FAILED') throw new GreenCrashLooping(`green (${plan.idle.serviceName}): ECS marked the deployment FAILED; ${detail}`);
   return { ready: a.ready, desired: a.desired, inService: a.running, healthy: a.healthy, failedTasks: a.failedTasks, detail };

@@ -86,8 +86,11 @@ export async function finish(deps: Deps, input: { outcome: Outcome; note?: strin
   const endedAt = deps.now().toISOString();
   // A release got past Resolve, so its app is configured: record it and let go of its lock.
   const record: HistoryRecord = { ...releaseSummary(release), executionArn: execution.id, startedAt: execution.startTime, endedAt, outcome, reason, before, after };
-  await putHistory(deps.clients.dynamodb, deps.env.table, record);
-  await releaseLock(deps, release.app, execution.id);
+  // The lock is let go whatever happens to the history write (and the other way round); a
+  // failure of either is thrown after both were tried, so the state's Retry runs this again.
+  const [history, lock] = await Promise.allSettled([putHistory(deps.clients.dynamodb, deps.env.table, record), releaseLock(deps, release.app, execution.id)]);
+  if (history.status === 'rejected') throw history.reason;
+  if (lock.status === 'rejected') throw lock.reason;
   await tell(deps, { event: milestoneOf(outcome), release, execution, extra: { outcome, reason, artifact: releaseSummary(release).artifact, before, after } });
   emitMetrics(deps, release, outcome, (Date.parse(endedAt) - Date.parse(execution.startTime)) / 1000);
   return { outcome, reason, recorded: true, before, after };

@@ -243,10 +243,16 @@ export const AlarmEvent = z.object({
   }),
 });
 
-/** EventBridge S3 keys are URL-encoded like S3 notifications ("+" for a space). */
+/**
+ * The object key of an EventBridge S3 event. AWS's EventBridge examples show it as uploaded
+ * (unlike S3 event notifications, documented URL-encoded with "+" for a space); release keys
+ * never contain a space, so a "+" is always a "+" (semver build metadata) and %XX sequences are
+ * decoded: every valid release key reads the same either way (src/sim/README.md).
+ */
 function decodeKey(key: string): string {
+  if (!key.includes('%')) return key;
   try {
-    return decodeURIComponent(key.replace(/\+/g, ' '));
+    return decodeURIComponent(key);
   } catch {
     throw new InvalidInput(`object key ${JSON.stringify(truncate(key, 120))} is not validly URL-encoded`);
   }
