@@ -1,4 +1,4 @@
 import { lambda } from '../src/steps/lambda.js';
-import { resolve } from '../src/steps/resolve.js';
+import { resolveStep } from '../src/steps/resolve.js';
 
-export const { handler, withDeps } = lambda('resolve', resolve);
+export const { handler, withDeps } = lambda('resolve', resolveStep);

@@ -60,6 +60,16 @@ export interface Resolved {
   settings: Settings;
 }
 
+/**
+ * The Resolve step, and the Retarget step of a rollback: once a rollback holds the app's lock,
+ * its target is read again (the colours may have changed while it waited, e.g. behind the
+ * release it means to undo), and the state machine continues with that release.
+ */
+export async function resolveStep(deps: Deps, input: unknown): Promise<Resolved | Release> {
+  if (isObject(input) && 'retarget' in input) return (await resolve(deps, input.retarget)).release;
+  return resolve(deps, input);
+}
+
 export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
   if (isObject(input) && input.source === 'aws.s3') {
     const ev = S3Event.safeParse(input);
