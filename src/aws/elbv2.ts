@@ -71,6 +71,9 @@ export interface ListenerRule {
   arn: string;
   priority: number;
   hosts: string[];
+  paths: string[];
+  /** Conditions on other fields (headers, query strings, methods, source IPs). */
+  otherConditions: number;
   actions: RouteAction[];
 }
 
@@ -83,6 +86,8 @@ export async function listenerRules(elb: ElasticLoadBalancingV2Client, listenerA
       arn: r.RuleArn ?? '',
       priority: Number(r.Priority),
       hosts: (r.Conditions ?? []).flatMap((c) => (c.Field === 'host-header' ? (c.HostHeaderConfig?.Values ?? c.Values ?? []) : [])),
+      paths: (r.Conditions ?? []).flatMap((c) => (c.Field === 'path-pattern' ? (c.PathPatternConfig?.Values ?? c.Values ?? []) : [])),
+      otherConditions: (r.Conditions ?? []).filter((c) => c.Field !== 'host-header' && c.Field !== 'path-pattern').length,
       actions: (r.Actions ?? []) as RouteAction[],
     }));
 }

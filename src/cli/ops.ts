@@ -23,7 +23,7 @@ import type { Deps } from '../steps/deps.js';
 import { RELEASE_TAG, retireEcs } from '../steps/ecs.js';
 import { scheduleFor } from '../steps/traffic.js';
 import { prepareCapacity, prepareGreen } from '../steps/green.js';
-import { plan as planStep, routeOf, side } from '../steps/plan.js';
+import { plan as planStep, rejectIfShadowed, routeOf, side } from '../steps/plan.js';
 import { resolve } from '../steps/resolve.js';
 import type { Account } from './account.js';
 import { dryRunClients, type PlannedCall } from './dryrun.js';
@@ -435,6 +435,11 @@ export async function verify(account: Account, name: string): Promise<Result> {
       const live = liveColour(w);
       return live === 'none' ? { status: 'NG', detail: 'forwards to neither colour: point it at the blue target group' } : { status: 'OK', detail: `${a.ruleArn ?? a.listenerArn}: blue ${w.blue} / green ${w.green}` };
     });
+    if (a.ruleArn)
+      await run('rule precedence', async () => {
+        await rejectIfShadowed(account.deps(), a);
+        return { status: 'OK', detail: `no rule before ${a.ruleArn} takes all of its requests` };
+      });
     await run('target groups', async () => {
       const arns = [a.blue.targetGroupArn, a.green.targetGroupArn];
       const found = await existingTargetGroups(clients.elbv2, arns);

@@ -1,10 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { loadScenarioFile, type SimulationResult, simulate } from '../local/simulate.js';
 import { VirtualClock } from '../sim/clock.js';
-import { scenarioNames, scenarioPath } from './scenarios.js';
+import { scenarioNames, scenarioPath, UsageError } from './scenarios.js';
 
 export async function runSimulateCommand(path: string, json: boolean, plot?: string): Promise<number> {
-  const scenario = loadScenarioFile(path);
+  let scenario: ReturnType<typeof loadScenarioFile>;
+  try {
+    scenario = loadScenarioFile(path);
+  } catch (err) {
+    // A scenario that does not validate is the user's input to fix: named field, exit 2.
+    throw new UsageError((err as Error).message);
+  }
   const result = await simulate(scenario);
   if (plot) {
     const { renderPlot } = await import('../local/plot.js');

@@ -113,3 +113,40 @@ export function shiftSteps(t: { strategy: string; percent?: number; bakeSeconds?
       return [{ percent: 100, bakeSeconds: 0 }];
   }
 }
+
+/** A listener rule as far as precedence is concerned. */
+export interface RuleConditions {
+  arn: string;
+  priority: number;
+  hosts: string[];
+  paths: string[];
+  otherConditions: number;
+}
+
+/** ALB wildcard matching: `*` any run of characters, `?` one; hosts ignore case. */
+function wildcardMatches(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, ignoreCase ? 'i' : '');
+  return re.test(value);
+}
+
+/** Whether every value `mine` can take is matched by one of `theirs` (no condition on their side matches everything). */
+function covers(theirs: string[], mine: string[], ignoreCase: boolean): boolean {
+  if (theirs.length === 0) return true;
+  if (mine.length === 0) return theirs.some((t) => t === '*' || t === '/*');
+  return mine.every((m) => theirs.some((t) => t === m || wildcardMatches(t, m, ignoreCase)));
+}
+
+/**
+ * The rule evaluated before `mine` that takes every request `mine` would get: a lower priority
+ * number, hosts and paths that cover all of mine's, and no other condition. null when none does.
+ */
+export function shadowingRule(rules: readonly RuleConditions[], mineArn: string): RuleConditions | null {
+  const mine = rules.find((r) => r.arn === mineArn);
+  if (!mine) return null;
+  return (
+    rules
+      .filter((r) => r.arn !== mine.arn && r.priority < mine.priority && r.otherConditions === 0)
+      .sort((a, b) => a.priority - b.priority)
+      .find((r) => covers(r.hosts, mine.hosts, true) && covers(r.paths, mine.paths, false)) ?? null
+  );
+}

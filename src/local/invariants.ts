@@ -83,7 +83,9 @@ export function checkInvariants(i: InvariantInput): string[] {
       }
     }
   }
-  if (ENDED_BACK.has(i.outcome)) {
+  // An app that never served before the release (a route nobody reaches) has no old version to keep.
+  const servedBefore = runs.length > 0;
+  if (ENDED_BACK.has(i.outcome) && servedBefore) {
     if (!allOn(oldVersion)) bad.push(`${i.outcome}-old-live: outcome ${i.outcome} but the last second's requests were answered by ${describe(lastVersions, last)}, not all by ${oldVersion}`);
     if (a.kind !== 'eip' && oldColour) {
       const size = desired(i.world, a, oldColour as 'blue' | 'green');
@@ -103,8 +105,11 @@ export function checkInvariants(i: InvariantInput): string[] {
   let zero = 0;
   let belowMin: Second | null = null;
   let belowMinSeconds = 0;
+  // Seconds count once the route has served at all: capacity that was never there was not lost.
+  let served = false;
   for (const s of i.seconds) {
-    if (s.total === 0 || (i.impairedAt !== null && s.t >= i.impairedAt)) continue;
+    served ||= s.serving > 0;
+    if (!served || s.total === 0 || (i.impairedAt !== null && s.t >= i.impairedAt)) continue;
     if (s.unhealthyGroups > 0) unhealthy++;
     if (s.serving === 0) zero++;
     const inWindow = s.t >= i.releaseFrom && (i.scaledAt === null || s.t < i.scaledAt);

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { countsAsCapacity, desiredTasks } from '../core/capacity.js';
 import type { Config } from '../core/config.js';
 import { causeMessage, formatIssues } from '../core/text.js';
-import { simApi } from '../sim/api.js';
+import { simApi, simulatedCommands } from '../sim/api.js';
 import { buildWorld, pushImage, REGISTRY, SIM_BUCKET, SIM_TABLE } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
 import { type BusEvent, EventBus } from '../sim/eventbridge.js';
@@ -105,6 +105,17 @@ export interface SimulationResult {
 export function loadScenario(doc: unknown, source = 'scenario'): Scenario {
   const parsed = ScenarioSchema.safeParse(doc);
   if (!parsed.success) throw new Error(`${source}: ${formatIssues(parsed.error.issues)}`);
+  // A fault or a latency for a command the simulator does not answer would never fire: a typo.
+  const known = simulatedCommands();
+  const named = [
+    ...parsed.data.faults.map((f, i) => [`faults[${i}].command`, f.command] as const),
+    ...Object.keys(parsed.data.physics.apiLatency).map((c) => [`physics.apiLatency.${c}`, c] as const),
+  ];
+  for (const [field, command] of named)
+    if (!known.has(command)) {
+      const near = [...known].filter((k) => k.toLowerCase().includes(command.toLowerCase().slice(0, 6))).slice(0, 3);
+      throw new Error(`${source}: ${field}: "${command}" is not a command the simulator answers${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`);
+    }
   return parsed.data;
 }
 
@@ -343,7 +354,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
     clock,
     scenario.apps.map((a) => {
       const c = config.apps[a.name];
-      return { app: a.name, listenerArn, host: hosts.get(a.name)!, requestsPerSecond: a.requestsPerSecond, ...(c.kind === 'eip' ? { allocationId: c.allocationId } : {}) };
+      return { app: a.name, listenerArn, host: hosts.get(a.name)!, path: a.requestPath, requestsPerSecond: a.requestsPerSecond, ...(c.kind === 'eip' ? { allocationId: c.allocationId } : {}) };
     }),
   );
   traffic.start();

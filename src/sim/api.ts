@@ -619,3 +619,10 @@ function stateChanges(w: World, ids: string[], change: (x: import('./world.js').
     return { InstanceId: id, PreviousState: { Name: before }, CurrentState: { Name: x.state } };
   });
 }
+
+let commandNames: Set<string> | undefined;
+/** Every command the simulator answers, without "Command" (e.g. ModifyListener). */
+export function simulatedCommands(): Set<string> {
+  commandNames ??= new Set(Object.values(simApi({} as World, NO_STEP_FUNCTIONS)).flatMap((t) => Object.keys(t).map((k) => k.replace(/Command$/, ''))));
+  return commandNames;
+}

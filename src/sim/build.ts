@@ -36,6 +36,7 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   world.ecs = new EcsModel(world, scenario.physics);
   world.ec2 = new Ec2Model(world, scenario.physics);
   for (const v of scenario.brokenVersions) world.brokenVersions.add(v);
+  for (const f of scenario.flakyVersions) world.flakyVersions.set(f.version, { share: f.share, started: 0 });
   for (const v of scenario.smokeFailVersions) world.smokeFailVersions.add(v);
   world.buckets.set(SIM_BUCKET, { name: SIM_BUCKET, versioned: true, eventBridge: true, objects: new Map() });
   world.dynamodb.createTable(SIM_TABLE, 'pk', 'sk');
@@ -63,6 +64,15 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
     apps[app.name] = buildApp(world, app, listenerArn, index);
   });
   // The operator's config goes through the same validation as in Lambda.
+  // Other teams' rules on the shared listener (fixed responses), e.g. a wildcard host rule.
+  for (const [k, r] of scenario.rules.entries()) {
+    const arn = `${listenerArn.replace(':listener/', ':listener-rule/')}/${hexId(`other-rule-${k}`)}`;
+    const conditions = [
+      ...(r.host ? [{ Field: 'host-header', HostHeaderConfig: { Values: [r.host] } }] : []),
+      ...(r.path ? [{ Field: 'path-pattern', PathPatternConfig: { Values: [r.path] } }] : []),
+    ];
+    world.rules.set(arn, { arn, listenerArn, priority: r.priority, conditions, actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: String(r.status), ContentType: 'text/plain', MessageBody: r.body } }] });
+  }
   return { world, config: parseConfig({ apps }), listenerArn, hosts };
 }
 
@@ -92,8 +102,11 @@ function buildRoute(world: World, app: ScenarioApp, listenerArn: string, index: 
     world.rules.set(ruleArn, {
       arn: ruleArn,
       listenerArn,
-      priority: 10 * (index + 1),
-      conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [app.host ?? `${app.name}.example.com`] } }],
+      priority: app.rulePriority ?? 10 * (index + 1),
+      conditions: [
+        { Field: 'host-header', HostHeaderConfig: { Values: [app.host ?? `${app.name}.example.com`] } },
+        ...(app.pathPattern ? [{ Field: 'path-pattern', PathPatternConfig: { Values: [app.pathPattern] } }] : []),
+      ],
       actions: forward,
     });
   }

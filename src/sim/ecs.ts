@@ -400,7 +400,7 @@ export class EcsModel {
         this.world.clock.after(p.containerStartSeconds, () => {
           if (t.stopping) return;
           t.lastStatus = 'RUNNING';
-          const broken = this.world.brokenVersions.has(t.version!);
+          const broken = this.world.startsBroken(t.arn, t.version);
           if (broken) this.world.clock.after(p.crashSeconds, () => this.stopTask(t, 'Essential container in task exited', true));
           else t.servesFrom = this.world.clock.now + this.world.physics.appStartSeconds;
           for (const lb of s.loadBalancers) this.world.register(lb.targetGroupArn, t.ip);

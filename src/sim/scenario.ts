@@ -17,6 +17,11 @@ const common = {
   /** listener: the app owns the listener's default action; rule: a host-header rule on the shared listener. */
   route: z.enum(['listener', 'rule']).default('listener'),
   host: z.string().optional(),
+  /** route rule: its priority (default 10 × the app's position), and a path-pattern condition besides the host. */
+  rulePriority: z.number().int().min(1).max(50_000).optional(),
+  pathPattern: z.string().optional(),
+  /** The path the synthetic client requests (default /). */
+  requestPath: z.string().startsWith('/').default('/'),
   initialVersion: z.string().regex(VERSION).default('1.0.0'),
   live: z.enum(['blue', 'green']).default('blue'),
   healthCheck: healthCheck.default({ intervalSeconds: 30, healthyThresholdCount: 5, unhealthyThresholdCount: 2 }),
@@ -186,6 +191,12 @@ export const ScenarioSchema = z
     seed: z.number().int().min(0).default(1),
     apps: z.array(z.union([ecsApp, eipApp, asgApp])).min(1),
     brokenVersions: z.array(z.string()).default([]),
+    /** Versions of which this share of the instances or tasks never answer (the others are fine). */
+    flakyVersions: z.array(z.object({ version: z.string(), share: z.number().gt(0).max(1) }).strict()).default([]),
+    /** Other rules on the shared listener, answering with a fixed response (e.g. a wildcard host rule of another team). */
+    rules: z
+      .array(z.object({ priority: z.number().int().min(1).max(50_000), host: z.string().optional(), path: z.string().optional(), status: z.number().int().min(200).max(599).default(404), body: z.string().default('not here') }).strict())
+      .default([]),
     /** Versions that pass the load balancer's health check but answer 500 on any other path (smoke checks fail). */
     smokeFailVersions: z.array(z.string()).default([]),
     faults: z.array(fault).default([]),

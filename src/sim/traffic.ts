@@ -23,6 +23,8 @@ export interface TrafficSource {
   allocationId?: string;
   listenerArn: string;
   host: string;
+  /** The path requested (rules may match on it). */
+  path?: string;
   requestsPerSecond: number;
 }
 
@@ -75,7 +77,7 @@ export class Traffic {
       const holder = w.ec2.address(s.allocationId).instanceId;
       return { serving: holder && w.serving(holder) ? 1 : 0, unhealthyGroups: 0 };
     }
-    const forward = w.describeActions(w.routeFor(s.listenerArn, s.host)).find((a) => a.Type === 'forward');
+    const forward = w.describeActions(w.routeFor(s.listenerArn, s.host, s.path ?? '/')).find((a) => a.Type === 'forward');
     let serving = 0;
     let unhealthyGroups = 0;
     for (const g of forward?.ForwardConfig?.TargetGroups ?? []) {
@@ -95,7 +97,7 @@ export class Traffic {
       const holder = w.ec2.address(s.allocationId).instanceId;
       return holder && w.serving(holder) ? w.versionOf(holder) : null;
     }
-    const forward = w.describeActions(w.routeFor(s.listenerArn, s.host)).find((a) => a.Type === 'forward');
+    const forward = w.describeActions(w.routeFor(s.listenerArn, s.host, s.path ?? '/')).find((a) => a.Type === 'forward');
     const groups = (forward?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0);
     const total = groups.reduce((n, g) => n + (g.Weight ?? 0), 0);
     if (!total) return null;

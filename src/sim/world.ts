@@ -190,6 +190,24 @@ export class World {
   readonly listeners = new Map<string, Listener>();
   readonly rules = new Map<string, Rule>();
   readonly brokenVersions = new Set<string>();
+  /** Versions of which only a share of instances or tasks never answer (the rest are fine). */
+  readonly flakyVersions = new Map<string, { share: number; started: number }>();
+  /** Instances and tasks that drew a bad start (a flaky version's share). */
+  private readonly badStarts = new Set<string>();
+
+  /** Whether this instance or task (by id) of `version` never answers: a broken version, or its flaky share. */
+  startsBroken(id: string, version: string | null): boolean {
+    if (version === null) return false;
+    if (this.brokenVersions.has(version)) return true;
+    if (this.badStarts.has(id)) return true;
+    const f = this.flakyVersions.get(version);
+    if (!f) return false;
+    // Exactly `share` of the starts fail, spread evenly: start n fails when floor((n+1)·share) grows.
+    const n = f.started++;
+    const bad = Math.floor((n + 1) * f.share + 1e-9) > Math.floor(n * f.share + 1e-9);
+    if (bad) this.badStarts.add(id);
+    return bad;
+  }
   readonly timeline: TimelineEntry[] = [];
   /** Other models (ECS) follow instances through these. */
   readonly instanceHooks: { running?: (i: Instance) => void; terminating?: (i: Instance) => void }[] = [];
@@ -488,7 +506,8 @@ export class World {
       if (i.state !== 'pending' || i.bootGen !== gen) return;
       i.state = 'running';
       i.runningSince = this.clock.now;
-      const broken = i.version !== null && this.brokenVersions.has(i.version);
+      const broken = this.startsBroken(i.id, i.version);
+      if (broken && !this.brokenVersions.has(i.version!)) i.whyNotServing = `this ${i.version} instance never answers (a flaky share)`;
       if (i.version && !broken && !i.impaired) i.servesFrom = this.clock.now + appStartSeconds;
       then?.();
     });
@@ -751,7 +770,10 @@ export class World {
   httpViaAlb(port: number, host: string, path: string): { status: number; body: string } {
     const listener = [...this.listeners.values()].find((l) => l.port === port);
     if (!listener) return { status: 0, body: '' };
-    const forward = this.describeActions(this.routeFor(listener.arn, host)).find((a) => a.Type === 'forward');
+    const actions = this.describeActions(this.routeFor(listener.arn, host, path.split('?')[0]));
+    const fixed = actions.find((a) => a.Type === 'fixed-response') as { FixedResponseConfig?: { StatusCode?: string; MessageBody?: string } } | undefined;
+    if (fixed) return { status: Number(fixed.FixedResponseConfig?.StatusCode ?? 200), body: fixed.FixedResponseConfig?.MessageBody ?? '' };
+    const forward = actions.find((a) => a.Type === 'forward');
     const groups = (forward?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).sort((a, b) => (b.Weight ?? 0) - (a.Weight ?? 0));
     const tg = groups[0] ? this.targetGroups.get(groups[0].TargetGroupArn ?? '') : undefined;
     const target = tg ? [...tg.targets.values()].find((t) => t.state === 'healthy') : undefined;
@@ -766,18 +788,30 @@ export class World {
     return [...this.rules.values()].some((r) => r.conditions.some((c) => matchesHost(c, host)));
   }
 
-  /** The actions a request for `host` would follow on this listener. */
-  routeFor(listenerArn: string, host: string): Action[] {
+  /** The actions a request for `host` and `path` would follow on this listener: the first rule by priority whose every condition matches, else the default. */
+  routeFor(listenerArn: string, host: string, path = '/'): Action[] {
     const rules = [...this.rules.values()].filter((r) => r.listenerArn === listenerArn).sort((a, b) => a.priority - b.priority);
     for (const r of rules) {
-      if (r.conditions.every((c) => matchesHost(c, host))) return r.actions;
+      if (r.conditions.every((c) => matchesHost(c, host) || matchesPath(c, path))) return r.actions;
     }
     return this.listener(listenerArn).defaultActions;
   }
 }
 
+/** ALB wildcards: `*` any run of characters, `?` one character. */
+function wildcard(v: string, flags: string): RegExp {
+  return new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, flags);
+}
+
+/** Path patterns are case-sensitive and match the path without the query string. */
+function matchesPath(c: Condition, path: string): boolean {
+  if (c.Field !== 'path-pattern') return false;
+  const values = (c.PathPatternConfig as { Values?: string[] } | undefined)?.Values ?? c.Values ?? [];
+  return values.some((v) => wildcard(v, '').test(path));
+}
+
 function matchesHost(c: Condition, host: string): boolean {
   if (c.Field !== 'host-header') return false;
   const values = c.HostHeaderConfig?.Values ?? c.Values ?? [];
-  return values.some((v) => new RegExp(`^${v.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(host));
+  return values.some((v) => wildcard(v, 'i').test(host));
 }

@@ -1,8 +1,8 @@
-import { readRoute, type RouteRef } from '../aws/elbv2.js';
+import { listenerRules, readRoute, type RouteRef } from '../aws/elbv2.js';
 import { type AppConfig, appConfig, type Colour } from '../core/config.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
 import { type Release, releaseDescription } from '../core/release.js';
-import { colourWeights, liveColour, other } from '../core/route.js';
+import { colourWeights, liveColour, other, shadowingRule } from '../core/route.js';
 import { planAsg } from './asg.js';
 import type { Deps } from './deps.js';
 import { planEcs } from './ecs.js';
@@ -39,6 +39,16 @@ async function colourPinnedTo(deps: Deps, app: RoutedApp, release: Release): Pro
   throw new InvalidInput(`neither colour of ${release.app} runs ${release.version}: cannot roll back a split route to it`);
 }
 
+/** A rule-routed app whose rule no request reaches (a rule before it takes them all) is not released to. */
+export async function rejectIfShadowed(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>): Promise<void> {
+  if (!app.ruleArn) return;
+  const shadow = shadowingRule(await listenerRules(deps.clients.elbv2, app.listenerArn), app.ruleArn);
+  if (shadow)
+    throw new InvalidInput(
+      `no request reaches ${app.ruleArn}: rule ${shadow.arn} (priority ${shadow.priority}, hosts ${shadow.hosts.join(', ') || 'any'}${shadow.paths.length ? `, paths ${shadow.paths.join(', ')}` : ''}) comes first and matches everything it would; give the app's rule a lower priority number or narrow that rule`,
+    );
+}
+
 export async function plan(deps: Deps, input: { release: Release }): Promise<Plan> {
   const { release } = input;
   const app = appConfig(deps.config, release.app);
@@ -51,6 +61,7 @@ export async function plan(deps: Deps, input: { release: Release }): Promise<Pla
     }
     const route = routeOf(app);
     if (action === 'release') await rejectIfAlarming(deps, app, release.app);
+    await rejectIfShadowed(deps, app);
     const weights = colourWeights(await readRoute(deps.clients.elbv2, route), app);
     const live = liveColour(weights);
     if (action === 'prewarm' && (live === 'blue' || live === 'green'))

@@ -47,3 +47,20 @@ describe('Function: shiftedActions', () => {
     expect(routeSends(actions, GREEN, BLUE)).toBe(false);
   });
 });
+
+describe('Function: shadowingRule', () => {
+  const rule = (arn: string, priority: number, hosts: string[], paths: string[] = [], otherConditions = 0) => ({ arn, priority, hosts, paths, otherConditions });
+  it('finds a rule before mine whose hosts and paths cover all of mine', async () => {
+    const { shadowingRule } = await import('../../src/core/route.js');
+    const mine = rule('mine', 20, ['web.example.com']);
+    expect(shadowingRule([rule('wild', 10, ['*.example.com']), mine], 'mine')?.arn).toBe('wild');
+    expect(shadowingRule([rule('later', 30, ['*.example.com']), mine], 'mine')).toBeNull();
+    expect(shadowingRule([rule('other', 10, ['shop.example.com']), mine], 'mine')).toBeNull();
+    // A path condition narrows it: only part of mine's requests go there.
+    expect(shadowingRule([rule('api', 10, ['*.example.com'], ['/api/*']), mine], 'mine')).toBeNull();
+    expect(shadowingRule([rule('all', 10, [], ['/*']), mine], 'mine')?.arn).toBe('all');
+    expect(shadowingRule([rule('hdr', 10, ['*.example.com'], [], 1), mine], 'mine')).toBeNull();
+    // Mine with a path: a rule on a wider path takes it.
+    expect(shadowingRule([rule('wide', 10, ['web.example.com'], ['/v1/*']), rule('mine', 20, ['web.example.com'], ['/v1/orders'])], 'mine')?.arn).toBe('wide');
+  });
+});

@@ -32,3 +32,13 @@ describe('Function: VirtualClock', () => {
     expect(c.stamp(151)).toBe('02:31');
   });
 });
+
+describe('Function: loadScenario', () => {
+  it('rejects a fault or a latency for a command the simulator does not answer, naming the field', async () => {
+    const { loadScenario } = await import('../../src/local/simulate.js');
+    const base = { name: 't', description: 't', apps: [{ name: 'web', instances: 2 }], steps: [{ at: 5, upload: { app: 'web', version: '2.0.0' } }] };
+    expect(() => loadScenario({ ...base, faults: [{ command: 'ModifyListner', kind: 'throttle', times: 3 }] })).toThrow(/faults\[0\]\.command: "ModifyListner" is not a command the simulator answers \(did you mean ModifyListener/);
+    expect(() => loadScenario({ ...base, physics: { apiLatency: { DescribeListner: 1 } } })).toThrow(/physics\.apiLatency\.DescribeListner/);
+    expect(loadScenario({ ...base, faults: [{ command: 'ModifyListener', kind: 'throttle', times: 3 }] }).faults).toHaveLength(1);
+  });
+});
