@@ -226,7 +226,8 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
   const { quick, only, randomRuns = 8, seed = 20261126, progress = () => {}, options } = opts;
   const report: MatrixReport = { scenarios: 0, fired: 0, notReached: 0, consistent: 0, failures: [], notReachedRuns: [], perBase: {} };
   const record = (name: string, id: string, faults: FaultRule[], r: { fired: boolean; reasons: string[] }) => {
-    const per = (report.perBase[name] ??= { scenarios: 0, fired: 0, consistent: 0 });
+    report.perBase[name] ??= { scenarios: 0, fired: 0, consistent: 0 };
+    const per = report.perBase[name];
     report.scenarios++;
     per.scenarios++;
     if (!r.fired) {

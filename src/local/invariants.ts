@@ -127,7 +127,7 @@ export function checkInvariants(i: InvariantInput): string[] {
   const lock = lockItem ? (unmarshall(lockItem as never) as { owner?: string }) : {};
   if (lock.owner) {
     const owner = i.executions.find((e) => e.executionArn === lock.owner);
-    if (!owner || owner.status !== 'RUNNING') bad.push(`lock-free: the lock of ${i.app} is held at the end by ${lock.owner.split(':').pop()} (${owner ? owner.status : 'no such execution'})`);
+    if (owner?.status !== 'RUNNING') bad.push(`lock-free: the lock of ${i.app} is held at the end by ${lock.owner.split(':').pop()} (${owner ? owner.status : 'no such execution'})`);
   }
   const history = i.world.dynamodb
     .query({ TableName: SIM_TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': { S: `app#${i.app}` }, ':p': { S: 'release#' } } })
