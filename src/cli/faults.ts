@@ -88,7 +88,7 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
     // An older upload of the app whose event arrives after the measured upload's (out of order).
     make: (b) => {
       const u = primaryUpload(b);
-      return u ? { steps: [{ at: Math.max(0, u.at - 3), upload: { app: u.upload.app, version: '0.0.1', deliveries: 1, lateSeconds: 40 } }] } : null;
+      return u ? { steps: [{ at: Math.max(0, u.at - 3), upload: { app: u.upload.app, version: '0.0.1', deliveries: 1, again: false, lateSeconds: 40 } }] } : null;
     },
   },
   {

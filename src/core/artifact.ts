@@ -9,7 +9,8 @@ import { APP_NAME, formatIssues, truncate } from './text.js';
 // resource the release touches comes from the operator's config, never from the upload.
 
 export const RELEASE_PREFIX = 'releases/';
-export const VERSION = /^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$/;
+/** 1-64 characters: letters, digits, '.', '_', '-', and optionally one '+' before build metadata (semver: 2026.11.26-rc.3+build.77). */
+export const VERSION = /^(?=.{1,64}$)[0-9A-Za-z][0-9A-Za-z._-]*(?:\+[0-9A-Za-z][0-9A-Za-z.-]*)?$/;
 export const MANIFEST_MAX_BYTES = 16 * 1024;
 export const BUNDLE_EXTENSIONS = ['tar.gz', 'tgz', 'zip'] as const;
 export const MANIFEST_EXTENSION = 'json';
@@ -37,7 +38,7 @@ export function parseReleaseKey(key: string): ReleaseKey {
     throw new InvalidInput(`object key ${shown} has no recognised extension: use .json for an AMI manifest, or .tar.gz, .tgz or .zip for a bundle`);
   const version = file.slice(0, -(ext.length + 1));
   if (!VERSION.test(version) || version.includes('..'))
-    throw new InvalidInput(`version ${JSON.stringify(truncate(version, 64))} in key ${shown} is invalid: 1-64 characters of letters, digits, '.', '_' and '-', starting with a letter or digit`);
+    throw new InvalidInput(`version ${JSON.stringify(truncate(version, 64))} in key ${shown} is invalid: 1-64 characters of letters, digits, '.', '_' and '-', starting with a letter or digit, optionally with one '+' before build metadata (2026.11.26-rc.3+build.77)`);
   return { app, version, extension: ext };
 }
 
@@ -63,7 +64,7 @@ export function checkKeyMatchesArtifactType(key: ReleaseKey, type: ArtifactType)
 }
 
 const AmiManifestSchema = z.strictObject({
-  version: z.string().check(z.regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-'" })),
+  version: z.string().check(z.regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-' (and one '+' before build metadata)" })),
   imageId: z.string().check(z.regex(/^ami-[0-9a-f]{8,17}$/, { message: 'must be an AMI id like ami-0123456789abcdef0' })),
   description: z.optional(z.string().check(z.maxLength(200))),
 });

@@ -12,7 +12,7 @@ const IMAGE = /^[a-z0-9][a-z0-9._/:-]{0,254}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 
 const ImageManifestSchema = z.strictObject({
-  version: z.string().check(z.regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-'" })),
+  version: z.string().check(z.regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-' (and one '+' before build metadata)" })),
   /** container name → image, e.g. {"api": "123456789012.dkr.ecr.us-east-1.amazonaws.com/api@sha256:..."} */
   images: z.record(z.string().check(z.minLength(1), z.maxLength(255)), z.string().check(z.regex(IMAGE, { message: 'must be an image reference (repository[:tag][@sha256:digest])' }))),
   /** container name → environment variables to set or override (visible in the execution history: no secrets). */

@@ -8,7 +8,7 @@ export const EVENT_SOURCE = 'greenlight';
 export const SCHEMA_VERSION = '1';
 
 export type Milestone = 'started' | 'green-healthy' | 'approval-needed' | 'traffic-shifted' | 'quiesced' | 'succeeded' | 'rolled-back' | 'failed' | 'rejected' | 'superseded';
-export type Outcome = 'running' | 'released' | 'rolled-back' | 'failed' | 'rejected' | 'superseded' | 'rollback-failed' | 'retire-failed';
+export type Outcome = 'running' | 'released' | 'already-live' | 'rolled-back' | 'failed' | 'rejected' | 'superseded' | 'rollback-failed' | 'retire-failed';
 
 export const DETAIL_TYPES: Record<Milestone, string> = {
   started: 'Release Started',
@@ -71,6 +71,7 @@ export function artifactOf(a: Artifact | undefined): HistoryRecord['artifact'] {
 export function milestoneOf(outcome: Outcome): Milestone {
   switch (outcome) {
     case 'released':
+    case 'already-live':
       return 'succeeded';
     case 'rolled-back':
       return 'rolled-back';

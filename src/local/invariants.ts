@@ -51,7 +51,7 @@ export interface InvariantInput {
   scaledAt: number | null;
 }
 
-const ENDED_BACK = new Set(['rolled-back', 'rejected', 'aborted', 'superseded']);
+const ENDED_BACK = new Set(['rolled-back', 'rejected', 'aborted', 'superseded', 'already-live']);
 
 export function checkInvariants(i: InvariantInput): string[] {
   const bad: string[] = [];
@@ -201,6 +201,7 @@ function colourAt(world: World, a: Routed, t: number, initial: string): string {
 
 const FINAL_EVENT_OF: Record<string, string> = {
   released: DETAIL_TYPES.succeeded,
+  'already-live': DETAIL_TYPES.succeeded,
   'rolled-back': DETAIL_TYPES['rolled-back'],
   failed: DETAIL_TYPES.failed,
   rejected: DETAIL_TYPES.rejected,
@@ -221,8 +222,7 @@ export function executionOutcome(e: ExecutionRecord): string | undefined {
 function outcomeMatches(history: string, expected: string | undefined): boolean {
   if (expected === undefined) return history !== 'running';
   if (expected === 'failed') return /failed$/.test(history);
-  // A release that found its artifact already live ends without a blue/green: history says released.
-  if (expected === 'already-live') return history === 'released' || history === 'already-live';
+  if (expected === 'already-live') return history === 'already-live';
   return history === expected;
 }
 

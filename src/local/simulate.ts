@@ -43,7 +43,7 @@ export interface CapacitySummary {
 }
 
 /** Release outcomes, and for capacity-only scenarios whether the task count converged. */
-export type Outcome = 'released' | 'rolled-back' | 'rejected' | 'superseded' | 'failed' | 'converged' | 'diverged' | 'replaced';
+export type Outcome = 'released' | 'already-live' | 'rolled-back' | 'rejected' | 'superseded' | 'failed' | 'converged' | 'diverged' | 'replaced';
 
 export interface Summary {
   scenario: string;
@@ -396,7 +396,8 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
         if (!app) throw new Error(`scenario ${scenario.name}: upload for unknown app ${step.upload.app}`);
         bus.duplicateNext += step.upload.deliveries - 1;
         if (step.upload.lateSeconds) bus.lateNext.push(step.upload.lateSeconds);
-        uploadArtifact(world, app, step.upload.version, step.upload.environment);
+        if (step.upload.again) reuploadArtifact(world, app, step.upload.version);
+        else uploadArtifact(world, app, step.upload.version, step.upload.environment);
       } else if ('failInstance' in step) {
         const c = config.apps[step.failInstance.app];
         if (c?.kind === 'ecs' || !c) throw new Error(`scenario: failInstance needs an eip or asg app, not ${step.failInstance.app}`);
@@ -502,7 +503,9 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
   const executions = all.filter((e) => e.stateMachineArn === RELEASE_STATE_MACHINE_ARN);
   const capacityExecutions = all.filter((e) => e.stateMachineArn === CAPACITY_STATE_MACHINE_ARN);
   const released = executions.filter((e) => e.statesEntered.some((s) => s.name === 'PrepareGreen'));
-  const main = released[released.length - 1] ?? executions[executions.length - 1];
+  // The release measured: the newest that prepared green, or that found its artifact already live.
+  const decided = executions.filter((e) => e.statesEntered.some((s) => s.name === 'PrepareGreen' || s.name === 'FinishAlreadyLive'));
+  const main = decided[decided.length - 1] ?? executions[executions.length - 1];
   const seconds = traffic.seconds.get(primary) ?? [];
   const appSpec = scenario.apps.find((a) => a.name === primary)!;
   const calls = transport.calls;
@@ -615,6 +618,14 @@ export function uploadArtifact(world: World, app: Scenario['apps'][number], vers
   } finally {
     bucket.eventBridge = wasOn;
   }
+}
+
+/** CI uploads the same artifact again: the same bytes at the same key, a new S3 object version. */
+function reuploadArtifact(world: World, app: Scenario['apps'][number], version: string): void {
+  const keys = [`releases/${app.name}/${version}.json`, `releases/${app.name}/${version}.tar.gz`];
+  const key = keys.find((k) => world.buckets.get(SIM_BUCKET)!.objects.has(k));
+  if (!key) throw new Error(`scenario: upload again of ${app.name} ${version}, which was never uploaded`);
+  world.putObject(SIM_BUCKET, key, world.getObject(SIM_BUCKET, key).body);
 }
 
 /** States in which a release execution changes (or may change) the app's infrastructure. */

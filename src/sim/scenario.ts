@@ -87,6 +87,8 @@ const step = z.union([
           app: z.string(),
           version: z.string(),
           deliveries: z.number().int().min(1).max(2).default(1),
+          /** Upload the same artifact again (the same bytes as this version's last upload: a new S3 object version). */
+          again: z.boolean().default(false),
           /** Its S3 event is delivered this many seconds late (after later uploads' events: out of order). */
           lateSeconds: z.number().min(0).max(3600).optional(),
           /** ecs: environment overrides in the manifest, by container. */

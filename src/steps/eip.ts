@@ -105,7 +105,8 @@ export async function prepareGreenEip(deps: Deps, app: EipAppConfig, release: Re
   }
   if (app.stamp === 'image') {
     // Stamp the live server: an image of it, the new bundle applied at boot (launched once available).
-    const name = `greenlight-${release.app}-${release.version}-${hash(releaseDescription(release)).slice(0, 8)}`;
+    // AMI names take no '+' (build metadata): it becomes '_'; the exact version is in the tags.
+    const name = `greenlight-${release.app}-${release.version.replace(/\+/g, '_')}-${hash(releaseDescription(release)).slice(0, 8)}`;
     const [image] = await findImages(ec2, { name });
     const imageId =
       image?.imageId ??

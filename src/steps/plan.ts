@@ -1,7 +1,8 @@
 import { listenerRules, readRoute, type RouteRef } from '../aws/elbv2.js';
 import { type AppConfig, appConfig, type Colour } from '../core/config.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
-import { type Release, releaseDescription } from '../core/release.js';
+import { parseReleaseDescription, type Release, releaseDescription } from '../core/release.js';
+import { headObject } from '../aws/s3.js';
 import { colourWeights, liveColour, other, shadowingRule } from '../core/route.js';
 import { planAsg } from './asg.js';
 import type { Deps } from './deps.js';
@@ -29,7 +30,28 @@ async function finishPlan(deps: Deps, app: RoutedApp, release: Release, route: R
   const liveSide = side(app, live);
   const idle = side(app, other(live));
   const kind = app.kind === 'asg' ? await planAsg(deps, app, release, liveSide, idle) : await planEcs(deps, app, release, liveSide, idle);
+  // "force": a blue/green even of what is live (e.g. to replace every instance).
+  if (release.force) return { kind: app.kind, route, idle, ...kind, alreadyLive: false };
+  if (!kind.alreadyLive && (release.action ?? 'release') === 'release' && (await sameContentLive(deps, app, release, live)))
+    return { kind: app.kind, route, idle, ...kind, alreadyLive: true, sameContent: true };
   return { kind: app.kind, route, idle, ...kind };
+}
+
+/**
+ * A re-upload of the artifact that is live: the same app, version and key, another S3 object
+ * version with the same SHA-256. Nothing to do (unless the hand-typed input says "force": true).
+ */
+async function sameContentLive(deps: Deps, app: RoutedApp, release: Release, live: Colour): Promise<boolean> {
+  const sha = release.artifact.sha256;
+  if (!sha || !release.artifact.key) return false;
+  const pinned = parseReleaseDescription(await pinnedRelease(deps, app, live));
+  if (!pinned || pinned.app !== release.app || pinned.version !== release.version || pinned.versionId === release.artifact.versionId) return false;
+  try {
+    return (await headObject(deps.clients.s3, release.artifact.bucket, release.artifact.key, pinned.versionId)).sha256 === sha;
+  } catch (err) {
+    if (err instanceof AwsResourceNotFound) return false;
+    throw err;
+  }
 }
 
 /** The colour whose launch template version or task definition carries this release. */

@@ -46,6 +46,8 @@ const S3Event = z.object({
 const Manual = z.strictObject({
   app: z.string().check(z.regex(APP_NAME, { message: 'lowercase letters, digits and dashes, e.g. "web"' })),
   version: z.string().check(z.regex(VERSION, { message: "1-64 characters of letters, digits, '.', '_' and '-', e.g. \"1.4.2\"" })),
+  /** Release even if the same artifact content is already live. */
+  force: z.optional(z.boolean()),
 });
 
 const Action = z.strictObject({
@@ -135,7 +137,10 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
   const bucket = deps.env.artifactBucket;
   for (const key of candidateKeys(manual.data.app, manual.data.version, artifactTypeOf(app))) {
     const found = await findObject(deps.clients.s3, bucket, key);
-    if (found) return finish(deps, app, parseReleaseKey(key), bucket, key, found.versionId, 'manual');
+    if (found) {
+      const r = await finish(deps, app, parseReleaseKey(key), bucket, key, found.versionId, 'manual');
+      return manual.data.force ? { ...r, release: { ...r.release, force: true } } : r;
+    }
   }
   throw new InvalidInput(
     `no artifact for ${manual.data.app} ${manual.data.version}: upload one of ${candidateKeys(manual.data.app, manual.data.version, artifactTypeOf(app))

@@ -35,6 +35,8 @@ export interface Plan {
   /** ecs on ec2 capacity: green's cluster capacity comes up before its service. */
   needsCapacity: boolean;
   alreadyLive: boolean;
+  /** alreadyLive because this is a re-upload: the live artifact has the same content (SHA-256). */
+  sameContent?: boolean;
 }
 
 export interface CapacityState {

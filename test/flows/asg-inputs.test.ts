@@ -14,7 +14,7 @@ describe('Flow: hand-typed inputs and failure paths', () => {
     const [first, rerun] = r.executions;
     expect(first.status).toBe('SUCCEEDED');
     expect(rerun.status).toBe('SUCCEEDED');
-    expect(rerun.output).toMatchObject({ outcome: 'released', note: 'this exact artifact is already live; nothing to do', liveColour: 'green' });
+    expect(rerun.output).toMatchObject({ outcome: 'already-live', note: 'this artifact (the same content) is already live; nothing to do', liveColour: 'green' });
     expect(mutatingCalls(r).filter((c) => c.t >= 600)).toEqual([]);
   });
 

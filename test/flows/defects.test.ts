@@ -24,4 +24,28 @@ describe('Defects fixed', () => {
     expect(x.result.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.1' });
     expect(x.result.executions.find((e) => e.name.startsWith('exec-'))!.statesEntered.map((s) => s.name)).toContain('Retarget');
   });
+
+  it('semver-build-metadata: a version with "+build" metadata is released under exactly that version', async () => {
+    const r = await runShipped('semver-build-metadata');
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '2026.11.26-rc.3+build.77', invariantViolations: [] });
+  });
+
+  it('reupload-live: the same content uploaded again is a no-op (already-live); "force": true releases it anyway', async () => {
+    const r = await runShipped('reupload-live');
+    expect(r.summary).toMatchObject({ outcome: 'already-live', liveVersion: '1.4.2', invariantViolations: [] });
+    const second = r.executions[r.executions.length - 1];
+    expect(second.statesEntered.map((s) => s.name)).not.toContain('PrepareGreen');
+    const { loadScenarioFile } = await import('../../src/local/simulate.js');
+    const { scenarioPath } = await import('../../src/cli/scenarios.js');
+    const { simulate } = await import('../../src/local/simulate.js');
+    const base = loadScenarioFile(scenarioPath('reupload-live'));
+    const forced = await simulate({
+      ...base,
+      expect: undefined,
+      steps: [...base.steps.slice(0, 1), { at: 400, startRelease: { input: { app: 'web', version: '1.4.2', force: true } } }],
+    });
+    const last = forced.executions[forced.executions.length - 1];
+    expect(last.statesEntered.map((s) => s.name)).toContain('PrepareGreen');
+    expect(forced.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2', invariantViolations: [] });
+  });
 });
