@@ -82,3 +82,8 @@ export function reasonOf(err: unknown): string {
 export class AlarmFiring extends GreenlightError {
   override readonly name = 'AlarmFiring';
 }
+
+/** The execution no longer holds its app's lock (the guard or a newer release took it): it changes nothing more. */
+export class LockLost extends GreenlightError {
+  override readonly name = 'LockLost';
+}

@@ -19,6 +19,11 @@ export interface LockState {
   waiterVersion?: string;
   /** The owner waits for approval with this Step Functions task token. */
   approvalToken?: string;
+  /** Epoch seconds: until then a route write of the owner may be in flight (the guard then asks, it does not stop). */
+  switching?: number;
+  /** The guard asked the owner to roll back (an alarm fired while its route write was in flight). */
+  abortBy?: string;
+  abortReason?: string;
 }
 
 export interface Claimant {
@@ -69,7 +74,7 @@ export function waiting(lock: LockState, me: Claimant): LockState {
 
 /** The lock after its owner lets go; a waiter stays registered. */
 export function released(lock: LockState): LockState {
-  const { owner: _o, ownerSince: _s, ownerVersion: _v, leaseUntil: _l, phase: _p, approvalToken: _t, ...rest } = lock;
+  const { owner: _o, ownerSince: _s, ownerVersion: _v, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };
 }
 
@@ -79,4 +84,30 @@ export function released(lock: LockState): LockState {
  */
 export function leaseSeconds(s: { timeoutSeconds: number; totalBakeSeconds: number }): number {
   return 2 * s.timeoutSeconds + s.totalBakeSeconds + 900;
+}
+
+/** How long a route write is taken to be in flight at most: two Lambda timeouts (30 s each). */
+export const SWITCH_WINDOW_SECONDS = 60;
+
+/** Before a route write: the owner marks it in flight (or learns it lost the lock, or that the guard asked it to roll back). */
+export function beforeRouteWrite(lock: LockState, me: string, nowSeconds: number, rollingBack: boolean): { next?: LockState; result: 'write' | 'lost' | 'abort' } {
+  if (lock.owner !== me) return { result: 'lost' };
+  if (lock.abortBy && !rollingBack) return { result: 'abort' };
+  return { next: { ...lock, rev: lock.rev + 1, switching: nowSeconds + SWITCH_WINDOW_SECONDS }, result: 'write' };
+}
+
+/** After a route write has landed (read back): no longer in flight; did the guard ask for a rollback meanwhile? */
+export function afterRouteWrite(lock: LockState, me: string): { next?: LockState; result: 'ok' | 'lost' | 'abort' } {
+  if (lock.owner !== me) return { result: 'lost' };
+  const { switching: _w, ...rest } = lock;
+  return { next: { ...rest, rev: lock.rev + 1 }, result: lock.abortBy ? 'abort' : 'ok' };
+}
+
+/** What the guard does with a release that holds the lock: take it over, or (a write in flight) ask it to roll back itself. */
+export function guardTakeover(lock: LockState, guard: string, nowSeconds: number, reason: string): { next?: LockState; result: 'take' | 'asked' | 'none' } {
+  if (!lock.owner || lock.owner === guard) return { result: 'none' };
+  if (lock.switching !== undefined && lock.switching > nowSeconds)
+    return lock.abortBy ? { result: 'asked' } : { next: { ...lock, rev: lock.rev + 1, abortBy: guard, abortReason: reason }, result: 'asked' };
+  const { switching: _w, approvalToken: _t, ...rest } = lock;
+  return { next: { ...rest, rev: lock.rev + 1, owner: guard, ownerVersion: `guard (${lock.ownerVersion ?? 'unknown'})`, leaseUntil: nowSeconds + 300, phase: 'running' }, result: 'take' };
 }

@@ -31,6 +31,8 @@ export interface Release {
   capacity?: number;
   /** mark-unhealthy: the instance an alarm named. */
   instanceId?: string;
+  /** retire: the colour meant; the retire refuses if that colour takes traffic. */
+  colour?: 'blue' | 'green';
   /** A hand-typed release with "force": true runs even if the same artifact content is live. */
   force?: boolean;
 }

@@ -659,10 +659,14 @@ function rollbackLatency(world: World, config: Config, app: string, colour: stri
     const groups = f?.ForwardConfig?.TargetGroups ?? (f?.TargetGroupArn ? [{ TargetGroupArn: f.TargetGroupArn, Weight: 1 }] : []);
     return groups.every((g) => (g.Weight ?? 1) === 0 || g.TargetGroupArn === tg) && groups.some((g) => g.TargetGroupArn === tg && (g.Weight ?? 1) > 0);
   };
-  // Already back (or never left) at the alarm: 0.
-  const before = world.routeChanges.filter((c) => c.arn === arn && c.t <= from).pop();
-  if (!before || back(before.actions)) return 0;
-  const change = world.routeChanges.find((c) => c.arn === arn && c.t >= from && back(c.actions));
+  // Until the route is all on the old colour for good: after the last change (at or after the
+  // alarm, or before it if still in force) that sent traffic elsewhere, e.g. a write in flight.
+  const changes = world.routeChanges.filter((c) => c.arn === arn);
+  const inForce = changes.filter((c) => c.t <= from).pop();
+  const after = changes.filter((c) => c.t > from);
+  const lastAway = [...(inForce && !back(inForce.actions) ? [inForce] : []), ...after.filter((c) => !back(c.actions))].pop();
+  if (!lastAway) return 0;
+  const change = after.find((c) => c.t >= lastAway.t && back(c.actions));
   return change ? Math.round((change.t - from) * 100) / 100 : null;
 }
 

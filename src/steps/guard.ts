@@ -1,10 +1,11 @@
 import { alarmStates } from '../aws/cloudwatch.js';
-import { readLock, writeLock } from '../aws/dynamodb.js';
+import { readLock } from '../aws/dynamodb.js';
 import { readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
 import { describeExecution, startExecution, stopExecution } from '../aws/sfn.js';
 import type { AppConfig, Colour } from '../core/config.js';
 import { AlarmFiring, InvalidInput } from '../core/errors.js';
-import { released } from '../core/lock.js';
+import { guardTakeover, released } from '../core/lock.js';
+import { changeLock } from './lock.js';
 import { colourWeights, liveColour, other, routeSends, shiftedActions } from '../core/route.js';
 import type { Deps } from './deps.js';
 import { logger } from './lambda.js';
@@ -40,7 +41,7 @@ export async function stopIfAlarming(deps: Deps, app: Routed): Promise<void> {
 
 export interface GuardOutcome {
   app: string;
-  action: 'none' | 'flipped' | 'rollback-started' | 'abort-started';
+  action: 'none' | 'flipped' | 'rollback-started' | 'abort-started' | 'abort-requested';
   detail: string;
 }
 
@@ -70,44 +71,84 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string): P
   const { table, releaseStateMachineArn } = deps.env;
   const lock = await readLock(dynamodb, table, name);
   if (!lock.owner) return { app: name, action: 'none', detail: 'no release is running' };
+  if (lock.owner.startsWith(GUARD_OWNER)) return { app: name, action: 'none', detail: `the guard (${lock.owner}) is already rolling ${name} back` };
   const owner = lock.owner;
-  const start = (action: 'rollback' | 'retire') =>
-    startExecution(sfn, releaseStateMachineArn, `${name}-${action}-${alarm.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 30)}-${Math.floor(deps.now().getTime() / 1000)}`, { app: name, action });
+  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  const start = (action: 'rollback' | 'retire', colour?: Colour) =>
+    startExecution(sfn, releaseStateMachineArn, `${name}-${action}-${alarm.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 30)}-${nowSeconds}`, { app: name, action, ...(colour ? { colour } : {}) });
   if (lock.phase !== 'running') {
-    // The release already moved all traffic and is keeping the old colour warm (or retiring it):
-    // the old colour may be small now, so a rollback execution scales it back up first.
+    // The release has finished shifting (its old colour is warm or retiring): a rollback
+    // execution takes the lock from it and flips back to the warm colour.
     await start('rollback');
     return { app: name, action: 'rollback-started', detail: `${lock.ownerVersion} had finished shifting: rollback execution started` };
   }
   const route = routeOf(app);
-  const actions = await readRoute(elbv2, route);
-  const w = colourWeights(actions, app);
-  const newColour = await colourOf(deps, app, w, lock.ownerVersion ?? '');
+  const w0 = colourWeights(await readRoute(elbv2, route), app);
+  const newColour = await colourOf(deps, app, w0, lock.ownerVersion ?? '');
   const old = newColour ? other(newColour) : null;
+  if (old && w0[newColour!] > 0) {
+    const health = await targetHealth(elbv2, side(app, old).targetGroupArn);
+    if (!(health.length > 0 && health.every((t) => t.state === 'healthy'))) {
+      await start('rollback');
+      return { app: name, action: 'rollback-started', detail: `${old} is not fully healthy (${health.filter((t) => t.state === 'healthy').length}/${health.length}): rollback execution started` };
+    }
+  }
+  // Take the lock before anything else: from now on the release cannot write its route. If a
+  // route write of it is in flight, ask it instead: it rolls back itself right after.
+  const me = `${GUARD_OWNER}${alarm}:${nowSeconds}`;
+  const reason = `guard alarm ${alarm} went to ALARM`;
+  const taken = await changeLock(deps, name, (l) => guardTakeover(l, me, nowSeconds, reason));
+  if (taken === 'asked') return { app: name, action: 'abort-requested', detail: `${lock.ownerVersion} is writing its route: it rolls back itself once the write lands` };
+  if (taken !== 'take') return { app: name, action: 'none', detail: 'the release let go of the lock meanwhile' };
+  try {
+    return await actAsOwner(deps, { name, app, alarm, owner, me, reason, route, old, newColour, ownerVersion: lock.ownerVersion, start });
+  } catch (err) {
+    // The guard failed holding the lock: give it back, so that its retry (or the release's own
+    // alarm check before its next step) can act; nothing it did is lost (every step re-reads).
+    await changeLock(deps, name, (l) =>
+      l.owner === me ? { next: { ...l, rev: l.rev + 1, owner, ownerVersion: lock.ownerVersion, leaseUntil: lock.leaseUntil, phase: lock.phase }, result: true } : { result: false },
+    );
+    throw err;
+  }
+}
+
+interface GuardAct {
+  name: string;
+  app: Routed;
+  alarm: string;
+  owner: string;
+  me: string;
+  reason: string;
+  route: ReturnType<typeof routeOf>;
+  old: Colour | null;
+  newColour: Colour | null;
+  ownerVersion?: string;
+  start: (action: 'rollback' | 'retire', colour?: Colour) => Promise<unknown>;
+}
+
+/** The guard holds the lock: stop the release, route back to the old colour, let go, retire the new colour. */
+async function actAsOwner(deps: Deps, g: GuardAct): Promise<GuardOutcome> {
+  const { elbv2, sfn } = deps.clients;
+  const { name, app, alarm, owner, me, reason, route, old, newColour, start } = g;
   const stop = async (why: string) => {
     const d = await describeExecution(sfn, owner);
     if (d.status === 'RUNNING') await stopExecution(sfn, owner, 'AlarmRollback', why.slice(0, 32_000));
   };
   const letGo = async (why: string) => {
-    if (await writeLock(dynamodb, table, name, lock.rev, released(lock))) await closeStoppedRelease(deps, name, owner, 'rolled-back', why);
+    if (await changeLock(deps, name, (l) => (l.owner === me ? { next: released(l), result: true } : { result: false }))) await closeStoppedRelease(deps, name, owner, 'rolled-back', why);
   };
+  const actions = await readRoute(elbv2, route);
+  const w = colourWeights(actions, app);
   if (!old || w[newColour!] === 0) {
-    // No production traffic on the new colour yet: stop the release, take its colour down.
-    const why = `guard alarm ${alarm} went to ALARM before any traffic moved`;
+    // No production traffic on the new colour: stop the release, take its colour down.
+    const why = `${reason} before any traffic moved`;
     await stop(why);
     await letGo(why);
-    await start('retire');
+    await start('retire', newColour ?? undefined);
     return { app: name, action: 'abort-started', detail: why };
   }
   const oldSide = side(app, old);
-  const health = await targetHealth(elbv2, oldSide.targetGroupArn);
-  const oldReady = health.length > 0 && health.every((t) => t.state === 'healthy');
-  if (!oldReady) {
-    await start('rollback');
-    return { app: name, action: 'rollback-started', detail: `${old} is not fully healthy (${health.filter((t) => t.state === 'healthy').length}/${health.length}): rollback execution started` };
-  }
-  // Instant: the release stops moving traffic, the old colour takes everything again (read back).
-  const why = `guard alarm ${alarm} went to ALARM with ${w[newColour!]}% of traffic on ${lock.ownerVersion}: traffic flipped back to ${old}`;
+  const why = `${reason} with ${w[newColour!]}% of traffic on ${g.ownerVersion}: traffic flipped back to ${old}`;
   await stop(why);
   if (!routeSends(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn)) {
     await writeRoute(elbv2, route, shiftedActions(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn, 100));
@@ -116,9 +157,12 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string): P
   }
   logger.warn('guard alarm rollback', { app: name, alarm, from: newColour, to: old });
   await letGo(why);
-  await start('retire');
+  await start('retire', newColour!);
   return { app: name, action: 'flipped', detail: why };
 }
+
+/** Lock owners that are the guard, not an execution. */
+export const GUARD_OWNER = 'guard:';
 
 /** The colour pinned to `version` (the running release's green), or null. */
 async function colourOf(deps: Deps, app: Routed, w: { blue: number; green: number }, version: string): Promise<Colour | null> {

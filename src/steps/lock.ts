@@ -1,5 +1,6 @@
 import { readLock, writeLock } from '../aws/dynamodb.js';
-import { type Claimant, acquired, decideAcquire, type LockState, leaseSeconds, released, waiting } from '../core/lock.js';
+import { AlarmFiring, LockLost } from '../core/errors.js';
+import { afterRouteWrite, beforeRouteWrite, type Claimant, acquired, decideAcquire, type LockState, leaseSeconds, released, waiting } from '../core/lock.js';
 import type { Release, Settings } from '../core/release.js';
 import { shiftSteps } from '../core/route.js';
 import type { Deps } from './deps.js';
@@ -95,4 +96,27 @@ function leaseFor(deps: Deps, input: LockInput): number {
 /** A waiting release asks again this often (Step Functions Wait, no Lambda sleeps). */
 function waitSeconds(settings: Settings): number {
   return Math.max(5, Math.min(30, settings.pollSeconds * 3));
+}
+
+/**
+ * A write to the app's production route, fenced by the lock: just before it, the execution must
+ * still own the lock (and mark the write in flight); just after its read-back, it learns whether
+ * the guard asked for a rollback meanwhile. A guard alarm during an in-flight write therefore
+ * never races it: the guard asks, and the writer rolls back itself, holding the lock throughout.
+ */
+export async function fencedRouteWrite<T>(deps: Deps, app: string, executionId: string | undefined, opts: { rollingBack: boolean }, write: () => Promise<T>): Promise<T> {
+  if (!executionId) return write();
+  const now = Math.floor(deps.now().getTime() / 1000);
+  const pre = await changeLock(deps, app, (lock) => beforeRouteWrite(lock, executionId, now, opts.rollingBack));
+  if (pre === 'lost' || pre === undefined) throw new LockLost(`this execution no longer holds ${app}'s lock: not changing its route`);
+  if (pre === 'abort') throw new AlarmFiring(await abortReason(deps, app));
+  const out = await write();
+  const post = await changeLock(deps, app, (lock) => afterRouteWrite(lock, executionId));
+  if (post === 'abort' && !opts.rollingBack) throw new AlarmFiring(await abortReason(deps, app));
+  return out;
+}
+
+async function abortReason(deps: Deps, app: string): Promise<string> {
+  const lock = await readLock(deps.clients.dynamodb, deps.env.table, app);
+  return `${lock.abortReason ?? 'the guard asked for a rollback'}: rolling back`;
 }

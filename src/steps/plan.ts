@@ -90,6 +90,9 @@ export async function plan(deps: Deps, input: { release: Release }): Promise<Pla
       return { kind: app.kind, route, live: { ...side(app, live), version: null, pinned: '', units: 0, capacity: null }, idle: side(app, other(live)), needsCapacity: false, alreadyLive: false };
     if (action === 'retire' && (live === 'blue' || live === 'green')) {
       // Retire: the colour without traffic is the one that goes (`live` in the retire step's terms).
+      // A retire that names its colour refuses when that colour takes traffic now.
+      if (release.colour && release.colour === live)
+        throw new InvalidInput(`${release.colour} takes all of ${release.app}'s traffic now: not retiring it (the route changed since the retire was asked for)`);
       const gone = side(app, other(live));
       return { kind: app.kind, route, live: { ...gone, version: null, pinned: '', units: 0, capacity: null }, idle: side(app, live), needsCapacity: false, alreadyLive: false };
     }

@@ -55,6 +55,8 @@ const Action = z.strictObject({
   action: z.enum(['rollback', 'retire', 'prewarm'], { message: 'one of "rollback", "retire", "prewarm"' }),
   /** prewarm only. */
   capacity: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1000))),
+  /** retire only: the colour meant (refused if it takes traffic when the retire runs). */
+  colour: z.optional(z.enum(['blue', 'green'], { message: 'blue or green' })),
 });
 
 export interface Resolved {
@@ -123,7 +125,8 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
     }
     if (act.data.action === 'retire') {
       if (app.kind === 'eip') throw new InvalidInput(`retire is for asg and ecs apps; ${act.data.app} is eip, whose stopped previous server is terminated when its rollback window ends`);
-      return withoutArtifact(deps, app, act.data.app, 'retire', 'manual');
+      const r = withoutArtifact(deps, app, act.data.app, 'retire', 'manual');
+      return act.data.colour ? { ...r, release: { ...r.release, colour: act.data.colour } } : r;
     }
     if (app.kind === 'eip') return withoutArtifact(deps, app, act.data.app, 'rollback', 'manual');
     return previousRelease(deps, app, act.data.app);

@@ -13,7 +13,7 @@ import { retireEip, rollbackEip, switchEip } from './eip.js';
 import { assess } from './green.js';
 import { stopIfAlarming } from './guard.js';
 import { ensurePreview, removePreview } from './preview.js';
-import type { Execution } from './lock.js';
+import { type Execution, fencedRouteWrite } from './lock.js';
 import { tell } from './record.js';
 import type { Green, Plan } from './types.js';
 
@@ -80,9 +80,11 @@ async function shift(deps: Deps, input: Input & { execution?: Execution }, app: 
   if (!a.ready) throw new GreenNotHealthy(`green is no longer fully healthy (${a.detail}): not switching`);
   if (release.action !== 'rollback') await stopIfAlarming(deps, app);
 
-  await writeRoute(elbv2, plan.route!, shiftedActions(actions, to, from, percent));
-  if (!routeSends(await readRoute(elbv2, plan.route!), to, from, percent))
-    throw new TrafficNotShifted(`the route was modified but the read-back does not send ${percent}% to ${plan.idle.colour} yet`);
+  await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: release.action === 'rollback' }, async () => {
+    await writeRoute(elbv2, plan.route!, shiftedActions(actions, to, from, percent));
+    if (!routeSends(await readRoute(elbv2, plan.route!), to, from, percent))
+      throw new TrafficNotShifted(`the route was modified but the read-back does not send ${percent}% to ${plan.idle.colour} yet`);
+  });
   if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent } });
 }
 
@@ -144,7 +146,7 @@ async function quiesce(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, rel
 }
 
 /** Traffic back on the old colour (if it moved), green to zero (unless kept for inspection). */
-export async function rollback(deps: Deps, input: { release: Release; plan: Plan; error?: { Error?: string; Cause?: string } }) {
+export async function rollback(deps: Deps, input: { release: Release; plan: Plan; error?: { Error?: string; Cause?: string }; execution?: Execution }) {
   const { plan, release } = input;
   const app = appConfig(deps.config, release.app);
   const { elbv2 } = deps.clients;
@@ -155,9 +157,11 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   let trafficRestored = false;
   const actions = await readRoute(elbv2, plan.route!);
   if (!routeSends(actions, back, away)) {
-    await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
-    if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
-      throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
+    await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true }, async () => {
+      await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
+      if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
+        throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
+    });
     trafficRestored = true;
   }
   let greenScaledToZero = false;

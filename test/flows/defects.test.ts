@@ -48,4 +48,28 @@ describe('Defects fixed', () => {
     expect(last.statesEntered.map((s) => s.name)).toContain('PrepareGreen');
     expect(forced.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2', invariantViolations: [] });
   });
+
+  it('guard-during-switch: an alarm while the switch\'s write is in flight ends with the old version serving; no write lands after a stop', async () => {
+    const r = await runShipped('guard-during-switch');
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1', liveColor: 'blue', failedRequests: 0, invariantViolations: [] });
+    // The guard asked (the write was in flight) instead of stopping; the release rolled itself back.
+    expect(r.timeline.some((x) => /abort-requested/.test(x.text))).toBe(true);
+    expect(r.executions[0].statesEntered.map((s) => s.name)).toContain('Rollback');
+    expect(r.world.group('web-blue').desired).toBe(4);
+  });
+
+  it('a retire that names its colour refuses when that colour takes the traffic', async () => {
+    const { simulate, loadScenario } = await import('../../src/local/simulate.js');
+    const r = await simulate(
+      loadScenario({
+        name: 'retire-named',
+        description: 'a retire of the live colour',
+        apps: [{ name: 'web', instances: 2, healthCheck: { intervalSeconds: 10, healthyThresholdCount: 3, unhealthyThresholdCount: 2 }, deregistrationDelaySeconds: 10 }],
+        steps: [{ at: 5, startRelease: { input: { app: 'web', action: 'retire', colour: 'blue' } } }],
+      }),
+    );
+    expect(r.summary.outcome).toBe('rejected');
+    expect(r.summary.reason).toMatch(/blue takes all of web's traffic now: not retiring it/);
+    expect(mutatingCalls(r)).toEqual([]);
+  });
 });
