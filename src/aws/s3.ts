@@ -7,6 +7,8 @@ export interface ObjectInfo {
   size: number;
   /** Base64 SHA-256 stored by S3 (full-object checksum), when the uploader asked for one. */
   sha256: string | null;
+  /** When this object version was uploaded (epoch ms). */
+  lastModified?: number;
 }
 
 export async function headObject(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<ObjectInfo> {
@@ -16,7 +18,7 @@ export async function headObject(s3: S3Client, bucket: string, key: string, vers
   if (!out.VersionId || out.VersionId === 'null')
     throw new AwsResourceNotFound(`s3://${bucket}/${key} has no version id: the artifact bucket must have versioning enabled`);
   const sha = out.ChecksumSHA256 && out.ChecksumType !== 'COMPOSITE' ? out.ChecksumSHA256 : null;
-  return { versionId: out.VersionId, size: out.ContentLength ?? 0, sha256: sha };
+  return { versionId: out.VersionId, size: out.ContentLength ?? 0, sha256: sha, ...(out.LastModified ? { lastModified: out.LastModified.getTime() } : {}) };
 }
 
 /** Returns null when no version of the key exists. */

@@ -11,6 +11,8 @@ export interface LockState {
   /** The owner's execution start, epoch ms: "newer" means started later. */
   ownerSince?: number;
   ownerVersion?: string;
+  /** The owner's action (release, rollback, retire, ...). */
+  ownerAction?: string;
   /** Epoch seconds; a crashed owner loses the lock when its lease has passed. */
   leaseUntil?: number;
   phase?: LockPhase;
@@ -30,6 +32,8 @@ export interface Claimant {
   execution: string;
   since: number;
   version: string;
+  /** release, rollback, retire, ... (a guard alarm leaves a running rollback alone). */
+  action?: string;
 }
 
 export type LockDecision =
@@ -61,6 +65,7 @@ export function acquired(lock: LockState, me: Claimant, leaseUntil: number): Loc
     owner: me.execution,
     ownerSince: me.since,
     ownerVersion: me.version,
+    ...(me.action ? { ownerAction: me.action } : {}),
     leaseUntil,
     phase: 'running',
     ...(keepWaiter ? { waiter: lock.waiter, waiterSince: lock.waiterSince, waiterVersion: lock.waiterVersion } : {}),
@@ -74,7 +79,7 @@ export function waiting(lock: LockState, me: Claimant): LockState {
 
 /** The lock after its owner lets go; a waiter stays registered. */
 export function released(lock: LockState): LockState {
-  const { owner: _o, ownerSince: _s, ownerVersion: _v, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, ...rest } = lock;
+  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };
 }
 

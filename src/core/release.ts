@@ -10,6 +10,8 @@ export interface Artifact {
   /** Base64 SHA-256: S3's own checksum when the object has one, else computed (manifests). */
   sha256: string | null;
   type: 'ami' | 'bundle' | 'image';
+  /** When the object version was uploaded (epoch ms): "the newest release" is the newest upload. */
+  uploadedAt?: number;
   imageId?: string;
   /** ECS: container → image, and environment overrides, from the manifest. */
   images?: Record<string, string>;

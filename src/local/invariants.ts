@@ -72,7 +72,9 @@ export function checkInvariants(i: InvariantInput): string[] {
   const oldColour = a.kind === 'eip' ? null : colourAt(i.world, a, start, i.initialLive);
   const sample = [...i.capacity].reverse().find((c) => c.t <= start) ?? i.capacity[0];
   const oldSize = oldColour && sample?.colours[oldColour] ? sample.colours[oldColour].desired : i.initialSize;
-  if (i.outcome === 'released' && target !== null && action !== 'retire') {
+  // A rollback execution (hand-typed or the guard's) is judged like a release of its target.
+  const releasedLike = i.outcome === 'released' || (action === 'rollback' && i.outcome === 'rolled-back');
+  if (releasedLike && target !== null && action !== 'retire') {
     if (!allOn(target)) bad.push(`released-live: outcome released but the last second's requests were answered by ${describe(lastVersions, last)}, not all by ${target}`);
     if (a.kind !== 'eip' && oldColour) {
       const liveNow = colourOfRoute(i.world, a);
@@ -85,7 +87,7 @@ export function checkInvariants(i: InvariantInput): string[] {
   }
   // An app that never served before the release (a route nobody reaches) has no old version to keep.
   const servedBefore = runs.length > 0;
-  if (ENDED_BACK.has(i.outcome) && servedBefore) {
+  if (ENDED_BACK.has(i.outcome) && servedBefore && !releasedLike) {
     if (!allOn(oldVersion)) bad.push(`${i.outcome}-old-live: outcome ${i.outcome} but the last second's requests were answered by ${describe(lastVersions, last)}, not all by ${oldVersion}`);
     if (a.kind !== 'eip' && oldColour) {
       const size = desired(i.world, a, oldColour as 'blue' | 'green');

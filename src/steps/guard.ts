@@ -72,10 +72,18 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string): P
   const lock = await readLock(dynamodb, table, name);
   if (!lock.owner) return { app: name, action: 'none', detail: 'no release is running' };
   if (lock.owner.startsWith(GUARD_OWNER)) return { app: name, action: 'none', detail: `the guard (${lock.owner}) is already rolling ${name} back` };
+  // A rollback holds the lock: the alarm is about what it is undoing (or already undid).
+  if (lock.ownerAction === 'rollback') return { app: name, action: 'none', detail: `a rollback (${lock.ownerVersion}) holds ${name}'s lock` };
   const owner = lock.owner;
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  // A rollback names the version it undoes: it does nothing if that version no longer serves.
   const start = (action: 'rollback' | 'retire', colour?: Colour) =>
-    startExecution(sfn, releaseStateMachineArn, `${name}-${action}-${alarm.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 30)}-${nowSeconds}`, { app: name, action, ...(colour ? { colour } : {}) });
+    startExecution(sfn, releaseStateMachineArn, `${name}-${action}-${alarm.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 30)}-${nowSeconds}`, {
+      app: name,
+      action,
+      ...(colour ? { colour } : {}),
+      ...(action === 'rollback' && lock.ownerVersion ? { from: lock.ownerVersion } : {}),
+    });
   if (lock.phase !== 'running') {
     // The release has finished shifting (its old colour is warm or retiring): a rollback
     // execution takes the lock from it and flips back to the warm colour.

@@ -26,7 +26,9 @@ const CAS_ATTEMPTS = 4;
 
 export async function lockStep(deps: Deps, input: LockInput) {
   const { release, execution } = input;
-  const me: Claimant = { execution: execution.id, since: Date.parse(execution.startTime), version: release.version };
+  // "Newer" is the newer upload (an upload's event may arrive late); a hand-typed action is as new as its execution.
+  const uploaded = release.trigger === 's3' && (release.action ?? 'release') === 'release' ? release.artifact.uploadedAt : undefined;
+  const me: Claimant = { execution: execution.id, since: uploaded ?? Date.parse(execution.startTime), version: release.version, action: release.action ?? 'release' };
   const now = Math.floor(deps.now().getTime() / 1000);
   const lease = now + leaseFor(deps, input);
   const r = await changeLock(deps, release.app, (lock) => decide(input, lock, me, now, lease));

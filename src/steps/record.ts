@@ -81,7 +81,7 @@ export async function finish(deps: Deps, input: { outcome: Outcome; note?: strin
   const reason = reasonFor(outcome, state, input.note);
   if (!release) return { outcome, reason, recorded: false };
   const before = sideOf(state.plan?.live, state.plan?.live.version ?? null);
-  const moved = outcome === 'released' && state.plan && (release.action === 'release' || release.action === 'rollback' || !release.action);
+  const moved = (outcome === 'released' || (outcome === 'rolled-back' && release.action === 'rollback')) && state.plan && (release.action === 'release' || release.action === 'rollback' || !release.action);
   const after = moved ? sideOf(state.plan!.idle, release.version) : before;
   const endedAt = deps.now().toISOString();
   // A release got past Resolve, so its app is configured: record it and let go of its lock.

@@ -55,6 +55,8 @@ const Action = z.strictObject({
   action: z.enum(['rollback', 'retire', 'prewarm'], { message: 'one of "rollback", "retire", "prewarm"' }),
   /** prewarm only. */
   capacity: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1000))),
+  /** rollback only: the version it undoes (nothing happens if that version no longer serves). */
+  from: z.optional(z.string().check(z.regex(VERSION, { message: 'a version' }))),
   /** retire only: the colour meant (refused if it takes traffic when the retire runs). */
   colour: z.optional(z.enum(['blue', 'green'], { message: 'blue or green' })),
 });
@@ -129,7 +131,7 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
       return act.data.colour ? { ...r, release: { ...r.release, colour: act.data.colour } } : r;
     }
     if (app.kind === 'eip') return withoutArtifact(deps, app, act.data.app, 'rollback', 'manual');
-    return previousRelease(deps, app, act.data.app);
+    return previousRelease(deps, app, act.data.app, act.data.from);
   }
   const manual = Manual.safeParse(input);
   if (!manual.success)
@@ -164,7 +166,7 @@ async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: strin
   if (app.requireChecksum && !info.sha256)
     throw new InvalidInput(`${key.app} requires a SHA-256 checksum and s3://${bucket}/${objectKey} has none: upload with --checksum-algorithm SHA256`);
   const type = artifactTypeOf(app);
-  const artifact: Artifact = { bucket, key: objectKey, versionId: info.versionId, sha256: info.sha256, type };
+  const artifact: Artifact = { bucket, key: objectKey, versionId: info.versionId, sha256: info.sha256, type, ...(info.lastModified ? { uploadedAt: info.lastModified } : {}) };
   if (type !== 'bundle') {
     if (info.size > MANIFEST_MAX_BYTES) throw new InvalidInput(`manifest ${objectKey} is ${info.size} bytes; the limit is ${MANIFEST_MAX_BYTES}`);
     const body = await getObjectText(s3, bucket, objectKey, info.versionId);
@@ -191,7 +193,7 @@ async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: strin
  * version or task definition carries the release's description). While that colour is warm
  * this is quick; after it was retired, it is a re-release of the previous version.
  */
-async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, name: string): Promise<Resolved> {
+async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, name: string, from?: string): Promise<Resolved> {
   const weights = colourWeights(await readRoute(deps.clients.elbv2, routeOf(app)), app);
   let live = liveColour(weights);
   if (live === 'split') live = other(await stableColour(deps, name, weights));
@@ -199,6 +201,9 @@ async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip'
   const idle = side(app, other(live));
   const [previousDescription, liveDescription] = await Promise.all([pinnedRelease(deps, app, idle.colour), pinnedRelease(deps, app, live)]);
   const previous = parseReleaseDescription(previousDescription);
+  const current = parseReleaseDescription(liveDescription);
+  if (from && current?.version !== from)
+    throw new InvalidInput(`nothing to roll back: this rollback undoes ${from}, and ${name} serves ${current?.version ?? 'another version'} now (already rolled back?)`);
   if (!previous || previous.app !== name)
     throw new InvalidInput(`nothing to roll back to: ${name}'s idle colour (${idle.colour}) does not run a version greenlight released; release a version by name: {"app":"${name}","version":"<version>"}`);
   if (previousDescription === liveDescription)

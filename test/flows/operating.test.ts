@@ -65,14 +65,14 @@ describe('Flow: hand-typed rollback and retire (asg)', () => {
       ],
     });
     const [release, rollback] = r.executions;
-    expect(rollback.output).toMatchObject({ outcome: 'released', version: '1.0.0', liveColour: 'blue' });
+    expect(rollback.output).toMatchObject({ outcome: 'rolled-back', version: '1.0.0', liveColour: 'blue' });
     expect(r.summary).toMatchObject({ liveColor: 'blue', liveVersion: '1.0.0', failedRequests: 0 });
     // Blue was warm at full size: no instance had to boot; the switch came within seconds.
     const switched = rollback.statesEntered.find((x) => x.name === 'SwitchTraffic')!.t;
     expect(switched - 400).toBeLessThan(10);
     expect(release.output).toMatchObject({ outcome: 'released' });
     expect(release.statesEntered.map((x) => x.name)).toContain('FinishHandedOver');
-    expect(history(r).find((h) => h.action === 'rollback')).toMatchObject({ version: '1.0.0', outcome: 'released' });
+    expect(history(r).find((h) => h.action === 'rollback')).toMatchObject({ version: '1.0.0', outcome: 'rolled-back' });
   });
 
   it('{"action":"rollback"} after the old colour was retired re-releases the previous version', async () => {
@@ -84,7 +84,7 @@ describe('Flow: hand-typed rollback and retire (asg)', () => {
       ],
     });
     const rollback = r.executions[1];
-    expect(rollback.output).toMatchObject({ outcome: 'released', version: '1.0.0' });
+    expect(rollback.output).toMatchObject({ outcome: 'rolled-back', version: '1.0.0' });
     expect(r.summary).toMatchObject({ liveVersion: '1.0.0', failedRequests: 0 });
     // Cold: blue had to boot again (its pinned launch template version was reused, not recreated).
     expect(mutatingCalls(r, 'CreateLaunchTemplateVersion').filter((c) => c.t >= 600)).toEqual([]);

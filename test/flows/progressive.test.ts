@@ -68,7 +68,7 @@ describe('Flow: guard alarms', () => {
       ],
     });
     const rollback = r.executions.find((e) => e.input.includes('"action":"rollback"'))!;
-    expect(rollback.output).toMatchObject({ outcome: 'released', version: '1.4.1', liveColour: 'blue' });
+    expect(rollback.output).toMatchObject({ outcome: 'rolled-back', version: '1.4.1', liveColour: 'blue' });
     expect(r.summary).toMatchObject({ liveColor: 'blue', liveVersion: '1.4.1', failedRequests: 0 });
     // Blue went 1 → 4 instances first; the flip came only once all four were healthy.
     const scaleUp = mutatingCalls(r, 'UpdateAutoScalingGroup').find((c) => c.t >= 200)!;
