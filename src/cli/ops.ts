@@ -269,7 +269,8 @@ export async function follow(account: Account, name: string, executionArn: strin
       const out = e.output ? JSON.parse(e.output) : null;
       const outcome = e.status === 'SUCCEEDED' ? (out?.outcome ?? 'released') : e.error === 'ReleaseRolledBack' ? 'rolled-back' : e.error === 'ReleaseRejected' ? 'rejected' : 'failed';
       emit(`${outcome}${e.status === 'SUCCEEDED' ? (out?.note ? `: ${out.note}` : '') : `: ${e.error}: ${causeMessage(e.cause)}`}`);
-      const ok = outcome === 'released';
+      // 0: the execution did what was asked (released, rolled back or retired by request, already live).
+      const ok = e.status === 'SUCCEEDED' && outcome !== 'superseded';
       return { code: ok ? 0 : 1, text: jsonMode ? `${lines.join('\n')}\n` : '', json: { executionArn, status: e.status, outcome, output: out, error: e.error ?? null, cause: causeMessage(e.cause) || null } };
     }
     const now = a.kind === 'eip' ? '' : await progress(account, a);

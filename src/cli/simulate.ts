@@ -19,7 +19,8 @@ export async function runSimulateCommand(path: string, json: boolean, plot?: str
   }
   if (json) process.stdout.write(`${JSON.stringify(result.summary)}\n`);
   else process.stdout.write(renderTimeline(result));
-  return result.summary.outcome === 'released' ? 0 : 1;
+  // 0: every guarantee held, the scenario's expected result included; 1: a violation (listed).
+  return result.summary.invariantViolations.length === 0 ? 0 : 1;
 }
 
 export function renderTimeline(r: SimulationResult): string {
@@ -49,6 +50,8 @@ export function renderTimeline(r: SimulationResult): string {
       `task count       desiredCount ${s.desiredCount}, expected ${s.expectedDesiredCount}; tasksStoppedWhileServing ${s.tasksStoppedWhileServing}`,
       `lifecycle        ${s.lifecycleEvents} events (${s.eventsDropped} lost), ${s.lifecycleActionsCompleted} completed, ${s.lifecycleActionsAbandoned} abandoned, ${s.lifecycleActionsTimedOut} timed out; ${s.capacityExecutions} capacity executions; ${s.awsCallsPerEvent} AWS calls per event`,
     );
+  lines.push(`history          at most ${s.maxHistoryEvents} Step Functions history events in one execution (limit 25,000)`);
+  lines.push(s.invariantViolations.length ? `invariants       ${s.invariantViolations.length} VIOLATED:\n${s.invariantViolations.map((v) => `  - ${v}`).join('\n')}` : 'invariants       all held');
   lines.push('');
   return lines.join('\n');
 }

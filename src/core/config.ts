@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import './zod.js';
 import { checkUserDataTemplate } from './artifact.js';
 import { InvalidInput } from './errors.js';
+import { historyProblem } from './limits.js';
 import { APP_NAME, formatIssues, truncate } from './text.js';
 
 // The operator's configuration: which apps exist and which resources each may touch.
@@ -191,9 +192,11 @@ const asgApp = z
         steps: z.optional(retireSteps),
         /** By metric: a step down waits (re-checked every minute) while any of these alarms is in ALARM. */
         holdWhileAlarm: z._default(z.array(alarmName).check(z.maxLength(20)), []),
+        /** Hold at most this long (then the old colour is kept as it is and the release ends). */
+        maxHoldMinutes: z._default(int(1, 1440), 120),
         quiesce: z.optional(quiesce),
       }),
-      { keepWarmInstances: 1, keepWarmMinutes: 15, holdWhileAlarm: [] },
+      { keepWarmInstances: 1, keepWarmMinutes: 15, holdWhileAlarm: [], maxHoldMinutes: 120 },
     ),
     /** Alarms (each with an InstanceId dimension) whose ALARM marks that instance Unhealthy: Auto Scaling replaces it. */
     replaceOnAlarms: z._default(z.array(z.string().check(z.regex(/^[\x20-\x7e]{1,255}$/, { message: 'must be a CloudWatch alarm name' }))).check(z.maxLength(50)), []),
@@ -264,9 +267,11 @@ const ecsApp = z
         steps: z.optional(retireSteps),
         /** By metric: a step down waits (re-checked every minute) while any of these alarms is in ALARM. */
         holdWhileAlarm: z._default(z.array(alarmName).check(z.maxLength(20)), []),
+        /** Hold at most this long (then the old colour is kept as it is and the release ends). */
+        maxHoldMinutes: z._default(int(1, 1440), 120),
         quiesce: z.optional(quiesce),
       }),
-      { keepWarmTasks: 1, keepWarmMinutes: 15, holdWhileAlarm: [] },
+      { keepWarmTasks: 1, keepWarmMinutes: 15, holdWhileAlarm: [], maxHoldMinutes: 120 },
     ),
     /** Reject artifacts uploaded without an S3 SHA-256 checksum. */
     requireChecksum: z._default(z.boolean(), false),
@@ -370,6 +375,11 @@ export type Colour = 'blue' | 'green';
 export function parseConfig(doc: unknown): Config {
   const parsed = ConfigSchema.safeParse(doc);
   if (!parsed.success) throw new InvalidInput(`invalid greenlight config: ${formatIssues(parsed.error.issues)}`);
+  // Bounds derived from Step Functions' history limit (src/core/limits.ts).
+  const tooLong = Object.entries(parsed.data.apps)
+    .map(([name, app]) => [name, historyProblem(app)] as const)
+    .filter(([, p]) => p !== null);
+  if (tooLong.length) throw new InvalidInput(`invalid greenlight config: ${tooLong.map(([name, p]) => `apps.${name}: ${p}`).join('; ')}`);
   return parsed.data;
 }
 

@@ -64,6 +64,8 @@ export interface Summary {
   awsCalls: number;
   mutatingCalls: number;
   stateTransitions: number;
+  /** The most Step Functions history events any one execution wrote (the limit is 25,000). */
+  maxHistoryEvents: number;
   otherAppsChanged: number;
   /** Scenarios with a server fault: from the fault until every request is answered again. */
   replacementSeconds?: number | null;
@@ -100,6 +102,8 @@ export interface SimulationResult {
   faults: SimTransport['faults'];
   /** Every Lambda invocation: function, start, duration, cold, timed out. */
   lambda: LambdaService['invocations'];
+  /** The greenlight config the scenario generated. */
+  config: Config;
 }
 
 export function loadScenario(doc: unknown, source = 'scenario'): Scenario {
@@ -534,6 +538,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     awsCalls: calls.length,
     mutatingCalls: mutating,
     stateTransitions: all.reduce((n, e) => n + e.stateTransitions, 0),
+    maxHistoryEvents: Math.max(0, ...all.map((e) => e.historyEvents)),
     otherAppsChanged: countChanged(before, snapshot(world, config, others)),
     invariantViolations: [],
   };
@@ -589,7 +594,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
   if (want?.outcome && summary.outcome !== want.outcome) summary.invariantViolations.push(`expected: outcome ${summary.outcome}, the scenario expects ${want.outcome}`);
   if (want?.liveVersion && summary.liveVersion !== want.liveVersion) summary.invariantViolations.push(`expected: ${summary.liveVersion} live at the end, the scenario expects ${want.liveVersion}`);
   const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
-  return { summary: cap ? { ...summary, ...cap } : summary, capacity, timeline, world, executions: all, calls, traffic, faults: transport.faults, lambda: session.lambda.invocations };
+  return { summary: cap ? { ...summary, ...cap } : summary, capacity, timeline, world, executions: all, calls, traffic, faults: transport.faults, lambda: session.lambda.invocations, config };
 }
 
 /**

@@ -30,6 +30,7 @@ export interface ExecutionRecord {
   stateTransitions: number;
   /** Step Functions history events this execution has written (its limit is 25,000). */
   historyEvents: number;
+  historyLimitHit?: boolean;
   statesEntered: { t: number; name: string }[];
   done: Promise<void>;
   /** Simulated crash: the execution dies when it reaches this (Task or Wait) state. */
@@ -300,6 +301,13 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     const events = (async () => {
       for await (const ev of run.eventLogs as AsyncIterable<Json>) {
         rec.historyEvents += HISTORY_EVENTS[ev.type] ?? 0;
+        // A Lambda task's entry adds LambdaFunctionScheduled, Started and Succeeded/Failed.
+        if (ev.type === 'StateEntered' && m.definition.States[ev.state.name]?.Type === 'Task') rec.historyEvents += 3;
+        // Step Functions fails an execution whose history reaches 25,000 events, wherever it is.
+        if (rec.historyEvents >= HISTORY_EVENT_LIMIT && !rec.historyLimitHit) {
+          rec.historyLimitHit = true;
+          abort();
+        }
         if (ev.type === 'StateEntered') {
           lastEntered = { name: ev.state.name, input: ev.state.input };
           rec.stateTransitions++;
@@ -316,7 +324,11 @@ export class LocalStepFunctions implements StepFunctionsBackend {
     rec.stoppedAt = this.clock.now;
     this.aborts.delete(rec.executionArn);
     queueMicrotask(() => this.opts.onFinished?.(rec));
-    if (rec.stopRequest) {
+    if (rec.historyLimitHit) {
+      rec.status = 'FAILED';
+      rec.error = 'States.Runtime';
+      rec.cause = `the execution's history reached ${HISTORY_EVENT_LIMIT} events (the Step Functions quota): it stopped at ${lastEntered?.name ?? 'its start'}`;
+    } else if (rec.stopRequest) {
       // A stopped execution is ABORTED (and, unlike a crash here, nothing redrives it by itself).
       rec.status = 'ABORTED';
       rec.error = rec.stopRequest.error ?? 'States.Aborted';
@@ -341,10 +353,13 @@ export class LocalStepFunctions implements StepFunctionsBackend {
 }
 
 /**
- * Step Functions history events per library event: a state's entry and exit are one event each;
- * a Lambda task adds Scheduled, Started and Succeeded/Failed (3 between them); a retry's new
- * attempt schedules again (3 more); a caught error adds nothing beyond its failure.
+ * Step Functions history events per library event: a state's entry and exit are one event each
+ * (a Lambda task's entry also brings its Scheduled, Started and Succeeded/Failed: 3 more); a
+ * retry's new attempt schedules again (3 more); a caught error adds nothing beyond its failure.
  */
+/** The quota on one standard execution's history. */
+export const HISTORY_EVENT_LIMIT = 25_000;
+
 const HISTORY_EVENTS: Record<string, number> = {
   StateEntered: 1,
   StateExited: 1,

@@ -20,12 +20,17 @@ import { AlarmEvent } from './resolve.js';
 
 type Routed = Exclude<AppConfig, { kind: 'eip' }>;
 
-/** Plan: a release does not start while a guard alarm fires. Reads only. */
+/** Plan: a release does not start while a guard alarm fires, or while an alarm it names does not exist. Reads only. */
 export async function rejectIfAlarming(deps: Deps, app: Routed, name: string): Promise<void> {
-  if (!app.alarms.length) return;
-  const states = await alarmStates(deps.clients.cloudwatch, app.alarms);
+  const hold = app.retire.holdWhileAlarm.filter((a) => !app.alarms.includes(a));
+  if (!app.alarms.length && !hold.length) return;
+  const all = await alarmStates(deps.clients.cloudwatch, [...app.alarms, ...hold]);
+  const states = all.filter((a) => app.alarms.includes(a.name));
   const missing = states.filter((a) => a.state === 'MISSING');
   if (missing.length) throw new InvalidInput(`guard alarm ${missing.map((a) => a.name).join(', ')} does not exist: fix alarms in ${name}'s config`);
+  // A hold alarm that does not exist would hold retirement until maxHoldMinutes: a typo, found now.
+  const missingHold = all.filter((a) => hold.includes(a.name) && a.state === 'MISSING');
+  if (missingHold.length) throw new InvalidInput(`retire.holdWhileAlarm names ${missingHold.map((a) => a.name).join(', ')}, which does not exist: fix retire.holdWhileAlarm in ${name}'s config`);
   const firing = states.filter((a) => a.state === 'ALARM');
   if (firing.length)
     throw new InvalidInput(`guard alarm ${firing.map((a) => `${a.name} is in ALARM (${a.reason || 'no reason given'})`).join('; ')}: the release did not start; release again once it is OK`);

@@ -1,5 +1,5 @@
 import { readLock, writeLock } from '../aws/dynamodb.js';
-import { AlarmFiring, LockLost } from '../core/errors.js';
+import { AlarmFiring, LockLost, TransientAwsError } from '../core/errors.js';
 import { afterRouteWrite, beforeRouteWrite, type Claimant, acquired, decideAcquire, type LockState, leaseSeconds, released, waiting } from '../core/lock.js';
 import type { Release, Settings } from '../core/release.js';
 import { shiftSteps } from '../core/route.js';
@@ -32,8 +32,13 @@ export async function lockStep(deps: Deps, input: LockInput) {
   const now = Math.floor(deps.now().getTime() / 1000);
   const lease = now + leaseFor(deps, input);
   const r = await changeLock(deps, release.app, (lock) => decide(input, lock, me, now, lease));
-  // Somebody wrote between every read and write: ask again after a poll.
-  if (r === undefined) return { state: 'waiting' as const, waitSeconds: input.settings.pollSeconds, owner: 'contended' };
+  // Somebody wrote between every read and write. An acquire asks again after a poll (its
+  // answer has the `state` its Choice reads); a phase change is a failure the state's Retry
+  // repeats (an answer without `owned` would make its Choice fail with States.Runtime).
+  if (r === undefined) {
+    if (input.op === 'warm' || input.op === 'reclaim') throw new TransientAwsError(`${release.app}'s lock changed during every attempt to set its phase: trying again`);
+    return { state: 'waiting' as const, waitSeconds: input.settings.pollSeconds, owner: 'contended' };
+  }
   if ('state' in r && r.state === 'acquired' && r.why !== 'mine') {
     // First time this execution holds the lock: the release has started.
     await startHistory(deps, release, execution);
@@ -59,7 +64,7 @@ function decide(input: LockInput, lock: LockState, me: Claimant, now: number, le
   const d = decideAcquire(lock, me, now);
   if (d.decision === 'superseded') return { result: { state: 'superseded' as const, by: d.by, byVersion: d.byVersion ?? null } };
   if (d.decision === 'wait') {
-    const result = { state: 'waiting' as const, waitSeconds: waitSeconds(input.settings), owner: d.owner, ownerVersion: d.ownerVersion ?? null };
+    const result = { state: 'waiting' as const, waitSeconds: lockWaitSeconds(input.settings, now - Math.floor(Date.parse(input.execution.startTime) / 1000)), owner: d.owner, ownerVersion: d.ownerVersion ?? null };
     return lock.waiter === me.execution ? { result } : { next: waiting(lock, me), result };
   }
   const tookOver = d.why === 'lease-expired' || d.why === 'owner-keeping-warm' ? { tookOverFrom: lock.owner } : {};
@@ -95,9 +100,14 @@ function leaseFor(deps: Deps, input: LockInput): number {
   return leaseSeconds({ timeoutSeconds: input.settings.timeoutSeconds, totalBakeSeconds: bakes + (input.settings.approvalTimeoutSeconds ?? 0) });
 }
 
-/** A waiting release asks again this often (Step Functions Wait, no Lambda sleeps). */
-function waitSeconds(settings: Settings): number {
-  return Math.max(5, Math.min(30, settings.pollSeconds * 3));
+/**
+ * A waiting release asks again after a Step Functions Wait (no Lambda sleeps) that grows with
+ * how long it has waited: poll × 3 at first, a tenth of the time waited so far, at most 5
+ * minutes. A day behind an approval gate costs about 350 waits, not 5,600 (history limit).
+ */
+export function lockWaitSeconds(settings: Pick<Settings, 'pollSeconds'>, waitedSeconds: number): number {
+  const base = Math.max(5, Math.min(30, settings.pollSeconds * 3));
+  return Math.min(300, Math.max(base, Math.round(waitedSeconds / 10)));
 }
 
 /**

@@ -97,7 +97,7 @@ export function scheduleFor(app: Exclude<AppConfig, { kind: 'eip' }>, plan: Plan
  * Retire the old colour, one step of its schedule per call (`step`; the first also quiesces it),
  * or at once (`phase: "zero"`, the hand-typed retire). Answers when the next step is due.
  */
-export async function retireOld(deps: Deps, input: { release: Release; plan: Plan; phase?: 'zero'; step?: number; settings?: Settings; execution?: Execution }) {
+export async function retireOld(deps: Deps, input: { release: Release; plan: Plan; phase?: 'zero'; step?: number; heldSince?: string | null; settings?: Settings; execution?: Execution }) {
   const { plan, release } = input;
   const app = appConfig(deps.config, release.app);
   const k = input.phase === 'zero' ? -1 : (input.step ?? 0);
@@ -105,7 +105,7 @@ export async function retireOld(deps: Deps, input: { release: Release; plan: Pla
     // Two steps: stop the old server (the rollback target), terminate it after the window.
     const phase = k === 0 ? 'warm' : 'zero';
     const r = await retireEip(deps, app, release, plan, phase);
-    return { colour: plan.live.colour, phase, ...r, step: k + 1, done: phase === 'zero', waitSeconds: input.settings?.keepWarmSeconds ?? 0 };
+    return { colour: plan.live.colour, phase, ...r, heldSince: null, step: k + 1, done: phase === 'zero', waitSeconds: input.settings?.keepWarmSeconds ?? 0 };
   }
   // Never scale down a colour that takes traffic (e.g. after a manual flip back).
   if (!routeSends(await readRoute(deps.clients.elbv2, plan.route!), plan.idle.targetGroupArn, plan.live.targetGroupArn))
@@ -115,7 +115,15 @@ export async function retireOld(deps: Deps, input: { release: Release; plan: Pla
   // what it has; the step is tried again a minute later. An unreadable alarm holds too.
   if (k > 0 && app.retire.holdWhileAlarm.length) {
     const held = (await alarmStates(deps.clients.cloudwatch, app.retire.holdWhileAlarm)).filter((a) => a.state === 'ALARM' || a.state === 'MISSING');
-    if (held.length) return { colour: plan.live.colour, step: k, done: false, waitSeconds: 60, held: held.map((a) => a.name) };
+    if (held.length) {
+      // At most retire.maxHoldMinutes (a Step Functions execution has a history limit): then the
+      // old colour stays as it is and the release ends; retire it by hand once the alarm clears.
+      const since = input.heldSince ?? deps.now().toISOString();
+      const heldFor = (deps.now().getTime() - Date.parse(since)) / 1000;
+      if (heldFor >= app.retire.maxHoldMinutes * 60)
+        return { colour: plan.live.colour, step: k, done: true, waitSeconds: 0, heldSince: since, held: held.map((a) => a.name), note: `retirement held for ${app.retire.maxHoldMinutes} minutes by ${held.map((a) => a.name).join(', ')}: ${plan.live.colour} kept as it is; retire it with {"app":"${release.app}","action":"retire"}` };
+      return { colour: plan.live.colour, step: k, done: false, waitSeconds: 60, heldSince: since, held: held.map((a) => a.name) };
+    }
   }
   const units = k < 0 ? 0 : schedule[Math.min(k, schedule.length - 1)].units;
   const quiesced = k === 0 ? await quiesce(deps, app, release, plan, input.execution) : [];
@@ -126,6 +134,7 @@ export async function retireOld(deps: Deps, input: { release: Release; plan: Pla
   return {
     colour: plan.live.colour,
     ...r,
+    heldSince: null,
     step: k + 1,
     done,
     waitSeconds: done ? 0 : schedule[k + 1].afterSeconds - schedule[k].afterSeconds,

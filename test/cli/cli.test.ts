@@ -42,7 +42,7 @@ describe('CLI: help and exit codes', () => {
   it('simulate --plot writes the SVG file', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'greenlight-')), 'plot.svg');
     const r = cli('simulate', 'smoke-fail', '--json', '--plot', file);
-    expect(r.code).toBe(1); // smoke-fail rolls back: not released
+    expect(r.code).toBe(0); // smoke-fail rolls back, as it expects: every invariant held
     expect(JSON.parse(r.out.trim().split('\n').pop()!)).toMatchObject({ outcome: 'rolled-back', prodRequestsToGreen: 0 });
     expect(readFileSync(file, 'utf8')).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
   });
@@ -121,7 +121,7 @@ describe('CLI operations on the simulator', () => {
     await withAccount(sim('canary', 200), async (account) => {
       const r = await ops.abort(account, 'web', true);
       expect(r.code).toBe(0);
-      expect(r.json).toMatchObject({ cleanup: 'rollback', outcome: 'released' });
+      expect(r.json).toMatchObject({ cleanup: 'rollback', outcome: 'rolled-back' });
       const { world, sfn } = account.session!;
       const stopped = [...sfn.executions.values()].find((e) => e.name.startsWith('web-1_4_2'))!;
       expect(stopped.status).toBe('ABORTED');

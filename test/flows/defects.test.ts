@@ -21,7 +21,7 @@ describe('Defects fixed', () => {
     const base = loadScenarioFile(scenarioPath('asg-release'));
     const x = await faultRun({ ...base, expect: undefined }, [], [{ at: t + 1, startRelease: { input: { app: 'web', action: 'rollback' } } }]);
     expect(x.reasons).toEqual([]);
-    expect(x.result.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.1' });
+    expect(x.result.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1' });
     expect(x.result.executions.find((e) => e.name.startsWith('exec-'))!.statesEntered.map((s) => s.name)).toContain('Retarget');
   });
 
@@ -72,4 +72,42 @@ describe('Defects fixed', () => {
     expect(r.summary.reason).toMatch(/blue takes all of web's traffic now: not retiring it/);
     expect(mutatingCalls(r)).toEqual([]);
   });
+
+  it('alarm-in-keepwarm: a guard alarm after the shift ends rolled back (Release Rolled Back), with the window measured; retire.steps at full size flips in seconds', async () => {
+    const warm = await runShipped('alarm-in-keepwarm');
+    expect(warm.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1', failedRequests: 0, invariantViolations: [] });
+    expect(warm.summary.events?.['Release Rolled Back']).toBe(1);
+    const full = await runShipped('alarm-in-keepwarm-full');
+    expect(full.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1', failedRequests: 0, invariantViolations: [] });
+    // One warm instance must boot three more before the flip; a full-size colour flips at once.
+    expect(warm.summary.rollbackLatencySeconds!).toBeGreaterThan(100);
+    expect(full.summary.rollbackLatencySeconds!).toBeLessThan(15);
+  });
+
+  it('double-alarm: a second alarm never re-deploys the version just rolled back', async () => {
+    const r = await runShipped('double-alarm');
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1', failedRequests: 0, invariantViolations: [] });
+    const rollbacks = r.executions.filter((e) => e.input.includes('"action":"rollback"'));
+    expect(rollbacks).toHaveLength(1);
+  });
+
+  it('out-of-order-uploads: an older upload whose event arrives late never supersedes the newer one', async () => {
+    const r = await runShipped('out-of-order-uploads');
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.3', invariantViolations: [] });
+  });
+
+  it('finish-throttled: 40 throttles on the lock table in Finish: the lock is let go and the history converges', async () => {
+    const r = await runShipped('finish-throttled');
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.3', invariantViolations: [] });
+    expect(r.faults[0].fired).toBe(40);
+    // The second upload (t=600) did not wait out a lease: it went live within minutes.
+    const second = r.executions[r.executions.length - 1];
+    expect(second.stoppedAt! - second.startedAt).toBeLessThan(600);
+  });
+
+  it('long-approval-waiter: a day waiting behind an approval gate stays far below the 25,000-event history limit', async () => {
+    const r = await runShipped('long-approval-waiter');
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.3', invariantViolations: [] });
+    expect(r.summary.maxHistoryEvents).toBeLessThan(20_000);
+  }, 60_000);
 });

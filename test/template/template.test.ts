@@ -85,6 +85,7 @@ describe('Template: serverless package', () => {
         'FinishReleased',
         'FinishRetireFailed',
         'FinishRetired',
+        'FinishRollbackDone',
         'FinishRollbackFailed',
         'FinishRolledBack',
         'FinishSuperseded',

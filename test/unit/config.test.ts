@@ -15,7 +15,7 @@ describe('Function: parseConfig', () => {
   it('fills defaults', () => {
     const c = parseConfig({ apps: { web: base } });
     expect(c.apps.web.health).toEqual({ timeoutSeconds: 900, pollSeconds: 5 });
-    expect(c.apps.web.retire).toEqual({ keepWarmInstances: 1, keepWarmMinutes: 15, holdWhileAlarm: [] });
+    expect(c.apps.web.retire).toEqual({ keepWarmInstances: 1, keepWarmMinutes: 15, holdWhileAlarm: [], maxHoldMinutes: 120 });
   });
   it.each([
     [{ ...base, colour: 'x' }, /Unrecognized key/i],

@@ -1,0 +1,140 @@
+import type { AppConfig } from './config.js';
+import { leaseSeconds } from './lock.js';
+import { retireSchedule } from './retire.js';
+import { shiftSteps } from './route.js';
+
+// Step Functions ends an execution that reaches 25,000 history events, without its Finish or
+// Rollback: the lock stays held, green stays up. greenlight keeps every execution a config can
+// produce under 20,000. Each loop of the state machines (found in the ASL by
+// test/unit/limits.test.ts, which fails if a loop is added without a bound here) is bounded by
+// the config; the rest of an execution visits each state a few times at most.
+
+export const HISTORY_LIMIT = 25_000;
+export const HISTORY_BUDGET = 20_000;
+
+/** Events a state adds each time it is entered: entry and exit, and a Lambda task's Scheduled, Started, Succeeded. */
+const TASK = 5;
+const CHOICE = 2;
+const WAIT = 2;
+const PASS = 2;
+/** The states outside loops, each entered at most twice (e.g. a Retarget after a lock wait). */
+export const FIXED_EVENTS = 400;
+/** Retried task attempts (3 events each) an execution may need besides: throttles, crashes, timeouts. */
+export const RETRY_ALLOWANCE = 3_000;
+
+export interface Loop {
+  machine: 'release' | 'capacity';
+  /** The states of the cycle, as in the ASL. */
+  states: string[];
+  /** Events per pass through it. */
+  eventsPerPass: number;
+  /** The most passes an app's config allows. */
+  passes: (app: AppConfig) => number;
+  /** The config fields that bound it (named in the error). */
+  bound: string;
+}
+
+/** How many lock waits (lockWaitSeconds) cover `seconds`: poll × 3 first, then a tenth of the time waited, at most 300 s. */
+export function lockWaitPasses(pollSeconds: number, seconds: number): number {
+  const base = Math.max(5, Math.min(30, pollSeconds * 3));
+  let t = 0;
+  let n = 0;
+  while (t < seconds) {
+    t += Math.min(300, Math.max(base, Math.round(t / 10))) + 1;
+    n++;
+  }
+  return n;
+}
+
+const bakes = (app: AppConfig) => (app.kind === 'eip' ? 0 : shiftSteps(app.traffic).reduce((n, s) => n + s.bakeSeconds, 0));
+const approvalSeconds = (app: AppConfig) => (app.kind !== 'eip' && app.approval ? app.approval.timeoutMinutes * 60 : 0);
+
+/** The longest another release of the app can hold its lock (its lease, renewed once). */
+export function longestLockHold(app: AppConfig): number {
+  return 2 * leaseSeconds({ timeoutSeconds: app.health.timeoutSeconds, totalBakeSeconds: bakes(app) + approvalSeconds(app) });
+}
+
+export const LOOPS: Loop[] = [
+  {
+    machine: 'release',
+    states: ['Acquire', 'Locked?', 'WaitForLock'],
+    eventsPerPass: TASK + CHOICE + WAIT,
+    passes: (app) => lockWaitPasses(app.health.pollSeconds, longestLockHold(app)),
+    bound: 'health.timeoutSeconds, traffic bakes and approval.timeoutMinutes (how long another release may hold the lock)',
+  },
+  {
+    machine: 'release',
+    states: ['WaitForCapacity', 'CheckCapacity', 'CapacityReady?'],
+    eventsPerPass: TASK + CHOICE + WAIT,
+    passes: (app) => (app.kind === 'ecs' && app.capacity === 'ec2' ? Math.ceil(app.health.timeoutSeconds / app.health.pollSeconds) + 1 : 0),
+    bound: 'health.timeoutSeconds / health.pollSeconds',
+  },
+  {
+    machine: 'release',
+    states: ['WaitForGreen', 'CheckGreen', 'GreenReady?'],
+    eventsPerPass: TASK + CHOICE + WAIT,
+    passes: (app) => Math.ceil(app.health.timeoutSeconds / app.health.pollSeconds) + 1,
+    bound: 'health.timeoutSeconds / health.pollSeconds',
+  },
+  {
+    machine: 'release',
+    states: ['SwitchTraffic', 'Shifted?', 'Bake'],
+    eventsPerPass: TASK + CHOICE + WAIT,
+    passes: (app) => (app.kind === 'eip' ? 1 : shiftSteps(app.traffic).length),
+    bound: 'traffic (its steps)',
+  },
+  {
+    machine: 'release',
+    states: ['RetireStep', 'Retired?', 'YieldWhileWarm', 'RetireWait', 'Reclaim', 'StillOwner?'],
+    eventsPerPass: 3 * TASK + 2 * CHOICE + WAIT,
+    passes: (app) => {
+      if (app.kind === 'eip') return 2;
+      const steps = retireSchedule(app.retire, 1, 1000).length;
+      const holds = app.retire.holdWhileAlarm.length ? Math.ceil((app.retire.maxHoldMinutes * 60) / 60) * Math.max(1, steps - 1) : 0;
+      return steps + holds;
+    },
+    bound: 'retire.steps and retire.maxHoldMinutes (a hold re-checks every minute)',
+  },
+  {
+    machine: 'capacity',
+    states: ['WaitForJoin', 'JoinCheck', 'Joined?'],
+    eventsPerPass: TASK + CHOICE + WAIT,
+    passes: (app) => (app.kind === 'ecs' && app.scaling ? Math.ceil(app.scaling.joinTimeoutSeconds / app.scaling.pollSeconds) + 1 : 0),
+    bound: 'scaling.joinTimeoutSeconds / scaling.pollSeconds',
+  },
+  {
+    machine: 'capacity',
+    states: ['WaitForDrain', 'DrainCheck', 'Drained?'],
+    eventsPerPass: TASK + CHOICE + WAIT,
+    passes: (app) => (app.kind === 'ecs' && app.scaling ? Math.ceil(app.scaling.drainTimeoutSeconds / app.scaling.pollSeconds) + 1 : 0),
+    bound: 'scaling.drainTimeoutSeconds / scaling.pollSeconds',
+  },
+];
+
+export interface WorstCase {
+  machine: 'release' | 'capacity';
+  events: number;
+  /** The loops' share, largest first (what to change). */
+  loops: { states: string[]; passes: number; events: number; bound: string }[];
+}
+
+/** The most history events one execution of each state machine can write for this app (with RETRY_ALLOWANCE). */
+export function worstCaseEvents(app: AppConfig): WorstCase[] {
+  return (['release', 'capacity'] as const).map((machine) => {
+    const loops = LOOPS.filter((l) => l.machine === machine)
+      .map((l) => ({ states: l.states, passes: l.passes(app), events: l.passes(app) * l.eventsPerPass, bound: l.bound }))
+      .filter((l) => l.passes > 0)
+      .sort((a, b) => b.events - a.events);
+    return { machine, events: FIXED_EVENTS + RETRY_ALLOWANCE + loops.reduce((n, l) => n + l.events, 0) + PASS, loops };
+  });
+}
+
+/** Why this app's config could make an execution pass the budget, or null. */
+export function historyProblem(app: AppConfig): string | null {
+  for (const w of worstCaseEvents(app)) {
+    if (w.events <= HISTORY_BUDGET) continue;
+    const top = w.loops[0];
+    return `its ${w.machine} executions could write ${w.events} Step Functions history events (the limit is ${HISTORY_LIMIT}; greenlight keeps under ${HISTORY_BUDGET}): ${top.passes} passes through ${top.states.join(' → ')} (${top.bound}); shorten that wait or poll less often`;
+  }
+  return null;
+}

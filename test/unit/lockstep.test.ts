@@ -1,0 +1,41 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { lockStep } from '../../src/steps/lock.js';
+import type { Deps } from '../../src/steps/deps.js';
+
+// Lock contention never crashes an execution: when every compare-and-set loses, the answer
+// still has the field its Choice reads, or the step fails with an error its Retry repeats.
+
+const db = mockClient(DynamoDBClient);
+afterAll(() => db.restore());
+
+const me = 'arn:aws:states:us-east-1:123456789012:execution:greenlight-release:web-1';
+const deps = {
+  clients: { dynamodb: new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }) },
+  env: { table: 'greenlight', artifactBucket: 'b', releaseStateMachineArn: '', eventBusName: 'default', topicArn: '' },
+  config: { apps: {} },
+  now: () => new Date('2026-01-05T09:00:00Z'),
+} as unknown as Deps;
+const input = (op: 'acquire' | 'warm' | 'reclaim') => ({
+  op,
+  release: { app: 'web', version: '1.4.2', trigger: 's3' as const, artifact: { bucket: 'b', key: 'k', versionId: 'v', sha256: null, type: 'ami' as const } },
+  settings: { pollSeconds: 5, timeoutSeconds: 300, keepWarmSeconds: 60, approval: false },
+  execution: { id: me, startTime: '2026-01-05T08:59:00Z' },
+});
+
+describe('Function: lockStep under contention', () => {
+  it('every write losing: acquire waits (with a state), a phase change throws a retried error', async () => {
+    db.reset();
+    // The lock is ours, but somebody else writes it between every read and write.
+    let rev = 1;
+    db.on(GetItemCommand).callsFake(async () => ({ Item: { pk: { S: 'app#web' }, sk: { S: 'lock' }, rev: { N: String(rev++) }, owner: { S: me }, phase: { S: 'running' } } }));
+    db.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    await expect(lockStep(deps, input('warm'))).rejects.toMatchObject({ name: 'TransientAwsError' });
+    await expect(lockStep(deps, input('reclaim'))).rejects.toMatchObject({ name: 'TransientAwsError' });
+    db.on(GetItemCommand).callsFake(async () => ({ Item: { pk: { S: 'app#web' }, sk: { S: 'lock' }, rev: { N: String(rev++) }, owner: { S: `${me}-other` }, ownerSince: { N: '1' }, leaseUntil: { N: '9999999999' }, phase: { S: 'running' } } }));
+    const r = (await lockStep(deps, input('acquire'))) as { state: string; waitSeconds: number };
+    expect(r.state).toBe('waiting');
+    expect(r.waitSeconds).toBeGreaterThan(0);
+  });
+});
