@@ -28,6 +28,12 @@ export const BASES = [
   'upload-during-rollback',
   'upload-at-approval',
   'guard-during-switch',
+  'double-alarm',
+  'alarm-in-keepwarm',
+  'out-of-order-uploads',
+  'finish-throttled',
+  'reupload-live',
+  'shadowed-rule',
 ];
 const QUICK = ['asg-release'];
 
