@@ -21,6 +21,8 @@ export async function runBench(json: boolean): Promise<number> {
   const cols: [string, (r: (typeof rows)[number]) => string][] = [
     ['scenario', (r) => r.scenario],
     ['outcome', (r) => r.outcome],
+    ['live', (r) => String(r.liveVersion ?? '-')],
+    ['invariants', (r) => (r.invariantViolations.length ? `${r.invariantViolations.length} VIOLATED` : 'held')],
     ['ttl s', (r) => (r.timeToLiveSeconds ?? '-').toString()],
     ['bound s', (r) => r.greenReadyBoundSeconds.toString()],
     ['ttl/bound', (r) => (r.liveOverBound ?? '-').toString()],
@@ -29,6 +31,7 @@ export async function runBench(json: boolean): Promise<number> {
     ['aws calls', (r) => r.awsCalls.toString()],
     ['mutating', (r) => r.mutatingCalls.toString()],
     ['transitions', (r) => r.stateTransitions.toString()],
+    ['max history', (r) => r.maxHistoryEvents.toString()],
     ['execs', (r) => r.executions.toString()],
     ['releases', (r) => r.releases.toString()],
     ['virtual s', (r) => r.virtualSeconds.toString()],
@@ -36,6 +39,7 @@ export async function runBench(json: boolean): Promise<number> {
   ];
   printTable(cols, rows);
   process.stdout.write(`ttl = upload → 100% of requests answered by the new version; bound = launch + boot + health checks (the physical limit).\n`);
+  for (const r of rows.filter((x) => x.invariantViolations.length)) process.stdout.write(`  ${r.scenario}: ${r.invariantViolations.join('; ')}\n`);
   const special = rows.filter((r) => r.rollbackLatencySeconds !== undefined || r.prodRequestsToGreen !== undefined || r.interleaved !== undefined);
   if (special.length) {
     process.stdout.write(`\nProgressive delivery and operating:\n`);

@@ -49,6 +49,8 @@ export interface InvariantInput {
   impairedAt: number | null;
   /** When the scenario itself changed a colour's size (a scale step): the minimum-share check stops there. */
   scaledAt: number | null;
+  /** ECS tasks following the group: the count the service ends at; the floor is then the smaller of before and after, throughout. */
+  capacityTarget?: number;
 }
 
 const ENDED_BACK = new Set(['rolled-back', 'rejected', 'aborted', 'superseded', 'already-live']);
@@ -102,7 +104,10 @@ export function checkInvariants(i: InvariantInput): string[] {
   }
 
   // Every second with requests.
-  const floor = Math.ceil((i.initialSize * i.minHealthyPercent) / 100 - 1e-9);
+  // A capacity change (tasks following the group) never needs fewer tasks serving than the
+  // smaller of what served before and what it ends at (ECS's minimumHealthyPercent of that).
+  const reference = i.capacityTarget !== undefined ? Math.min(i.initialSize, i.capacityTarget) : i.initialSize;
+  const floor = Math.ceil((reference * i.minHealthyPercent) / 100 - 1e-9);
   let unhealthy = 0;
   let zero = 0;
   let belowMin: Second | null = null;
@@ -114,7 +119,7 @@ export function checkInvariants(i: InvariantInput): string[] {
     if (!served || s.total === 0 || (i.impairedAt !== null && s.t >= i.impairedAt)) continue;
     if (s.unhealthyGroups > 0) unhealthy++;
     if (s.serving === 0) zero++;
-    const inWindow = s.t >= i.releaseFrom && (i.scaledAt === null || s.t < i.scaledAt);
+    const inWindow = i.capacityTarget !== undefined ? true : s.t >= i.releaseFrom && (i.scaledAt === null || s.t < i.scaledAt);
     if (inWindow && floor > 0 && s.serving < floor) {
       belowMin ??= s;
       belowMinSeconds++;
@@ -122,7 +127,7 @@ export function checkInvariants(i: InvariantInput): string[] {
   }
   if (unhealthy) bad.push(`route-healthy: for ${unhealthy} s the route sent requests to a target group with no healthy target`);
   if (zero) bad.push(`capacity-nonzero: for ${zero} s nothing healthy served the route`);
-  if (belowMin) bad.push(`capacity-min: for ${belowMinSeconds} s fewer than ${floor} targets served (${i.minHealthyPercent}% of ${i.initialSize}), first at t=${Math.round(belowMin.t)} with ${belowMin.serving}`);
+  if (belowMin) bad.push(`capacity-min: for ${belowMinSeconds} s fewer than ${floor} targets served (${i.minHealthyPercent}% of ${reference}), first at t=${Math.round(belowMin.t)} with ${belowMin.serving}`);
 
   // The lock and the records, at the end.
   const lockItem = i.world.dynamodb.getItem({ TableName: SIM_TABLE, Key: { pk: { S: `app#${i.app}` }, sk: { S: 'lock' } } }).Item;

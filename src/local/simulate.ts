@@ -587,6 +587,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     releaseFrom: releaseStep ? releaseStep.at : Number.POSITIVE_INFINITY,
     minHealthyPercent: scenario.invariants.minHealthyPercent,
     impairedAt: impairStep ? impairStep.at : null,
+    ...(cap && !hasRelease ? { capacityTarget: cap.expectedDesiredCount } : {}),
     scaledAt: scaleStep ? scaleStep.at : null,
   });
   if (limitHit) summary.invariantViolations.push(`finished: ${summary.reason}`);

@@ -68,9 +68,14 @@ function sideOf(deps: Deps, work: Pick<Work, 'app' | 'colour'>) {
 
 export async function joinCheck(deps: Deps, input: { work: Work }) {
   const { side } = sideOf(deps, input.work);
-  const ci = await containerInstanceOf(deps.clients.ecs, side.cluster, input.work.action!.instanceId);
+  const id = input.work.action!.instanceId;
+  const ci = await containerInstanceOf(deps.clients.ecs, side.cluster, id);
   const joined = ci?.status === 'ACTIVE';
-  return { joined, timedOut: !joined && deps.now().getTime() > Date.parse(input.work.deadline!), status: ci?.status ?? 'not registered' };
+  if (joined) return { joined, gone: false, timedOut: false, status: ci.status };
+  // An instance that left the group meanwhile (a scale-in took it) will never join: stop waiting.
+  const member = (await describeGroups(deps.clients.autoscaling, [side.autoScalingGroupName!])).get(side.autoScalingGroupName!)?.instances.find((i) => i.instanceId === id);
+  const gone = !member || !member.lifecycleState.startsWith('Pending');
+  return { joined, gone, timedOut: !gone && deps.now().getTime() > Date.parse(input.work.deadline!), status: ci?.status ?? 'not registered', ...(gone ? { lifecycleState: member?.lifecycleState ?? 'left the group' } : {}) };
 }
 
 export interface CountResult {
