@@ -74,7 +74,7 @@ export async function joinCheck(deps: Deps, input: { work: Work }) {
   if (joined) return { joined, gone: false, timedOut: false, status: ci.status };
   // An instance that left the group meanwhile (a scale-in took it) will never join: stop waiting.
   const member = (await describeGroups(deps.clients.autoscaling, [side.autoScalingGroupName!])).get(side.autoScalingGroupName!)?.instances.find((i) => i.instanceId === id);
-  const gone = !member || !member.lifecycleState.startsWith('Pending');
+  const gone = !member?.lifecycleState.startsWith('Pending');
   return { joined, gone, timedOut: !gone && deps.now().getTime() > Date.parse(input.work.deadline!), status: ci?.status ?? 'not registered', ...(gone ? { lifecycleState: member?.lifecycleState ?? 'left the group' } : {}) };
 }
 
