@@ -196,7 +196,13 @@ export async function faultRun(
     steps: [...base.steps, ...steps],
     minSeconds: capacity ? Math.max(base.minSeconds, 700) : base.minSeconds,
   };
-  const result = await simulate(s, options);
+  let result: SimulationResult;
+  try {
+    result = await simulate(s, options);
+  } catch (err) {
+    // A run that crashes the simulation is a failure of its own (it counts as fired).
+    throw Object.assign(new Error(`the simulation crashed: ${(err as Error).name}: ${(err as Error).message}`), { crashed: true });
+  }
   const callFired = result.faults.slice(base.faults.length).some((f) => f.fired > 0);
   // A scenario step fired when it came while a release of the app was running.
   const stepFired = steps.some((st) => result.executions.some((e) => e.startedAt <= st.at && (e.stoppedAt ?? Number.POSITIVE_INFINITY) >= st.at));
@@ -205,6 +211,15 @@ export async function faultRun(
   if (exemptFromFailedRequests(faults)) reasons = reasons.filter((x) => !x.startsWith('no-failed-requests:'));
   if (deniedOwnTable(faults)) reasons = reasons.filter((x) => !x.startsWith('lock-free:') && !x.startsWith('history-outcome:'));
   return { fired, reasons, result };
+}
+
+/** faultRun, with a crash of the simulation reported as a failed run instead of ending the matrix. */
+async function safeRun(...args: Parameters<typeof faultRun>): Promise<{ fired: boolean; reasons: string[]; result?: SimulationResult }> {
+  try {
+    return await faultRun(...args);
+  } catch (err) {
+    return { fired: true, reasons: [`crash: ${(err as Error).message}`] };
+  }
 }
 
 export interface MatrixReport {
@@ -265,7 +280,7 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
       for (const k of KINDS) {
         if ((k.only === 'reads' && site.mutating) || (k.only === 'writes' && !site.mutating)) continue;
         const fault: FaultRule = { command: site.command, caller: site.caller, kind: k.kind, times: k.times, ...(k.seconds ? { seconds: k.seconds } : {}) };
-        record(name, `${name}/${site.caller}:${site.command}/${k.kind}`, [fault], await faultRun(base, [fault], [], options));
+        record(name, `${name}/${site.caller}:${site.command}/${k.kind}`, [fault], await safeRun(base, [fault], [], options));
       }
     }
     for (const sf of quick ? SCENARIO_FAULTS.filter((_, i) => i % 2 === 0) : SCENARIO_FAULTS) {
@@ -273,7 +288,7 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
       if (made === null) continue;
       const faults = made.faults ?? [];
       const scenario = made.scenario ? { ...made.scenario, expect: undefined } : base;
-      record(name, `${name}/${sf.name}`, faults, await faultRun(scenario, faults, made.steps ?? [], options, made.fired));
+      record(name, `${name}/${sf.name}`, faults, await safeRun(scenario, faults, made.steps ?? [], options, made.fired));
     }
     // Randomised schedules over the same sites, counts and rates: reproducible from (seed, base).
     const arb = fc.array(
@@ -295,7 +310,7 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
         times: f.kind.kind === 'access-denied' ? 1 : f.kind.times,
         ...(f.rate !== undefined ? { rate: f.rate } : { skip: f.skip }),
       }));
-      record(name, `${name}/random/seed=${runSeed}/run=${i}`, faults, await faultRun({ ...base, seed: base.seed + i }, faults, [], options));
+      record(name, `${name}/random/seed=${runSeed}/run=${i}`, faults, await safeRun({ ...base, seed: base.seed + i }, faults, [], options));
     }
   }
   return report;

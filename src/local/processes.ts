@@ -8,15 +8,23 @@ import { realTimers, type VirtualClock } from '../sim/clock.js';
  */
 export class Processes {
   active = 0;
+  /** Errors that ended a process (a simulation bug or an unhandled failure): reported, never lost. */
+  readonly errors: Error[] = [];
 
   constructor(private readonly clock: VirtualClock) {}
 
-  spawn<T>(fn: () => Promise<T>): Promise<T> {
+  /** `awaited`: its caller handles its failure (a Lambda invocation's error is its task's), so it is not collected. */
+  spawn<T>(fn: () => Promise<T>, opts: { awaited?: boolean } = {}): Promise<T> {
     this.active++;
     const p = (async () => fn())();
-    return p.finally(() => {
+    const q = p.finally(() => {
       this.active--;
     });
+    // Whoever awaits it still sees the error; a process nobody awaits must not end the run.
+    q.catch((err: Error) => {
+      if (!opts.awaited) this.errors.push(err);
+    });
+    return q;
   }
 
   /** Let every microtask run (a real macrotask turn drains the queue; two turns for chains through setImmediate). */

@@ -439,8 +439,13 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
         const { app, decision } = step.approve;
         const deps = simDeps({ world, clock, config, transport, caller: 'operator', releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN });
         void procs.spawn(async () => {
-          const r = await answerApproval(deps, app, decision, 'operator (scenario)');
-          world.note(r ? `operator: ${decision} ${app} ${r.version}` : `operator: ${decision} ${app}: nothing waits for approval`);
+          try {
+            const r = await answerApproval(deps, app, decision, 'operator (scenario)');
+            world.note(r ? `operator: ${decision} ${app} ${r.version}` : `operator: ${decision} ${app}: nothing waits for approval`);
+          } catch (err) {
+            // The operator's command failed (e.g. an injected fault): it says so, as the CLI would.
+            world.note(`operator: ${decision} ${app} failed: ${(err as Error).name}: ${(err as Error).message}`);
+          }
         });
       } else if ('setRoute' in step) {
         const a = config.apps[step.setRoute.app];
@@ -591,6 +596,9 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     scaledAt: scaleStep ? scaleStep.at : null,
   });
   if (limitHit) summary.invariantViolations.push(`finished: ${summary.reason}`);
+  // Executions end FAILED rather than throwing; anything else that threw is a defect to see.
+  for (const err of session.procs.errors.filter((e) => !/the execution died here|Execution aborted/.test(e.message)))
+    summary.invariantViolations.push(`no-crash: ${err.name}: ${err.message.slice(0, 300)}`);
   const want = scenario.expect;
   if (want?.outcome && summary.outcome !== want.outcome) summary.invariantViolations.push(`expected: outcome ${summary.outcome}, the scenario expects ${want.outcome}`);
   if (want?.liveVersion && summary.liveVersion !== want.liveVersion) summary.invariantViolations.push(`expected: ${summary.liveVersion} live at the end, the scenario expects ${want.liveVersion}`);

@@ -252,7 +252,7 @@ export class LocalStepFunctions implements StepFunctionsBackend {
       const fn = state.__function as string;
       const handler = m.handlers[fn];
       const call = (event: unknown) =>
-        this.procs.spawn(() => invoke(fn, () => handler(event, lambdaContext(fn, rec)), { executionArn: rec.executionArn, requestId: `${rec.name}-${++invocations}` }));
+        this.procs.spawn(() => invoke(fn, () => handler(event, lambdaContext(fn, rec)), { executionArn: rec.executionArn, requestId: `${rec.name}-${++invocations}` }), { awaited: true });
       if (state.__callback) {
         const spec = state.__callback;
         overrides[stateName] = async (inp) => {
