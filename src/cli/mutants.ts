@@ -80,6 +80,12 @@ export interface MutantResult {
 export async function mutationRun(opts: { only?: string[]; tests?: boolean; progress?: (s: string) => void } = {}) {
   const { progress = () => {} } = opts;
   const mutants = loadMutants().filter((m) => !opts.only || opts.only.includes(m.id));
+  // Every mutant must apply before anything runs (a stale text would waste the whole run).
+  for (const m of mutants) {
+    const text = readFileSync(join(ROOT, m.file), 'utf8');
+    const at = text.indexOf(m.find);
+    if (at < 0 || text.indexOf(m.find, at + 1) >= 0) throw new Error(`mutant ${m.id}: its text must occur exactly once in ${m.file}`);
+  }
   const results: MutantResult[] = [];
   // What the clean tree's matrix reports over each set of bases (known defects are not kills).
   const clean = new Map<string, MatrixRun>();
@@ -110,7 +116,9 @@ export async function mutationRun(opts: { only?: string[]; tests?: boolean; prog
         const t = flowTests(dir);
         results.push({ id: m.id, path: m.path, killedBy: t.failed ? 'tests' : null, detail: t.failed ? `flow test failed: ${t.detail}` : 'survived the matrix and the flow tests' });
       }
-      progress(results[results.length - 1].killedBy ? 'K' : 'S');
+      const last = results[results.length - 1];
+      progress(last.killedBy ? 'K' : 'S');
+      process.stderr.write(`${last.id}: ${last.killedBy ? `killed by ${last.killedBy}` : 'SURVIVED'} (${last.detail})\n`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
