@@ -73,6 +73,18 @@ function entered(r: SimulationResult, state: string, which: 'first' | 'last' = '
   return (which === 'first' ? xs[0] : xs[xs.length - 1])?.t;
 }
 
+/** The colour the app's route sent everything to at time t in a run (its initial colour before any change). */
+function colourAt(r: SimulationResult, base: Scenario, app: string, t: number): 'blue' | 'green' {
+  const a = r.config.apps[app];
+  const initial = base.apps.find((x) => x.name === app)?.live ?? 'blue';
+  if (!a || a.kind === 'eip') return initial;
+  const arn = a.ruleArn ?? a.listenerArn;
+  const change = r.world.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
+  const groups = (change?.actions.find((x) => x.Type === 'forward')?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0);
+  if (!change || groups.length !== 1) return initial;
+  return groups[0].TargetGroupArn === a.green.targetGroupArn ? 'green' : 'blue';
+}
+
 function primaryUpload(base: Scenario) {
   return base.steps.find((s): s is Extract<ScenarioStep, { upload: unknown }> => 'upload' in s);
 }
@@ -112,7 +124,8 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
       const u = primaryUpload(b);
       const app = u && b.apps.find((a) => a.name === u.upload.app);
       if (!t || !u || !app || app.kind === 'eip') return null;
-      return { steps: [{ at: t + 0.01, setRoute: { app: app.name, colour: app.live } }] };
+      // Back to the colour that took the traffic just before the switch.
+      return { steps: [{ at: t + 0.01, setRoute: { app: app.name, colour: colourAt(r, b, app.name, t - 0.01) } }] };
     },
   },
   {
@@ -123,7 +136,9 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
       const u = primaryUpload(b);
       const app = u && b.apps.find((a) => a.name === u.upload.app);
       if (!t || !u || !app || app.kind === 'eip') return null;
-      return { steps: [{ at: t + 0.001, failTargets: { app: app.name, colour: app.live === 'blue' ? 'green' : 'blue', share: 1, immediate: true } }] };
+      // The colour being prepared: the one that took no traffic then.
+      const idle = colourAt(r, b, app.name, t) === 'blue' ? 'green' : 'blue';
+      return { steps: [{ at: t + 0.001, failTargets: { app: app.name, colour: idle, share: 1, immediate: true } }] };
     },
   },
   {
@@ -183,6 +198,7 @@ export async function faultRun(
   steps: ScenarioStep[] = [],
   options?: SessionOptions,
   firedIf?: (r: SimulationResult) => boolean,
+  baselineFails = false,
 ): Promise<{ fired: boolean; reasons: string[]; result: SimulationResult }> {
   // Capacity runs last past a hook timeout (300 s) and a scheduled reconcile (every 5 min), the
   // mechanisms that heal what a failed execution left.
@@ -208,7 +224,9 @@ export async function faultRun(
   const stepFired = steps.some((st) => result.executions.some((e) => e.startedAt <= st.at && (e.stoppedAt ?? Number.POSITIVE_INFINITY) >= st.at));
   const fired = firedIf ? firedIf(result) : faults.length ? callFired : steps.length ? stepFired : true;
   let reasons = [...result.summary.invariantViolations, ...extraInvariants(s, result)];
-  if (exemptFromFailedRequests(faults)) reasons = reasons.filter((x) => !x.startsWith('no-failed-requests:'));
+  if (exemptFromFailedRequests(faults)) reasons = reasons.filter((x) => !x.startsWith('no-failed-requests:') && !x.startsWith('capacity-min:'));
+  // A base whose own premise fails requests (e.g. a route nobody reaches): failed requests are no signal there.
+  if (baselineFails) reasons = reasons.filter((x) => !x.startsWith('no-failed-requests:'));
   if (deniedOwnTable(faults)) reasons = reasons.filter((x) => !x.startsWith('lock-free:') && !x.startsWith('history-outcome:'));
   return { fired, reasons, result };
 }
@@ -273,14 +291,15 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
     // The quick subset shortens the keep-warm window (the faults it injects are the same).
     const base = quick ? { ...loaded, apps: loaded.apps.map((a) => ({ ...a, greenlight: { ...a.greenlight, retire: { keepWarmInstances: 1, keepWarmMinutes: 1 } } })) } : loaded;
     const baseline = await faultRun(base, [], [], options);
-    record(name, `${name}/baseline`, [], baseline);
+    const baselineFails = baseline.result.summary.failedRequests > 0 && baseline.result.summary.invariantViolations.length === 0;
+    record(name, `${name}/baseline`, [], { ...baseline, reasons: baselineFails ? baseline.reasons.filter((x) => !x.startsWith('no-failed-requests:')) : baseline.reasons });
     const sites = [...new Map(baseline.result.calls.filter((c) => c.service !== 'sfn').map((c) => [`${c.caller}:${c.command}`, c])).values()];
     const chosen = quick ? sites.filter((_, i) => i % 4 === 0) : sites;
     for (const site of chosen) {
       for (const k of KINDS) {
         if ((k.only === 'reads' && site.mutating) || (k.only === 'writes' && !site.mutating)) continue;
         const fault: FaultRule = { command: site.command, caller: site.caller, kind: k.kind, times: k.times, ...(k.seconds ? { seconds: k.seconds } : {}) };
-        record(name, `${name}/${site.caller}:${site.command}/${k.kind}`, [fault], await safeRun(base, [fault], [], options));
+        record(name, `${name}/${site.caller}:${site.command}/${k.kind}`, [fault], await safeRun(base, [fault], [], options, undefined, baselineFails));
       }
     }
     for (const sf of quick ? SCENARIO_FAULTS.filter((_, i) => i % 2 === 0) : SCENARIO_FAULTS) {
@@ -288,7 +307,7 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
       if (made === null) continue;
       const faults = made.faults ?? [];
       const scenario = made.scenario ? { ...made.scenario, expect: undefined } : base;
-      record(name, `${name}/${sf.name}`, faults, await safeRun(scenario, faults, made.steps ?? [], options, made.fired));
+      record(name, `${name}/${sf.name}`, faults, await safeRun(scenario, faults, made.steps ?? [], options, made.fired, baselineFails));
     }
     // Randomised schedules over the same sites, counts and rates: reproducible from (seed, base).
     const arb = fc.array(
@@ -310,7 +329,7 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
         times: f.kind.kind === 'access-denied' ? 1 : f.kind.times,
         ...(f.rate !== undefined ? { rate: f.rate } : { skip: f.skip }),
       }));
-      record(name, `${name}/random/seed=${runSeed}/run=${i}`, faults, await safeRun({ ...base, seed: base.seed + i }, faults, [], options));
+      record(name, `${name}/random/seed=${runSeed}/run=${i}`, faults, await safeRun({ ...base, seed: base.seed + i }, faults, [], options, undefined, baselineFails));
     }
   }
   return report;

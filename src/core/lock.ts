@@ -26,6 +26,9 @@ export interface LockState {
   /** The guard asked the owner to roll back (an alarm fired while its route write was in flight). */
   abortBy?: string;
   abortReason?: string;
+  /** While the guard holds the lock: the release it took it from (its retry resumes from here). */
+  guardedOwner?: string;
+  guardedVersion?: string;
 }
 
 export interface Claimant {
@@ -79,7 +82,7 @@ export function waiting(lock: LockState, me: Claimant): LockState {
 
 /** The lock after its owner lets go; a waiter stays registered. */
 export function released(lock: LockState): LockState {
-  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, ...rest } = lock;
+  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };
 }
 
@@ -114,5 +117,8 @@ export function guardTakeover(lock: LockState, guard: string, nowSeconds: number
   if (lock.switching !== undefined && lock.switching > nowSeconds)
     return lock.abortBy ? { result: 'asked' } : { next: { ...lock, rev: lock.rev + 1, abortBy: guard, abortReason: reason }, result: 'asked' };
   const { switching: _w, approvalToken: _t, ...rest } = lock;
-  return { next: { ...rest, rev: lock.rev + 1, owner: guard, ownerVersion: `guard (${lock.ownerVersion ?? 'unknown'})`, leaseUntil: nowSeconds + 300, phase: 'running' }, result: 'take' };
+  return {
+    next: { ...rest, rev: lock.rev + 1, owner: guard, ownerVersion: `guard (${lock.ownerVersion ?? 'unknown'})`, guardedOwner: lock.owner, guardedVersion: lock.ownerVersion, leaseUntil: nowSeconds + 300, phase: 'running' },
+    result: 'take',
+  };
 }

@@ -319,7 +319,14 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
               for (const x of r) world.note(`guard ${(event.detail as { alarmName: string }).alarmName}: ${x.app} ${x.action}: ${x.detail}`);
             } catch (err) {
               world.note(`guard failed (attempt ${attempt + 1}): ${(err as Error).name}: ${(err as Error).message}`);
-              if (attempt < 2) clock.after(attempt === 0 ? 60 : 120, () => invoke(attempt + 1));
+              if (attempt < 2) {
+                // Lambda's asynchronous retry: pending work, the run is not over before it.
+                counters.pendingRedrives++;
+                clock.after(attempt === 0 ? 60 : 120, () => {
+                  counters.pendingRedrives--;
+                  invoke(attempt + 1);
+                });
+              }
             }
           });
         invoke(0);

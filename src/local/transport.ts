@@ -245,7 +245,8 @@ export class SimTransport {
         }
         const answer = { ...(output as object), $metadata: { httpStatusCode: 200, attempts: 1 } };
         if (record.mutating) this.onWrite?.(record, args.input);
-        else if (!('Body' in ((output as object) ?? {}))) {
+        else if (!('Body' in ((output as object) ?? {})) && !(args.input as { ConsistentRead?: boolean })?.ConsistentRead) {
+          // A strongly consistent read (DynamoDB ConsistentRead) is never stale.
           const stale = this.staleAnswer(key, short, caller, answer);
           if (stale !== undefined) {
             record.error = 'stale';
@@ -255,7 +256,10 @@ export class SimTransport {
         if (fault?.kind === 'crash') {
           fault.fired++;
           record.error = 'crash';
-          throw new LambdaCrash(`the function crashed right after ${service}:${short} took effect`);
+          // The function is dead: whatever its code would do next (a catch block, say) never happens.
+          const crash = new LambdaCrash(`the function crashed right after ${service}:${short} took effect`);
+          inv?.kill?.(crash);
+          throw crash;
         }
         if (fault?.kind === 'lambda-timeout' && inv) {
           // The function hangs after the call took effect, until its timeout ends it.

@@ -23,8 +23,10 @@ export interface Invocation {
   executionArn?: string;
   startedAt: number;
   cold: boolean;
-  /** The sandbox was frozen (timeout): nothing it does from now on takes effect. */
+  /** The sandbox was frozen (timeout, crash): nothing it does from now on takes effect. */
   frozen: boolean;
+  /** End the invocation at once with this error (the runtime died: no catch block of the handler runs on). */
+  kill?: (err: Error) => void;
 }
 
 export const currentInvocation = new AsyncLocalStorage<Invocation>();
@@ -72,6 +74,12 @@ export class LambdaService {
       await this.clock.sleep(this.physics.durationSeconds);
       return out;
     });
+    const killed = new Promise<never>((_, reject) => {
+      inv.kill = (err) => {
+        inv.frozen = true;
+        reject(err);
+      };
+    });
     let timer: unknown;
     const expired = new Promise<never>((_, reject) => {
       timer = this.clock.after(timeout, () => {
@@ -80,11 +88,12 @@ export class LambdaService {
       });
     });
     try {
-      return await Promise.race([body, expired]);
+      return await Promise.race([body, expired, killed]);
     } finally {
       this.clock.cancel(timer);
       body.catch(() => {});
       expired.catch(() => {});
+      killed.catch(() => {});
       record.seconds = Math.round((this.clock.now - now) * 1000) / 1000;
       record.timedOut = inv.frozen;
       this.idle.get(fn)!.push(this.clock.now);

@@ -1,5 +1,7 @@
 import { appConfig } from '../core/config.js';
-import { GreenHealthTimeout } from '../core/errors.js';
+import { GreenHealthTimeout, LiveColourChanged } from '../core/errors.js';
+import { readRoute } from '../aws/elbv2.js';
+import { colourWeights } from '../core/route.js';
 import type { Release, Settings } from '../core/release.js';
 import { assessAsg, prepareGreenAsg } from './asg.js';
 import type { Deps } from './deps.js';
@@ -30,6 +32,11 @@ export async function checkCapacity(deps: Deps, input: Input & { capacity: Capac
 export async function prepareGreen(deps: Deps, input: Input): Promise<Green> {
   const app = appConfig(deps.config, input.release.app);
   if (app.kind === 'eip') return prepareGreenEip(deps, app, input.release, input.settings, input.plan);
+  // Never deploy onto a colour that takes traffic (a plan made from a stale read of the route);
+  // a rollback from a split route goes back to a colour that still takes part of it.
+  const w = colourWeights(await readRoute(deps.clients.elbv2, input.plan.route!), app);
+  if (w[input.plan.idle.colour] > 0 && input.release.action !== 'rollback')
+    throw new LiveColourChanged(`${input.plan.idle.colour} takes ${w[input.plan.idle.colour]}% of the traffic: not deploying onto it (the plan was made from another view of the route)`);
   return app.kind === 'asg' ? prepareGreenAsg(deps, app, input.release, input.settings, input.plan) : prepareGreenEcs(deps, input.release, input.settings, input.plan);
 }
 

@@ -64,19 +64,26 @@ export async function onGuardAlarm(deps: Deps, event: unknown): Promise<GuardOut
   const { alarmName, state } = ev.data.detail;
   if (state.value !== 'ALARM') return [];
   const out: GuardOutcome[] = [];
+  // One marker per alarm event: Lambda's retries of this event resume what an earlier attempt began.
+  const eventId = String((event as { id?: unknown }).id ?? Math.floor(deps.now().getTime() / 1000));
   for (const [name, app] of Object.entries(deps.config.apps)) {
     if (app.kind === 'eip' || !app.alarms.includes(alarmName)) continue;
-    out.push(await guardApp(deps, name, app, alarmName));
+    out.push(await guardApp(deps, name, app, alarmName, eventId));
   }
   return out;
 }
 
-async function guardApp(deps: Deps, name: string, app: Routed, alarm: string): Promise<GuardOutcome> {
+async function guardApp(deps: Deps, name: string, app: Routed, alarm: string, eventId: string): Promise<GuardOutcome> {
   const { dynamodb, elbv2, sfn } = deps.clients;
   const { table, releaseStateMachineArn } = deps.env;
-  const lock = await readLock(dynamodb, table, name);
+  const me = `${GUARD_OWNER}${alarm}:${eventId}`.slice(0, 256);
+  const held = await readLock(dynamodb, table, name);
+  // An earlier attempt for this event took the lock and failed (a crash after the write): go on
+  // from there, as the owner of the release it took it from.
+  const lock = held.owner === me && held.guardedOwner ? { ...held, owner: held.guardedOwner, ownerVersion: held.guardedVersion, phase: 'running' as const } : held;
+  const resuming = held.owner === me;
   if (!lock.owner) return { app: name, action: 'none', detail: 'no release is running' };
-  if (lock.owner.startsWith(GUARD_OWNER)) return { app: name, action: 'none', detail: `the guard (${lock.owner}) is already rolling ${name} back` };
+  if (!resuming && lock.owner.startsWith(GUARD_OWNER)) return { app: name, action: 'none', detail: `the guard (${lock.owner}) is already rolling ${name} back` };
   // A rollback holds the lock: the alarm is about what it is undoing (or already undid).
   if (lock.ownerAction === 'rollback') return { app: name, action: 'none', detail: `a rollback (${lock.ownerVersion}) holds ${name}'s lock` };
   const owner = lock.owner;
@@ -100,17 +107,19 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string): P
   const newColour = await colourOf(deps, app, w0, lock.ownerVersion ?? '');
   const old = newColour ? other(newColour) : null;
   if (old && w0[newColour!] > 0) {
-    const health = await targetHealth(elbv2, side(app, old).targetGroupArn);
-    if (!(health.length > 0 && health.every((t) => t.state === 'healthy'))) {
+    // Flip only to an old colour that can take it all now: every target healthy, and as many as
+    // the new colour serves with (a warm colour of 1 of 4 is scaled up by a rollback first).
+    const [health, fresh] = await Promise.all([targetHealth(elbv2, side(app, old).targetGroupArn), targetHealth(elbv2, side(app, newColour!).targetGroupArn)]);
+    const healthy = health.filter((t) => t.state === 'healthy').length;
+    if (!(health.length > 0 && healthy === health.length && healthy >= fresh.filter((t) => t.state === 'healthy').length)) {
       await start('rollback');
       return { app: name, action: 'rollback-started', detail: `${old} is not fully healthy (${health.filter((t) => t.state === 'healthy').length}/${health.length}): rollback execution started` };
     }
   }
   // Take the lock before anything else: from now on the release cannot write its route. If a
   // route write of it is in flight, ask it instead: it rolls back itself right after.
-  const me = `${GUARD_OWNER}${alarm}:${nowSeconds}`;
   const reason = `guard alarm ${alarm} went to ALARM`;
-  const taken = await changeLock(deps, name, (l) => guardTakeover(l, me, nowSeconds, reason));
+  const taken = resuming ? 'take' : await changeLock(deps, name, (l) => guardTakeover(l, me, nowSeconds, reason));
   if (taken === 'asked') return { app: name, action: 'abort-requested', detail: `${lock.ownerVersion} is writing its route: it rolls back itself once the write lands` };
   if (taken !== 'take') return { app: name, action: 'none', detail: 'the release let go of the lock meanwhile' };
   try {

@@ -89,7 +89,9 @@ export async function changeLock<T>(deps: Deps, app: string, change: (lock: Lock
 /** Let go of the lock if this execution holds it (a waiter stays registered). */
 export async function releaseLock(deps: Deps, app: string, executionId: string): Promise<boolean> {
   const r = await changeLock(deps, app, (lock) => (lock.owner === executionId ? { next: released(lock), result: true } : { result: false }));
-  return r ?? false;
+  // Every attempt lost a race: not "not the owner". Fail, so that the state's Retry tries again.
+  if (r === undefined) throw new TransientAwsError(`${app}'s lock changed during every attempt to let go of it: trying again`);
+  return r;
 }
 
 function leaseFor(deps: Deps, input: LockInput): number {
