@@ -129,6 +129,19 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
     },
   },
   {
+    name: 'route-moved-back-while-warm',
+    // After the switch, a person points the route back at the warm old colour: the retire step
+    // must not scale down the colour that takes the traffic again.
+    make: (b, r) => {
+      const t = entered(r, 'RetireWait', 'first');
+      const u = primaryUpload(b);
+      const app = u && b.apps.find((a) => a.name === u.upload.app);
+      if (!t || !u || !app || app.kind === 'eip') return null;
+      const now = colourAt(r, b, app.name, t);
+      return { steps: [{ at: t + 1, setRoute: { app: app.name, colour: now === 'blue' ? 'green' : 'blue' } }] };
+    },
+  },
+  {
     name: 'green-fails-after-check',
     // Green passed CheckGreen, then every target stops answering before traffic moves.
     make: (b, r) => {

@@ -45,8 +45,10 @@ function matrix(dir: string, bases: string[]): MatrixRun {
   });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
-    const j = JSON.parse(line) as { fired: number; failures: { seed: string }[] };
-    return { ok: true, failures: new Set(j.failures.map((f) => f.seed)), fired: j.fired };
+    const j = JSON.parse(line) as { fired: number; failures: { seed: string; reasons: string[] }[] };
+    // A failure is its run and the invariants it broke: a mutant that breaks another one in a run
+    // that already failed is caught too.
+    return { ok: true, failures: new Set(j.failures.flatMap((f) => f.reasons.map((x) => `${f.seed} ${x.split(':')[0]}`))), fired: j.fired };
   } catch {
     return { ok: false, failures: new Set(), fired: 0, error: (r.stderr || r.stdout).slice(-400) };
   }
