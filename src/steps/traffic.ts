@@ -165,9 +165,7 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   const away = plan.idle.targetGroupArn;
   let trafficRestored = false;
   const actions = await readRoute(elbv2, plan.route!);
-  // Written even when the read says it is back already: a read may be stale, and green is
-  // scaled to zero right after; the same route written again changes nothing.
-  if (!routeSends(actions, back, away) || !app.onFailure.keepGreenForInspection) {
+  if (!routeSends(actions, back, away)) {
     await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true }, async () => {
       await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
       if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
