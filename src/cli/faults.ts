@@ -64,7 +64,7 @@ export interface Failure {
 interface ScenarioFault {
   name: string;
   /** The run, or null when the base has no moment for it (not applicable). */
-  make: (base: Scenario, baseline: SimulationResult) => { steps?: ScenarioStep[]; scenario?: Scenario; faults?: FaultRule[]; fired?: (r: SimulationResult) => boolean } | null;
+  make: (base: Scenario, baseline: SimulationResult) => { steps?: ScenarioStep[]; scenario?: Scenario; faults?: FaultRule[]; fired?: (r: SimulationResult) => boolean; exempt?: string[] } | null;
 }
 
 function entered(r: SimulationResult, state: string, which: 'first' | 'last' = 'first'): number | undefined {
@@ -138,7 +138,8 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
       const app = u && b.apps.find((a) => a.name === u.upload.app);
       if (!t || !u || !app || app.kind === 'eip') return null;
       const now = colourAt(r, b, app.name, t);
-      return { steps: [{ at: t + 1, setRoute: { app: app.name, colour: now === 'blue' ? 'green' : 'blue' } }] };
+      // The person sent everything to a colour kept at 1 instance: its capacity is their doing.
+      return { steps: [{ at: t + 1, setRoute: { app: app.name, colour: now === 'blue' ? 'green' : 'blue' } }], exempt: ['capacity-min:'] };
     },
   },
   {
@@ -320,7 +321,8 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
       if (made === null) continue;
       const faults = made.faults ?? [];
       const scenario = made.scenario ? { ...made.scenario, expect: undefined } : base;
-      record(name, `${name}/${sf.name}`, faults, await safeRun(scenario, faults, made.steps ?? [], options, made.fired, baselineFails));
+      const run = await safeRun(scenario, faults, made.steps ?? [], options, made.fired, baselineFails);
+      record(name, `${name}/${sf.name}`, faults, { ...run, reasons: run.reasons.filter((x) => !(made.exempt ?? []).some((e) => x.startsWith(e))) });
     }
     // Randomised schedules over the same sites, counts and rates: reproducible from (seed, base).
     const arb = fc.array(
