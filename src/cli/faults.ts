@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { loadScenarioFile, type SessionOptions, type SimulationResult, simulate } from '../local/simulate.js';
 import type { FaultKind, FaultRule } from '../local/transport.js';
+import { colourAt as routeColourAt } from '../local/invariants.js';
 import type { Scenario, ScenarioStep } from '../sim/scenario.js';
 import { scenarioPath } from './scenarios.js';
 
@@ -78,11 +79,16 @@ function colourAt(r: SimulationResult, base: Scenario, app: string, t: number): 
   const a = r.config.apps[app];
   const initial = base.apps.find((x) => x.name === app)?.live ?? 'blue';
   if (!a || a.kind === 'eip') return initial;
-  const arn = a.ruleArn ?? a.listenerArn;
-  const change = r.world.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
-  const groups = (change?.actions.find((x) => x.Type === 'forward')?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0);
-  if (!change || groups.length !== 1) return initial;
-  return groups[0].TargetGroupArn === a.green.targetGroupArn ? 'green' : 'blue';
+  const c = routeColourAt(r.world, a, t, initial);
+  return c === 'blue' || c === 'green' ? c : initial;
+}
+
+/** The base's uploaded routed app and when the measured release entered `state`, or null (no moment for the fault). */
+function routedAt(b: Scenario, r: SimulationResult, state: string, which: 'first' | 'last') {
+  const t = entered(r, state, which);
+  const u = primaryUpload(b);
+  const app = u && b.apps.find((a) => a.name === u.upload.app);
+  return t && app && app.kind !== 'eip' ? { t, app } : null;
 }
 
 function primaryUpload(base: Scenario) {
@@ -120,10 +126,9 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
   {
     name: 'manual-route-change',
     make: (b, r) => {
-      const t = entered(r, 'SwitchTraffic', 'first');
-      const u = primaryUpload(b);
-      const app = u && b.apps.find((a) => a.name === u.upload.app);
-      if (!t || !u || !app || app.kind === 'eip') return null;
+      const at = routedAt(b, r, 'SwitchTraffic', 'first');
+      if (!at) return null;
+      const { t, app } = at;
       // Back to the colour that took the traffic just before the switch.
       return { steps: [{ at: t + 0.01, setRoute: { app: app.name, colour: colourAt(r, b, app.name, t - 0.01) } }] };
     },
@@ -133,10 +138,9 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
     // After the switch, a person points the route back at the warm old colour: the retire step
     // must not scale down the colour that takes the traffic again.
     make: (b, r) => {
-      const t = entered(r, 'RetireWait', 'first');
-      const u = primaryUpload(b);
-      const app = u && b.apps.find((a) => a.name === u.upload.app);
-      if (!t || !u || !app || app.kind === 'eip') return null;
+      const at = routedAt(b, r, 'RetireWait', 'first');
+      if (!at) return null;
+      const { t, app } = at;
       const now = colourAt(r, b, app.name, t);
       // The person sent everything to a colour kept at 1 instance: its capacity is their doing.
       return { steps: [{ at: t + 1, setRoute: { app: app.name, colour: now === 'blue' ? 'green' : 'blue' } }], exempt: ['capacity-min:'] };
@@ -146,10 +150,9 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
     name: 'green-fails-after-check',
     // Green passed CheckGreen, then every target stops answering before traffic moves.
     make: (b, r) => {
-      const t = entered(r, 'GreenReady?', 'last');
-      const u = primaryUpload(b);
-      const app = u && b.apps.find((a) => a.name === u.upload.app);
-      if (!t || !u || !app || app.kind === 'eip') return null;
+      const at = routedAt(b, r, 'GreenReady?', 'last');
+      if (!at) return null;
+      const { t, app } = at;
       // The colour being prepared: the one that took no traffic then.
       const idle = colourAt(r, b, app.name, t) === 'blue' ? 'green' : 'blue';
       return { steps: [{ at: t + 0.001, failTargets: { app: app.name, colour: idle, share: 1, immediate: true } }] };

@@ -34,13 +34,22 @@ export interface Loop {
   bound: string;
 }
 
-/** How many lock waits (lockWaitSeconds) cover `seconds`: poll × 3 first, then a tenth of the time waited, at most 300 s. */
-export function lockWaitPasses(pollSeconds: number, seconds: number): number {
+/**
+ * A waiting release asks again after a Step Functions Wait that grows with how long it has
+ * waited: poll × 3 at first, a tenth of the time waited so far, at most 5 minutes. A day behind
+ * an approval gate costs about 350 waits, not 5,600.
+ */
+export function lockWaitSeconds(pollSeconds: number, waitedSeconds: number): number {
   const base = Math.max(5, Math.min(30, pollSeconds * 3));
+  return Math.min(300, Math.max(base, Math.round(waitedSeconds / 10)));
+}
+
+/** How many lock waits cover `seconds` (each wait plus about a second for the lock step). */
+export function lockWaitPasses(pollSeconds: number, seconds: number): number {
   let t = 0;
   let n = 0;
   while (t < seconds) {
-    t += Math.min(300, Math.max(base, Math.round(t / 10))) + 1;
+    t += lockWaitSeconds(pollSeconds, t) + 1;
     n++;
   }
   return n;

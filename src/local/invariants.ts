@@ -196,14 +196,20 @@ function fullyLiveRuns(seconds: Second[], t: number): string[] {
   return out;
 }
 
-/** The colour the app's route sent everything to at time t (from the route-change log). */
-function colourAt(world: World, a: Routed, t: number, initial: string): string {
+/** The colour the app's route sent everything to at time t (from the route-change log; `initial` before any change). */
+export function colourAt(world: World, a: Routed, t: number, initial: string): string {
   const arn = a.ruleArn ?? a.listenerArn;
   const change = world.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
-  if (!change) return initial;
-  const f = world.describeActions(change.actions).find((x) => x.Type === 'forward');
+  return change ? colourOfActions(world, a, change.actions) : initial;
+}
+
+/** 'blue', 'green', 'split' or 'none': where these route actions send the requests. */
+function colourOfActions(world: World, a: Routed, actions: Parameters<World['describeActions']>[0]): string {
+  const f = world.describeActions(actions).find((x) => x.Type === 'forward');
   const live = (f?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn);
-  return live.length !== 1 ? 'split' : live[0] === a.blue.targetGroupArn ? 'blue' : live[0] === a.green.targetGroupArn ? 'green' : 'none';
+  if (live.length === 0) return 'none';
+  if (live.length > 1) return 'split';
+  return live[0] === a.blue.targetGroupArn ? 'blue' : live[0] === a.green.targetGroupArn ? 'green' : 'none';
 }
 
 const FINAL_EVENT_OF: Record<string, string> = {
@@ -241,17 +247,9 @@ function describe(versions: [string, number][], last: Second | undefined): strin
 
 type Routed = Exclude<Config['apps'][string], { kind: 'eip' }>;
 
-function routeActions(world: World, a: Routed) {
-  return world.describeActions(a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions);
-}
-
-/** 'blue', 'green', 'split' or 'none': where the app's production route sends its requests. */
+/** 'blue', 'green', 'split' or 'none': where the app's production route sends its requests now. */
 export function colourOfRoute(world: World, a: Routed): string {
-  const f = routeActions(world, a).find((x) => x.Type === 'forward');
-  const live = (f?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn);
-  if (live.length === 0) return 'none';
-  if (live.length > 1) return 'split';
-  return live[0] === a.blue.targetGroupArn ? 'blue' : live[0] === a.green.targetGroupArn ? 'green' : 'none';
+  return colourOfActions(world, a, a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions);
 }
 
 export function desired(world: World, a: Routed, colour: 'blue' | 'green'): number {

@@ -126,13 +126,7 @@ export class VirtualClock {
     else {
       installed = { clock: this, depth: 1 };
       const f = this.fake;
-      const g = globalThis as unknown as Record<string, unknown>;
-      g.setTimeout = f.setTimeout;
-      g.clearTimeout = f.clearTimeout;
-      g.setInterval = f.setInterval;
-      g.clearInterval = f.clearInterval;
-      g.Date = f.Date;
-      Math.random = this.random;
+      useTimers({ setTimeout: f.setTimeout, clearTimeout: f.clearTimeout, setInterval: f.setInterval, clearInterval: f.clearInterval, Date: f.Date, random: this.random });
     }
     const mine = installed;
     let undone = false;
@@ -147,13 +141,18 @@ export class VirtualClock {
 
 function restoreHost(): void {
   installed = null;
+  useTimers(REAL);
+}
+
+/** Make these the process's timers, Date and Math.random. */
+function useTimers(t: { setTimeout: unknown; clearTimeout: unknown; setInterval: unknown; clearInterval: unknown; Date: unknown; random: () => number }): void {
   const g = globalThis as unknown as Record<string, unknown>;
-  g.setTimeout = REAL.setTimeout;
-  g.clearTimeout = REAL.clearTimeout;
-  g.setInterval = REAL.setInterval;
-  g.clearInterval = REAL.clearInterval;
-  g.Date = REAL.Date;
-  Math.random = REAL.random;
+  g.setTimeout = t.setTimeout;
+  g.clearTimeout = t.clearTimeout;
+  g.setInterval = t.setInterval;
+  g.clearInterval = t.clearInterval;
+  g.Date = t.Date;
+  Math.random = t.random;
 }
 
 /** A small seeded PRNG (mulberry32): runs are reproducible, jitter included. */

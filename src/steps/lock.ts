@@ -2,6 +2,7 @@ import { readLock, writeLock } from '../aws/dynamodb.js';
 import { AlarmFiring, LockLost, TransientAwsError } from '../core/errors.js';
 import { afterRouteWrite, beforeRouteWrite, type Claimant, acquired, decideAcquire, type LockState, leaseSeconds, released, waiting } from '../core/lock.js';
 import type { Release, Settings } from '../core/release.js';
+import { lockWaitSeconds } from '../core/limits.js';
 import { shiftSteps } from '../core/route.js';
 import type { Deps } from './deps.js';
 import { startHistory, tell } from './record.js';
@@ -64,7 +65,7 @@ function decide(input: LockInput, lock: LockState, me: Claimant, now: number, le
   const d = decideAcquire(lock, me, now);
   if (d.decision === 'superseded') return { result: { state: 'superseded' as const, by: d.by, byVersion: d.byVersion ?? null } };
   if (d.decision === 'wait') {
-    const result = { state: 'waiting' as const, waitSeconds: lockWaitSeconds(input.settings, now - Math.floor(Date.parse(input.execution.startTime) / 1000)), owner: d.owner, ownerVersion: d.ownerVersion ?? null };
+    const result = { state: 'waiting' as const, waitSeconds: lockWaitSeconds(input.settings.pollSeconds, now - Math.floor(Date.parse(input.execution.startTime) / 1000)), owner: d.owner, ownerVersion: d.ownerVersion ?? null };
     return lock.waiter === me.execution ? { result } : { next: waiting(lock, me), result };
   }
   const tookOver = d.why === 'lease-expired' || d.why === 'owner-keeping-warm' ? { tookOverFrom: lock.owner } : {};
@@ -102,15 +103,7 @@ function leaseFor(deps: Deps, input: LockInput): number {
   return leaseSeconds({ timeoutSeconds: input.settings.timeoutSeconds, totalBakeSeconds: bakes + (input.settings.approvalTimeoutSeconds ?? 0) });
 }
 
-/**
- * A waiting release asks again after a Step Functions Wait (no Lambda sleeps) that grows with
- * how long it has waited: poll × 3 at first, a tenth of the time waited so far, at most 5
- * minutes. A day behind an approval gate costs about 350 waits, not 5,600 (history limit).
- */
-export function lockWaitSeconds(settings: Pick<Settings, 'pollSeconds'>, waitedSeconds: number): number {
-  const base = Math.max(5, Math.min(30, settings.pollSeconds * 3));
-  return Math.min(300, Math.max(base, Math.round(waitedSeconds / 10)));
-}
+
 
 /**
  * A write to the app's production route, fenced by the lock: just before it, the execution must
