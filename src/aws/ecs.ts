@@ -80,7 +80,7 @@ export async function updateService(ecs: ECSClient, cluster: string, service: st
 }
 
 /** ACTIVE container instances of a cluster with their EC2 instance ids (pages through all). */
-export async function activeContainerInstances(ecs: ECSClient, cluster: string): Promise<{ arn: string; ec2InstanceId: string }[]> {
+export async function activeContainerInstances(ecs: ECSClient, cluster: string): Promise<{ arn: string; ec2InstanceId: string; tasks: number }[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -88,12 +88,12 @@ export async function activeContainerInstances(ecs: ECSClient, cluster: string):
     arns.push(...(page.containerInstanceArns ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
-  const out: { arn: string; ec2InstanceId: string }[] = [];
+  const out: { arn: string; ec2InstanceId: string; tasks: number }[] = [];
   for (let i = 0; i < arns.length; i += 100) {
     const batch = await call(`ecs:DescribeContainerInstances ${cluster}`, () =>
       ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(i, i + 100) })),
     );
-    for (const ci of batch.containerInstances ?? []) if (ci.status === 'ACTIVE') out.push({ arn: ci.containerInstanceArn ?? '', ec2InstanceId: ci.ec2InstanceId ?? '' });
+    for (const ci of batch.containerInstances ?? []) if (ci.status === 'ACTIVE') out.push({ arn: ci.containerInstanceArn ?? '', ec2InstanceId: ci.ec2InstanceId ?? '', tasks: (ci.runningTasksCount ?? 0) + (ci.pendingTasksCount ?? 0) });
   }
   return out;
 }
@@ -120,10 +120,12 @@ export async function containerInstanceOf(ecs: ECSClient, cluster: string, ec2In
 }
 
 /** DRAINING: ECS places no new task there and replaces its service tasks elsewhere first. */
-export async function setDraining(ecs: ECSClient, cluster: string, containerInstanceArn: string): Promise<void> {
-  await call(`ecs:UpdateContainerInstancesState ${cluster}`, () =>
-    ecs.send(new UpdateContainerInstancesStateCommand({ cluster, containerInstances: [containerInstanceArn], status: 'DRAINING' })),
-  );
+export async function setDraining(ecs: ECSClient, cluster: string, containerInstanceArns: string[]): Promise<void> {
+  // UpdateContainerInstancesState takes at most 10 container instances per call.
+  for (let i = 0; i < containerInstanceArns.length; i += 10)
+    await call(`ecs:UpdateContainerInstancesState ${cluster}`, () =>
+      ecs.send(new UpdateContainerInstancesStateCommand({ cluster, containerInstances: containerInstanceArns.slice(i, i + 10), status: 'DRAINING' })),
+    );
 }
 
 /** Why the service's most recently stopped task stopped (e.g. CannotPullContainerError), if any stopped in the last hour. */

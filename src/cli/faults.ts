@@ -35,6 +35,7 @@ export const BASES = [
   'finish-throttled',
   'reupload-live',
   'shadowed-rule',
+  'capacity-flap',
 ];
 const QUICK = ['asg-release'];
 

@@ -33,9 +33,37 @@ export function desiredTasks(joinedInstances: number, s: Pick<Scaling, 'tasksPer
   return Math.max(s.minTasks, Math.min(s.maxTasks, joinedInstances * s.tasksPerInstance));
 }
 
+/**
+ * Whether a terminating instance must be held (not drained yet): tasks run on it, the instances
+ * that stay cannot host the service's current count, and an instance still launching in the
+ * group will bring the room. Draining now would stop those tasks with nowhere to place them, and
+ * the serving count would drop below ECS's minimumHealthyPercent (100) until the replacement
+ * joins. With nothing launching it is a real scale-in: drain and lower the count at once.
+ */
+export function holdForReplacement(
+  v: { tasksOnInstance: number; joinedOthers: number; launching: number; desiredNow: number },
+  s: Pick<Scaling, 'tasksPerInstance' | 'minTasks' | 'maxTasks'>,
+): boolean {
+  return v.tasksOnInstance > 0 && v.launching > 0 && desiredTasks(v.joinedOthers, s) < v.desiredNow;
+}
+
+/** How long a terminating instance may wait for its replacement: the launch check ends by then. */
+export const holdSeconds = (s: Pick<Scaling, 'joinTimeoutSeconds' | 'pollSeconds'>) => s.joinTimeoutSeconds + 2 * s.pollSeconds;
+
 /** Instances that count as capacity: in the group, not leaving it. */
 export function countsAsCapacity(lifecycleState: string): boolean {
   return lifecycleState === 'InService' || lifecycleState.startsWith('Pending');
+}
+
+/**
+ * Whether a joined (ACTIVE) instance's room counts toward the service's task count: it stays in
+ * the group, or it is leaving with tasks still running there and its drain not started (held
+ * for a replacement). A leaving instance without tasks (one that joined after its termination
+ * began) does not count, so no task is sized for it. Once draining, it is no longer ACTIVE.
+ */
+export function countsTowardTasks(lifecycleState: string, ci: { status: string; tasks: number }): boolean {
+  if (ci.status !== 'ACTIVE') return false;
+  return countsAsCapacity(lifecycleState) || ((lifecycleState === 'Terminating' || lifecycleState === 'Terminating:Wait') && ci.tasks > 0);
 }
 
 export interface LifecycleAction {

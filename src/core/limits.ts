@@ -1,3 +1,4 @@
+import { holdSeconds } from './capacity.js';
 import type { AppConfig } from './config.js';
 import { leaseSeconds } from './lock.js';
 import { retireSchedule } from './retire.js';
@@ -115,8 +116,9 @@ export const LOOPS: Loop[] = [
     machine: 'capacity',
     states: ['WaitForDrain', 'DrainCheck', 'Drained?'],
     eventsPerPass: TASK + CHOICE + WAIT,
-    passes: (app) => (app.kind === 'ecs' && app.scaling ? Math.ceil(app.scaling.drainTimeoutSeconds / app.scaling.pollSeconds) + 1 : 0),
-    bound: 'scaling.drainTimeoutSeconds / scaling.pollSeconds',
+    // The same loop first holds the instance for a launching replacement (at most holdSeconds), then drains it.
+    passes: (app) => (app.kind === 'ecs' && app.scaling ? Math.ceil((holdSeconds(app.scaling) + app.scaling.drainTimeoutSeconds) / app.scaling.pollSeconds) + 2 : 0),
+    bound: '(scaling.joinTimeoutSeconds + scaling.drainTimeoutSeconds) / scaling.pollSeconds: a hold for the replacement, then the drain',
   },
 ];
 

@@ -526,6 +526,12 @@ export class World {
    * terminate lifecycle hook (Terminating:Wait) if the group has one, then terminate. */
   private beginTermination(i: Instance, skipHooks = false): void {
     if (i.lifecycle.startsWith('Terminat')) return;
+    // A launch action still open (Pending:Wait) ends here without completion: the instance never
+    // entered service. Counted as abandoned, as the launch hook's caller would see it.
+    if (i.action?.transition === 'launch') {
+      this.lifecycleCounts.abandoned++;
+      i.action = undefined;
+    }
     i.lifecycle = 'Terminating';
     let delay = 0;
     for (const tg of this.targetGroups.values()) {

@@ -1,11 +1,14 @@
 import { completeLifecycleAction, describeGroups, recordHeartbeat } from '../aws/autoscaling.js';
-import { activeContainerInstances, containerInstanceOf, describeServices, setDraining, updateService } from '../aws/ecs.js';
+import { activeContainerInstances, type ContainerInstanceState, containerInstanceOf, describeServices, setDraining, updateService } from '../aws/ecs.js';
 import { readRoute } from '../aws/elbv2.js';
 import {
   colourOfGroup,
   countsAsCapacity,
+  countsTowardTasks,
   desiredTasks,
   HEARTBEAT_EVERY_SECONDS,
+  holdForReplacement,
+  holdSeconds,
   type LifecycleAction,
   parseLifecycleEvent,
   scaledApp,
@@ -61,6 +64,8 @@ export async function classify(deps: Deps, input: unknown): Promise<Work> {
   return { mode: 'reconcile', pollSeconds: 5, apps };
 }
 
+type Side = ReturnType<typeof sideOf>['side'];
+
 function sideOf(deps: Deps, work: Pick<Work, 'app' | 'colour'>) {
   const app = scaledApp(deps.config, work.app!);
   return { app, side: app[work.colour!] };
@@ -87,22 +92,42 @@ export interface CountResult {
   changed: boolean;
 }
 
-/** Recompute the colour's task count from the current state; only the live colour's is set. */
-export async function setTaskCount(deps: Deps, input: { app: string; colour: Colour }): Promise<CountResult> {
-  const { app, side } = sideOf(deps, input);
-  const live = liveColour(colourWeights(await readRoute(deps.clients.elbv2, routeOf(app)), app));
-  if (live !== input.colour) return { ...input, owner: 'release', changed: false };
+/** The group's members, which of them joined the cluster (ACTIVE), and the service's count. */
+async function readCapacity(deps: Deps, side: Side) {
   const [groups, instances, services] = await Promise.all([
     describeGroups(deps.clients.autoscaling, [side.autoScalingGroupName!]),
     activeContainerInstances(deps.clients.ecs, side.cluster),
     describeServices(deps.clients.ecs, side.cluster, [side.serviceName]),
   ]);
-  const capacity = new Set(groups.get(side.autoScalingGroupName!)!.instances.filter((i) => countsAsCapacity(i.lifecycleState)).map((i) => i.instanceId));
-  const joined = instances.filter((ci) => capacity.has(ci.ec2InstanceId)).length;
-  const desired = desiredTasks(joined, app.scaling);
-  const changed = services.get(side.serviceName)!.desiredCount !== desired;
+  const members = groups.get(side.autoScalingGroupName!)!.instances;
+  const active = new Map(instances.map((ci) => [ci.ec2InstanceId, ci]));
+  const counted = members.filter((i) => countsTowardTasks(i.lifecycleState, { status: active.has(i.instanceId) ? 'ACTIVE' : 'not active', tasks: active.get(i.instanceId)?.tasks ?? 0 }));
+  // Staying: joined and not leaving. The rest of counted are held terminating instances.
+  const staying = counted.filter((i) => countsAsCapacity(i.lifecycleState)).map((i) => i.instanceId);
+  const launching = members.filter((i) => i.lifecycleState.startsWith('Pending') && !active.has(i.instanceId)).length;
+  // Strays: leaving instances that joined with nothing on them (their agent registered after the
+  // termination began). ECS would place tasks there (the most room) and lose them at termination.
+  const strays = members.filter((i) => i.lifecycleState.startsWith('Terminating') && active.get(i.instanceId)?.tasks === 0).map((i) => active.get(i.instanceId)!.arn);
+  return { counted: counted.length, staying, launching, strays, desiredNow: services.get(side.serviceName)!.desiredCount ?? 0 };
+}
+
+/**
+ * Recompute the colour's task count from the current state; only the live colour's is set.
+ * `raiseOnly` (a launch): a launch adds capacity, so a lower figure there can only come from a
+ * stale read of the cluster (ECS's list APIs are eventually consistent): it is not applied.
+ */
+export async function setTaskCount(deps: Deps, input: { app: string; colour: Colour; raiseOnly?: boolean }): Promise<CountResult> {
+  const { app, side } = sideOf(deps, input);
+  const ref = { app: input.app, colour: input.colour };
+  const live = liveColour(colourWeights(await readRoute(deps.clients.elbv2, routeOf(app)), app));
+  if (live !== input.colour) return { ...ref, owner: 'release', changed: false };
+  const { counted, desiredNow, strays } = await readCapacity(deps, side);
+  if (strays.length) await setDraining(deps.clients.ecs, side.cluster, strays);
+  const computed = desiredTasks(counted, app.scaling);
+  const desired = input.raiseOnly ? Math.max(computed, desiredNow) : computed;
+  const changed = desiredNow !== desired;
   if (changed) await updateService(deps.clients.ecs, side.cluster, side.serviceName, { desiredCount: desired });
-  return { ...input, owner: 'capacity', joined, desired, changed };
+  return { ...ref, owner: 'capacity', joined: counted, desired, changed };
 }
 
 export async function completeLifecycle(deps: Deps, input: { work: Work; result: 'CONTINUE' | 'ABANDON' }) {
@@ -111,29 +136,79 @@ export async function completeLifecycle(deps: Deps, input: { work: Work; result:
   return { result: input.result, completion };
 }
 
-/** Drain first (ECS replaces the tasks elsewhere), then lower the count without the instance. */
-export async function drainStart(deps: Deps, input: { work: Work }) {
-  const { side } = sideOf(deps, input.work);
-  const ci = await containerInstanceOf(deps.clients.ecs, side.cluster, input.work.action!.instanceId);
-  if (ci?.status === 'ACTIVE') await setDraining(deps.clients.ecs, side.cluster, ci.arn);
-  const count = await setTaskCount(deps, { app: input.work.app!, colour: input.work.colour! });
-  return { containerInstance: ci?.arn ?? null, count, lastHeartbeat: deps.now().toISOString(), drained: false };
+export interface DrainState {
+  containerInstance: string | null;
+  /** Held: the drain has not started, the instance's tasks wait for a launching replacement. */
+  held: boolean;
+  holdUntil: string;
+  heldSince?: string;
+  /** The drain's own deadline (drainTimeoutSeconds from when it started). */
+  deadline?: string;
+  lastHeartbeat: string;
+  drained: boolean;
+  timedOut: boolean;
+  running?: number;
+  count?: CountResult;
+  reason?: string;
 }
 
-/** Drained once no task runs there (ECS stops a task only after its target deregistered). */
-export async function drainCheck(deps: Deps, input: { work: Work; drain: { lastHeartbeat: string } }) {
+/** Why this terminating instance must wait before it drains, or null when it may drain now. */
+async function holdReason(deps: Deps, work: Work, ci: ContainerInstanceState | null, view: Awaited<ReturnType<typeof readCapacity>>): Promise<string | null> {
+  if (ci?.status !== 'ACTIVE') return null; // not joined, or its drain already started
+  const { app } = sideOf(deps, work);
+  const v = { tasksOnInstance: ci.runningTasksCount + ci.pendingTasksCount, joinedOthers: view.staying.filter((id) => id !== work.action!.instanceId).length, launching: view.launching, desiredNow: view.desiredNow };
+  if (!holdForReplacement(v, app.scaling)) return null;
+  return `${v.tasksOnInstance} task(s) run here and the ${v.joinedOthers} other joined instance(s) hold ${desiredTasks(v.joinedOthers, app.scaling)} of ${v.desiredNow}: waiting for ${v.launching} launching instance(s) to join`;
+}
+
+/** Drain (ECS replaces the tasks elsewhere, healthy first), then lower the count without the instance. */
+async function beginDrain(deps: Deps, work: Work, ci: ContainerInstanceState | null, strays: string[]) {
+  const { app, side } = sideOf(deps, work);
+  // Strays first or with it, so the tasks ECS replaces elsewhere do not land on them.
+  const arns = [...new Set([...strays, ...(ci?.status === 'ACTIVE' ? [ci.arn] : [])])];
+  if (arns.length) await setDraining(deps.clients.ecs, side.cluster, arns);
+  const count = await setTaskCount(deps, { app: work.app!, colour: work.colour! });
+  return { held: false, count, deadline: new Date(deps.now().getTime() + app.scaling.drainTimeoutSeconds * 1000).toISOString() };
+}
+
+async function heartbeatIfDue(deps: Deps, a: LifecycleAction, lastHeartbeat: string): Promise<string> {
+  if (deps.now().getTime() - Date.parse(lastHeartbeat) < HEARTBEAT_EVERY_SECONDS * 1000) return lastHeartbeat;
+  await recordHeartbeat(deps.clients.autoscaling, { group: a.group, hook: a.hook, token: a.token, instanceId: a.instanceId });
+  return deps.now().toISOString();
+}
+
+/**
+ * A terminating instance: held while its tasks have nowhere to go until a launching instance
+ * joins (a flapping group), then drained. Both phases are polled by the same Wait/Choice loop.
+ */
+export async function drainStart(deps: Deps, input: { work: Work }): Promise<DrainState> {
+  const { app, side } = sideOf(deps, input.work);
+  const ci = await containerInstanceOf(deps.clients.ecs, side.cluster, input.work.action!.instanceId);
+  const now = deps.now();
+  const base = { containerInstance: ci?.arn ?? null, holdUntil: new Date(now.getTime() + holdSeconds(app.scaling) * 1000).toISOString(), lastHeartbeat: now.toISOString(), drained: false, timedOut: false };
+  const view = await readCapacity(deps, side);
+  const reason = await holdReason(deps, input.work, ci, view);
+  if (reason) return { ...base, held: true, heldSince: now.toISOString(), reason };
+  return { ...base, ...(await beginDrain(deps, input.work, ci, view.strays)) };
+}
+
+/** Held: re-check the replacement. Draining: drained once no task runs there (ECS stops a task only after its target deregistered). */
+export async function drainCheck(deps: Deps, input: { work: Work; drain: DrainState }): Promise<DrainState> {
   const { side } = sideOf(deps, input.work);
   const a = input.work.action!;
   const ci = await containerInstanceOf(deps.clients.ecs, side.cluster, a.instanceId);
-  const running = ci ? ci.runningTasksCount + ci.pendingTasksCount : 0;
   const now = deps.now().getTime();
-  const timedOut = running > 0 && now > Date.parse(input.work.deadline!);
-  let lastHeartbeat = input.drain.lastHeartbeat;
-  if (running > 0 && !timedOut && now - Date.parse(lastHeartbeat) >= HEARTBEAT_EVERY_SECONDS * 1000) {
-    await recordHeartbeat(deps.clients.autoscaling, { group: a.group, hook: a.hook, token: a.token, instanceId: a.instanceId });
-    lastHeartbeat = deps.now().toISOString();
+  if (input.drain.held) {
+    const view = await readCapacity(deps, side);
+    const reason = now < Date.parse(input.drain.holdUntil) ? await holdReason(deps, input.work, ci, view) : null;
+    if (reason) return { ...input.drain, reason, lastHeartbeat: await heartbeatIfDue(deps, a, input.drain.lastHeartbeat) };
+    const waited = now < Date.parse(input.drain.holdUntil) ? 'the replacement joined' : 'the hold reached its bound (scaling.joinTimeoutSeconds + 2 polls)';
+    return { ...input.drain, ...(await beginDrain(deps, input.work, ci, view.strays)), reason: waited };
   }
-  return { drained: running === 0 || timedOut, timedOut, running, lastHeartbeat };
+  const running = ci ? ci.runningTasksCount + ci.pendingTasksCount : 0;
+  const timedOut = running > 0 && now > Date.parse(input.drain.deadline ?? input.work.deadline!);
+  const lastHeartbeat = running > 0 && !timedOut ? await heartbeatIfDue(deps, a, input.drain.lastHeartbeat) : input.drain.lastHeartbeat;
+  return { ...input.drain, drained: running === 0 || timedOut, timedOut, running, lastHeartbeat };
 }
 
 export async function reconcile(deps: Deps, input: { work: Work }) {

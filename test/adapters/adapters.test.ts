@@ -181,11 +181,11 @@ describe('Adapter: ecs', () => {
       .resolvesOnce({ containerInstanceArns: ['b'] });
     ecsMock.on(DescribeContainerInstancesCommand).resolves({
       containerInstances: [
-        { containerInstanceArn: 'a', ec2InstanceId: 'i-a', status: 'ACTIVE' },
+        { containerInstanceArn: 'a', ec2InstanceId: 'i-a', status: 'ACTIVE', runningTasksCount: 2, pendingTasksCount: 1 },
         { containerInstanceArn: 'b', ec2InstanceId: 'i-b', status: 'DRAINING' },
       ],
     });
-    expect(await activeContainerInstances(new ECSClient({}), 'c')).toEqual([{ arn: 'a', ec2InstanceId: 'i-a' }]);
+    expect(await activeContainerInstances(new ECSClient({}), 'c')).toEqual([{ arn: 'a', ec2InstanceId: 'i-a', tasks: 3 }]);
     expect(ecsMock.commandCalls(ListContainerInstancesCommand)).toHaveLength(2);
     expect(ecsMock.commandCalls(DescribeContainerInstancesCommand)[0].args[0].input.containerInstances).toEqual(['a', 'b']);
   });

@@ -87,3 +87,27 @@ describe('Flow: the same scale-in without greenlight (control)', () => {
     expect(r.summary.failedRequests).toBeGreaterThan(0);
   });
 });
+
+describe('Flow: a flapping group never drops serving capacity (issue 13 item 4)', () => {
+  it('capacity-flap: 10 launch/terminate pairs in 30 s, over 10 seeds of victim choice: no request fails, never below 6 serving', async () => {
+    const { loadScenarioFile, simulate } = await import('../../src/local/simulate.js');
+    const { join } = await import('node:path');
+    const heldSeeds: number[] = [];
+    for (let seed = 1; seed <= 10; seed++) {
+      const scenario = { ...loadScenarioFile(join(process.cwd(), 'scenarios', 'capacity-flap.yml')), seed };
+      const { summary: s, timeline, executions } = await simulate(scenario);
+      expect({ seed, violations: s.invariantViolations, failed: s.failedRequests }).toEqual({ seed, violations: [], failed: 0 });
+      expect(s).toMatchObject({ desiredCount: 6, expectedDesiredCount: 6, tasksStoppedWhileServing: 0 });
+      // Every lifecycle action ended one way or the other, and is counted.
+      expect(s.lifecycleActionsCompleted! + s.lifecycleActionsAbandoned! + s.lifecycleActionsTimedOut!).toBe(s.lifecycleEvents);
+      // A launch check whose instance left the group ends at once, not at the join timeout (600 s).
+      for (const e of executions.filter((x) => x.statesEntered.some((st) => st.name === 'LaunchGone')))
+        expect(e.statesEntered.at(-1)!.t - e.statesEntered[0].t).toBeLessThan(120);
+      // Whenever a serving instance was the victim, its drain waited for the replacement to join.
+      if (executions.some((e) => e.statesEntered.filter((st) => st.name === 'DrainCheck').length > 5)) heldSeeds.push(seed);
+      expect(timeline.some((e) => /desiredCount 6 → 4/.test(e.text))).toBe(false);
+    }
+    // The seeds differ in their victims: at least one held a serving instance.
+    expect(heldSeeds.length).toBeGreaterThan(0);
+  }, 240_000);
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { colourOfGroup, countsAsCapacity, desiredTasks, parseLifecycleEvent } from '../../src/core/capacity.js';
+import { colourOfGroup, countsAsCapacity, countsTowardTasks, desiredTasks, holdForReplacement, parseLifecycleEvent } from '../../src/core/capacity.js';
 import { parseConfig } from '../../src/core/config.js';
 
 const tg = (n: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`;
@@ -38,6 +38,31 @@ describe('Function: countsAsCapacity', () => {
   it('counts instances in the group and not leaving it', () => {
     expect(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService'].map(countsAsCapacity)).toEqual([true, true, true, true]);
     expect(['Terminating', 'Terminating:Wait', 'Terminating:Proceed', 'Detaching', 'Standby'].map(countsAsCapacity)).toEqual([false, false, false, false, false]);
+  });
+});
+
+describe('Function: countsTowardTasks', () => {
+  const active = { status: 'ACTIVE', tasks: 2 };
+  it('counts a joined instance that stays, or that is leaving with tasks and not draining yet (held)', () => {
+    expect(['InService', 'Pending:Wait', 'Terminating', 'Terminating:Wait'].map((l) => countsTowardTasks(l, active))).toEqual([true, true, true, true]);
+    expect(['InService', 'Terminating:Wait'].map((l) => countsTowardTasks(l, { status: 'DRAINING', tasks: 2 }))).toEqual([false, false]);
+    expect(['Terminating:Proceed', 'Detaching', 'Standby'].map((l) => countsTowardTasks(l, active))).toEqual([false, false, false]);
+  });
+  it('does not count a leaving instance that joined with nothing on it', () => {
+    expect(countsTowardTasks('Terminating:Wait', { status: 'ACTIVE', tasks: 0 })).toBe(false);
+    expect(countsTowardTasks('InService', { status: 'ACTIVE', tasks: 0 })).toBe(true);
+  });
+});
+
+describe('Function: holdForReplacement', () => {
+  const s = { tasksPerInstance: 2, minTasks: 0, maxTasks: 100 };
+  it('holds a serving instance while the others lack room and an instance is launching', () => {
+    expect(holdForReplacement({ tasksOnInstance: 2, joinedOthers: 2, launching: 1, desiredNow: 6 }, s)).toBe(true);
+  });
+  it('drains at once: nothing launching (a real scale-in), room elsewhere, or nothing running there', () => {
+    expect(holdForReplacement({ tasksOnInstance: 2, joinedOthers: 2, launching: 0, desiredNow: 6 }, s)).toBe(false);
+    expect(holdForReplacement({ tasksOnInstance: 2, joinedOthers: 3, launching: 1, desiredNow: 6 }, s)).toBe(false);
+    expect(holdForReplacement({ tasksOnInstance: 0, joinedOthers: 2, launching: 1, desiredNow: 6 }, s)).toBe(false);
   });
 });
 
