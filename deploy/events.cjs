@@ -4,6 +4,9 @@
 //  - ECR "Image Action" pushes to the repositories of apps that opt in (ecs apps with `ecr:`).
 const { load } = require('./config.cjs');
 
+// What a rule cannot deliver goes to the stack's failure queue (deploy/observe.cjs).
+const FAILURE_QUEUE = { 'Fn::GetAtt': ['FailureQueue', 'Arn'] };
+
 function patterns(doc, bucket = { Ref: 'ArtifactBucket' }) {
   const s3 = {
     source: ['aws.s3'],
@@ -44,7 +47,7 @@ function capacityEvents() {
   if (!pattern) return [];
   const minutes = doc.reconcileMinutes || 5;
   return [
-    { eventBridge: { event: pattern } },
+    { eventBridge: { event: pattern, deadLetterConfig: FAILURE_QUEUE } },
     { schedule: { rate: `rate(${minutes} minute${minutes === 1 ? '' : 's'})`, input: { action: 'reconcile' } } },
   ];
 }
@@ -68,12 +71,12 @@ function guardPattern(doc) {
 
 function guardEvents() {
   const pattern = guardPattern(load());
-  return pattern ? [{ eventBridge: { pattern, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 185 } } }] : [];
+  return pattern ? [{ eventBridge: { pattern, retryPolicy: { maximumEventAge: 3600, maximumRetryAttempts: 185 }, deadLetterQueueArn: FAILURE_QUEUE } }] : [];
 }
 
 function releaseEvents() {
   const pattern = alarmPattern(load());
-  return pattern ? [{ eventBridge: { event: pattern } }] : [];
+  return pattern ? [{ eventBridge: { event: pattern, deadLetterConfig: FAILURE_QUEUE } }] : [];
 }
 
 module.exports = {
@@ -85,5 +88,5 @@ module.exports = {
   scaledGroups,
   lifecyclePattern,
   capacityEvents,
-  dispatchEvents: () => Object.values(patterns(load())).map((pattern) => ({ eventBridge: { pattern } })),
+  dispatchEvents: () => Object.values(patterns(load())).map((pattern) => ({ eventBridge: { pattern, deadLetterQueueArn: FAILURE_QUEUE } })),
 };

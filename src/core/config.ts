@@ -355,6 +355,16 @@ export const ConfigSchema = z.strictObject({
   uploaders: z._default(z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/, { message: 'must be an IAM role or user ARN' }))), []),
   /** How often the capacity state machine reconciles every scaled app (EventBridge schedule). */
   reconcileMinutes: z._default(int(1, 1440), 5),
+  /** The deployer watching itself: state machine logs (level), X-Ray tracing, failure alarms. */
+  observability: z._default(
+    z.strictObject({
+      /** Step Functions execution logs to CloudWatch Logs: ERROR (default) or ALL; never execution data. */
+      logLevel: z._default(z.enum(['ERROR', 'ALL', 'FATAL']), 'ERROR'),
+      /** X-Ray tracing of both state machines and of the functions. */
+      tracing: z._default(z.boolean(), false),
+    }),
+    { logLevel: 'ERROR', tracing: false },
+  ),
   apps: z.record(z.string(), AppConfigSchema).check(
     z.superRefine((apps, ctx) => {
       for (const name of Object.keys(apps))

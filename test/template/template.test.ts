@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { parse } from 'yaml';
@@ -256,6 +257,46 @@ describe('Template: serverless package', () => {
     expect(register.Condition).toEqual({ StringLike: { 'aws:RequestTag/greenlight:release': 'greenlight *' } });
   });
 
+  it('watches itself: failed async invocations and undeliverable events land in a failure queue, with an alarm', () => {
+    const queue = { 'Fn::GetAtt': ['FailureQueue', 'Arn'] };
+    expect(template.Resources.FailureQueue).toMatchObject({ Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 } });
+    // Every asynchronously invoked function (dispatch, guard) has an on-failure destination.
+    const configs = Object.fromEntries(resources('AWS::Lambda::EventInvokeConfig').map(([, r]) => [r.Properties.FunctionName.Ref, r.Properties]));
+    expect(Object.keys(configs).sort()).toEqual(['DispatchLambdaFunction', 'GuardLambdaFunction']);
+    for (const c of Object.values<Json>(configs)) expect(c.DestinationConfig.OnFailure.Destination).toEqual(queue);
+    const role: Json[] = template.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement;
+    expect(role.some((st) => st.Action === 'sqs:SendMessage' && JSON.stringify(st.Resource) === JSON.stringify(queue))).toBe(true);
+    // Every event rule (a pattern: uploads, alarms, lifecycle actions) dead-letters to the queue, which lets EventBridge in.
+    const patterned = resources('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
+    expect(patterned.length).toBeGreaterThanOrEqual(5);
+    for (const [id, r] of patterned) for (const t of r.Properties.Targets) expect({ id, dlq: t.DeadLetterConfig }).toEqual({ id, dlq: { Arn: queue } });
+    const policy = template.Resources.FailureQueuePolicy.Properties.PolicyDocument.Statement[0];
+    expect(policy).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queue });
+    expect(policy.Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
+    const depth = template.Resources.FailureQueueAlarm.Properties;
+    expect(depth).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1, AlarmActions: [{ Ref: 'ReleaseTopic' }] });
+  });
+
+  it('watches itself: both state machines log errors (no execution data) and alarm on failed, timed-out and aborted executions', () => {
+    for (const id of ['ReleaseStateMachine', 'CapacityStateMachine']) {
+      const p = template.Resources[id].Properties;
+      expect(p.LoggingConfiguration).toEqual({ Level: 'ERROR', IncludeExecutionData: false, Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['StateMachineLogGroup', 'Arn'] } } }] });
+      expect(p.TracingConfiguration).toEqual({ Enabled: false }); // observability.tracing: false in this config
+      const alarms = resources('AWS::CloudWatch::Alarm').filter(([, a]) => JSON.stringify(a.Properties.Metrics ?? []).includes(`{"Ref":"${id}"}`));
+      expect(alarms).toHaveLength(1);
+      const a = alarms[0][1].Properties;
+      expect(a.Metrics.filter((m: Json) => m.MetricStat).map((m: Json) => m.MetricStat.Metric.MetricName).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
+      expect(a.Metrics.find((m: Json) => m.ReturnData).Expression).toBe('FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)');
+      expect(a).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: 'ReleaseTopic' }] });
+    }
+    expect(template.Resources.StateMachineLogGroup.Properties.RetentionInDays).toBe(30);
+    for (const fn of ['DispatchLambdaFunction', 'GuardLambdaFunction']) {
+      const errors = resources('AWS::CloudWatch::Alarm').filter(([, a]) => a.Properties.MetricName === 'Errors' && a.Properties.Dimensions?.[0]?.Value?.Ref === fn);
+      expect(errors).toHaveLength(1);
+      expect(errors[0][1].Properties.AlarmActions).toEqual([{ Ref: 'ReleaseTopic' }]);
+    }
+  });
+
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
     const config = Buffer.from(JSON.stringify(parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8')))).toString('base64');
     const fns = resources('AWS::Lambda::Function').map(([, f]) => f.Properties.Handler.replace(/^functions\/|\.handler$/g, ''));
@@ -271,4 +312,25 @@ describe('Template: serverless package', () => {
       expect(statSync(zip).size).toBeLessThan(64 * 1024);
     }
   });
+  it('turns on X-Ray for the machines and the functions when observability.tracing is set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'greenlight-tracing-'));
+    const config = join(dir, 'greenlight.config.yml');
+    writeFileSync(config, readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8') + '\nobservability: { tracing: true, logLevel: ALL }\n');
+    const outDir = join(dir, 'out');
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', outDir], {
+      cwd: ROOT,
+      stdio: 'pipe',
+      env: { ...process.env, GREENLIGHT_CONFIG_FILE: config, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none' },
+      timeout: 120_000,
+    });
+    const t = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    expect(t.Resources.ReleaseStateMachine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(t.Resources.CapacityStateMachine.Properties.LoggingConfiguration.Level).toBe('ALL');
+    expect(t.Resources.DispatchLambdaFunction.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    // X-Ray's PutTraceSegments has no resource-level permissions: the one '*' statement tracing adds.
+    const xray = t.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement.filter((st: Json) => JSON.stringify(st.Action).includes('xray:'));
+    expect(xray).toEqual([{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] }]);
+    rmSync(dir, { recursive: true, force: true });
+  }, 150_000);
+
 });
