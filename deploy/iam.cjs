@@ -1,6 +1,6 @@
 // IAM statements for the functions' role, generated from greenlight.config.yml: every mutating
 // action is limited to the resources the config names. Loaded by serverless.yml.
-const { load } = require('./config.cjs');
+const { load, assertRegion } = require('./config.cjs');
 
 function loadApps() {
   const doc = load();
@@ -228,4 +228,10 @@ function statements() {
   return out;
 }
 
-module.exports = { statements };
+module.exports = {
+  // Serverless resolves this with the deploy's variables: the config's ARNs must be in its region.
+  statements: async ({ resolveVariable }) => {
+    assertRegion(load(), await resolveVariable('self:provider.region'));
+    return statements();
+  },
+};

@@ -61,7 +61,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: ['--plot <file.svg>   also draw traffic share per version, capacity per colour and failed requests over time'],
   },
   scenarios: { usage: 'scenarios', summary: 'List the shipped scenarios' },
-  'check-config': { usage: 'check-config [file]', summary: 'Validate greenlight.config.yml (run before every package/deploy)' },
+  'check-config': { usage: 'check-config [file] [--region <region>]', summary: 'Validate greenlight.config.yml; with a region (or AWS_REGION), every ARN must be in it (run before every package/deploy)' },
   bench: { usage: 'bench [--json]', summary: 'Run every shipped scenario and print the figures' },
   'rerun-after-crash': { usage: 'rerun-after-crash [--json]', summary: 'The release dies at each state in turn and is redriven; each must finish it' },
   fuzz: { usage: 'fuzz [--json]', summary: '1,000+ generated bad inputs; every one rejected with zero mutating calls' },
@@ -106,7 +106,7 @@ function commandHelp(name: string): string {
   return [`greenlight ${c.usage}`, '', c.summary, ...(c.details ? ['', c.details] : []), ...(c.options ? ['', ...c.options.map((o) => `  ${o}`)] : []), ...(OPERATOR.has(name) ? ['', ...ACCOUNT_OPTIONS.map((o) => `  ${o}`)] : []), ''].join('\n');
 }
 
-const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot']);
+const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region']);
 const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim']);
 
 interface Parsed {
@@ -238,7 +238,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'check-config': {
       const { checkConfig } = await import('./check-config.js');
-      return checkConfig(args[0] ?? 'greenlight.config.yml');
+      return checkConfig(args[0] ?? 'greenlight.config.yml', p.values.get('--region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
     }
     case 'rerun-after-crash': {
       const { runRerunAfterCrash } = await import('./rerun.js');

@@ -18,6 +18,7 @@ import { executionNameFor, parseReleaseDescription } from '../core/release.js';
 import { colourWeights, liveColour, other, shiftedActions, shiftSteps } from '../core/route.js';
 import { answerApproval } from '../steps/approval.js';
 import { retireAsg } from '../steps/asg.js';
+import { functionTimeouts } from '../local/definitions.js';
 import { uploadArtifact } from '../local/simulate.js';
 import type { Deps } from '../steps/deps.js';
 import { RELEASE_TAG, retireEcs } from '../steps/ecs.js';
@@ -308,11 +309,38 @@ export async function promote(account: Account, name: string): Promise<Result> {
  * Abort the running release: stop its execution, let go of its lock, then clean up with a new
  * execution: a rollback when traffic had started to move, else a retire of the half-made green.
  */
+/** The lock function's timeout (serverless.yml) and a margin: no lock write of a stopped execution lands later. */
+const lockWriteWindowSeconds = () => (functionTimeouts().byFunction.lock ?? functionTimeouts().default) + 5;
+
 export async function abort(account: Account, name: string, wait: boolean): Promise<Result> {
   const a = app(account, name);
   const { dynamodb, sfn } = account.clients;
   const lock = await readLock(dynamodb, account.names.table, name);
-  if (!lock.owner) return { code: 1, text: `no release of ${name} holds the lock: nothing to abort\n`, json: { aborted: null } };
+  if (!lock.owner) {
+    // A release that has not taken the lock yet (just started, or waiting behind another that
+    // finished meanwhile) has changed nothing: stopping it is the whole abort.
+    const waiting = (await runningExecutions(account)).filter((e) => e.app === name);
+    if (!waiting.length) return { code: 1, text: `no release of ${name} holds the lock or is running: nothing to abort\n`, json: { aborted: null } };
+    for (const e of waiting) await stopExecution(sfn, e.executionArn, 'Aborted', `aborted with greenlight abort ${name} before it took the lock`);
+    const names = waiting.map((e) => e.name);
+    // StopExecution does not stop a Lambda invocation already running: a Lock step in flight may
+    // still take the lock for the stopped execution. Until such a write can no longer land (the
+    // lock function's timeout), a lock found held by one of them is let go.
+    const stopped = new Set(waiting.map((e) => e.executionArn));
+    let freed = false;
+    if (wait)
+      for (let waited = 0, bound = lockWriteWindowSeconds(); waited <= bound && !freed; waited += 2) {
+        const now = await readLock(dynamodb, account.names.table, name);
+        if (now.owner && stopped.has(now.owner)) freed = await writeLock(dynamodb, account.names.table, name, now.rev, released(now));
+        else await account.sleep(2);
+      }
+    const note = wait ? '' : ` (without --wait, a lock its last step may still take is let go when its lease runs out)`;
+    return {
+      code: 0,
+      text: `stopped ${names.join(', ')} before it took the lock: nothing had changed${freed ? '; let go of the lock its last step took' : ''}${note}\n`,
+      json: { aborted: waiting.map((e) => e.executionArn), cleanup: null, lockFreed: freed },
+    };
+  }
   if (lock.approvalToken) {
     // Waiting at the approval gate: the release rolls itself back (nothing moved in production).
     const r = await answerApproval(account.deps(), name, 'abort', `greenlight abort (${process.env.USER ?? 'cli'})`);

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { readLock } from '../aws/dynamodb.js';
 import { loadDefinition } from '../local/definitions.js';
 import { FUNCTIONS } from '../local/functions.js';
 import { Processes } from '../local/processes.js';
@@ -20,7 +22,7 @@ export async function runLocal(account: Account, machine: string, inputText: str
   } catch (err) {
     throw new UsageError(`--input is not JSON: ${(err as Error).message}`);
   }
-  const arn = machine === 'release' ? RELEASE_STATE_MACHINE_ARN : CAPACITY_STATE_MACHINE_ARN;
+  const arn = machineArn(account, machine);
   const print = (t: number, text: string) => process.stdout.write(`+${String(Math.round(t)).padStart(5)}s ${text}\n`);
   let rec: ExecutionRecord;
   if (account.kind === 'sim') {
@@ -34,18 +36,65 @@ export async function runLocal(account: Account, machine: string, inputText: str
     // Real time: Wait states, retry intervals and the SDK's backoff wait for real.
     const clock = new VirtualClock(Date.now(), { real: true });
     const procs = new Processes(clock);
-    const sfn = new LocalStepFunctions(clock, procs, { onStateEntered: (_e, state) => print(clock.now, state) });
     const deps = account.deps();
+    const app = (JSON.parse(inputText) as { app?: unknown }).app;
+    const watch =
+      machine === 'release' && typeof app === 'string'
+        ? lockWatch(
+            () => readLock(deps.clients.dynamodb, account.names.table, app).then((l) => l.owner ?? null),
+            (exec) => {
+              print(clock.now, `lost the lock of ${app} (greenlight abort, or it was taken over): stopping`);
+              sfn.stopExecution({ executionArn: exec, error: 'Aborted', cause: `the lock of ${app} was let go by someone else (greenlight abort)` });
+            },
+          )
+        : () => {};
+    const sfn: LocalStepFunctions = new LocalStepFunctions(clock, procs, {
+      onStateEntered: (e, state) => {
+        print(clock.now, state);
+        if (e.status === 'RUNNING') watch(e.executionArn);
+      },
+    });
     const handlers = Object.fromEntries(Object.entries(FUNCTIONS).map(([name, mod]) => [name, mod.withDeps({ ...deps, now: () => clock.date() })])) as Record<
       string,
       (e: unknown, c: unknown) => Promise<unknown>
     >;
     sfn.register(arn, loadDefinition(machine), handlers);
-    const r = sfn.startExecution({ stateMachineArn: arn, input: inputText, name: `run-local-${Date.now()}` });
+    const r = sfn.startExecution({ stateMachineArn: arn, input: inputText, name: `run-local-${hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 30)}-${Date.now()}` });
     rec = sfn.executions.get(r.executionArn)!;
     await rec.done;
   }
   const ok = rec.status === 'SUCCEEDED';
   const text = ok ? `SUCCEEDED ${JSON.stringify(rec.output)}\n` : `${rec.status} ${rec.error ?? ''}: ${rec.cause ?? ''}\n`;
   return { code: ok && (rec.output as { outcome?: string })?.outcome !== 'superseded' ? 0 : 1, text, json: { status: rec.status, output: rec.output ?? null, error: rec.error ?? null, cause: rec.cause ?? null, states: rec.statesEntered.map((s) => s.name) } };
+}
+
+/**
+ * The state machine a local execution is named under. Against AWS: the stack's own, so the lock,
+ * the history, the events and the messages carry a real ARN of this account and region.
+ */
+export function machineArn(account: Pick<Account, 'kind' | 'names'>, machine: 'release' | 'capacity'): string {
+  if (account.kind === 'sim') return machine === 'release' ? RELEASE_STATE_MACHINE_ARN : CAPACITY_STATE_MACHINE_ARN;
+  return machine === 'release' ? account.names.releaseStateMachineArn : account.names.capacityStateMachineArn;
+}
+
+/**
+ * `greenlight abort` cannot StopExecution a local execution; it lets go of the app's lock. Called
+ * at every state, this reads the lock owner and calls `onLost` once the execution had held the
+ * lock and no longer does.
+ */
+export function lockWatch(readOwner: (exec: string) => Promise<string | null>, onLost: (exec: string) => void): (exec: string) => void {
+  let held = false;
+  let lost = false;
+  return (exec) => {
+    readOwner(exec).then(
+      (owner) => {
+        if (owner === exec) held = true;
+        else if (held && !lost) {
+          lost = true;
+          onLost(exec);
+        }
+      },
+      () => {}, // a failed read is not a lost lock; the next state reads again
+    );
+  };
 }

@@ -484,7 +484,8 @@ export class World {
       version: app.version,
       whyNotServing: broken ? `version ${app.version} is broken` : app.why,
       privateIp: `10.1.${(n >> 8) & 255}.${n & 255}`,
-      tags: { ...(o.tags ?? {}) },
+      // EC2 tags an instance launched from a launch template with the template's id and version.
+      tags: { ...(o.tags ?? {}), 'aws:ec2launchtemplate:id': lt.id, 'aws:ec2launchtemplate:version': String(ltv.number) },
       userData: data.UserData,
     };
     this.instances.set(i.id, i);

@@ -9,6 +9,7 @@ import {
   findImages,
   type InstanceInfo,
   instanceStatus,
+  launchTemplateVersions,
   runInstance,
   startInstance,
   stopInstance,
@@ -57,7 +58,7 @@ export async function planEip(deps: Deps, app: EipAppConfig, release: Release): 
       targetGroupArn: '',
       instanceId: live.instanceId,
       version: parseReleaseDescription(live.tags[TAG_RELEASE])?.version ?? null,
-      pinned: live.tags[TAG_LT_VERSION] ?? '$Default',
+      pinned: await liveLaunchTemplateVersion(ec2, app, live.tags),
       release: live.tags[TAG_RELEASE] ?? '',
       units: 1,
       capacity: null,
@@ -66,6 +67,20 @@ export async function planEip(deps: Deps, app: EipAppConfig, release: Release): 
     needsCapacity: false,
     alreadyLive: action === 'release' && live.tags[TAG_RELEASE] === releaseDescription(release),
   };
+}
+
+/**
+ * The launch-template version the live server runs, as a number (CreateLaunchTemplateVersion's
+ * SourceVersion is a version number): greenlight's own tag; else the one EC2 puts on every
+ * instance launched from a template (`aws:ec2launchtemplate:version`, when it is this template);
+ * else the template's default version, resolved to its number.
+ */
+async function liveLaunchTemplateVersion(ec2: Deps['clients']['ec2'], app: EipAppConfig, tags: Record<string, string>): Promise<string> {
+  if (tags[TAG_LT_VERSION]) return tags[TAG_LT_VERSION];
+  if (tags['aws:ec2launchtemplate:version'] && (tags['aws:ec2launchtemplate:id'] ?? app.launchTemplateId) === app.launchTemplateId) return tags['aws:ec2launchtemplate:version'];
+  const [v] = await launchTemplateVersions(ec2, app.launchTemplateId, ['$Default']);
+  if (!v) throw new InvalidInput(`launch template ${app.launchTemplateId} (launchTemplateId) has no default version: check the id in greenlight.config.yml`);
+  return v.versionNumber;
 }
 
 /** The instance this execution brings up, if it exists already (a re-run converges on it). */

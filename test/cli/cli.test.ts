@@ -132,3 +132,74 @@ describe('CLI operations on the simulator', () => {
     ops.setJsonMode(false);
   });
 });
+
+describe('CLI: abort before the lock', () => {
+  it('abort of a release that has not taken the lock yet stops it: nothing changes, nothing is left behind', async () => {
+    ops.setJsonMode(true);
+    await withAccount(sim('asg-release', 12.5), async (account) => {
+      const { world, sfn, procs } = account.session!;
+      const before = world.launchTemplates.get([...world.launchTemplates.keys()][0])!.latestVersion;
+      const release = [...sfn.executions.values()].find((e) => e.name.startsWith('web-1_4_2'))!;
+      expect(release.status).toBe('RUNNING');
+      const r = await ops.abort(account, 'web', true);
+      expect(r).toMatchObject({ code: 0, json: { aborted: [release.executionArn], cleanup: null } });
+      expect(r.text).toMatch(/before it took the lock: nothing had changed/);
+      await procs.runUntil(() => false, account.session!.clock.now + 600); // what it would have done by now
+      expect(release.status).toBe('ABORTED');
+      expect(world.group('web-green').desired).toBe(0);
+      expect(world.launchTemplates.get([...world.launchTemplates.keys()][0])!.latestVersion).toBe(before);
+      const lock = await (await import('../../src/aws/dynamodb.js')).readLock(account.clients.dynamodb, account.names.table, 'web');
+      // Its Lock step was in flight when it was stopped and took the lock anyway; abort let go of it.
+      expect(lock.owner).toBeUndefined();
+      expect(r.json).toMatchObject({ lockFreed: true });
+      // Nothing left to abort.
+      expect((await ops.abort(account, 'web', true)).code).toBe(1);
+      return r;
+    });
+    ops.setJsonMode(false);
+  });
+});
+
+describe('CLI: run-local against an account', () => {
+  it('names its executions under the stack\'s own state machines, not the simulator\'s', async () => {
+    const { machineArn } = await import('../../src/cli/run-local.js');
+    const names = {
+      bucket: 'b',
+      table: 't',
+      topicArn: 'arn:aws:sns:eu-west-1:111122223333:greenlight',
+      releaseStateMachineArn: 'arn:aws:states:eu-west-1:111122223333:stateMachine:greenlight-prod-release',
+      capacityStateMachineArn: 'arn:aws:states:eu-west-1:111122223333:stateMachine:greenlight-prod-capacity',
+    };
+    expect(machineArn({ kind: 'aws', names }, 'release')).toBe(names.releaseStateMachineArn);
+    expect(machineArn({ kind: 'aws', names }, 'capacity')).toBe(names.capacityStateMachineArn);
+    expect(machineArn({ kind: 'sim', names }, 'release')).toMatch(/:123456789012:stateMachine:greenlight-sim-release$/);
+  });
+
+  it('stops a local execution once it held the app\'s lock and lost it (greenlight abort lets go of the lock)', async () => {
+    const { lockWatch } = await import('../../src/cli/run-local.js');
+    const me = 'arn:aws:states:eu-west-1:111122223333:execution:greenlight-prod-release:run-local-host-1';
+    const settle = () => new Promise((r) => setImmediate(r));
+    const run = async (owners: (string | null | Error)[]) => {
+      const lost: string[] = [];
+      let k = 0;
+      const watch = lockWatch(
+        () => {
+          const o = owners[k++];
+          return o instanceof Error ? Promise.reject(o) : Promise.resolve(o);
+        },
+        (e) => lost.push(e),
+      );
+      for (let i = 0; i < owners.length; i++) {
+        watch(me);
+        await settle();
+      }
+      return lost;
+    };
+    // Waiting for the lock (someone else holds it), then holding it: nothing to stop.
+    expect(await run(['other', null, me, me])).toEqual([]);
+    // Held, then let go by abort: stopped once.
+    expect(await run([null, me, null, null, 'other'])).toEqual([me]);
+    // A failed read is not a lost lock.
+    expect(await run([me, new Error('throttled'), me])).toEqual([]);
+  });
+});

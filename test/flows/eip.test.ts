@@ -46,6 +46,25 @@ describe('Flow: single-server apps behind an Elastic IP (kind eip)', () => {
     expect(release.statesEntered.filter((s) => s.name === 'RetireStep')).toHaveLength(1);
   });
 
+  it('a live server launched by hand (no greenlight tags): the new version derives from the version it runs, read from EC2\'s tag', async () => {
+    const { startSession, runToQuiet, loadScenario, summarize } = await import('../../src/local/simulate.js');
+    const session = startSession(loadScenario({ name: 'by-hand', description: 'test', apps: [{ name: 'site', kind: 'eip', initialVersion: '2.3.0' }], steps: [{ at: 10, upload: { app: 'site', version: '2.4.0' } }] }));
+    const w = session.world;
+    const live = [...w.instances.values()][0];
+    const lt = w.launchTemplates.get(live.launchTemplateId)!;
+    // Someone launched the server by hand from version 2 (a bigger instance); the default stays 1.
+    const v2 = w.createLaunchTemplateVersion(lt.id, '1', { InstanceType: 'm7g.large' }, 'by hand');
+    delete live.tags!['greenlight:lt-version'];
+    Object.assign(live, { launchTemplateVersion: v2.number });
+    live.tags!['aws:ec2launchtemplate:version'] = String(v2.number);
+    const r = summarize(session, await runToQuiet(session));
+    expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '2.4.0' });
+    const created = lt.versions.get(lt.latestVersion)!;
+    expect(created.description).toMatch(/2\.4\.0/);
+    expect(created.data.InstanceType).toBe('m7g.large'); // from version 2, not the default (t3.small)
+    expect(lt.defaultVersion).toBe(1);
+  });
+
   it('a rollback after the window has nothing to start and changes nothing', async () => {
     const r = await runInline({
       physics: { bootSeconds: 40, statusCheckSeconds: 30 },

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -333,4 +334,22 @@ describe('Template: serverless package', () => {
     rmSync(dir, { recursive: true, force: true });
   }, 150_000);
 
+
+  it('refuses to package when a configured ARN is of another region, naming the field and the fix', () => {
+    const run = (region: string) =>
+      spawnSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--region', region, '--package', mkdtempSync(join(tmpdir(), 'greenlight-region-'))], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none' },
+        timeout: 120_000,
+      });
+    const r = run('eu-west-1');
+    expect(r.status).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/apps\.web\.listenerArn, .* are in us-east-1 but the stack deploys to eu-west-1: name the eu-west-1 resources, or deploy with --region us-east-1/);
+    const { regionProblems } = createRequire(import.meta.url)(join(ROOT, 'deploy', 'config.cjs'));
+    // IAM ARNs have no region; one ARN elsewhere is named alone.
+    expect(regionProblems({ uploaders: ['arn:aws:iam::111122223333:role/ci'], apps: { a: { listenerArn: 'arn:aws:elasticloadbalancing:us-east-1:1:listener/x', ruleArn: 'arn:aws:elasticloadbalancing:eu-west-1:1:listener-rule/x' } } }, 'us-east-1')).toEqual([
+      'apps.a.ruleArn is in eu-west-1 but the stack deploys to us-east-1: name the us-east-1 resources, or deploy with --region eu-west-1',
+    ]);
+  }, 150_000);
 });
