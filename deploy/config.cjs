@@ -20,7 +20,7 @@ function regionProblems(doc, region) {
   const walk = (v, path) => {
     if (typeof v === 'string') {
       const m = /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):/.exec(v);
-      if (m && m[1] && m[1] !== region) byRegion.set(m[1], [...(byRegion.get(m[1]) || []), path]);
+      if (m?.[1] && m[1] !== region) byRegion.set(m[1], [...(byRegion.get(m[1]) || []), path]);
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
   };
