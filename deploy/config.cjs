@@ -21,7 +21,9 @@ function regionProblems(doc, region) {
     if (typeof v === 'string') {
       const m = /^arn:aws[a-z-]*:[a-z0-9-]+:([a-z0-9-]*):/.exec(v);
       if (m?.[1] && m[1] !== region) byRegion.set(m[1], [...(byRegion.get(m[1]) || []), path]);
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    } else if (Array.isArray(v)) {
+      for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`);
+    }
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
   };
   walk(doc, '');
