@@ -2,8 +2,7 @@
 // action is limited to the resources the config names. Loaded by serverless.yml.
 const { load, assertRegion } = require('./config.cjs');
 
-function loadApps() {
-  const doc = load();
+function appsOf(doc) {
   if (!doc || typeof doc.apps !== 'object') throw new Error('greenlight.config.yml: expected an "apps:" map');
   return Object.values(doc.apps);
 }
@@ -13,17 +12,22 @@ const sub = (s) => ({ 'Fn::Sub': s });
 const ltArn = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`);
 const asgArn = (name) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${name}`);
 
-function statements() {
-  const apps = loadApps();
+/** The functions' IAM statements for a config document (the simulator evaluates these same statements). */
+function statements(doc = load()) {
+  const apps = appsOf(doc);
   const asgApps = apps.filter((a) => a.kind !== 'ecs'); // asg and eip: launch templates
-  const eipEntries = Object.entries(load().apps || {}).filter(([, a]) => a?.kind === 'eip');
+  const eipEntries = Object.entries(doc.apps || {}).filter(([, a]) => a?.kind === 'eip');
   const ecsApps = apps.filter((a) => a.kind === 'ecs');
   const routed = apps.filter((a) => a.kind !== 'eip');
   const groups = routed.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).filter(Boolean);
   const listeners = [...routed.filter((a) => !a.ruleArn).map((a) => a.listenerArn), ...routed.map((a) => a.test?.listenerArn).filter(Boolean)];
   const rules = [...apps.filter((a) => a.ruleArn).map((a) => a.ruleArn), ...routed.map((a) => a.test?.ruleArn).filter(Boolean)];
   const templates = [...new Set(asgApps.map((a) => a.launchTemplateId))];
-  const services = ecsApps.flatMap((a) => [a.blue, a.green]).map((c) => sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:service/${c.cluster}/${c.serviceName}`));
+  const launchRoles = [...new Set(asgApps.flatMap((a) => a.passRoles || []))];
+  // The apps' services, and their queue-worker services (retire.quiesce.workers hands counts over).
+  const services = ecsApps
+    .flatMap((a) => [a.blue, a.green, ...(a.retire?.quiesce?.workers ? [a.retire.quiesce.workers.blue, a.retire.quiesce.workers.green] : [])])
+    .map((c) => sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:service/${c.cluster}/${c.serviceName}`));
   const out = [
     {
       Sid: 'ReadOnlyDescribeCallsWithoutResourceLevelPermissions',
@@ -62,12 +66,31 @@ function statements() {
       Resource: templates.map(ltArn),
     },
     {
-      // Pointing a group at a launch template version requires RunInstances on that template.
-      Sid: 'UseConfiguredLaunchTemplates',
+      // Pointing a group at a launch template version is authorized as a launch from it:
+      // RunInstances for every resource it names (instance, image, subnet, ENI, volume, ...), which
+      // carry the template in ec2:LaunchTemplate. eip servers launch from their templates the same way.
+      Sid: 'LaunchFromConfiguredTemplates',
       Effect: 'Allow',
       Action: ['ec2:RunInstances'],
-      Resource: templates.map(ltArn),
-    }] : []),
+      Resource: '*',
+      Condition: { ArnLike: { 'ec2:LaunchTemplate': templates.map(ltArn) } },
+    },
+    {
+      // Tags on launch: greenlight's own (eip servers) and a template's TagSpecifications.
+      Sid: 'TagOnLaunch',
+      Effect: 'Allow',
+      Action: ['ec2:CreateTags'],
+      Resource: ['instance', 'volume', 'network-interface'].map((t) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${t}/*`)),
+      Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+    },
+    ...(launchRoles.length ? [{
+      // The launch templates' instance profiles: passed to EC2 only.
+      Sid: 'PassInstanceProfileRoles',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: launchRoles,
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    }] : [])] : []),
     {
       Sid: 'ScaleConfiguredGroups',
       Effect: 'Allow',
@@ -92,7 +115,9 @@ function statements() {
       Effect: 'Allow',
       Action: ['events:PutEvents'],
       Resource: sub('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default'),
-      Condition: { StringEquals: { 'events:source': 'greenlight' } },
+      // events:source is multivalued (one value per entry): every entry must be greenlight's, and
+      // the key must be there (ForAllValues alone holds for a request without it).
+      Condition: { 'ForAllValues:StringEquals': { 'events:source': ['greenlight'] }, Null: { 'events:source': 'false' } },
     },
     { Sid: 'PublishReleaseMessages', Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'ReleaseTopic' } },
   ];
@@ -136,19 +161,11 @@ function statements() {
         Resource: '*',
       },
       {
-        // RunInstances names many resources (subnet, volume, ENI, ...): allowed only from the configured templates.
-        Sid: 'LaunchServersFromConfiguredTemplates',
-        Effect: 'Allow',
-        Action: ['ec2:RunInstances'],
-        Resource: '*',
-        Condition: { ArnLike: { 'ec2:LaunchTemplate': eipEntries.map(([, a]) => ltArn(a.launchTemplateId)) } },
-      },
-      {
-        Sid: 'TagOnLaunchAndImage',
+        Sid: 'TagImagesOnCreate',
         Effect: 'Allow',
         Action: ['ec2:CreateTags'],
-        Resource: '*',
-        Condition: { StringEquals: { 'ec2:CreateAction': ['RunInstances', 'CreateImage'] } },
+        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
+        Condition: { StringEquals: { 'ec2:CreateAction': 'CreateImage' } },
       },
       {
         // Only servers and images of the configured apps (greenlight tags what it launches; tag your first server too).
@@ -167,13 +184,23 @@ function statements() {
       {
         Sid: 'ImagesOfLiveServers',
         Effect: 'Allow',
+        // CreateImage authorizes the instance (above, by tag), the new image and its snapshots.
         Action: ['ec2:CreateImage'],
-        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
+        Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
       },
     );
     const alarms = eipEntries.filter(([, a]) => a.replaceOnStatusCheckFailure !== false).map(([n]) => sub(`arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:greenlight-${n}-status`));
     if (alarms.length) out.push({ Sid: 'StatusAlarmsOfLiveServers', Effect: 'Allow', Action: ['cloudwatch:PutMetricAlarm'], Resource: alarms });
   }
+  const quiesced = routed.filter((a) => a.kind !== 'ecs' && (a.retire?.quiesce?.suspendProcesses || []).length);
+  if (quiesced.length)
+    out.push({
+      // retire.quiesce: the old colour's group stops launching and replacing while it is kept warm.
+      Sid: 'QuiesceConfiguredGroups',
+      Effect: 'Allow',
+      Action: ['autoscaling:SuspendProcesses', 'autoscaling:ResumeProcesses'],
+      Resource: quiesced.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).map(asgArn),
+    });
   const replacing = routed.filter((a) => a.kind !== 'ecs' && (a.replaceOnAlarms || []).length);
   if (replacing.length)
     out.push({
@@ -213,7 +240,7 @@ function statements() {
         Effect: 'Allow',
         Action: ['elasticloadbalancing:CreateRule', 'elasticloadbalancing:AddTags'],
         Resource: '*',
-        Condition: { StringEquals: { 'aws:RequestTag/greenlight:app': Object.entries(load().apps || {}).filter(([, a]) => a?.preview).map(([n]) => n) } },
+        Condition: { StringEquals: { 'aws:RequestTag/greenlight:app': Object.entries(doc.apps || {}).filter(([, a]) => a?.preview).map(([n]) => n) } },
       },
       {
         Sid: 'ChangeOnlyPreviewRules',
@@ -234,4 +261,5 @@ module.exports = {
     assertRegion(load(), await resolveVariable('self:provider.region'));
     return statements();
   },
+  statementsFor: (doc) => statements(doc),
 };

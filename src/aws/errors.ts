@@ -66,6 +66,12 @@ interface SdkLike {
   $metadata?: { httpStatusCode?: number };
 }
 
+/** What to change when the denial names a role greenlight was not told it may pass. */
+function deniedHint(message: string): string {
+  const role = /iam:PassRole on resource: (arn:\S+)/.exec(message)?.[1];
+  return role ? ` (fix: list ${role} in the app's passRoles in greenlight.config.yml and redeploy greenlight)` : '';
+}
+
 export function mapAwsError(err: unknown, what: string): Error {
   if (err instanceof GreenlightError) return err;
   const e = (err ?? {}) as SdkLike;
@@ -73,7 +79,7 @@ export function mapAwsError(err: unknown, what: string): Error {
   const status = e.$metadata?.httpStatusCode;
   const msg = `${what}: ${name}${e.message && e.message !== name ? `: ${e.message}` : ''}`;
   if (THROTTLE.has(name) || status === 429) return new Throttled(msg, { cause: err });
-  if (DENIED.has(name) || status === 403) return new AwsAccessDenied(msg, { cause: err });
+  if (DENIED.has(name) || status === 403) return new AwsAccessDenied(`${msg}${deniedHint(e.message ?? '')}`, { cause: err });
   if (NOT_FOUND.has(name) || status === 404) return new AwsResourceNotFound(msg, { cause: err });
   // Auto Scaling reports a missing group as a generic ValidationError.
   if (name === 'ValidationError' && /not found/i.test(e.message ?? '')) return new AwsResourceNotFound(msg, { cause: err });

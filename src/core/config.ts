@@ -115,6 +115,14 @@ const quiesce = z.strictObject({
   workers: z.optional(z.strictObject({ blue: workerService, green: workerService })),
 });
 
+/** IAM roles greenlight may pass on (iam:PassRole): the launch template's instance profile role (asg, eip). */
+const passRoles = z._default(
+  z
+    .array(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' })))
+    .check(z.maxLength(20)),
+  [],
+);
+
 const routeFields = {
   /** Traffic is routed by this listener's default action ... */
   listenerArn,
@@ -172,6 +180,8 @@ const asgApp = z
   .strictObject({
     kind: z.literal('asg'),
     ...routeFields,
+    /** The instance profile's role, when the launch template names one: AWS checks iam:PassRole for it when a group is pointed at a version. */
+    passRoles,
     launchTemplateId: z.string().check(z.regex(/^lt-[0-9a-f]{8,17}$/, { message: 'must be a launch template id (lt-...)' })),
     blue: colour,
     green: colour,
@@ -312,6 +322,8 @@ const eipApp = z
     kind: z.literal('eip'),
     /** The Elastic IP that serves the app: its association is which instance is live. */
     allocationId: z.string().check(z.regex(/^eipalloc-[0-9a-f]{8,17}$/, { message: 'must be an Elastic IP allocation id (eipalloc-...)' })),
+    /** The instance profile's role, when the launch template names one (RunInstances passes it). */
+    passRoles,
     launchTemplateId: z.string().check(z.regex(/^lt-[0-9a-f]{8,17}$/, { message: 'must be a launch template id (lt-...)' })),
     artifact,
     /** launch-template: a new instance from the template with the artifact pinned; image: from an AMI of the live instance (bundle artifacts, applied at boot). */

@@ -4,7 +4,7 @@ import { countsAsCapacity, desiredTasks } from '../core/capacity.js';
 import type { Config } from '../core/config.js';
 import { causeMessage, formatIssues } from '../core/text.js';
 import { simApi, simulatedCommands } from '../sim/api.js';
-import { buildWorld, pushImage, REGISTRY, SIM_BUCKET, SIM_TABLE } from '../sim/build.js';
+import { buildWorld, pushImage, REGISTRY, SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
 import { type BusEvent, EventBus } from '../sim/eventbridge.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
@@ -19,6 +19,7 @@ import { FUNCTIONS } from './functions.js';
 import { checkInvariants, desired, type RouteWrite } from './invariants.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
+import { authorizer, stackPolicy } from './iam-policy.js';
 import { changesInfrastructure, SimTransport } from './transport.js';
 
 // One scenario, end to end: the S3 upload, EventBridge, the dispatch Lambda, the release state
@@ -67,6 +68,8 @@ export interface Summary {
   /** The most Step Functions history events any one execution wrote (the limit is 25,000). */
   maxHistoryEvents: number;
   otherAppsChanged: number;
+  /** Calls IAM denied to greenlight's functions under the stack's own policy (0 in every shipped scenario). */
+  accessDenied: number;
   /** Scenarios with a server fault: from the fault until every request is answered again. */
   replacementSeconds?: number | null;
   /** Scenarios with several uploads of the app: did releases overlap, and which were superseded. */
@@ -227,6 +230,10 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   });
   const api = simApi(world, sfn);
   const transport = new SimTransport(api, clock, scenario.faults, { defaultSeconds: scenario.physics.apiLatencySeconds, commands: scenario.physics.apiLatency });
+  // IAM: each function's calls are authorized against the statements the stack gives it.
+  const names = { bucket: SIM_BUCKET, table: SIM_TABLE, topicArn: SIM_TOPIC, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN, capacityStateMachineArn: CAPACITY_STATE_MACHINE_ARN };
+  const policy = stackPolicy(config, names).filter((st) => !st.Sid || !scenario.iam.removeStatements.includes(st.Sid));
+  transport.authorize = authorizer(world, policy);
   // Every write to an app's production route, with the lock's owner when it landed.
   const routeWrites: RouteWrite[] = [];
   const routeApps = new Map(
@@ -552,6 +559,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     stateTransitions: all.reduce((n, e) => n + e.stateTransitions, 0),
     maxHistoryEvents: Math.max(0, ...all.map((e) => e.historyEvents)),
     otherAppsChanged: countChanged(before, snapshot(world, config, others)),
+    accessDenied: transport.denied.length,
     invariantViolations: [],
   };
   const hasRelease = scenario.steps.some((st) => !('scale' in st));

@@ -168,6 +168,13 @@ export class SimTransport {
   private answers = new Map<string, { t: number; output: unknown }[]>();
   /** Called when a mutating call has taken effect (the simulation's invariants watch route writes). */
   onWrite?: (record: CallRecord, input: unknown) => void;
+  /**
+   * IAM: called for every call a function makes (not the operator's); returns why the calling
+   * function's role may not make it, or null. A denied call answers the service's AccessDenied.
+   */
+  authorize?: (service: Service, command: string, input: unknown, caller: string) => string | null;
+  /** Calls IAM denied (the summary's accessDenied counts them). */
+  readonly denied: { t: number; caller: string; command: string; message: string }[] = [];
 
   constructor(
     private readonly api: ApiTable,
@@ -227,6 +234,13 @@ export class SimTransport {
           const [code, status] = FAULT_CODES[fault.kind][service];
           record.error = code;
           throw sdkError(service, code, `injected ${fault.kind}`, status);
+        }
+        const denial = inv && this.authorize ? this.authorize(service, short, args.input, caller) : null;
+        if (denial) {
+          const [code, status] = FAULT_CODES['access-denied'][service];
+          record.error = code;
+          this.denied.push({ t: this.clock.now, caller, command: short, message: denial });
+          throw sdkError(service, code, denial, status);
         }
         const fn = table[command];
         if (!fn) {

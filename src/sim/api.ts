@@ -440,7 +440,7 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         if ([...w.rules.values()].some((r) => r.listenerArn === l.arn && r.priority === i.Priority)) throw new SimAwsError('PriorityInUse', `Priority '${i.Priority}' is currently in use`);
         w.validateActions(i.Actions);
         const arn = `${l.arn.replace(':listener/', ':listener-rule/')}/${hexId(`rule-${l.arn}-${i.Priority}-${w.clock.now}`)}`;
-        w.rules.set(arn, { arn, listenerArn: l.arn, priority: i.Priority, conditions: structuredClone(i.Conditions), actions: structuredClone(i.Actions) });
+        w.rules.set(arn, { arn, listenerArn: l.arn, priority: i.Priority, conditions: structuredClone(i.Conditions), actions: structuredClone(i.Actions), tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key, t.Value ?? ''])) });
         w.note(`rule ${i.Priority} created: ${(i.Conditions[0]?.HostHeaderConfig?.Values ?? []).join(',')} → ${describeForward(w, i.Actions)}`);
         return { Rules: [{ RuleArn: arn, Priority: String(i.Priority), Conditions: structuredClone(i.Conditions), Actions: w.describeActions(i.Actions) }] };
       },

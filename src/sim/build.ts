@@ -143,7 +143,7 @@ function buildApp(world: World, app: ScenarioApp, listenerArn: string, index: nu
 }
 
 /** The initial release's launch template: an AMI with the app baked in, or a base AMI + a bundle. */
-function initialLaunchTemplate(world: World, app: { name: string; artifact: 'ami' | 'bundle'; initialVersion: string }) {
+function initialLaunchTemplate(world: World, app: { name: string; artifact: 'ami' | 'bundle'; initialVersion: string; instanceProfile?: string; launchTags?: Record<string, string> }) {
   let data: Record<string, unknown>;
   let versionId: string;
   if (app.artifact === 'ami') {
@@ -166,6 +166,17 @@ function initialLaunchTemplate(world: World, app: { name: string; artifact: 'ami
       sha256: obj.sha256 ?? '',
     });
     data = { ImageId: base.imageId, InstanceType: 't3.small', UserData: userData };
+  }
+  if (app.instanceProfile) {
+    world.instanceProfiles.set(app.instanceProfile, `arn:aws:iam::${ACCOUNT}:role/${app.instanceProfile}-role`);
+    data.IamInstanceProfile = { Name: app.instanceProfile };
+  }
+  if (app.launchTags) {
+    const Tags = Object.entries(app.launchTags).map(([Key, Value]) => ({ Key, Value }));
+    data.TagSpecifications = [
+      { ResourceType: 'instance', Tags },
+      { ResourceType: 'volume', Tags },
+    ];
   }
   const description = releaseDescription({ app: app.name, version: app.initialVersion, artifact: { versionId } as never });
   return { lt: world.createLaunchTemplate(app.name, data, description), description };

@@ -60,9 +60,18 @@ const ecsApp = z
   })
   .strict();
 
+/** asg and eip: what the launch template carries besides the artifact. */
+const launchFields = {
+  /** The launch template names this instance profile (its role: arn:aws:iam::<account>:role/<profile>-role). */
+  instanceProfile: z.string().optional(),
+  /** The launch template tags instances and volumes on launch (TagSpecifications). */
+  launchTags: z.record(z.string(), z.string()).optional(),
+};
+
 const eipApp = z
   .object({
     ...common,
+    ...launchFields,
     kind: z.literal('eip'),
     artifact: z.enum(['ami', 'bundle']).default('ami'),
   })
@@ -71,6 +80,7 @@ const eipApp = z
 const asgApp = z
   .object({
     ...common,
+    ...launchFields,
     kind: z.literal('asg').default('asg'),
     instances: z.number().int().min(1).max(500),
     artifact: z.enum(['ami', 'bundle']).default('ami'),
@@ -222,6 +232,11 @@ export const ScenarioSchema = z
       .prefault({}),
     /** Keep the simulation running at least this long (e.g. until a scheduled reconcile). */
     minSeconds: z.number().min(0).default(0),
+    /** IAM: the functions' policy is the stack's (deploy/iam.cjs); a test may take statements out by Sid. */
+    iam: z
+      .object({ removeStatements: z.array(z.string()).default([]) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -166,6 +166,7 @@ export interface Rule {
   priority: number;
   conditions: Condition[];
   actions: Action[];
+  tags?: Record<string, string>;
 }
 
 export interface Physics {
@@ -189,6 +190,8 @@ export class World {
   readonly targetGroups = new Map<string, TargetGroup>();
   readonly listeners = new Map<string, Listener>();
   readonly rules = new Map<string, Rule>();
+  /** IAM instance profiles by name: the role each carries (launch templates name profiles). */
+  readonly instanceProfiles = new Map<string, string>();
   readonly brokenVersions = new Set<string>();
   /** Versions of which only a share of instances or tasks never answer (the rest are fine). */
   readonly flakyVersions = new Map<string, { share: number; started: number }>();

@@ -217,7 +217,8 @@ async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip'
       throw err;
     }
     const r = await finish(deps, app, parseReleaseKey(key), bucket, key, previous.versionId, 'manual');
-    return { ...r, release: { ...r.release, action: 'rollback' } };
+    // A rollback's own settings: no approval gate, no smoke test (it goes back to what served).
+    return { release: { ...r.release, action: 'rollback' }, settings: settingsFor(app, 'rollback') };
   }
   throw new InvalidInput(`cannot roll back ${name} to ${previous.version}: its artifact (S3 version ${previous.versionId}) no longer exists in s3://${bucket}/releases/${name}/`);
 }

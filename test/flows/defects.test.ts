@@ -25,6 +25,22 @@ describe('Defects fixed', () => {
     expect(x.result.executions.find((e) => e.name.startsWith('exec-'))!.statesEntered.map((s) => s.name)).toContain('Retarget');
   });
 
+  it('a rollback never waits at the approval gate (nor runs smoke tests): typed while a gated release waits, it undoes it at once', async () => {
+    const { faultRun } = await import('../../src/cli/faults.js');
+    const { loadScenarioFile } = await import('../../src/local/simulate.js');
+    const { scenarioPath } = await import('../../src/cli/scenarios.js');
+    const base = loadScenarioFile(scenarioPath('approval'));
+    // Typed at t=81, while the release waits behind green's check; promoted at t=400.
+    const x = await faultRun({ ...base, expect: undefined }, [], [{ at: 81, startRelease: { input: { app: 'web', action: 'rollback' } } }]);
+    expect(x.reasons).toEqual([]);
+    expect(x.result.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1' });
+    const rollback = x.result.executions.find((e) => e.name.startsWith('exec-'))!;
+    const states = rollback.statesEntered.map((st) => st.name);
+    expect(states).not.toContain('AwaitApproval');
+    expect(states).not.toContain('SmokeTest');
+    expect(rollback.stoppedAt! - rollback.startedAt).toBeLessThan(900); // not the 30-minute gate
+  });
+
   it('semver-build-metadata: a version with "+build" metadata is released under exactly that version', async () => {
     const r = await runShipped('semver-build-metadata');
     expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '2026.11.26-rc.3+build.77', invariantViolations: [] });

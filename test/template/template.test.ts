@@ -136,7 +136,7 @@ describe('Template: serverless package', () => {
     expect(db[0].Resource).toEqual({ 'Fn::GetAtt': ['GreenlightTable', 'Arn'] });
     expect([db[0].Action].flat().sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     const events = statements.find((s) => [s.Action].flat().includes('events:PutEvents'));
-    expect(events.Condition).toEqual({ StringEquals: { 'events:source': 'greenlight' } });
+    expect(events.Condition).toEqual({ 'ForAllValues:StringEquals': { 'events:source': ['greenlight'] }, Null: { 'events:source': 'false' } });
     const sns = statements.find((s) => [s.Action].flat().includes('sns:Publish'));
     expect(sns.Resource).toEqual({ Ref: 'ReleaseTopic' });
     const fn = resources('AWS::Lambda::Function').find(([id]) => id === 'FinishLambdaFunction')![1];
@@ -250,7 +250,15 @@ describe('Template: serverless package', () => {
     expect(JSON.stringify(byAction('autoscaling:SetInstanceHealth'))).toContain('autoScalingGroupName/web-blue');
     expect(JSON.stringify(byAction('autoscaling:SetInstanceHealth'))).not.toContain('shop');
     const run = statements.find((st) => [st.Action].flat().includes('ec2:RunInstances') && st.Condition);
-    expect(run.Condition).toEqual({ ArnLike: { 'ec2:LaunchTemplate': [{ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/lt-0fedcba9876543210' }] } });
+    // asg groups' templates (an update is authorized as a launch from them) and the eip server's.
+    expect(run.Condition).toEqual({
+      ArnLike: {
+        'ec2:LaunchTemplate': [
+          { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/lt-0123456789abcdef0' },
+          { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/lt-0fedcba9876543210' },
+        ],
+      },
+    });
     const servers = statements.find((st) => [st.Action].flat().includes('ec2:TerminateInstances'));
     expect(servers.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/greenlight:app': ['site'] } });
     expect(byAction('cloudwatch:PutMetricAlarm')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:greenlight-site-status' }]);

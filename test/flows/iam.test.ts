@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadScenarioFile, simulate } from '../../src/local/simulate.js';
+import { changesInfrastructure } from '../../src/local/transport.js';
+import { AUTHZ } from '../../src/sim/authz.js';
+import { actionData } from '../../src/sim/iam.js';
+import { ROOT } from '../../src/local/definitions.js';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { runShipped } from './helpers.js';
+
+// The simulator enforces the stack's IAM: each function's calls are authorized against the
+// statements deploy/iam.cjs generates, as AWS evaluates them.
+const withoutStatements = (name: string, removeStatements: string[]) => ({ ...loadScenarioFile(join(ROOT, 'scenarios', `${name}.yml`)), iam: { removeStatements } });
+
+describe('Flow: IAM enforced in the simulator', () => {
+  it('asg-instance-profile: a launch template with an instance profile and tags releases under the stack\'s policy', async () => {
+    const { summary: s, calls, world } = await runShipped('asg-instance-profile');
+    expect(s).toMatchObject({ outcome: 'released', liveVersion: '2.1.0', accessDenied: 0, invariantViolations: [] });
+    // Green's group was pointed at a version of the template that carries the profile and the tags.
+    expect(calls.some((c) => c.command === 'UpdateAutoScalingGroup' && c.caller === 'prepareGreen' && !c.error)).toBe(true);
+    const lt = [...world.launchTemplates.values()][0];
+    expect(lt.versions.get(lt.latestVersion)!.data).toMatchObject({ IamInstanceProfile: { Name: 'web-instance' }, TagSpecifications: expect.any(Array) });
+  });
+
+  it.each([
+    ['PassInstanceProfileRoles', /not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role\/web-instance-role .*fix: list arn:aws:iam::123456789012:role\/web-instance-role in the app's passRoles/],
+    ['LaunchFromConfiguredTemplates', /not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1::image\//],
+    ['TagOnLaunch', /not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:us-east-1:123456789012:instance\/\*/],
+    ['ScaleConfiguredGroups', /not authorized to perform: autoscaling:UpdateAutoScalingGroup on resource: arn:aws:autoscaling:.*autoScalingGroupName\/web-green/],
+  ])('without statement %s the simulator answers AccessDenied and the release fails clearly, changing nothing', async (sid, reason) => {
+    const { summary: s, calls } = await simulate(withoutStatements('asg-instance-profile', [sid]));
+    expect(s.accessDenied).toBeGreaterThan(0);
+    expect(s.outcome).toBe('rolled-back');
+    expect(s.liveVersion).toBe('2.0.9');
+    expect(s.reason).toMatch(reason);
+    // The denied call changed nothing; the release changed nothing else in the app's infrastructure.
+    expect(calls.filter((c) => changesInfrastructure(c) && !c.error && c.command !== 'CreateLaunchTemplateVersion')).toEqual([]);
+  });
+
+  it('without the table statement, the lock cannot be taken: AccessDenied from DynamoDB, nothing changes', async () => {
+    const { summary: s, calls } = await simulate(withoutStatements('asg-release', ['LocksAndHistory']));
+    expect(s.accessDenied).toBeGreaterThan(0);
+    expect(calls.filter((c) => changesInfrastructure(c) && !c.error)).toEqual([]);
+  });
+
+  it('every action the simulator authorizes and every action the stack allows exists in AWS\'s reference', () => {
+    const probe = { launchTemplates: new Map(), instances: new Map(), groups: new Map(), rules: new Map(), images: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }) };
+    const sample: Record<string, unknown> = { InstanceIds: ['i-1'], services: ['s'], containerInstances: ['c'], tasks: ['t'], Entries: [{ Source: 'greenlight' }], LaunchTemplate: { LaunchTemplateId: 'lt-1' }, Tags: [{ Key: 'k', Value: 'v' }], tags: [{ key: 'k', value: 'v' }], taskRoleArn: 'arn:aws:iam::1:role/r', TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'k', Value: 'v' }] }] };
+    const actions = new Set<string>();
+    for (const [, commands] of Object.entries(AUTHZ))
+      for (const [, build] of Object.entries(commands)) for (const r of build(sample as never, probe as never)) actions.add(r.action);
+    const doc = parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8'));
+    const { statementsFor } = createRequire(import.meta.url)(join(ROOT, 'deploy', 'iam.cjs'));
+    for (const st of statementsFor(doc)) for (const a of [st.Action].flat() as string[]) actions.add(a);
+    const unknown = [...actions].filter((a) => !actionData(a));
+    expect({ unknown, checked: actions.size > 50 }).toEqual({ unknown: [], checked: true });
+  });
+
+  it('RunInstances, as modelled, names every resource type AWS requires for it', () => {
+    const probe = { launchTemplates: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }) };
+    const reqs = AUTHZ.ec2.RunInstances({ LaunchTemplate: { LaunchTemplateId: 'lt-1' } }, probe as never).filter((r) => r.action === 'ec2:RunInstances');
+    const types = new Set(reqs.map((r) => /:([a-z-]+)\/[^/]*$/.exec(r.resource)![1]));
+    const required = actionData('ec2:RunInstances')!.resourceTypes.filter((t) => t.required).map((t) => t.name);
+    for (const t of required) expect({ t, named: types.has(t) }).toEqual({ t, named: true });
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from '@jest/globals';
+import { actionData, evaluate, isMultivalued, type Statement } from '../../src/sim/iam.js';
+
+// The simulator's IAM evaluation, case by case against AWS's documented logic.
+describe('IAM evaluation (src/sim/iam.ts)', () => {
+  const allow = (s: Partial<Statement>): Statement => ({ Effect: 'Allow', ...s });
+  it('allows only a matching action and resource; an explicit Deny wins', () => {
+    const p = [allow({ Action: 'elasticloadbalancing:Modify*', Resource: 'arn:aws:elasticloadbalancing:us-east-1:1:listener/app/a/*' })];
+    expect(evaluate(p, { action: 'elasticloadbalancing:ModifyListener', resource: 'arn:aws:elasticloadbalancing:us-east-1:1:listener/app/a/x/y' }).allowed).toBe(true);
+    expect(evaluate(p, { action: 'ElasticLoadBalancing:modifylistener', resource: 'arn:aws:elasticloadbalancing:us-east-1:1:listener/app/a/x/y' }).allowed).toBe(true); // actions: case-insensitive
+    expect(evaluate(p, { action: 'elasticloadbalancing:ModifyListener', resource: 'arn:aws:elasticloadbalancing:us-east-1:1:listener/app/b/x/y' })).toEqual({ allowed: false, explicit: false });
+    expect(evaluate(p, { action: 'elasticloadbalancing:DeleteListener', resource: 'arn:aws:elasticloadbalancing:us-east-1:1:listener/app/a/x/y' }).allowed).toBe(false);
+    const denied = evaluate([...p, { Sid: 'NoA', Effect: 'Deny', Action: '*', Resource: '*/a/*' }], { action: 'elasticloadbalancing:ModifyListener', resource: 'arn:aws:elasticloadbalancing:us-east-1:1:listener/app/a/x/y' });
+    expect(denied).toEqual({ allowed: false, explicit: true, statement: 'NoA' });
+  });
+  it('NotAction and NotResource', () => {
+    const p = [allow({ NotAction: 'iam:*', NotResource: 'arn:aws:s3:::secret/*' })];
+    expect(evaluate(p, { action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' }).allowed).toBe(true);
+    expect(evaluate(p, { action: 'iam:PassRole', resource: 'arn:aws:iam::1:role/r' }).allowed).toBe(false);
+    expect(evaluate(p, { action: 's3:GetObject', resource: 'arn:aws:s3:::secret/k' }).allowed).toBe(false);
+  });
+  it('conditions: every key of every operator must hold; values of one key are ORed', () => {
+    const p = [allow({ Action: 'iam:PassRole', Resource: '*', Condition: { StringEquals: { 'iam:PassedToService': ['ec2.amazonaws.com', 'ecs-tasks.amazonaws.com'] } } })];
+    expect(evaluate(p, { action: 'iam:PassRole', resource: 'r', context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }).allowed).toBe(true);
+    expect(evaluate(p, { action: 'iam:PassRole', resource: 'r', context: { 'iam:PassedToService': 'lambda.amazonaws.com' } }).allowed).toBe(false);
+    expect(evaluate(p, { action: 'iam:PassRole', resource: 'r' }).allowed).toBe(false); // absent key: no match
+  });
+  it('an absent key: IfExists and the negated operators hold, ForAllValues holds vacuously, ForAnyValue does not', () => {
+    const req = { action: 'ec2:RunInstances', resource: '*' };
+    const one = (Condition: Statement['Condition']) => evaluate([allow({ Action: '*', Resource: '*', Condition })], req).allowed;
+    expect(one({ StringEqualsIfExists: { 'ec2:InstanceType': 't3.small' } })).toBe(true);
+    expect(one({ StringNotEquals: { 'ec2:InstanceType': 't3.small' } })).toBe(true);
+    expect(one({ 'ForAllValues:StringEquals': { 'aws:TagKeys': ['team'] } })).toBe(true);
+    expect(one({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': ['team'] } })).toBe(false);
+    expect(one({ Null: { 'ec2:InstanceType': 'true' } })).toBe(true);
+    expect(one({ Null: { 'ec2:InstanceType': 'false' } })).toBe(false);
+  });
+  it('multivalued keys (AWS reference: ArrayOf*) need a set operator', () => {
+    expect(isMultivalued('events:source')).toBe(true);
+    expect(isMultivalued('iam:PassedToService')).toBe(false);
+    const req = { action: 'events:PutEvents', resource: 'bus', context: { 'events:source': ['greenlight', 'someone-else'] } };
+    const one = (Condition: Statement['Condition']) => evaluate([allow({ Action: 'events:PutEvents', Resource: '*', Condition })], req).allowed;
+    expect(one({ StringEquals: { 'events:source': 'greenlight' } })).toBe(false);
+    expect(one({ 'ForAnyValue:StringEquals': { 'events:source': ['greenlight'] } })).toBe(true);
+    expect(one({ 'ForAllValues:StringEquals': { 'events:source': ['greenlight'] } })).toBe(false);
+    expect(one({ 'ForAllValues:StringEquals': { 'events:source': ['greenlight', 'someone-else'] } })).toBe(true);
+  });
+  it('ArnLike, Bool and StringLike wildcards', () => {
+    const p = [allow({ Action: 'ec2:RunInstances', Resource: '*', Condition: { ArnLike: { 'ec2:LaunchTemplate': 'arn:aws:ec2:*:*:launch-template/lt-0abc*' }, Bool: { 'ec2:IsLaunchTemplateResource': 'true' } } })];
+    expect(evaluate(p, { action: 'ec2:RunInstances', resource: 'x', context: { 'ec2:LaunchTemplate': 'arn:aws:ec2:us-east-1:1:launch-template/lt-0abc12', 'ec2:IsLaunchTemplateResource': true } }).allowed).toBe(true);
+    expect(evaluate(p, { action: 'ec2:RunInstances', resource: 'x', context: { 'ec2:LaunchTemplate': 'arn:aws:ec2:us-east-1:1:launch-template/lt-0abc12', 'ec2:IsLaunchTemplateResource': false } }).allowed).toBe(false);
+    expect(evaluate(p, { action: 'ec2:RunInstances', resource: 'x', context: { 'ec2:LaunchTemplate': 'arn:aws:ec2:us-east-1:1:launch-template/lt-0fff', 'ec2:IsLaunchTemplateResource': true } }).allowed).toBe(false);
+  });
+  it('an operator it does not model is an error, not a silent allow', () => {
+    expect(() => evaluate([allow({ Action: '*', Resource: '*', Condition: { DateGreaterThan: { 'aws:CurrentTime': '2026-01-01' } } })], { action: 's3:GetObject', resource: 'x' })).toThrow(/not modelled/);
+  });
+  it('reads AWS\'s reference: resource types per action', () => {
+    expect(actionData('ec2:RunInstances')!.resourceTypes.filter((r) => r.required).map((r) => r.name).sort()).toEqual(['image', 'instance', 'network-interface', 'security-group', 'subnet']);
+    expect(actionData('ec2:RunInstancez')).toBeUndefined();
+  });
+});
