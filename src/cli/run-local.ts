@@ -41,10 +41,10 @@ export async function runLocal(account: Account, machine: string, inputText: str
     const watch =
       machine === 'release' && typeof app === 'string'
         ? lockWatch(
-            () => readLock(deps.clients.dynamodb, account.names.table, app).then((l) => l.owner ?? null),
+            () => readLock(deps.clients.dynamodb, account.names.table, app).then((l) => l.abortedOwner ?? null),
             (exec) => {
-              print(clock.now, `lost the lock of ${app} (greenlight abort, or it was taken over): stopping`);
-              sfn.stopExecution({ executionArn: exec, error: 'Aborted', cause: `the lock of ${app} was let go by someone else (greenlight abort)` });
+              print(clock.now, `greenlight abort let go of ${app}'s lock held by this execution: stopping`);
+              sfn.stopExecution({ executionArn: exec, error: 'Aborted', cause: `aborted with greenlight abort ${app}` });
             },
           )
         : () => {};
@@ -78,23 +78,22 @@ export function machineArn(account: Pick<Account, 'kind' | 'names'>, machine: 'r
 }
 
 /**
- * `greenlight abort` cannot StopExecution a local execution; it lets go of the app's lock. Called
- * at every state, this reads the lock owner and calls `onLost` once the execution had held the
- * lock and no longer does.
+ * `greenlight abort` cannot StopExecution a local execution: it lets go of the app's lock and
+ * names the execution it took it from (`abortedOwner`). Called at every state, this reads that
+ * name and calls `onAborted` once it is this execution's. A release letting go of the lock
+ * itself (keep-warm, Finish) names nobody, so it goes on.
  */
-export function lockWatch(readOwner: (exec: string) => Promise<string | null>, onLost: (exec: string) => void): (exec: string) => void {
-  let held = false;
-  let lost = false;
+export function lockWatch(readAborted: () => Promise<string | null>, onAborted: (exec: string) => void): (exec: string) => void {
+  let done = false;
   return (exec) => {
-    readOwner(exec).then(
-      (owner) => {
-        if (owner === exec) held = true;
-        else if (held && !lost) {
-          lost = true;
-          onLost(exec);
+    readAborted().then(
+      (aborted) => {
+        if (aborted === exec && !done) {
+          done = true;
+          onAborted(exec);
         }
       },
-      () => {}, // a failed read is not a lost lock; the next state reads again
+      () => {}, // a failed read says nothing; the next state reads again
     );
   };
 }

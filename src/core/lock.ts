@@ -29,6 +29,8 @@ export interface LockState {
   /** While the guard holds the lock: the release it took it from (its retry resumes from here). */
   guardedOwner?: string;
   guardedVersion?: string;
+  /** `greenlight abort` let go of the lock held by this execution (a local run-local execution, which StopExecution cannot reach, stops itself on reading it). */
+  abortedOwner?: string;
 }
 
 export interface Claimant {

@@ -175,31 +175,33 @@ describe('CLI: run-local against an account', () => {
     expect(machineArn({ kind: 'sim', names }, 'release')).toMatch(/:123456789012:stateMachine:greenlight-sim-release$/);
   });
 
-  it('stops a local execution once it held the app\'s lock and lost it (greenlight abort lets go of the lock)', async () => {
+  it('stops a local execution once greenlight abort took the lock from it, and only then', async () => {
     const { lockWatch } = await import('../../src/cli/run-local.js');
     const me = 'arn:aws:states:eu-west-1:111122223333:execution:greenlight-prod-release:run-local-host-1';
     const settle = () => new Promise((r) => setImmediate(r));
-    const run = async (owners: (string | null | Error)[]) => {
-      const lost: string[] = [];
+    const run = async (aborted: (string | null | Error)[]) => {
+      const stopped: string[] = [];
       let k = 0;
       const watch = lockWatch(
         () => {
-          const o = owners[k++];
+          const o = aborted[k++];
           return o instanceof Error ? Promise.reject(o) : Promise.resolve(o);
         },
-        (e) => lost.push(e),
+        (e) => stopped.push(e),
       );
-      for (let i = 0; i < owners.length; i++) {
+      for (let i = 0; i < aborted.length; i++) {
         watch(me);
         await settle();
       }
-      return lost;
+      return stopped;
     };
-    // Waiting for the lock (someone else holds it), then holding it: nothing to stop.
-    expect(await run(['other', null, me, me])).toEqual([]);
-    // Held, then let go by abort: stopped once.
-    expect(await run([null, me, null, null, 'other'])).toEqual([me]);
-    // A failed read is not a lost lock.
-    expect(await run([me, new Error('throttled'), me])).toEqual([]);
+    // The lock let go by the release itself (keep-warm, Finish) names nobody: it goes on.
+    expect(await run([null, null, null])).toEqual([]);
+    // Another execution was aborted earlier: not this one.
+    expect(await run(['arn:aws:states:eu-west-1:111122223333:execution:greenlight-prod-release:other', null])).toEqual([]);
+    // Aborted: stopped once.
+    expect(await run([null, me, me])).toEqual([me]);
+    // A failed read says nothing.
+    expect(await run([new Error('throttled'), null])).toEqual([]);
   });
 });

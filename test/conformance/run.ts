@@ -1,0 +1,443 @@
+// npm run test:conformance [-- --json]: greenlight's real-AWS path (verify, plan, run-local
+// release, a hand-typed rollback, status, history) against any AWS-compatible endpoint named by
+// AWS_ENDPOINT_URL. It creates the target infrastructure itself, runs the greenlight CLI as a
+// user would (one process per command), and asserts the end state by reading it back through
+// the API. In CI the endpoint is moto 4.1.15 (../shared/vendor), whose response bugs are repaired
+// by moto-shim.mjs, loaded into every process here and never part of the product.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  AllocateAddressCommand,
+  AssociateAddressCommand,
+  CreateLaunchTemplateCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeAddressesCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  CreateRuleCommand,
+  CreateTargetGroupCommand,
+  DescribeListenersCommand,
+  DeregisterTargetsCommand,
+  DescribeRulesCommand,
+  DescribeTargetHealthCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { stringify } from 'yaml';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const endpoint = process.env.AWS_ENDPOINT_URL;
+const json = process.argv.includes('--json');
+if (!endpoint) {
+  process.stderr.write('test:conformance needs AWS_ENDPOINT_URL (an AWS-compatible endpoint, e.g. moto: http://127.0.0.1:5000)\n');
+  process.exit(2);
+}
+const region = process.env.AWS_REGION ?? 'us-east-1';
+const cfg = { region, endpoint, credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'conformance', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'conformance' } };
+const ec2 = new EC2Client(cfg);
+const elb = new ElasticLoadBalancingV2Client(cfg);
+const asg = new AutoScalingClient(cfg);
+const ecs = new ECSClient(cfg);
+const s3 = new S3Client({ ...cfg, forcePathStyle: true });
+const work = mkdtempSync(join(tmpdir(), 'greenlight-conformance-'));
+const callLog = join(work, 'calls.jsonl');
+const run = `c${Date.now().toString(36)}`;
+const say = (s: string) => {
+  if (!json) process.stdout.write(`${s}\n`);
+};
+
+// ---------------------------------------------------------------- the target infrastructure
+
+async function infrastructure() {
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
+  const subnets: string[] = [];
+  for (const [k, az] of ['a', 'b'].entries())
+    subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.0.${k + 1}.0/24`, AvailabilityZone: `${region}${az}` }))).Subnet!.SubnetId!);
+  const images = (await ec2.send(new DescribeImagesCommand({}))).Images!.map((i) => i.ImageId!);
+  const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: `${run}-alb`, Subnets: subnets }))).LoadBalancers![0].LoadBalancerArn!;
+  const tg = async (name: string) => (await elb.send(new CreateTargetGroupCommand({ Name: `${run}-${name}`, Protocol: 'HTTP', Port: 80, VpcId: vpc }))).TargetGroups![0].TargetGroupArn!;
+  const tgs = { webBlue: await tg('web-blue'), webGreen: await tg('web-green'), shopBlue: await tg('shop-blue'), shopGreen: await tg('shop-green'), apiBlue: await tg('api-blue'), apiGreen: await tg('api-green') };
+  const listener = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb, Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tgs.webBlue }] }))).Listeners![0].ListenerArn!;
+  const rule = async (host: string, target: string, priority: number) =>
+    (await elb.send(new CreateRuleCommand({ ListenerArn: listener, Priority: priority, Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [host] } }], Actions: [{ Type: 'forward', TargetGroupArn: target }] })))
+      .Rules![0].RuleArn!;
+  const shopRule = await rule('shop.example.com', tgs.shopBlue, 20);
+  const apiRule = await rule('api.example.com', tgs.apiBlue, 30);
+  const template = async (name: string) =>
+    (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${run}-${name}`, LaunchTemplateData: { ImageId: images[0], InstanceType: 't3.micro' } }))).LaunchTemplate!.LaunchTemplateId!;
+  const lts = { web: await template('web'), shop: await template('shop'), site: await template('site') };
+  const group = async (name: string, lt: string, target: string, size: number) =>
+    asg.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: `${run}-${name}`,
+        MinSize: size,
+        MaxSize: 4,
+        DesiredCapacity: size,
+        LaunchTemplate: { LaunchTemplateId: lt, Version: '1' },
+        VPCZoneIdentifier: subnets.join(','),
+        TargetGroupARNs: [target],
+      }),
+    );
+  await group('web-blue', lts.web, tgs.webBlue, 2);
+  await group('web-green', lts.web, tgs.webGreen, 0);
+  await group('shop-blue', lts.shop, tgs.shopBlue, 2);
+  await group('shop-green', lts.shop, tgs.shopGreen, 0);
+  // The eip app's first server, launched by hand and tagged for greenlight, behind its address.
+  const first = (await ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: lts.site, Version: '1' }, SubnetId: subnets[0], TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'greenlight:app', Value: 'site' }] }] })))
+    .Instances![0].InstanceId!;
+  const address = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  await ec2.send(new AssociateAddressCommand({ AllocationId: address, InstanceId: first }));
+  // ECS (Fargate): a cluster, blue's live service on a task definition, green's idle one.
+  await ecs.send(new CreateClusterCommand({ clusterName: `${run}-apps` }));
+  const td = (
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({ family: `${run}-api`, requiresCompatibilities: ['FARGATE'], networkMode: 'awsvpc', cpu: '256', memory: '512', containerDefinitions: [{ name: 'api', image: 'registry.example.com/api:3.0.0', essential: true, portMappings: [{ containerPort: 80 }] }] }),
+    )
+  ).taskDefinition!.taskDefinitionArn!;
+  const service = (name: string, count: number, target: string) =>
+    ecs.send(
+      new CreateServiceCommand({
+        cluster: `${run}-apps`,
+        serviceName: `${run}-${name}`,
+        taskDefinition: td,
+        desiredCount: count,
+        launchType: 'FARGATE',
+        loadBalancers: [{ targetGroupArn: target, containerName: 'api', containerPort: 80 }],
+        networkConfiguration: { awsvpcConfiguration: { subnets } },
+      }),
+    );
+  await service('api-blue', 2, tgs.apiBlue);
+  await service('api-green', 0, tgs.apiGreen);
+  return { images, listener, shopRule, apiRule, tgs, lts, address, first };
+}
+
+type Infra = Awaited<ReturnType<typeof infrastructure>>;
+
+/** greenlight's own resources, as its stack would make them. */
+async function stack() {
+  const bucket = `${run}-artifacts`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  const table = `${run}-greenlight`;
+  await new DynamoDBClient(cfg).send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  const topic = (await new SNSClient(cfg).send(new CreateTopicCommand({ Name: `${run}-releases` }))).TopicArn!;
+  const machine = async (name: string) =>
+    (await new SFNClient(cfg).send(new CreateStateMachineCommand({ name: `${run}-${name}`, roleArn: 'arn:aws:iam::123456789012:role/greenlight-states', definition: JSON.stringify({ StartAt: 'Local', States: { Local: { Type: 'Pass', End: true } } }) }))).stateMachineArn!;
+  return { bucket, table, topic, release: await machine('release'), capacity: await machine('capacity') };
+}
+
+function config(i: Infra) {
+  const fast = { health: { pollSeconds: 1, timeoutSeconds: 60 }, retire: { keepWarmInstances: 1, keepWarmMinutes: 0.05 } };
+  return {
+    apps: {
+      web: { kind: 'asg', listenerArn: i.listener, launchTemplateId: i.lts.web, blue: { autoScalingGroupName: `${run}-web-blue`, targetGroupArn: i.tgs.webBlue }, green: { autoScalingGroupName: `${run}-web-green`, targetGroupArn: i.tgs.webGreen }, artifact: { type: 'ami' }, ...fast },
+      shop: {
+        kind: 'asg',
+        listenerArn: i.listener,
+        ruleArn: i.shopRule,
+        launchTemplateId: i.lts.shop,
+        blue: { autoScalingGroupName: `${run}-shop-blue`, targetGroupArn: i.tgs.shopBlue },
+        green: { autoScalingGroupName: `${run}-shop-green`, targetGroupArn: i.tgs.shopGreen },
+        artifact: { type: 'ami' },
+        traffic: { strategy: 'canary', percent: 10, bakeSeconds: 2 },
+        preview: { domain: 'preview.example.com' },
+        ...fast,
+      },
+      api: {
+        kind: 'ecs',
+        capacity: 'fargate',
+        listenerArn: i.listener,
+        ruleArn: i.apiRule,
+        blue: { cluster: `${run}-apps`, serviceName: `${run}-api-blue`, targetGroupArn: i.tgs.apiBlue },
+        green: { cluster: `${run}-apps`, serviceName: `${run}-api-green`, targetGroupArn: i.tgs.apiGreen },
+        health: { pollSeconds: 1, timeoutSeconds: 60, maxFailedTasks: 3 },
+        retire: { keepWarmTasks: 1, keepWarmMinutes: 0.05 },
+      },
+      site: {
+        kind: 'eip',
+        allocationId: i.address,
+        launchTemplateId: i.lts.site,
+        artifact: { type: 'ami' },
+        replaceOnStatusCheckFailure: false,
+        health: { pollSeconds: 1, timeoutSeconds: 60 },
+        retire: { keepStoppedMinutes: 0.5 },
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------- running greenlight
+
+interface Ran {
+  code: number | null;
+  json: Record<string, unknown> | null;
+  text: string;
+}
+
+/** One greenlight command, as a user runs it (its own process; the harness keeps running meanwhile). */
+function greenlightAsync(env: Record<string, string>, configPath: string, ...args: string[]): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(join(ROOT, 'bin', 'greenlight'), [...args, '--config', configPath, '--json'], { cwd: ROOT, env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('close', (code) => resolve({ code, json: lastJson(out), text: `${out}\n${err}`.slice(-4000) }));
+  });
+}
+
+function lastJson(stdout: string): Record<string, unknown> | null {
+  const out = stdout.trim();
+  for (const candidate of [out.slice(out.lastIndexOf('\n{') + 1), out])
+    try {
+      return JSON.parse(candidate);
+    } catch {}
+  return null;
+}
+
+interface Check {
+  check: string;
+  ok: boolean;
+  detail?: string;
+}
+
+class Case {
+  readonly checks: Check[] = [];
+  constructor(readonly name: string) {}
+  expect(check: string, ok: boolean, detail?: unknown) {
+    this.checks.push({ check, ok, ...(ok ? {} : { detail: typeof detail === 'string' ? detail : JSON.stringify(detail)?.slice(0, 1500) }) });
+    say(`  ${ok ? 'ok ' : 'NG '} ${check}${ok ? '' : `: ${typeof detail === 'string' ? detail : JSON.stringify(detail)?.slice(0, 600)}`}`);
+  }
+  get passed() {
+    return this.checks.length > 0 && this.checks.every((c) => c.ok);
+  }
+}
+
+const forwardOf = (actions: { ForwardConfig?: { TargetGroups?: { TargetGroupArn?: string; Weight?: number }[] }; TargetGroupArn?: string }[] | undefined) => {
+  const f = actions?.[0];
+  const groups = f?.ForwardConfig?.TargetGroups?.length ? f.ForwardConfig.TargetGroups : f?.TargetGroupArn ? [{ TargetGroupArn: f.TargetGroupArn, Weight: 1 }] : [];
+  return Object.fromEntries(groups.filter((g) => (g.Weight ?? 1) > 0).map((g) => [g.TargetGroupArn!, g.Weight ?? 1]));
+};
+const liveTargets = async (listener: string) => forwardOf((await elb.send(new DescribeListenersCommand({ ListenerArns: [listener] }))).Listeners?.[0]?.DefaultActions as never);
+const ruleTargets = async (rule: string, listener: string) => forwardOf((await elb.send(new DescribeRulesCommand({ ListenerArn: listener }))).Rules?.find((r) => r.RuleArn === rule)?.Actions as never);
+const group = async (name: string) => (await asg.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups?.[0];
+const output = (r: Ran) => (r.json?.output ?? {}) as { outcome?: string };
+
+/**
+ * moto's Auto Scaling never deregisters the targets of instances it scaled in (AWS does, after
+ * the deregistration delay): the target groups keep "healthy" targets of terminated instances.
+ * This stands in for AWS there, every second: a target whose instance is gone or no longer in
+ * service in a group is deregistered. Harness only.
+ */
+function janitor(targetGroups: string[]) {
+  let stop = false;
+  let removed = 0;
+  const loop = (async () => {
+    while (!stop) {
+      try {
+        const groups = (await asg.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
+        const serving = new Set(groups.flatMap((g) => (g.Instances ?? []).filter((i) => i.LifecycleState === 'InService' || i.LifecycleState?.startsWith('Pending')).map((i) => i.InstanceId!)));
+        for (const tg of targetGroups) {
+          const targets = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions ?? [];
+          const gone = targets.filter((t) => t.Target?.Id?.startsWith('i-') && !serving.has(t.Target.Id));
+          if (gone.length) {
+            await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: gone.map((t) => ({ Id: t.Target!.Id! })) }));
+            removed += gone.length;
+          }
+        }
+      } catch {}
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  return {
+    stop: async () => {
+      stop = true;
+      await loop;
+      return removed;
+    },
+  };
+}
+
+async function main() {
+  say(`greenlight conformance against ${endpoint} (run id ${run}: every resource it creates is named ${run}-*)`);
+  const infra = await infrastructure();
+  const names = await stack();
+  const configPath = join(work, 'greenlight.config.yml');
+  writeFileSync(configPath, stringify(config(infra)));
+  const env = {
+    AWS_ENDPOINT_URL: endpoint!,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: cfg.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: cfg.credentials.secretAccessKey,
+    GREENLIGHT_BUCKET: names.bucket,
+    GREENLIGHT_TABLE: names.table,
+    GREENLIGHT_TOPIC_ARN: names.topic,
+    GREENLIGHT_RELEASE_STATE_MACHINE_ARN: names.release,
+    GREENLIGHT_CAPACITY_STATE_MACHINE_ARN: names.capacity,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'test', 'conformance', 'moto-shim.mjs')}`.trim(),
+    CONFORMANCE_LOG: callLog,
+    CONFORMANCE_HTTP_STUB: '1',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  };
+  const gl = (...args: string[]) => greenlightAsync(env, configPath, ...args);
+  const upload = (key: string, body: unknown) => s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: JSON.stringify(body) }));
+  const cases: Case[] = [];
+  const sweep = janitor([infra.tgs.webBlue, infra.tgs.webGreen, infra.tgs.shopBlue, infra.tgs.shopGreen]);
+
+  // 1. asg on a listener: verify, plan, release, status, history, a hand-typed rollback.
+  {
+    const c = new Case('asg on a listener');
+    cases.push(c);
+    say(c.name);
+    await upload('releases/web/1.0.1.json', { version: '1.0.1', imageId: infra.images[1] });
+    const v = await gl('verify', 'web');
+    c.expect('verify: every configured resource OK', v.code === 0, v.json ?? v.text);
+    const p = await gl('plan', 'web', '1.0.1');
+    const planned = JSON.stringify(p.json?.phases ?? []);
+    c.expect('plan: lists the group update and the listener change, changes nothing', p.code === 0 && planned.includes('UpdateAutoScalingGroup') && planned.includes('ModifyListener') && Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webBlue, p.json ?? p.text);
+    const r = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'web', version: '1.0.1' }));
+    c.expect('run-local release: released', r.code === 0 && output(r).outcome === 'released', r.json ?? r.text);
+    c.expect('read back: the listener forwards to green only', JSON.stringify(await liveTargets(infra.listener)) === JSON.stringify({ [infra.tgs.webGreen]: 1 }) || Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webGreen, await liveTargets(infra.listener));
+    const green = await group(`${run}-web-green`);
+    const blue = await group(`${run}-web-blue`);
+    c.expect('read back: green at blue\'s size on a new launch-template version; blue retired to 0', green?.DesiredCapacity === 2 && Number(green?.LaunchTemplate?.Version) > 1 && blue?.DesiredCapacity === 0, { green: green?.DesiredCapacity, version: green?.LaunchTemplate?.Version, blue: blue?.DesiredCapacity });
+    const s = await gl('status', 'web');
+    c.expect('status: green live on 1.0.1', s.code === 0 && JSON.stringify(s.json).includes('"colour":"green","version":"1.0.1"'), s.json ?? s.text);
+    const h = await gl('history', 'web');
+    c.expect('history: the release recorded as released', h.code === 0 && JSON.stringify(h.json).includes('"released"'), h.json ?? h.text);
+    // A rollback goes back to what greenlight released before: release 1.0.2 (to blue), then roll back (to green, 1.0.1).
+    await upload('releases/web/1.0.2.json', { version: '1.0.2', imageId: infra.images[4] });
+    const second = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'web', version: '1.0.2' }));
+    c.expect('a second release (1.0.2, to blue): released', second.code === 0 && output(second).outcome === 'released' && Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webBlue, second.json ?? second.text);
+    const rb = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'web', action: 'rollback' }));
+    c.expect('hand-typed rollback: rolled back to 1.0.1', rb.code === 0 && output(rb).outcome === 'rolled-back', rb.json ?? rb.text);
+    const back = await group(`${run}-web-green`);
+    c.expect('read back: the listener forwards to green again, green back at 2 on 1.0.1\'s version', Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webGreen && back?.DesiredCapacity === 2 && back?.LaunchTemplate?.Version === green?.LaunchTemplate?.Version, { route: await liveTargets(infra.listener), desired: back?.DesiredCapacity, version: back?.LaunchTemplate?.Version });
+    const after = await gl('status', 'web');
+    c.expect('status after the rollback: green live on 1.0.1', after.code === 0 && JSON.stringify(after.json).includes('"colour":"green","version":"1.0.1"'), after.json ?? after.text);
+  }
+
+  // 2. asg on a rule, canary with preview URLs.
+  {
+    const c = new Case('asg on a rule: canary and preview URLs');
+    cases.push(c);
+    say(c.name);
+    await upload('releases/shop/4.2.0.json', { version: '4.2.0', imageId: infra.images[2] });
+    const v = await gl('verify', 'shop');
+    c.expect('verify: OK (rule precedence included)', v.code === 0, v.json ?? v.text);
+    const defaultBefore = JSON.stringify(await liveTargets(infra.listener));
+    const r = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'shop', version: '4.2.0' }));
+    c.expect('run-local release (canary 10%, then all): released', r.code === 0 && output(r).outcome === 'released', r.json ?? r.text);
+    const states = JSON.stringify(r.json?.states ?? []);
+    c.expect('the canary step baked before the full switch', (states.match(/"SwitchTraffic"/g) ?? []).length >= 2, r.json?.states);
+    c.expect('read back: the rule forwards to green only, the default action untouched', Object.keys(await ruleTargets(infra.shopRule, infra.listener)).join() === infra.tgs.shopGreen && JSON.stringify(await liveTargets(infra.listener)) === defaultBefore, await ruleTargets(infra.shopRule, infra.listener));
+    const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: infra.listener }))).Rules ?? [];
+    const preview = rules.find((x) => JSON.stringify(x.Conditions).includes('4-2-0.preview.example.com'));
+    c.expect('read back: the preview rule 4-2-0.preview.example.com forwards to green', !!preview && Object.keys(forwardOf(preview.Actions as never)).join() === infra.tgs.shopGreen, rules.map((x) => x.Conditions));
+  }
+
+  // 3. eip: release (a new server, the address moves), then a rollback (the old one back).
+  {
+    const c = new Case('eip with a rollback');
+    cases.push(c);
+    say(c.name);
+    await upload('releases/site/2.0.1.json', { version: '2.0.1', imageId: infra.images[3] });
+    const holder = async () => (await ec2.send(new DescribeAddressesCommand({ AllocationIds: [infra.address] }))).Addresses?.[0]?.InstanceId;
+    const state = async (id: string | undefined) => (await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id!] }))).Reservations?.[0]?.Instances?.[0]?.State?.Name;
+    // The release keeps the first server stopped for its rollback window (30 s here) and ends
+    // after it: it runs in the background while the rollback is typed inside the window.
+    const release = greenlightAsync(env, configPath, 'run-local', 'release', '--input', JSON.stringify({ app: 'site', version: '2.0.1' }));
+    let moved = false;
+    for (let t = 0; t < 120 && !moved; t++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      moved = (await holder()) !== infra.first && (await state(infra.first)) === 'stopped';
+    }
+    c.expect('read back: the address moved to a new server; the first one is stopped', moved, { holder: await holder(), first: await state(infra.first) });
+    const rb = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'site', action: 'rollback' }));
+    c.expect('hand-typed rollback inside the window: rolled back', rb.code === 0 && output(rb).outcome === 'rolled-back', rb.json ?? rb.text);
+    c.expect('read back: the address is back on the first server, running', (await holder()) === infra.first && (await state(infra.first)) === 'running', { holder: await holder() });
+    const r = await release;
+    c.expect('the release ended released, leaving the server it handed back alone', r.code === 0 && output(r).outcome === 'released' && (await state(infra.first)) === 'running', r.json ?? r.text);
+  }
+
+  // 4. ECS: a task-definition revision and a service update, as far as the emulator models them.
+  {
+    const c = new Case('ecs: task-definition revision and service update');
+    cases.push(c);
+    say(c.name);
+    await upload('releases/api/3.0.1.json', { version: '3.0.1', images: { api: 'registry.example.com/api:3.0.1' } });
+    const p = await gl('plan', 'api', '3.0.1');
+    c.expect('plan: registers a revision and updates green\'s service', p.code === 0 && JSON.stringify(p.json?.phases ?? []).includes('RegisterTaskDefinition') && JSON.stringify(p.json?.phases ?? []).includes('UpdateService'), p.json ?? p.text);
+    const r = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'api', version: '3.0.1' }));
+    const families = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: `${run}-api` }))).taskDefinitionArns ?? [];
+    c.expect('read back: a new revision of the live family was registered', families.length === 2, families);
+    // moto runs no tasks, so green never turns healthy: the release must end by rolling back
+    // cleanly (green back to 0, the rule on blue), not hang or leave traffic on green.
+    const green = (await ecs.send(new DescribeServicesCommand({ cluster: `${run}-apps`, services: [`${run}-api-green`] }))).services?.[0];
+    c.expect('green\'s service was pointed at the new revision', String(green?.taskDefinition).endsWith(':2'), green?.taskDefinition);
+    const reached = JSON.stringify(r.json?.states ?? []);
+    c.expect(
+      'without running tasks the release rolls back: green at 0, the rule still on blue',
+      reached.includes('"PrepareGreen"') && reached.includes('"Rollback"') && output(r).outcome !== 'released' && green?.desiredCount === 0 && Object.keys(await ruleTargets(infra.apiRule, infra.listener)).join() === infra.tgs.apiBlue,
+      { outcome: output(r), error: r.json?.error, desired: green?.desiredCount, states: r.json?.states },
+    );
+  }
+
+  const deregistered = await sweep.stop();
+  const lines = readFileSync(callLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { service?: string; operation?: string; repaired?: string });
+  const calls = lines.filter((l) => l.operation);
+  const operations = [...new Set(calls.map((l) => `${l.service}:${l.operation}`))].sort();
+  const report = {
+    endpoint,
+    run,
+    cases: cases.length,
+    passed: cases.filter((c) => c.passed).length,
+    calls: calls.length,
+    operations: operations.length,
+    repairs: lines.filter((l) => l.repaired).length,
+    stubbedHttp: lines.filter((l) => (l as { stubbedHttp?: string }).stubbedHttp).length,
+    deregisteredForMoto: deregistered,
+    results: cases.map((c) => ({ case: c.name, passed: c.passed, checks: c.checks })),
+    exercised: operations,
+  };
+  if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else say(`\n${report.passed}/${report.cases} cases passed; ${report.calls} AWS calls, ${report.operations} operations (${report.repairs} moto responses repaired)`);
+  process.exit(report.passed === report.cases ? 0 : 1);
+}
+
+main().catch((e) => {
+  process.stderr.write(`conformance: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
