@@ -160,6 +160,20 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
     },
   },
   {
+    name: 'green-fails-during-bake',
+    // Traffic is split (a canary or linear step baking), then every green target stops
+    // answering: the next step's health guard fails and the rollback must take the split back.
+    make: (b, r) => {
+      const at = routedAt(b, r, 'Bake', 'first');
+      if (!at) return null;
+      const { t, app } = at;
+      // The colour being released: the one that took no traffic when the release planned.
+      const planned = entered(r, 'Plan', 'first') ?? 0;
+      const idle = colourAt(r, b, app.name, planned) === 'blue' ? 'green' : 'blue';
+      return { steps: [{ at: t + 1, failTargets: { app: app.name, colour: idle, share: 1, immediate: true } }] };
+    },
+  },
+  {
     name: 'alarm-flapping',
     make: (b, r) => {
       const alarm = b.alarms[0]?.name;

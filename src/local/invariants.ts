@@ -3,7 +3,7 @@ import type { Config } from '../core/config.js';
 import { DETAIL_TYPES } from '../core/history.js';
 import { SIM_TABLE } from '../sim/build.js';
 import type { Second } from '../sim/traffic.js';
-import type { World } from '../sim/world.js';
+import type { Action, World } from '../sim/world.js';
 import type { ExecutionRecord } from './stepfunctions.js';
 
 // The guarantees, checked against what happened in a run: its end state and every second of it.
@@ -13,7 +13,11 @@ import type { ExecutionRecord } from './stepfunctions.js';
 
 /** A write to an app's production route (ModifyListener / ModifyRule), as it landed. */
 export interface RouteWrite {
+  /** When the write landed, and when its call was made. */
   t: number;
+  started?: number;
+  /** The forward actions it wrote. */
+  actions?: Action[];
   app: string;
   arn: string;
   caller: string;
@@ -163,6 +167,49 @@ export function checkInvariants(i: InvariantInput): string[] {
     if (new Set(finals).size > 1) bad.push(`events-outcome: ${e.name} published contradicting final events (${[...new Set(finals)].join(', ')})`);
   }
 
+  // One release at a time: release executions of this app whose busy spans overlap.
+  const mine = i.executions.filter((e) => e.stateMachineArn.endsWith('-release') && appOf(e) === i.app);
+  const spans = mine.map((e) => busySpans(e, Number.POSITIVE_INFINITY));
+  for (let x = 0; x < mine.length; x++)
+    for (let y = x + 1; y < mine.length; y++) {
+      const overlap = spans[x].flatMap(([s1, e1]) => spans[y].filter(([s2, e2]) => s1 < e2 && s2 < e1).map(([s2]) => Math.max(s1, s2)));
+      if (overlap.length) bad.push(`exclusive: ${mine[x].name} and ${mine[y].name} were both busy with ${i.app} at t=${Math.round(overlap[0])}`);
+    }
+
+  // Guard alarms are respected: a release never moves traffic toward its colour when one of the
+  // app's guard alarms had been in ALARM since before that write was made (a write already in
+  // flight when the alarm fires is the guard's to undo, and route-* above judge the end).
+  const guards = a.kind !== 'eip' ? (a.alarms ?? []) : [];
+  if (a.kind !== 'eip' && guards.length) {
+    const alarmingSince = (t: number): string | null => {
+      for (const name of guards) {
+        const last = i.world.ec2.alarmChanges.filter((c) => c.name === name && c.t <= t).pop();
+        const initial = i.world.ec2.alarmChanges.find((c) => c.name === name) ? undefined : i.world.ec2.alarms.get(name)?.state;
+        if (last?.state === 'ALARM' || (!last && initial === 'ALARM')) return name;
+      }
+      return null;
+    };
+    let previous: Action[] | undefined;
+    for (const w of i.routeWrites.filter((x) => x.app === i.app)) {
+      const e = w.execution ? i.executions.find((x) => x.executionArn === w.execution) : undefined;
+      const releasing = e && (mainAction(e) ?? 'release') === 'release';
+      if (releasing && w.actions && w.started !== undefined) {
+        const planned = e.statesEntered.find((x) => x.name === 'Plan')?.t ?? e.startedAt;
+        const before = colourAt(i.world, a, planned, i.initialLive);
+        const mineTg = before === 'blue' ? a.green.targetGroupArn : before === 'green' ? a.blue.targetGroupArn : null;
+        const weight = (acts: Action[] | undefined) => {
+          const f = acts?.find((x) => x.Type === 'forward');
+          const groups = f?.ForwardConfig?.TargetGroups ?? (f?.TargetGroupArn ? [{ TargetGroupArn: f.TargetGroupArn, Weight: 1 }] : []);
+          const total = groups.reduce((n, g) => n + (g.Weight ?? 1), 0);
+          return total ? (groups.find((g) => g.TargetGroupArn === mineTg)?.Weight ?? 0) / total : 0;
+        };
+        const alarm = mineTg && weight(w.actions) > weight(previous) ? alarmingSince(w.started - 1) : null;
+        if (alarm) bad.push(`alarm-respected: ${e.name} moved traffic toward ${before === 'blue' ? 'green' : 'blue'} at t=${w.t.toFixed(2)} while guard alarm ${alarm} was in ALARM`);
+      }
+      previous = w.actions;
+    }
+  }
+
   // Fenced route writes: none lands from an execution that was stopped or no longer holds the lock.
   for (const w of i.routeWrites) {
     if (!w.execution) continue;
@@ -260,4 +307,63 @@ export function desired(world: World, a: Routed, colour: 'blue' | 'green'): numb
 export function healthyIn(world: World, a: Routed, colour: 'blue' | 'green'): number {
   const tg = world.targetGroups.get(a[colour].targetGroupArn);
   return tg ? [...tg.targets.values()].filter((t) => t.state === 'healthy' && world.serving(t.id)).length : 0;
+}
+
+// Two releases of one app never interleave: their busy spans (planning, preparing green, moving
+// traffic, retiring, rolling back) never overlap. The lock is what makes this hold.
+const BUSY_STATES = new Set([
+  'Plan',
+  'PrepareCapacity',
+  'WaitForCapacity',
+  'CheckCapacity',
+  'CapacityReady?',
+  'PrepareGreen',
+  'WaitForGreen',
+  'CheckGreen',
+  'GreenReady?',
+  'StartShift',
+  'SwitchTraffic',
+  'Shifted?',
+  'Bake',
+  'RetireStep',
+  'RetireNow',
+  'Rollback',
+]);
+
+/** Busy spans of each execution: from entering a busy state until entering a state that is not. */
+export function busySpans(e: Pick<ExecutionRecord, 'statesEntered' | 'stoppedAt'>, end: number): [number, number][] {
+  const spans: [number, number][] = [];
+  let from: number | null = null;
+  for (const s of e.statesEntered) {
+    const busy = BUSY_STATES.has(s.name);
+    if (busy && from === null) from = s.t;
+    else if (!busy && from !== null) {
+      spans.push([from, s.t]);
+      from = null;
+    }
+  }
+  if (from !== null) spans.push([from, e.stoppedAt ?? end]);
+  return spans;
+}
+
+/** Pairs of release executions of one app whose busy spans overlap (the lock must make this 0). */
+export function interleavedPairs(executions: Pick<ExecutionRecord, 'statesEntered' | 'stoppedAt'>[], end = Number.POSITIVE_INFINITY): number {
+  const spans = executions.map((e) => busySpans(e, end));
+  let pairs = 0;
+  for (let a = 0; a < spans.length; a++)
+    for (let b = a + 1; b < spans.length; b++) if (spans[a].some(([s1, e1]) => spans[b].some(([s2, e2]) => s1 < e2 && s2 < e1))) pairs++;
+  return pairs;
+}
+
+
+/** The app a release execution is for: its hand-typed input's app, or the uploaded key's. */
+function appOf(e: Pick<ExecutionRecord, 'input'>): string | null {
+  try {
+    const input = JSON.parse(e.input || '{}') as { app?: unknown; detail?: { object?: { key?: string } } };
+    if (typeof input.app === 'string') return input.app;
+    const key = input.detail?.object?.key;
+    return key ? (/^releases\/([^/]+)\//.exec(decodeURIComponent(key.replace(/\+/g, ' ')))?.[1] ?? null) : null;
+  } catch {
+    return null;
+  }
 }

@@ -20,6 +20,7 @@ import { checkInvariants, desired, type RouteWrite } from './invariants.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
 import { authorizer, stackPolicy } from './iam-policy.js';
+import { interleavedPairs } from './invariants.js';
 import { changesInfrastructure, SimTransport } from './transport.js';
 
 // One scenario, end to end: the S3 upload, EventBridge, the dispatch Lambda, the release state
@@ -247,7 +248,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
     const app = routeApps.get(arn);
     if (!app) return;
     const item = world.dynamodb.getItem({ TableName: SIM_TABLE, Key: { pk: { S: `app#${app}` }, sk: { S: 'lock' } } }).Item;
-    routeWrites.push({ t: clock.now, app, arn, caller: rec.caller, execution: rec.execution, lockOwner: item?.owner?.S });
+    routeWrites.push({ t: clock.now, started: rec.t, app, arn, caller: rec.caller, execution: rec.execution, lockOwner: item?.owner?.S, actions: structuredClone((input as { DefaultActions?: Action[]; Actions?: Action[] }).DefaultActions ?? (input as { Actions?: Action[] }).Actions ?? []) });
   };
   const handlers = Object.fromEntries(
     Object.entries(FUNCTIONS).map(([name, mod]) => {
@@ -658,25 +659,6 @@ function reuploadArtifact(world: World, app: Scenario['apps'][number], version: 
 }
 
 /** States in which a release execution changes (or may change) the app's infrastructure. */
-const BUSY_STATES = new Set([
-  'Plan',
-  'PrepareCapacity',
-  'WaitForCapacity',
-  'CheckCapacity',
-  'CapacityReady?',
-  'PrepareGreen',
-  'WaitForGreen',
-  'CheckGreen',
-  'GreenReady?',
-  'StartShift',
-  'SwitchTraffic',
-  'Shifted?',
-  'Bake',
-  'RetireStep',
-  'RetireNow',
-  'Rollback',
-]);
-
 /** Seconds from `from` until the app's route first sends everything to `colour` again (null: never). */
 function rollbackLatency(world: World, config: Config, app: string, colour: string, from: number): number | null {
   const a = config.apps[app];
@@ -697,31 +679,6 @@ function rollbackLatency(world: World, config: Config, app: string, colour: stri
   if (!lastAway) return 0;
   const change = after.find((c) => c.t >= lastAway.t && back(c.actions));
   return change ? Math.round((change.t - from) * 100) / 100 : null;
-}
-
-/** Busy spans of each execution: from entering a busy state until entering a state that is not. */
-export function busySpans(e: Pick<ExecutionRecord, 'statesEntered' | 'stoppedAt'>, end: number): [number, number][] {
-  const spans: [number, number][] = [];
-  let from: number | null = null;
-  for (const s of e.statesEntered) {
-    const busy = BUSY_STATES.has(s.name);
-    if (busy && from === null) from = s.t;
-    else if (!busy && from !== null) {
-      spans.push([from, s.t]);
-      from = null;
-    }
-  }
-  if (from !== null) spans.push([from, e.stoppedAt ?? end]);
-  return spans;
-}
-
-/** Pairs of release executions of one app whose busy spans overlap (the lock must make this 0). */
-export function interleavedPairs(executions: Pick<ExecutionRecord, 'statesEntered' | 'stoppedAt'>[], end = Number.POSITIVE_INFINITY): number {
-  const spans = executions.map((e) => busySpans(e, end));
-  let pairs = 0;
-  for (let a = 0; a < spans.length; a++)
-    for (let b = a + 1; b < spans.length; b++) if (spans[a].some(([s1, e1]) => spans[b].some(([s2, e2]) => s1 < e2 && s2 < e1))) pairs++;
-  return pairs;
 }
 
 function countBy(xs: string[]): Record<string, number> {
@@ -905,3 +862,5 @@ function s3Event(world: World, bucket: string, key: string, v: { versionId: stri
     },
   };
 }
+
+export { busySpans, interleavedPairs } from './invariants.js';

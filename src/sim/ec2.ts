@@ -34,6 +34,8 @@ export interface Alarm {
 export class Ec2Model {
   readonly addresses = new Map<string, Address>();
   readonly alarms = new Map<string, Alarm>();
+  /** Every alarm state change, in order (the invariants read which alarms were in ALARM when). */
+  readonly alarmChanges: { t: number; name: string; state: Alarm['state'] }[] = [];
   readonly clientTokens = new Map<string, string>();
   /** Alarm state changes go to EventBridge. */
   onAlarm: (alarm: Alarm, previous: string) => void = () => {};
@@ -183,6 +185,7 @@ export class Ec2Model {
     if (a.state === state) return;
     const previous = a.state;
     a.state = state;
+    this.alarmChanges.push({ t: this.world.clock.now, name, state });
     this.world.note(`alarm ${name}: ${previous} → ${state}`);
     this.onAlarm(a, previous);
   }

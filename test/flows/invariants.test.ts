@@ -97,4 +97,47 @@ describe('Invariants: tied to the end state, and each can fail', () => {
     const { v } = await violations(release({ limitSeconds: 60 }));
     expect(v.some((x) => x.startsWith('finished:'))).toBe(true);
   });
+
+  it('exclusive: a lock step that always says "acquired" lets two releases of one app run at once', async () => {
+    const { loadScenarioFile } = await import('../../src/local/simulate.js');
+    const { scenarioPath } = await import('../../src/cli/scenarios.js');
+    const base = loadScenarioFile(scenarioPath('concurrent-releases'));
+    const clean = await violations(base);
+    expect(clean.v).toEqual([]);
+    const { v } = await violations(base, {
+      wrap: (fn, handler) =>
+        fn !== 'lock'
+          ? handler
+          : async (event, context) => {
+              const out = (await handler(event, context)) as { state?: string };
+              return out?.state === 'waiting' ? { state: 'acquired', why: 'free' } : out;
+            },
+    });
+    expect(v.some((x) => x.startsWith('exclusive:'))).toBe(true);
+  });
+
+  it('alarm-respected: a release that reads every guard alarm as OK moves traffic while one is in ALARM', async () => {
+    const { loadScenarioFile } = await import('../../src/local/simulate.js');
+    const { scenarioPath } = await import('../../src/cli/scenarios.js');
+    const base = loadScenarioFile(scenarioPath('alarm-already-firing'));
+    expect((await violations(base)).v).toEqual([]);
+    const { v } = await violations(
+      { ...base, expect: undefined },
+      {
+        wrap: (fn, handler, deps) => {
+          if (fn === 'switchTraffic' || fn === 'resolve' || fn === 'plan' || fn === 'checkGreen') {
+            const cw = deps.clients.cloudwatch as unknown as { send: (c: unknown) => Promise<{ MetricAlarms?: { StateValue?: string }[]; CompositeAlarms?: { StateValue?: string }[] }> };
+            const send = cw.send.bind(cw);
+            cw.send = async (c) => {
+              const out = await send(c);
+              for (const x of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) x.StateValue = 'OK';
+              return out;
+            };
+          }
+          return handler;
+        },
+      },
+    );
+    expect(v.some((x) => x.startsWith('alarm-respected:'))).toBe(true);
+  });
 });
