@@ -220,6 +220,8 @@ export function extraInvariants(s: Scenario, r: SimulationResult): string[] {
   if (sum.liveVersion !== null && !versions.has(sum.liveVersion)) bad.push(`live-version: ${sum.liveVersion} is none of the versions of the run`);
   if (sum.failedRequests > 0) bad.push(`no-failed-requests: ${sum.failedRequests} failed requests`);
   if (sum.desiredCount !== undefined && sum.desiredCount !== sum.expectedDesiredCount) bad.push(`task-count: desiredCount ${sum.desiredCount} ≠ expected ${sum.expectedDesiredCount}`);
+  // Injected AccessDenied faults do not count here: these are calls the stack's own IAM denied.
+  if (sum.accessDenied > 0) bad.push(`iam: ${sum.accessDenied} calls denied by the stack's own policy`);
   return bad;
 }
 

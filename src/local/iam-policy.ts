@@ -68,12 +68,14 @@ function denial(caller: string, action: string, resource: string, explicit: bool
 }
 
 /** The transport's IAM check: every request a call makes must be allowed by the functions' policy. */
-export function authorizer(world: World, statements: Statement[]) {
+export function authorizer(world: World, statements: Statement[] | ((caller: string) => Statement[]), seen?: Map<string, Set<string>>) {
   return (service: string, command: string, input: unknown, caller: string): string | null => {
     const requests = requestsOf(service, command, input, world);
     if (!requests) throw new Error(`the simulator has no IAM model for ${service}:${command} (called by ${caller}): add it to src/sim/authz.ts`);
+    const policy = typeof statements === 'function' ? statements(caller) : statements;
     for (const r of requests) {
-      const d = evaluate(statements, r);
+      if (seen) seen.set(caller, (seen.get(caller) ?? new Set()).add(r.action));
+      const d = evaluate(policy, r);
       if (!d.allowed) return denial(caller, r.action, r.resource, d.explicit, d.statement);
     }
     return null;

@@ -160,6 +160,8 @@ export interface SessionOptions {
    * fail: a deliberately broken step shows that an invariant or a test notices it.
    */
   wrap?: (fn: string, handler: Handler, deps: Deps) => Handler;
+  /** Collects the IAM actions each function's calls asked for (function → actions). */
+  observeIam?: Map<string, Set<string>>;
 }
 
 /** A running simulation: the account, the machines and the scheduler, before it is summarized. */
@@ -234,7 +236,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   // IAM: each function's calls are authorized against the statements the stack gives it.
   const names = { bucket: SIM_BUCKET, table: SIM_TABLE, topicArn: SIM_TOPIC, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN, capacityStateMachineArn: CAPACITY_STATE_MACHINE_ARN };
   const policy = stackPolicy(config, names).filter((st) => !st.Sid || !scenario.iam.removeStatements.includes(st.Sid));
-  transport.authorize = authorizer(world, policy);
+  transport.authorize = authorizer(world, policy, options.observeIam);
   // Every write to an app's production route, with the lock's owner when it landed.
   const routeWrites: RouteWrite[] = [];
   const routeApps = new Map(
