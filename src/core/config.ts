@@ -367,6 +367,17 @@ export const ConfigSchema = z.strictObject({
   uploaders: z._default(z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/, { message: 'must be an IAM role or user ARN' }))), []),
   /** How often the capacity state machine reconciles every scaled app (EventBridge schedule). */
   reconcileMinutes: z._default(int(1, 1440), 5),
+  /**
+   * The VPC for the functions that make HTTP checks of the apps (eip health checks of a server's
+   * private address, smoke checks through an internal load balancer). Its subnets need a NAT
+   * gateway or VPC endpoints for the AWS APIs those functions call.
+   */
+  vpc: z.optional(
+    z.strictObject({
+      subnetIds: z.array(z.string().check(z.regex(/^subnet-[0-9a-f]{8,17}$/, { message: 'must be a subnet id (subnet-...)' }))).check(z.minLength(1), z.maxLength(16)),
+      securityGroupIds: z.array(z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/, { message: 'must be a security group id (sg-...)' }))).check(z.minLength(1), z.maxLength(5)),
+    }),
+  ),
   /** The deployer watching itself: state machine logs (level), X-Ray tracing, failure alarms. */
   observability: z._default(
     z.strictObject({
@@ -384,7 +395,20 @@ export const ConfigSchema = z.strictObject({
           ctx.addIssue({ code: 'custom', path: [name], message: 'app names are lowercase letters, digits and dashes, starting with a letter (max 40)', input: name });
     }),
   ),
-});
+}).check(
+  z.superRefine((c, ctx) => {
+    // An eip release checks the new server at its private address, which a Lambda function
+    // reaches only from inside the VPC.
+    const eip = Object.entries(c.apps).filter(([, a]) => a.kind === 'eip').map(([n]) => n);
+    if (eip.length && !c.vpc)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vpc'],
+        message: `required for eip apps (${eip.join(', ')}): their health checks call the new server's private address, which greenlight's functions reach only from inside the VPC; set vpc: { subnetIds: [...], securityGroupIds: [...] } (subnets with a NAT gateway or VPC endpoints)`,
+        input: c,
+      });
+  }),
+);
 
 export type AppConfig = z.infer<typeof AppConfigSchema>;
 export type AsgAppConfig = z.infer<typeof asgApp>;

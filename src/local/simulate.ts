@@ -181,7 +181,14 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   // From here until summarize(), this clock is the process's: whatever the session starts (an
   // execution, an SDK retry) keeps time with it, driven or not.
   const uninstall = clock.install();
-  const { world, config, listenerArn, hosts } = buildWorld(scenario, clock);
+  let built: ReturnType<typeof buildWorld>;
+  try {
+    built = buildWorld(scenario, clock);
+  } catch (err) {
+    uninstall(); // a scenario that cannot be built leaves the process's timers as they were
+    throw err;
+  }
+  const { world, config, listenerArn, hosts } = built;
   world.timeline.length = 0;
   for (const stale of scenario.staleLocks) {
     const now = Math.floor(clock.date().getTime() / 1000);

@@ -73,7 +73,10 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
     ];
     world.rules.set(arn, { arn, listenerArn, priority: r.priority, conditions, actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: String(r.status), ContentType: 'text/plain', MessageBody: r.body } }] });
   }
-  return { world, config: parseConfig({ apps }), listenerArn, hosts };
+  // The functions that check the apps over HTTP run in the account's VPC (config `vpc:`), unless
+  // the scenario says they are outside it.
+  const vpc = scenario.functionsInVpc ? { vpc: { subnetIds: ['subnet-0a1b2c3d4e5f60718', 'subnet-0a1b2c3d4e5f60719'], securityGroupIds: ['sg-0a1b2c3d4e5f60718'] } } : {};
+  return { world, config: parseConfig({ apps, ...vpc }), listenerArn, hosts };
 }
 
 /** Two target groups and the route (listener default action or host rule) to the live one. */

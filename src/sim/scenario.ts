@@ -232,6 +232,8 @@ export const ScenarioSchema = z
       .prefault({}),
     /** Keep the simulation running at least this long (e.g. until a scheduled reconcile). */
     minSeconds: z.number().min(0).default(0),
+    /** Whether the functions that make HTTP checks run in the VPC (greenlight.config.yml `vpc:`); outside it they cannot reach a private address. */
+    functionsInVpc: z.boolean().default(true),
     /** IAM: the functions' policy is the stack's (deploy/iam.cjs); a test may take statements out by Sid. */
     iam: z
       .object({ removeStatements: z.array(z.string()).default([]) })

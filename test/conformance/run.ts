@@ -14,6 +14,7 @@ import {
   AllocateAddressCommand,
   AssociateAddressCommand,
   CreateLaunchTemplateCommand,
+  CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
   DescribeAddressesCommand,
@@ -122,7 +123,8 @@ async function infrastructure() {
     );
   await service('api-blue', 2, tgs.apiBlue);
   await service('api-green', 0, tgs.apiGreen);
-  return { images, listener, shopRule, apiRule, tgs, lts, address, first };
+  const securityGroup = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: `${run}-checks`, Description: 'greenlight HTTP checks', VpcId: vpc }))).GroupId!;
+  return { images, listener, shopRule, apiRule, tgs, lts, address, first, subnets, securityGroup };
 }
 
 type Infra = Awaited<ReturnType<typeof infrastructure>>;
@@ -156,6 +158,7 @@ async function stack() {
 function config(i: Infra) {
   const fast = { health: { pollSeconds: 1, timeoutSeconds: 60 }, retire: { keepWarmInstances: 1, keepWarmMinutes: 0.05 } };
   return {
+    vpc: { subnetIds: i.subnets, securityGroupIds: [i.securityGroup] },
     apps: {
       web: { kind: 'asg', listenerArn: i.listener, launchTemplateId: i.lts.web, blue: { autoScalingGroupName: `${run}-web-blue`, targetGroupArn: i.tgs.webBlue }, green: { autoScalingGroupName: `${run}-web-green`, targetGroupArn: i.tgs.webGreen }, artifact: { type: 'ami' }, ...fast },
       shop: {

@@ -65,6 +65,28 @@ describe('Flow: single-server apps behind an Elastic IP (kind eip)', () => {
     expect(lt.defaultVersion).toBe(1);
   });
 
+  it('networking: an eip app needs vpc:; outside the VPC a function cannot reach a server\'s private address', async () => {
+    const { parseConfig } = await import('../../src/core/config.js');
+    const { simDeps } = await import('../../src/local/deps.js');
+    const { startSession, loadScenario } = await import('../../src/local/simulate.js');
+    const { RELEASE_STATE_MACHINE_ARN } = await import('../../src/local/simulate.js');
+    const app = { kind: 'eip', allocationId: 'eipalloc-0123456789abcdef0', launchTemplateId: 'lt-0123456789abcdef0', artifact: { type: 'ami' } };
+    expect(() => parseConfig({ apps: { site: app } })).toThrow(/vpc: required for eip apps \(site\): their health checks call the new server's private address/);
+    // A scenario whose functions are outside the VPC cannot even be configured with its eip app.
+    expect(() => startSession(loadScenario({ name: 'x', description: 'x', functionsInVpc: false, apps: [{ name: 'site', kind: 'eip', initialVersion: '1.0.0' }], steps: [{ at: 10, upload: { app: 'site', version: '1.0.1' } }] }))).toThrow(/vpc: required for eip apps/);
+    const session = startSession(loadScenario({ name: 'x', description: 'x', apps: [{ name: 'site', kind: 'eip', initialVersion: '1.0.0' }], steps: [{ at: 10, upload: { app: 'site', version: '1.0.1' } }] }));
+    try {
+      const server = [...session.world.instances.values()][0];
+      const url = `http://${server.privateIp}:80/health`;
+      const as = (caller: string) => simDeps({ ...session, caller, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN }).http(url);
+      const [inside, outside] = await Promise.all([as('checkGreen'), as('plan'), session.procs.runUntil(() => false, 10)]);
+      expect(inside.status).toBe(200);
+      expect(outside.status).toBe(0); // a function outside the VPC reaches public endpoints only
+    } finally {
+      session.uninstall();
+    }
+  });
+
   it('a rollback after the window has nothing to start and changes nothing', async () => {
     const r = await runInline({
       physics: { bootSeconds: 40, statusCheckSeconds: 30 },

@@ -306,6 +306,15 @@ describe('Template: serverless package', () => {
     }
   });
 
+  it('runs the functions that make HTTP checks in the configured VPC, and only those', () => {
+    const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([id, f]) => [id, f.Properties.VpcConfig]));
+    const inVpc = Object.entries(fns).filter(([, v]) => v).map(([id]) => id).sort();
+    expect(inVpc).toEqual(['CheckGreenLambdaFunction', 'SmokeTestLambdaFunction', 'SwitchTrafficLambdaFunction']);
+    expect(fns.CheckGreenLambdaFunction).toEqual({ SecurityGroupIds: ['sg-0123456789abcdef0'], SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'] });
+    // ENIs for the VPC: AWS's managed policy for it.
+    expect(JSON.stringify(template.Resources.IamRoleLambdaExecution.Properties.ManagedPolicyArns)).toContain('AWSLambdaVPCAccessExecutionRole');
+  });
+
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
     const config = Buffer.from(JSON.stringify(parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8')))).toString('base64');
     const fns = resources('AWS::Lambda::Function').map(([, f]) => f.Properties.Handler.replace(/^functions\/|\.handler$/g, ''));
