@@ -114,8 +114,17 @@ export function afterRouteWrite(lock: LockState, me: string): { next?: LockState
 }
 
 /** What the guard does with a release that holds the lock: take it over, or (a write in flight) ask it to roll back itself. */
-export function guardTakeover(lock: LockState, guard: string, nowSeconds: number, reason: string): { next?: LockState; result: 'take' | 'asked' | 'none' } {
+export function guardTakeover(
+  lock: LockState,
+  guard: string,
+  nowSeconds: number,
+  reason: string,
+  seen?: { owner: string; phase?: string },
+): { next?: LockState; result: 'take' | 'asked' | 'none' | 'changed' } {
   if (!lock.owner || lock.owner === guard) return { result: 'none' };
+  // The guard decided on the lock as it read it (a release still shifting): if the owner or its
+  // phase moved on since (it finished shifting, and its old colour is warm), decide again.
+  if (seen && (lock.owner !== seen.owner || (lock.phase ?? 'running') !== (seen.phase ?? 'running'))) return { result: 'changed' };
   if (lock.switching !== undefined && lock.switching > nowSeconds)
     return lock.abortBy ? { result: 'asked' } : { next: { ...lock, rev: lock.rev + 1, abortBy: guard, abortReason: reason }, result: 'asked' };
   const { switching: _w, approvalToken: _t, ...rest } = lock;

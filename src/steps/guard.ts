@@ -73,7 +73,7 @@ export async function onGuardAlarm(deps: Deps, event: unknown): Promise<GuardOut
   return out;
 }
 
-async function guardApp(deps: Deps, name: string, app: Routed, alarm: string, eventId: string): Promise<GuardOutcome> {
+async function guardApp(deps: Deps, name: string, app: Routed, alarm: string, eventId: string, attempt = 0): Promise<GuardOutcome> {
   const { dynamodb, elbv2, sfn } = deps.clients;
   const { table, releaseStateMachineArn } = deps.env;
   const me = `${GUARD_OWNER}${alarm}:${eventId}`.slice(0, 256);
@@ -109,17 +109,18 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string, ev
   if (old && w0[newColour!] > 0) {
     // Flip only to an old colour that can take it all now: every target healthy, and as many as
     // the new colour serves with (a warm colour of 1 of 4 is scaled up by a rollback first).
-    const [health, fresh] = await Promise.all([targetHealth(elbv2, side(app, old).targetGroupArn), targetHealth(elbv2, side(app, newColour!).targetGroupArn)]);
-    const healthy = health.filter((t) => t.state === 'healthy').length;
-    if (!(health.length > 0 && healthy === health.length && healthy >= fresh.filter((t) => t.state === 'healthy').length)) {
+    const strength = await fullStrength(deps, app, old, newColour!);
+    if (!strength.ok) {
       await start('rollback');
-      return { app: name, action: 'rollback-started', detail: `${old} is not fully healthy (${health.filter((t) => t.state === 'healthy').length}/${health.length}): rollback execution started` };
+      return { app: name, action: 'rollback-started', detail: `${old} is not fully healthy (${strength.detail}): rollback execution started` };
     }
   }
   // Take the lock before anything else: from now on the release cannot write its route. If a
   // route write of it is in flight, ask it instead: it rolls back itself right after.
   const reason = `guard alarm ${alarm} went to ALARM`;
-  const taken = resuming ? 'take' : await changeLock(deps, name, (l) => guardTakeover(l, me, nowSeconds, reason));
+  const taken = resuming ? 'take' : await changeLock(deps, name, (l) => guardTakeover(l, me, nowSeconds, reason, { owner, phase: lock.phase }));
+  // The release moved on while the guard looked (its reads may be slowed by throttling): look again.
+  if (taken === 'changed' && attempt < 3) return guardApp(deps, name, app, alarm, eventId, attempt + 1);
   if (taken === 'asked') return { app: name, action: 'abort-requested', detail: `${lock.ownerVersion} is writing its route: it rolls back itself once the write lands` };
   if (taken !== 'take') return { app: name, action: 'none', detail: 'the release let go of the lock meanwhile' };
   try {
@@ -172,6 +173,15 @@ async function actAsOwner(deps: Deps, g: GuardAct): Promise<GuardOutcome> {
   const oldSide = side(app, old);
   const why = `${reason} with ${w[newColour!]}% of traffic on ${g.ownerVersion}: traffic flipped back to ${old}`;
   await stop(why);
+  // Again, now that the release can change nothing more: a scale-down of the old colour that
+  // landed while the guard looked (its retire step, in flight) would leave the flip short.
+  const strength = await fullStrength(deps, app, old, newColour!);
+  if (!strength.ok) {
+    const instead = `${reason} while ${old} was being retired (${strength.detail}): a rollback scales it back up before traffic moves`;
+    await letGo(instead);
+    await start('rollback');
+    return { app: name, action: 'rollback-started', detail: instead };
+  }
   if (!routeSends(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn)) {
     await writeRoute(elbv2, route, shiftedActions(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn, 100));
     if (!routeSends(await readRoute(elbv2, route), oldSide.targetGroupArn, side(app, newColour!).targetGroupArn))
@@ -181,6 +191,13 @@ async function actAsOwner(deps: Deps, g: GuardAct): Promise<GuardOutcome> {
   await letGo(why);
   await start('retire', newColour!);
   return { app: name, action: 'flipped', detail: why };
+}
+
+/** Whether the old colour can take all traffic now: every target healthy, as many as the new colour serves with. */
+async function fullStrength(deps: Deps, app: Routed, old: Colour, fresh: Colour): Promise<{ ok: boolean; detail: string }> {
+  const [health, now] = await Promise.all([targetHealth(deps.clients.elbv2, side(app, old).targetGroupArn), targetHealth(deps.clients.elbv2, side(app, fresh).targetGroupArn)]);
+  const healthy = health.filter((t) => t.state === 'healthy').length;
+  return { ok: health.length > 0 && healthy === health.length && healthy >= now.filter((t) => t.state === 'healthy').length, detail: `${healthy}/${health.length} healthy` };
 }
 
 /** Lock owners that are the guard, not an execution. */
