@@ -78,9 +78,11 @@ async function shift(deps: Deps, input: Input & { execution?: Execution }, app: 
   // and never while a guard alarm fires (a rollback moves traffic back regardless).
   const a = await assess(deps, release, plan, green);
   if (!a.ready) throw new GreenNotHealthy(`green is no longer fully healthy (${a.detail}): not switching`);
-  if (release.action !== 'rollback') await stopIfAlarming(deps, app);
 
   await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: release.action === 'rollback' }, async () => {
+    // The alarms are read last, right before the write (the lock's marker may have taken a
+    // while under throttling): an alarm that fired meanwhile stops the step here.
+    if (release.action !== 'rollback') await stopIfAlarming(deps, app);
     await writeRoute(elbv2, plan.route!, shiftedActions(actions, to, from, percent));
     if (!routeSends(await readRoute(elbv2, plan.route!), to, from, percent))
       throw new TrafficNotShifted(`the route was modified but the read-back does not send ${percent}% to ${plan.idle.colour} yet`);
