@@ -87,11 +87,13 @@ export const LOOPS: Loop[] = [
     bound: 'health.timeoutSeconds / health.pollSeconds',
   },
   {
+    // Each traffic step, then its bake, watched: a health look every health.pollSeconds until
+    // it is over. Counted per pass as its largest (a switch and its first look).
     machine: 'release',
-    states: ['SwitchTraffic', 'Shifted?', 'Bake'],
-    eventsPerPass: TASK + CHOICE + WAIT,
-    passes: (app) => (app.kind === 'eip' ? 1 : shiftSteps(app.traffic).length),
-    bound: 'traffic (its steps)',
+    states: ['SwitchTraffic', 'Shifted?', 'BakeCheck', 'BakeOver?', 'Bake'],
+    eventsPerPass: TASK + CHOICE + TASK + CHOICE,
+    passes: (app) => (app.kind === 'eip' ? 1 : shiftSteps(app.traffic).reduce((n, st) => n + Math.ceil(st.bakeSeconds / app.health.pollSeconds) + 2, 0)),
+    bound: 'traffic steps and bakeSeconds / health.pollSeconds (the bake is watched)',
   },
   {
     machine: 'release',

@@ -2,6 +2,7 @@ import * as approval from '../../functions/approval.js';
 import * as checkCapacity from '../../functions/checkCapacity.js';
 import * as classify from '../../functions/classify.js';
 import * as completeLifecycle from '../../functions/completeLifecycle.js';
+import * as bakeCheck from '../../functions/bakeCheck.js';
 import * as checkGreen from '../../functions/checkGreen.js';
 import * as dispatch from '../../functions/dispatch.js';
 import * as drainCheck from '../../functions/drainCheck.js';
@@ -36,6 +37,7 @@ export const FUNCTIONS: Record<string, { withDeps: (deps: Deps) => (event: never
   prepareGreen,
   prewarm,
   checkGreen,
+  bakeCheck,
   smokeTest,
   approval,
   switchTraffic,

@@ -325,6 +325,8 @@ const BUSY_STATES = new Set([
   'SwitchTraffic',
   'Shifted?',
   'Bake',
+  'BakeCheck',
+  'BakeOver?',
   'RetireStep',
   'RetireNow',
   'Rollback',

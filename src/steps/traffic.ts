@@ -62,6 +62,21 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   return result;
 }
 
+/**
+ * While a traffic step bakes, green is watched: its targets must stay healthy (a share of
+ * production traffic reaches them). Answers whether the bake is over and how long to wait
+ * before the next look (the health poll, or what is left of the bake); a green that stopped
+ * being healthy fails the step, and the release rolls back at once instead of after the bake.
+ */
+export async function bakeCheck(deps: Deps, input: Input & { shift: Shift; settings: Settings }) {
+  const { release, plan, green, shift, settings } = input;
+  const a = await assess(deps, release, plan, green);
+  if (!a.ready) throw new GreenNotHealthy(`green stopped being healthy while ${shift.percent ?? '?'}% of traffic baked on it (${a.detail}): rolling back`);
+  const endsAt = Date.parse(shift.at ?? deps.now().toISOString()) + (shift.bakeSeconds ?? 0) * 1000;
+  const left = Math.max(0, Math.ceil((endsAt - deps.now().getTime()) / 1000));
+  return { over: left === 0, waitSeconds: Math.max(1, Math.min(settings.pollSeconds, left)), healthy: a.healthy, desired: a.desired };
+}
+
 /** One traffic step: checks that the route is as expected and green may take traffic, write, read back. */
 async function shift(deps: Deps, input: Input & { execution?: Execution }, app: Exclude<AppConfig, { kind: 'eip' }>, actions: RouteAction[], index: number, percent: number) {
   const { plan, green, release } = input;
