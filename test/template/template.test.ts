@@ -192,7 +192,7 @@ describe('Template: serverless package', () => {
 
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
-    expect(fns.length).toBe(24);
+    expect(fns.length).toBe(25);
     for (const [, f] of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
   });
 
