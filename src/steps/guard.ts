@@ -158,7 +158,11 @@ async function actAsOwner(deps: Deps, g: GuardAct): Promise<GuardOutcome> {
     if (d.status === 'RUNNING') await stopExecution(sfn, owner, 'AlarmRollback', why.slice(0, 32_000));
   };
   const letGo = async (why: string) => {
-    if (await changeLock(deps, name, (l) => (l.owner === me ? { next: released(l), result: true } : { result: false }))) await closeStoppedRelease(deps, name, owner, 'rolled-back', why);
+    // The stopped release's record first, then the lock: a guard that dies between the two is
+    // retried (Lambda's async retries) still holding the lock, and closes the record then.
+    if ((await readLock(deps.clients.dynamodb, deps.env.table, name)).owner !== me) return;
+    await closeStoppedRelease(deps, name, owner, 'rolled-back', why);
+    await changeLock(deps, name, (l) => (l.owner === me ? { next: released(l), result: true } : { result: false }));
   };
   const actions = await readRoute(elbv2, route);
   const w = colourWeights(actions, app);
