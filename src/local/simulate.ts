@@ -257,7 +257,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
     const app = routeApps.get(arn);
     if (!app) return;
     const item = world.dynamodb.getItem({ TableName: SIM_TABLE, Key: { pk: { S: `app#${app}` }, sk: { S: 'lock' } } }).Item;
-    routeWrites.push({ t: clock.now, started: rec.t, app, arn, caller: rec.caller, execution: rec.execution, lockOwner: item?.owner?.S, actions: structuredClone((input as { DefaultActions?: Action[]; Actions?: Action[] }).DefaultActions ?? (input as { Actions?: Action[] }).Actions ?? []) });
+    routeWrites.push({ t: clock.now, started: rec.firstAttempt ?? rec.t, app, arn, caller: rec.caller, execution: rec.execution, lockOwner: item?.owner?.S, actions: structuredClone((input as { DefaultActions?: Action[]; Actions?: Action[] }).DefaultActions ?? (input as { Actions?: Action[] }).Actions ?? []) });
   };
   const handlers = Object.fromEntries(
     Object.entries(FUNCTIONS).map(([name, mod]) => {

@@ -31,6 +31,8 @@ export interface CallRecord {
   /** The Step Functions execution whose Lambda invocation made the call. */
   execution?: string;
   error?: string;
+  /** When the SDK's first attempt of this call started (its retries share its invocation id). */
+  firstAttempt?: number;
 }
 
 export type FaultKind = 'throttle' | 'server-error' | 'access-denied' | 'crash' | 'stale-read' | 'delay' | 'lambda-timeout';
@@ -166,6 +168,8 @@ export class SimTransport {
   readonly faults: FaultState[];
   /** Reads' answers by request, newest last, for eventually consistent (stale) reads. */
   private answers = new Map<string, { t: number; output: unknown }[]>();
+  /** The first attempt's start of each SDK call, by its invocation id. */
+  private firstAttempts = new Map<string, number>();
   /** Called when a mutating call has taken effect (the simulation's invariants watch route writes). */
   onWrite?: (record: CallRecord, input: unknown) => void;
   /**
@@ -219,7 +223,17 @@ export class SimTransport {
         const command: string = context.commandName;
         const short = command.replace(/Command$/, '');
         const caller = inv?.fn ?? label;
-        const record: CallRecord = { t: this.clock.now, service, command: short, mutating: isMutating(short), caller, ...(inv?.executionArn ? { execution: inv.executionArn } : {}) };
+        const invocationId = String(args.request?.headers?.['amz-sdk-invocation-id'] ?? '');
+        if (invocationId && !this.firstAttempts.has(invocationId)) this.firstAttempts.set(invocationId, this.clock.now);
+        const record: CallRecord = {
+          t: this.clock.now,
+          service,
+          command: short,
+          mutating: isMutating(short),
+          caller,
+          ...(inv?.executionArn ? { execution: inv.executionArn } : {}),
+          ...(invocationId ? { firstAttempt: this.firstAttempts.get(invocationId) } : {}),
+        };
         this.calls.push(record);
         const key = `${command} ${JSON.stringify(args.input)}`;
         const fault = this.pick(short, caller, (k) => k !== 'stale-read');
