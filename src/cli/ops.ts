@@ -13,7 +13,7 @@ import { GreenlightError } from '../core/errors.js';
 import { causeMessage } from '../core/text.js';
 import type { HistoryRecord } from '../core/history.js';
 import { LAUNCH_HOOK, TERMINATE_HOOK } from '../core/capacity.js';
-import { released } from '../core/lock.js';
+import { abortedLock } from '../core/lock.js';
 import { executionNameFor, parseReleaseDescription } from '../core/release.js';
 import { colourWeights, liveColour, other, shiftedActions, shiftSteps } from '../core/route.js';
 import { answerApproval } from '../steps/approval.js';
@@ -331,7 +331,7 @@ export async function abort(account: Account, name: string, wait: boolean): Prom
     if (wait)
       for (let waited = 0, bound = lockWriteWindowSeconds(); waited <= bound && !freed; waited += 2) {
         const now = await readLock(dynamodb, account.names.table, name);
-        if (now.owner && stopped.has(now.owner)) freed = await writeLock(dynamodb, account.names.table, name, now.rev, { ...released(now), abortedOwner: now.owner });
+        if (now.owner && stopped.has(now.owner)) freed = await writeLock(dynamodb, account.names.table, name, now.rev, abortedLock(now));
         else await account.sleep(2);
       }
     const note = wait ? '' : ` (without --wait, a lock its last step may still take is let go when its lease runs out)`;
@@ -350,7 +350,7 @@ export async function abort(account: Account, name: string, wait: boolean): Prom
   }
   const owner = await describeExecution(sfn, lock.owner).catch(() => null);
   if (owner?.status === 'RUNNING') await stopExecution(sfn, lock.owner, 'Aborted', `aborted with greenlight abort ${name}`);
-  if (!(await writeLock(dynamodb, account.names.table, name, lock.rev, { ...released(lock), abortedOwner: lock.owner })))
+  if (!(await writeLock(dynamodb, account.names.table, name, lock.rev, abortedLock(lock))))
     return { code: 1, text: `the lock of ${name} changed while aborting; run greenlight status ${name} and try again\n`, json: { aborted: lock.owner } };
   let header = `stopped ${lock.owner.split(':').pop()} (${lock.ownerVersion})\n`;
   if (a.kind === 'eip') return { code: 0, text: `${header}the Elastic IP was not moved by an unfinished release; run greenlight status ${name}\n`, json: { aborted: lock.owner } };

@@ -83,6 +83,11 @@ export function waiting(lock: LockState, me: Claimant): LockState {
 }
 
 /** The lock after its owner lets go; a waiter stays registered. */
+/** `greenlight abort` let go of the lock: released, naming the execution it took it from. */
+export function abortedLock(lock: LockState): LockState {
+  return { ...released(lock), abortedOwner: lock.owner };
+}
+
 export function released(lock: LockState): LockState {
   const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };

@@ -80,12 +80,17 @@ const instanceReq = (w: World, action: string, id: string): AuthRequest => ({ ac
 const ruleReq = (w: World, action: string, arn: string): AuthRequest => ({ action, resource: arn, context: resourceTags(w.rules.get(arn)?.tags) });
 const tableArn = (name: string) => `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
 
+/** Reading an object (or its head): s3:GetObjectVersion when a version is named. */
+const readObject = (i: { Bucket: string; Key: string; VersionId?: string }): AuthRequest[] => [
+  { action: i.VersionId ? 's3:GetObjectVersion' : 's3:GetObject', resource: `arn:aws:s3:::${i.Bucket}/${i.Key}` },
+];
+
 /** Per service and command (without "Command"): what AWS authorizes. */
 export const AUTHZ: Record<string, Record<string, Builder>> = {
   s3: {
-    GetObject: (i) => [{ action: i.VersionId ? 's3:GetObjectVersion' : 's3:GetObject', resource: `arn:aws:s3:::${i.Bucket}/${i.Key}` }],
+    GetObject: (i) => readObject(i),
     // HeadObject is authorized as GetObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
-    HeadObject: (i) => [{ action: i.VersionId ? 's3:GetObjectVersion' : 's3:GetObject', resource: `arn:aws:s3:::${i.Bucket}/${i.Key}` }],
+    HeadObject: (i) => readObject(i),
     PutObject: (i) => [{ action: 's3:PutObject', resource: `arn:aws:s3:::${i.Bucket}/${i.Key}` }],
     GetBucketVersioning: (i) => [{ action: 's3:GetBucketVersioning', resource: `arn:aws:s3:::${i.Bucket}` }],
   },
