@@ -188,6 +188,19 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
     },
   },
   {
+    name: 'green-partly-unhealthy',
+    // Half of the new version's instances or tasks never answer (the others are fine): green
+    // never becomes fully healthy, so no traffic may move to it; a check that counts a part as
+    // enough moves production onto half the capacity.
+    make: (b) => {
+      const u = primaryUpload(b);
+      const app = u && b.apps.find((a) => a.name === u.upload.app);
+      if (!u || !app || app.kind === 'eip') return null;
+      const flakyVersions = [...b.flakyVersions, { version: u.upload.version, share: 0.5 }];
+      return { scenario: { ...b, flakyVersions }, fired: (r) => r.executions.some((e) => e.statesEntered.some((x) => x.name === 'PrepareGreen')) };
+    },
+  },
+  {
     name: 'alarm-flapping',
     make: (b, r) => {
       const alarm = b.alarms[0]?.name;
@@ -298,8 +311,10 @@ export interface MatrixReport {
   perBase: Record<string, { scenarios: number; fired: number; consistent: number }>;
 }
 
-export async function runFaults(json: boolean, quick: boolean, only?: string): Promise<number> {
-  const r = await faultMatrix({ quick, only, progress: json ? undefined : (c) => process.stdout.write(c) });
+export async function runFaults(json: boolean, quick: boolean, only?: string, runId?: string): Promise<number> {
+  // One run by the id the matrix prints (`base/caller:Command/kind`, `base/scenario-fault`,
+  // `base/random/seed=N/run=i`): its base is the id's first part.
+  const r = await faultMatrix({ quick, only: only ?? runId?.split('/')[0], runId, quietTimeline: json, progress: json ? undefined : (c) => process.stdout.write(c) });
   if (json) process.stdout.write(`${JSON.stringify({ scenarios: r.scenarios, fired: r.fired, notReached: r.notReached, consistent: r.consistent, failures: r.failures, perBase: r.perBase })}\n`);
   else {
     process.stdout.write(`\n${r.scenarios} scenarios: ${r.fired} fired, ${r.notReached} not reached, ${r.consistent} consistent\n`);
@@ -309,8 +324,18 @@ export async function runFaults(json: boolean, quick: boolean, only?: string): P
   return r.fired === r.consistent ? 0 : 1;
 }
 
-export async function faultMatrix(opts: { quick: boolean; only?: string; bases?: string[]; randomRuns?: number; seed?: number; progress?: (c: string) => void; options?: SessionOptions }): Promise<MatrixReport> {
-  const { quick, only, randomRuns = 8, seed = 20261126, progress = () => {}, options } = opts;
+export async function faultMatrix(opts: { quick: boolean; only?: string; runId?: string; quietTimeline?: boolean; bases?: string[]; randomRuns?: number; seed?: number; progress?: (c: string) => void; options?: SessionOptions }): Promise<MatrixReport> {
+  const { quick, only, runId, randomRuns = 8, seed = 20261126, progress = () => {}, options } = opts;
+  const wanted = (id: string) => runId === undefined || runId === id;
+  // One run asked for by its id: its timeline too (what `simulate` prints), to see what happened.
+  const show = async (id: string, run: Promise<{ fired: boolean; reasons: string[]; result?: SimulationResult }>) => {
+    const r = await run;
+    if (runId === id && r.result && !opts.quietTimeline) {
+      const { renderTimeline } = await import('./simulate.js');
+      process.stderr.write(renderTimeline(r.result));
+    }
+    return r;
+  };
   const report: MatrixReport = { scenarios: 0, fired: 0, notReached: 0, consistent: 0, failures: [], notReachedRuns: [], perBase: {} };
   const record = (name: string, id: string, faults: FaultRule[], r: { fired: boolean; reasons: string[] }) => {
     report.perBase[name] ??= { scenarios: 0, fired: 0, consistent: 0 };
@@ -347,15 +372,16 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
       for (const k of KINDS) {
         if ((k.only === 'reads' && site.mutating) || (k.only === 'writes' && !site.mutating)) continue;
         const fault: FaultRule = { command: site.command, caller: site.caller, kind: k.kind, times: k.times, ...(k.seconds ? { seconds: k.seconds } : {}) };
-        record(name, `${name}/${site.caller}:${site.command}/${k.kind}`, [fault], await safeRun(base, [fault], [], options, undefined, baselineFails));
+        if (!wanted(`${name}/${site.caller}:${site.command}/${k.kind}`)) continue;
+        record(name, `${name}/${site.caller}:${site.command}/${k.kind}`, [fault], await show(`${name}/${site.caller}:${site.command}/${k.kind}`, safeRun(base, [fault], [], options, undefined, baselineFails)));
       }
     }
     for (const sf of quick ? SCENARIO_FAULTS.filter((_, i) => i % 2 === 0) : SCENARIO_FAULTS) {
       const made = sf.make(base, baseline.result);
-      if (made === null) continue;
+      if (made === null || !wanted(`${name}/${sf.name}`)) continue;
       const faults = made.faults ?? [];
       const scenario = made.scenario ? { ...made.scenario, expect: undefined } : base;
-      const run = await safeRun(scenario, faults, made.steps ?? [], options, made.fired, baselineFails);
+      const run = await show(`${name}/${sf.name}`, safeRun(scenario, faults, made.steps ?? [], options, made.fired, baselineFails));
       record(name, `${name}/${sf.name}`, faults, { ...run, reasons: run.reasons.filter((x) => !(made.exempt ?? []).some((e) => x.startsWith(e)) && !made.tolerate?.(x)) });
     }
     // Randomised schedules over the same sites, counts and rates: reproducible from (seed, base).
@@ -368,9 +394,12 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
       }),
       { minLength: 1, maxLength: 4 },
     );
-    const runSeed = seed + report.scenarios;
+    // A run id names its seed: `--case` reproduces a random run whatever ran before it.
+    const named = runId && /\/random\/seed=(\d+)\//.exec(runId);
+    const runSeed = named ? Number(named[1]) : seed + report.scenarios;
     const schedules = fc.sample(arb, { seed: runSeed, numRuns: quick ? 1 : randomRuns });
     for (const [i, schedule] of schedules.entries()) {
+      if (!wanted(`${name}/random/seed=${runSeed}/run=${i}`)) continue;
       const faults: FaultRule[] = schedule.map((f) => ({
         command: f.site.command,
         caller: f.site.caller,
@@ -378,7 +407,7 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; bases?:
         times: f.kind.kind === 'access-denied' ? 1 : f.kind.times,
         ...(f.rate !== undefined ? { rate: f.rate } : { skip: f.skip }),
       }));
-      record(name, `${name}/random/seed=${runSeed}/run=${i}`, faults, await safeRun({ ...base, seed: base.seed + i }, faults, [], options, undefined, baselineFails));
+      record(name, `${name}/random/seed=${runSeed}/run=${i}`, faults, await show(`${name}/random/seed=${runSeed}/run=${i}`, safeRun({ ...base, seed: base.seed + i }, faults, [], options, undefined, baselineFails)));
     }
   }
   return report;

@@ -66,7 +66,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   'rerun-after-crash': { usage: 'rerun-after-crash [--json]', summary: 'The release dies at each state in turn and is redriven; each must finish it' },
   fuzz: { usage: 'fuzz [--json]', summary: '1,000+ generated bad inputs; every one rejected with zero mutating calls' },
   mutants: { usage: 'mutants [id,...] [--json]', summary: 'Apply each deliberate bug of mutants/mutants.yml in a copy of the tree; the fault matrix (then the flow tests) must notice it' },
-  faults: { usage: 'faults [scenario[,scenario...]] [--json] [--quick]', summary: 'Every AWS call site × throttle, 5xx, AccessDenied, crash, Lambda timeout, stale read, delayed write; scenario faults; random schedules' },
+  faults: { usage: 'faults [scenario[,scenario...]] [--json] [--quick] [--case <run id>]', summary: 'Every AWS call site × throttle, 5xx, AccessDenied, crash, Lambda timeout, stale read, delayed write; scenario faults; random schedules' },
   help: { usage: 'help [command]', summary: 'This text, or one command\'s' },
 };
 
@@ -106,7 +106,7 @@ function commandHelp(name: string): string {
   return [`greenlight ${c.usage}`, '', c.summary, ...(c.details ? ['', c.details] : []), ...(c.options ? ['', ...c.options.map((o) => `  ${o}`)] : []), ...(OPERATOR.has(name) ? ['', ...ACCOUNT_OPTIONS.map((o) => `  ${o}`)] : []), ''].join('\n');
 }
 
-const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region']);
+const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--case']);
 const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim']);
 
 interface Parsed {
@@ -250,7 +250,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'faults': {
       const { runFaults } = await import('./faults.js');
-      return runFaults(json, flags.has('--quick'), args[0]);
+      return runFaults(json, flags.has('--quick'), args[0], p.values.get('--case'));
     }
     case 'mutants': {
       const { runMutants } = await import('./mutants.js');

@@ -23,6 +23,9 @@ export const FIXED_EVENTS = 400;
 /** Retried task attempts (3 events each) an execution may need besides: throttles, crashes, timeouts. */
 export const RETRY_ALLOWANCE = 3_000;
 
+/** Plans made again when the route moved between Plan and PrepareGreen (ReplansLeft? in the ASL). */
+export const REPLANS = 3;
+
 export interface Loop {
   machine: 'release' | 'capacity';
   /** The states of the cycle, as in the ASL. */
@@ -73,11 +76,18 @@ export const LOOPS: Loop[] = [
     bound: 'health.timeoutSeconds, traffic bakes and approval.timeoutMinutes (how long another release may hold the lock)',
   },
   {
+    // Planning and preparing green, planned again (at most REPLANS times) when the route moved
+    // in between; ECS on EC2 waits for green's capacity inside it (each plan may wait anew).
+    // Counted per pass as a capacity poll; a replan's own states are a few such passes more.
     machine: 'release',
-    states: ['WaitForCapacity', 'CheckCapacity', 'CapacityReady?'],
+    states: ['Plan', 'AlreadyLive?', 'NeedsCapacity?', 'PrepareCapacity', 'WaitForCapacity', 'CheckCapacity', 'CapacityReady?', 'PrepareGreen', 'Replan?', 'ReplansLeft?', 'FirstReplan', 'CountReplan', 'ReplanWait'],
     eventsPerPass: TASK + CHOICE + WAIT,
-    passes: (app) => (app.kind === 'ecs' && app.capacity === 'ec2' ? Math.ceil(app.health.timeoutSeconds / app.health.pollSeconds) + 1 : 0),
-    bound: 'health.timeoutSeconds / health.pollSeconds',
+    passes: (app) => {
+      const capacity = app.kind === 'ecs' && app.capacity === 'ec2' ? Math.ceil(app.health.timeoutSeconds / app.health.pollSeconds) + 1 : 0;
+      const replanPass = Math.ceil((3 * TASK + 4 * CHOICE + PASS + WAIT) / (TASK + CHOICE + WAIT));
+      return (REPLANS + 1) * capacity + REPLANS * replanPass;
+    },
+    bound: 'health.timeoutSeconds / health.pollSeconds (green capacity), at most 3 replans',
   },
   {
     machine: 'release',

@@ -78,8 +78,10 @@ export function checkInvariants(i: InvariantInput): string[] {
   const oldColour = a.kind === 'eip' ? null : colourAt(i.world, a, start, i.initialLive);
   const sample = [...i.capacity].reverse().find((c) => c.t <= start) ?? i.capacity[0];
   const oldSize = oldColour && sample?.colours[oldColour] ? sample.colours[oldColour].desired : i.initialSize;
-  // A rollback execution (hand-typed or the guard's) is judged like a release of its target.
-  const releasedLike = i.outcome === 'released' || (action === 'rollback' && i.outcome === 'rolled-back');
+  // A rollback execution (hand-typed or the guard's) that did its job is judged like a release of
+  // its target; one that was itself rolled back (its target failed the health guard) like any
+  // rolled-back release: what served before it still serves.
+  const releasedLike = i.outcome === 'released' || (action === 'rollback' && i.outcome === 'rolled-back' && i.main?.status === 'SUCCEEDED');
   if (releasedLike && target !== null && action !== 'retire') {
     if (!allOn(target)) bad.push(`released-live: outcome released but the last second's requests were answered by ${describe(lastVersions, last)}, not all by ${target}`);
     if (a.kind !== 'eip' && oldColour) {
@@ -360,11 +362,20 @@ export function interleavedPairs(executions: Pick<ExecutionRecord, 'statesEntere
 
 /** The app a release execution is for: its hand-typed input's app, or the uploaded key's. */
 function appOf(e: Pick<ExecutionRecord, 'input'>): string | null {
+  return releaseOf(e)?.app ?? null;
+}
+
+/**
+ * The app and version a release execution is for, from its input: a hand-typed input's fields,
+ * or the uploaded key (`releases/<app>/<version>.<ext>`, decoded as EventBridge sends it).
+ */
+export function releaseOf(e: Pick<ExecutionRecord, 'input'>): { app: string | null; version: string | null; action: string } | null {
   try {
-    const input = JSON.parse(e.input || '{}') as { app?: unknown; detail?: { object?: { key?: string } } };
-    if (typeof input.app === 'string') return input.app;
+    const input = JSON.parse(e.input || '{}') as { app?: unknown; version?: unknown; action?: unknown; detail?: { object?: { key?: string } } };
+    if (typeof input.app === 'string') return { app: input.app, version: typeof input.version === 'string' ? input.version : null, action: typeof input.action === 'string' ? input.action : 'release' };
     const key = input.detail?.object?.key;
-    return key ? (/^releases\/([^/]+)\//.exec(decodeURIComponent(key.replace(/\+/g, ' ')))?.[1] ?? null) : null;
+    const m = key ? /^releases\/([^/]+)\/(.+?)(\.json|\.tar\.gz|\.tgz|\.zip)?$/.exec(decodeURIComponent(key.replace(/\+/g, ' '))) : null;
+    return m ? { app: m[1], version: m[2], action: 'release' } : null;
   } catch {
     return null;
   }

@@ -20,7 +20,7 @@ import { checkInvariants, desired, type RouteWrite } from './invariants.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
 import { authorizer, stackPolicy } from './iam-policy.js';
-import { interleavedPairs } from './invariants.js';
+import { interleavedPairs, releaseOf } from './invariants.js';
 import { changesInfrastructure, SimTransport } from './transport.js';
 
 // One scenario, end to end: the S3 upload, EventBridge, the dispatch Lambda, the release state
@@ -538,7 +538,14 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
   const released = executions.filter((e) => e.statesEntered.some((s) => s.name === 'PrepareGreen'));
   // The release measured: the newest that prepared green, or that found its artifact already live.
   const decided = executions.filter((e) => e.statesEntered.some((s) => s.name === 'PrepareGreen' || s.name === 'FinishAlreadyLive'));
-  const main = decided[decided.length - 1] ?? executions[executions.length - 1];
+  // Several uploads: the execution of the one measured (the newest), even when it ended before
+  // green (a failure there leaves the version before it live, which is what is judged).
+  const ofMeasured = executions.filter((e) => {
+    const r = releaseOf(e);
+    return r?.app === primary && r.version === uploadedVersion && r.action === 'release';
+  });
+  const measuredDecided = ofMeasured.filter((e) => decided.includes(e));
+  const main = uploads.length > 1 && ofMeasured.length ? (measuredDecided[measuredDecided.length - 1] ?? ofMeasured[ofMeasured.length - 1]) : (decided[decided.length - 1] ?? executions[executions.length - 1]);
   const seconds = traffic.seconds.get(primary) ?? [];
   const appSpec = scenario.apps.find((a) => a.name === primary)!;
   const calls = transport.calls;

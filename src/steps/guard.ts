@@ -177,19 +177,31 @@ async function actAsOwner(deps: Deps, g: GuardAct): Promise<GuardOutcome> {
   const oldSide = side(app, old);
   const why = `${reason} with ${w[newColour!]}% of traffic on ${g.ownerVersion}: traffic flipped back to ${old}`;
   await stop(why);
-  // Again, now that the release can change nothing more: a scale-down of the old colour that
-  // landed while the guard looked (its retire step, in flight) would leave the flip short.
-  const strength = await fullStrength(deps, app, old, newColour!);
-  if (!strength.ok) {
-    const instead = `${reason} while ${old} was being retired (${strength.detail}): a rollback scales it back up before traffic moves`;
+  // From here the release is stopped: nothing but the guard (or a rollback it starts) can move
+  // its route back, so a failure here must not hand the lock back to a dead execution.
+  try {
+    // Again, now that the release can change nothing more: a scale-down of the old colour that
+    // landed while the guard looked (its retire step, in flight) would leave the flip short.
+    const strength = await fullStrength(deps, app, old, newColour!);
+    if (!strength.ok) {
+      const instead = `${reason} while ${old} was being retired (${strength.detail}): a rollback scales it back up before traffic moves`;
+      await letGo(instead);
+      await start('rollback');
+      return { app: name, action: 'rollback-started', detail: instead };
+    }
+    if (!routeSends(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn)) {
+      await writeRoute(elbv2, route, shiftedActions(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn, 100));
+      if (!routeSends(await readRoute(elbv2, route), oldSide.targetGroupArn, side(app, newColour!).targetGroupArn))
+        throw new Error(`the route was modified but the read-back does not send 100% to ${old} yet`);
+    }
+  } catch (err) {
+    // The guard's own flip failed (its write denied or throttled past the SDK's retries): a
+    // rollback execution does it instead, with Step Functions' retries and its own role.
+    const instead = `${reason}; the guard could not flip the route itself (${(err as Error).name}: ${(err as Error).message.slice(0, 200)}): a rollback execution moves it back to ${old}`;
+    logger.error('guard flip failed', { app: name, alarm, error: (err as Error).name });
     await letGo(instead);
     await start('rollback');
     return { app: name, action: 'rollback-started', detail: instead };
-  }
-  if (!routeSends(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn)) {
-    await writeRoute(elbv2, route, shiftedActions(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn, 100));
-    if (!routeSends(await readRoute(elbv2, route), oldSide.targetGroupArn, side(app, newColour!).targetGroupArn))
-      throw new Error(`the route was modified but the read-back does not send 100% to ${old} yet`);
   }
   logger.warn('guard alarm rollback', { app: name, alarm, from: newColour, to: old });
   await letGo(why);

@@ -180,16 +180,17 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   if (app.kind === 'eip') return { reason, liveColour: plan.live.colour, ...(await rollbackEip(deps, app, release, plan)) };
   const back = plan.live.targetGroupArn;
   const away = plan.idle.targetGroupArn;
-  let trafficRestored = false;
   const actions = await readRoute(elbv2, plan.route!);
-  if (!routeSends(actions, back, away)) {
-    await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true }, async () => {
-      await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
-      if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
-        throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
-    });
-    trafficRestored = true;
-  }
+  const trafficRestored = !routeSends(actions, back, away);
+  // Written whatever the read says. A route read can be stale (a switch's write that landed a
+  // moment ago not in it yet); one that wrongly showed the route back already would have the
+  // rollback skip the write and then scale down the colour that serves. The write names its
+  // target absolutely (100% to the old colour): the same bytes when the route is back already.
+  await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true }, async () => {
+    await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
+    if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
+      throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
+  });
   let greenScaledToZero = false;
   if (!app.onFailure.keepGreenForInspection) {
     await removePreview(deps, app, release.version);

@@ -32,3 +32,20 @@ describe('Reliability: a redrive after a crash at any state finishes the release
     expect(r).toMatchObject({ converged: r.crashPoints, failedRequests: 0 });
   }, 120_000);
 });
+
+describe('Reliability: matrix runs that failed once, each by its id (fails before its fix)', () => {
+  // Each id is what `npm run test:faults -- --case <id>` runs: the base, then that one run.
+  const runs: [string, string][] = [
+    ['alarm-rollback/guard:ModifyListener/access-denied', 'the guard, denied its own flip, starts a rollback execution instead of handing the lock back to the release it stopped'],
+    ['upload-at-approval/plan:DescribeListeners/stale-read', 'a stale route read in Plan is caught by PrepareGreen before any change, and the release plans again (ReplanWait)'],
+    ['guard-during-switch/rollback:DescribeListeners/stale-read', 'a rollback writes the route back whatever a (stale) read says, before it scales green down'],
+    ['upload-at-approval/random/seed=20263858/run=5', 'the newest upload failing at its lock is judged as itself, not as the release before it'],
+    ['double-alarm/green-fails-after-check', 'a guard rollback whose target fails its health check leaves what served before it, and is judged so'],
+  ];
+  it.each(runs)('%s: %s', async (id) => {
+    const r = await faultMatrix({ quick: false, only: id.split('/')[0], runId: id, quietTimeline: true });
+    expect(r.failures.map((f) => `${f.seed}: ${f.reasons.join('; ')}`)).toEqual([]);
+    // The baseline and the run itself, and the run's fault fired.
+    expect({ scenarios: r.scenarios, fired: r.fired }).toEqual({ scenarios: 2, fired: 2 });
+  }, 60_000);
+});
