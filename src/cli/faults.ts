@@ -188,6 +188,19 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
     },
   },
   {
+    name: 'crashed-owner-lock',
+    // A release that crashed earlier still holds the app's lock, its lease running out in two
+    // minutes: the upload waits for the lease, then takes the lock over and goes on.
+    make: (b) => {
+      const u = primaryUpload(b);
+      if (!u || b.staleLocks.length) return null;
+      return {
+        scenario: { ...b, staleLocks: [{ app: u.upload.app, leaseSecondsLeft: Math.max(0, Math.round(u.at)) + 120 }] },
+        fired: (r) => r.executions.some((e) => e.statesEntered.some((x) => x.name === 'WaitForLock')),
+      };
+    },
+  },
+  {
     name: 'green-partly-unhealthy',
     // Half of the new version's instances or tasks never answer (the others are fine): green
     // never becomes fully healthy, so no traffic may move to it; a check that counts a part as

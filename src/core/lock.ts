@@ -29,6 +29,12 @@ export interface LockState {
   /** While the guard holds the lock: the release it took it from (its retry resumes from here). */
   guardedOwner?: string;
   guardedVersion?: string;
+  /**
+   * The owner has begun a write to the route. A read of the route may be stale (ELB's API is
+   * eventually consistent), so whoever undoes this owner's release writes the route back rather
+   * than trust a read that shows it back already. Not a copy of which colour is live.
+   */
+  routeWritten?: boolean;
   /** `greenlight abort` let go of the lock held by this execution (a local run-local execution, which StopExecution cannot reach, stops itself on reading it). */
   abortedOwner?: string;
 }
@@ -89,7 +95,7 @@ export function abortedLock(lock: LockState): LockState {
 }
 
 export function released(lock: LockState): LockState {
-  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, ...rest } = lock;
+  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, routeWritten: _rw, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };
 }
 
@@ -108,7 +114,7 @@ export const SWITCH_WINDOW_SECONDS = 60;
 export function beforeRouteWrite(lock: LockState, me: string, nowSeconds: number, rollingBack: boolean): { next?: LockState; result: 'write' | 'lost' | 'abort' } {
   if (lock.owner !== me) return { result: 'lost' };
   if (lock.abortBy && !rollingBack) return { result: 'abort' };
-  return { next: { ...lock, rev: lock.rev + 1, switching: nowSeconds + SWITCH_WINDOW_SECONDS }, result: 'write' };
+  return { next: { ...lock, rev: lock.rev + 1, switching: nowSeconds + SWITCH_WINDOW_SECONDS, routeWritten: true }, result: 'write' };
 }
 
 /** After a route write has landed (read back): no longer in flight; did the guard ask for a rollback meanwhile? */

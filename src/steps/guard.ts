@@ -124,7 +124,7 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string, ev
   if (taken === 'asked') return { app: name, action: 'abort-requested', detail: `${lock.ownerVersion} is writing its route: it rolls back itself once the write lands` };
   if (taken !== 'take') return { app: name, action: 'none', detail: 'the release let go of the lock meanwhile' };
   try {
-    return await actAsOwner(deps, { name, app, alarm, owner, me, reason, route, old, newColour, ownerVersion: lock.ownerVersion, start });
+    return await actAsOwner(deps, { name, app, alarm, owner, me, reason, route, old, newColour, ownerVersion: lock.ownerVersion, routeWritten: lock.routeWritten === true, start });
   } catch (err) {
     // The guard failed holding the lock: give it back, so that its retry (or the release's own
     // alarm check before its next step) can act; nothing it did is lost (every step re-reads).
@@ -146,6 +146,8 @@ interface GuardAct {
   old: Colour | null;
   newColour: Colour | null;
   ownerVersion?: string;
+  /** The release had begun a route write: a read showing no traffic on its colour may be stale. */
+  routeWritten: boolean;
   start: (action: 'rollback' | 'retire', colour?: Colour) => Promise<unknown>;
 }
 
@@ -166,7 +168,7 @@ async function actAsOwner(deps: Deps, g: GuardAct): Promise<GuardOutcome> {
   };
   const actions = await readRoute(elbv2, route);
   const w = colourWeights(actions, app);
-  if (!old || w[newColour!] === 0) {
+  if (!old || (w[newColour!] === 0 && !g.routeWritten)) {
     // No production traffic on the new colour: stop the release, take its colour down.
     const why = `${reason} before any traffic moved`;
     await stop(why);
@@ -189,7 +191,8 @@ async function actAsOwner(deps: Deps, g: GuardAct): Promise<GuardOutcome> {
       await start('rollback');
       return { app: name, action: 'rollback-started', detail: instead };
     }
-    if (!routeSends(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn)) {
+    // Written whatever the read says once the release had written the route (a stale read).
+    if (g.routeWritten || !routeSends(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn)) {
       await writeRoute(elbv2, route, shiftedActions(actions, oldSide.targetGroupArn, side(app, newColour!).targetGroupArn, 100));
       if (!routeSends(await readRoute(elbv2, route), oldSide.targetGroupArn, side(app, newColour!).targetGroupArn))
         throw new Error(`the route was modified but the read-back does not send 100% to ${old} yet`);

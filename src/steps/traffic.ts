@@ -3,7 +3,7 @@ import { readRoute, writeRoute } from '../aws/elbv2.js';
 import { type AppConfig, appConfig } from '../core/config.js';
 import { retireSchedule } from '../core/retire.js';
 import { causeMessage } from '../core/text.js';
-import { GreenNotHealthy, LiveColourChanged, reasonOf, TrafficNotShifted } from '../core/errors.js';
+import { AwsAccessDenied, GreenNotHealthy, LiveColourChanged, reasonOf, TrafficNotShifted } from '../core/errors.js';
 import type { Release, Settings } from '../core/release.js';
 import { colourWeights, liveColour, type RouteAction, routeSends, shiftedActions, shiftSteps } from '../core/route.js';
 import { quiesceAsg, retireAsg, zeroGroup } from './asg.js';
@@ -14,6 +14,7 @@ import { assess } from './green.js';
 import { stopIfAlarming } from './guard.js';
 import { ensurePreview, removePreview } from './preview.js';
 import { type Execution, fencedRouteWrite } from './lock.js';
+import { readLock } from '../aws/dynamodb.js';
 import { tell } from './record.js';
 import type { Green, Plan } from './types.js';
 
@@ -182,15 +183,25 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   const away = plan.idle.targetGroupArn;
   const actions = await readRoute(elbv2, plan.route!);
   const trafficRestored = !routeSends(actions, back, away);
-  // Written whatever the read says. A route read can be stale (a switch's write that landed a
-  // moment ago not in it yet); one that wrongly showed the route back already would have the
-  // rollback skip the write and then scale down the colour that serves. The write names its
-  // target absolutely (100% to the old colour): the same bytes when the route is back already.
-  await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true }, async () => {
-    await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
-    if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
-      throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
-  });
+  // A route read can be stale (a switch's write that landed a moment ago not in it yet): one that
+  // wrongly showed the route back already would have the rollback skip the write, then scale down
+  // the colour that serves. So once this execution has written the route (the lock says so), the
+  // rollback writes it back whatever the read says: the write names its target absolutely (100%
+  // to the old colour), the same bytes when the route is back already.
+  const wrote = !!input.execution && (await readLock(deps.clients.dynamodb, deps.env.table, release.app)).routeWritten === true;
+  if (trafficRestored || wrote) {
+    try {
+      await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true }, async () => {
+        await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
+        if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
+          throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
+      });
+    } catch (err) {
+      // Denied the write that only confirms what the read shows (e.g. the switch itself was
+      // denied its first write): the read is what there is to go on.
+      if (trafficRestored || !(err instanceof AwsAccessDenied)) throw err;
+    }
+  }
   let greenScaledToZero = false;
   if (!app.onFailure.keepGreenForInspection) {
     await removePreview(deps, app, release.version);
