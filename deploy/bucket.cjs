@@ -1,6 +1,7 @@
 // The artifact bucket's policy: TLS only, and (when the config lists `uploaders:`) writes under
 // releases/ only from those principals and greenlight itself (it writes manifests for ECR pushes).
 const { load } = require('./config.cjs');
+const { writerRoles } = require('./iam.cjs');
 
 function resources() {
   const uploaders = load().uploaders || [];
@@ -21,7 +22,7 @@ function resources() {
       Principal: '*',
       Action: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl'],
       Resource: { 'Fn::Sub': '${ArtifactBucket.Arn}/releases/*' },
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': [...uploaders, { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] }] } },
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': [...uploaders, ...writerRoles()] } },
     });
   return {
     Resources: {

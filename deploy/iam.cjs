@@ -255,11 +255,79 @@ function statements(doc = load()) {
   return out;
 }
 
+// Each function's own actions, derived from the AWS calls in its bundle (greenlight derive-iam).
+const FUNCTION_ACTIONS = require('./function-actions.json').functions;
+
+/** One function's statements: the stack's, each cut down to the actions this function calls (none: left out). */
+function functionStatements(doc, fn) {
+  const own = FUNCTION_ACTIONS[fn];
+  if (!own) throw new Error(`deploy/function-actions.json has no entry for function ${fn}: run greenlight derive-iam`);
+  const wanted = new Set(own.actions);
+  return statements(doc)
+    .map((st) => ({ ...st, Action: [st.Action].flat().filter((a) => wanted.has(a)) }))
+    .filter((st) => st.Action.length > 0);
+}
+
+/** The logical id of a function's role in the template. */
+const roleId = (fn) => `${fn[0].toUpperCase()}${fn.slice(1)}Role`;
+
+/** Functions that Lambda invokes asynchronously (EventBridge): their on-failure destination is the failure queue. */
+const ASYNC_FUNCTIONS = ['dispatch', 'guard'];
+
+/**
+ * One IAM role per function: its own actions (above), writing its own log group, X-Ray when
+ * tracing is on, ENIs when it runs in the VPC, the failure queue when it is invoked asynchronously.
+ */
+function roleResources(doc, stage) {
+  const { VPC_FUNCTIONS, vpc } = require('./network.cjs');
+  const tracing = doc?.observability?.tracing === true;
+  const inVpc = !!vpc();
+  const Resources = {};
+  for (const fn of Object.keys(FUNCTION_ACTIONS)) {
+    const statement = [
+      {
+        Sid: 'OwnLogGroup',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/greenlight-${stage}-${fn}:*`),
+      },
+      // X-Ray's PutTraceSegments has no resource-level permissions.
+      ...(tracing ? [{ Sid: 'Tracing', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }] : []),
+      ...(ASYNC_FUNCTIONS.includes(fn) ? [{ Sid: 'OnFailureDestination', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } }] : []),
+      ...functionStatements(doc, fn),
+    ];
+    Resources[roleId(fn)] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        Description: `greenlight ${fn}: only the AWS calls its code makes (deploy/function-actions.json)`,
+        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        // ENIs in the configured VPC: AWS's managed policy for it (CreateNetworkInterface has no resource-level scoping).
+        ...(inVpc && VPC_FUNCTIONS.includes(fn) ? { ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole')] } : {}),
+        Policies: [{ PolicyName: `greenlight-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: statement } }],
+      },
+    };
+  }
+  return { Resources };
+}
+
+/** The roles of the functions that may write under releases/ (manifests for ECR pushes), for the bucket policy. */
+function writerRoles() {
+  return Object.entries(FUNCTION_ACTIONS)
+    .filter(([, f]) => f.actions.includes('s3:PutObject'))
+    .map(([fn]) => ({ 'Fn::GetAtt': [roleId(fn), 'Arn'] }));
+}
+
 module.exports = {
   // Serverless resolves this with the deploy's variables: the config's ARNs must be in its region.
-  statements: async ({ resolveVariable }) => {
-    assertRegion(load(), await resolveVariable('self:provider.region'));
-    return statements();
+  roles: async ({ resolveVariable }) => {
+    const doc = load();
+    assertRegion(doc, await resolveVariable('self:provider.region'));
+    return roleResources(doc, await resolveVariable('sls:stage'));
   },
+  roleResources,
+  roleId,
+  writerRoles,
   statementsFor: (doc) => statements(doc),
+  functionStatements,
+  functionNames: () => Object.keys(FUNCTION_ACTIONS),
 };

@@ -61,6 +61,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: ['--plot <file.svg>   also draw traffic share per version, capacity per colour and failed requests over time'],
   },
   scenarios: { usage: 'scenarios', summary: 'List the shipped scenarios' },
+  'derive-iam': { usage: 'derive-iam [--check] [--json]', summary: "Derive each function's IAM actions from the AWS calls in its bundle into deploy/function-actions.json (--check: exit 1 when that file is out of date)" },
   'check-config': { usage: 'check-config [file] [--region <region>]', summary: 'Validate greenlight.config.yml; with a region (or AWS_REGION), every ARN must be in it (run before every package/deploy)' },
   bench: { usage: 'bench [--json]', summary: 'Run every shipped scenario and print the figures' },
   'rerun-after-crash': { usage: 'rerun-after-crash [--json]', summary: 'The release dies at each state in turn and is redriven; each must finish it' },
@@ -107,7 +108,7 @@ function commandHelp(name: string): string {
 }
 
 const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--case']);
-const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim']);
+const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim', '--check']);
 
 interface Parsed {
   command: string | undefined;
@@ -235,6 +236,10 @@ async function main(argv: string[]): Promise<number> {
     case 'scenarios': {
       const { listScenarios } = await import('./simulate.js');
       return listScenarios();
+    }
+    case 'derive-iam': {
+      const { runDeriveIam } = await import('./derive-iam.js');
+      return runDeriveIam(flags.has('--check'), json);
     }
     case 'check-config': {
       const { checkConfig } = await import('./check-config.js');

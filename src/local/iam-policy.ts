@@ -54,15 +54,28 @@ function resolver(n: StackNames) {
   return walk;
 }
 
-/** The functions' statements for this config, as the simulated account evaluates them. */
+interface IamModule {
+  statementsFor: (doc: unknown) => Json[];
+  functionStatements: (doc: unknown, fn: string) => Json[];
+  functionNames: () => string[];
+}
+const iamModule = () => createRequire(import.meta.url)(join(ROOT, 'deploy', 'iam.cjs')) as IamModule;
+
+/** Every statement of the stack for this config (all functions' together), as the simulated account evaluates them. */
 export function stackPolicy(config: unknown, names: StackNames): Statement[] {
-  const { statementsFor } = createRequire(import.meta.url)(join(ROOT, 'deploy', 'iam.cjs')) as { statementsFor: (doc: unknown) => Json[] };
-  return resolver(names)(statementsFor(config)) as Statement[];
+  return resolver(names)(iamModule().statementsFor(config)) as Statement[];
+}
+
+/** Each function's own role (its statements), by function name, as the simulated account evaluates them. */
+export function functionPolicies(config: unknown, names: StackNames): Map<string, Statement[]> {
+  const m = iamModule();
+  const resolve = resolver(names);
+  return new Map(m.functionNames().map((fn) => [fn, resolve(m.functionStatements(config, fn)) as Statement[]]));
 }
 
 /** Denial text in AWS's words: who, what, on which resource, and why. */
 function denial(caller: string, action: string, resource: string, explicit: boolean, statement?: string): string {
-  const who = `arn:aws:sts::${ACCOUNT}:assumed-role/greenlight-sim-${REGION}-lambdaRole/greenlight-sim-${caller}`;
+  const who = `arn:aws:sts::${ACCOUNT}:assumed-role/greenlight-sim-${caller}-role/greenlight-sim-${caller}`;
   const why = explicit ? `with an explicit deny in an identity-based policy (${statement})` : `because no identity-based policy allows the ${action} action`;
   return `User: ${who} is not authorized to perform: ${action} on resource: ${resource} ${why}`;
 }

@@ -19,7 +19,7 @@ import { FUNCTIONS } from './functions.js';
 import { checkInvariants, desired, type RouteWrite } from './invariants.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
-import { authorizer, stackPolicy } from './iam-policy.js';
+import { authorizer, functionPolicies } from './iam-policy.js';
 import { interleavedPairs, releaseOf } from './invariants.js';
 import { changesInfrastructure, SimTransport } from './transport.js';
 
@@ -242,8 +242,10 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   const transport = new SimTransport(api, clock, scenario.faults, { defaultSeconds: scenario.physics.apiLatencySeconds, commands: scenario.physics.apiLatency });
   // IAM: each function's calls are authorized against the statements the stack gives it.
   const names = { bucket: SIM_BUCKET, table: SIM_TABLE, topicArn: SIM_TOPIC, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN, capacityStateMachineArn: CAPACITY_STATE_MACHINE_ARN };
-  const policy = stackPolicy(config, names).filter((st) => !st.Sid || !scenario.iam.removeStatements.includes(st.Sid));
-  transport.authorize = authorizer(world, policy, options.observeIam);
+  // Each function has a role of its own (deploy/iam.cjs, from the calls in its bundle).
+  const policies = functionPolicies(config, names);
+  const removed = (st: { Sid?: string }) => !!st.Sid && scenario.iam.removeStatements.includes(st.Sid);
+  transport.authorize = authorizer(world, (caller) => (policies.get(caller) ?? []).filter((st) => !removed(st)), options.observeIam);
   // Every write to an app's production route, with the lock's owner when it landed.
   const routeWrites: RouteWrite[] = [];
   const routeApps = new Map(

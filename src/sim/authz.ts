@@ -198,9 +198,50 @@ export const AUTHZ: Record<string, Record<string, Builder>> = {
   },
 };
 
+/** IAM's service prefix for each client. */
+export const IAM_PREFIX: Record<string, string> = {
+  s3: 's3',
+  ec2: 'ec2',
+  autoscaling: 'autoscaling',
+  elbv2: 'elasticloadbalancing',
+  ecs: 'ecs',
+  sfn: 'states',
+  cloudwatch: 'cloudwatch',
+  dynamodb: 'dynamodb',
+  events: 'events',
+  sns: 'sns',
+};
+
+/**
+ * Every IAM action a call of this command may be authorized for, as the builders above ask:
+ * the command's own action, and the further ones AWS checks for it (launches, tags on create,
+ * roles passed). A read of an object needs s3:ListBucket too, or S3 answers 403 for a missing key.
+ * Each function's role is derived from these (deploy/function-actions.json); the authorizer
+ * fails a run whose request is not in this list, so the two cannot drift apart.
+ */
+export function actionsOf(service: string, command: string): string[] {
+  const own = `${IAM_PREFIX[service]}:${command}`;
+  const launch = ['ec2:RunInstances', 'iam:PassRole', 'ec2:CreateTags'];
+  const extra: Record<string, string[]> = {
+    's3:GetObject': ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+    's3:HeadObject': ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+    'autoscaling:UpdateAutoScalingGroup': [own, ...launch],
+    'ec2:RunInstances': launch,
+    'ec2:CreateImage': [own, 'ec2:CreateTags'],
+    'elasticloadbalancing:CreateRule': [own, 'elasticloadbalancing:AddTags'],
+    'ecs:RegisterTaskDefinition': [own, 'ecs:TagResource', 'iam:PassRole'],
+  };
+  return extra[own] ?? [own];
+}
+
 /** The requests a call makes; null for a command greenlight's functions never call (reported as unmodelled). */
 export function requestsOf(service: string, command: string, input: unknown, w: World): AuthRequest[] | null {
   const b = AUTHZ[service]?.[command];
-  return b ? b(input, w) : null;
+  if (!b) return null;
+  const requests = b(input, w);
+  const declared = actionsOf(service, command);
+  for (const r of requests)
+    if (!declared.includes(r.action)) throw new Error(`src/sim/authz.ts: ${service}:${command} asks for ${r.action}, which actionsOf does not list (the functions' roles are derived from it)`);
+  return requests;
 }
 

@@ -65,4 +65,17 @@ describe('Flow: IAM enforced in the simulator', () => {
     const required = actionData('ec2:RunInstances')!.resourceTypes.filter((t) => t.required).map((t) => t.name);
     for (const t of required) expect({ t, named: types.has(t) }).toEqual({ t, named: true });
   });
+
+  it('each function calls with its own role: the same listener change is allowed for switchTraffic and denied for dispatch and plan', async () => {
+    const { functionPolicies } = await import('../../src/local/iam-policy.js');
+    const { evaluate } = await import('../../src/sim/iam.js');
+    const doc = parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8'));
+    const names = { bucket: 'b', table: 't', topicArn: 'arn:aws:sns:us-east-1:123456789012:t', releaseStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:r', capacityStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:c' };
+    const roles = functionPolicies(doc, names);
+    expect(roles.size).toBe(25);
+    const modify = { action: 'elasticloadbalancing:ModifyListener', resource: doc.apps.web.listenerArn };
+    const allowed = Object.fromEntries(['switchTraffic', 'rollback', 'guard', 'dispatch', 'plan', 'resolve', 'finish'].map((fn) => [fn, evaluate(roles.get(fn)!, modify).allowed]));
+    expect(allowed).toEqual({ switchTraffic: true, rollback: true, guard: true, dispatch: false, plan: false, resolve: false, finish: false });
+  });
+
 });

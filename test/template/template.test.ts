@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { parse } from 'yaml';
+import { callsInBundle, committedFunctionActions } from '../../src/cli/derive-iam.js';
 import { ROOT } from '../../src/local/definitions.js';
 
 // Assertions on the template that `serverless deploy` would really deploy.
@@ -25,6 +26,14 @@ beforeAll(() => {
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
 }, 150_000);
 
+/** Each function's role statements, by the role's logical id (DispatchRole, ...). */
+const roleStatements = (id: string, t: Json = template): Json[] => t.Resources[id].Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+const functionRoleIds = (t: Json = template): string[] =>
+  Object.values<Json>(t.Resources)
+    .filter((r) => r.Type === 'AWS::Lambda::Function')
+    .map((f) => f.Properties.Role['Fn::GetAtt'][0]);
+/** Every statement of every function's role, each once. */
+const allStatements = (t: Json = template): Json[] => [...new Map(functionRoleIds(t).flatMap((id) => roleStatements(id, t)).map((st) => [JSON.stringify(st), st])).values()];
 const resources = (type: string): [string, Json][] => Object.entries<Json>(template.Resources).filter(([, r]) => r.Type === type);
 /** The EventBridge rules whose target names this logical id. */
 const rulesTargeting = (id: string): Json[] =>
@@ -117,7 +126,7 @@ describe('Template: serverless package', () => {
     const rules = rulesTargeting('GuardLambdaFunction');
     expect(rules).toHaveLength(1);
     expect(rules[0].EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: ['web-target-5xx'], state: { value: ['ALARM'] } } });
-    const statements: Json[] = template.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement;
+    const statements: Json[] = roleStatements('GuardRole');
     const stop = statements.find((s) => [s.Action].flat().includes('states:StopExecution'));
     expect(JSON.stringify(stop.Resource)).toContain(':execution:${ReleaseStateMachine.Name}:*');
   });
@@ -130,11 +139,10 @@ describe('Template: serverless package', () => {
       { AttributeName: 'sk', KeyType: 'RANGE' },
     ]);
     expect(table.DeletionPolicy).toBe('Retain');
-    const statements: Json[] = template.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement;
+    const statements: Json[] = allStatements();
     const db = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
-    expect(db).toHaveLength(1);
-    expect(db[0].Resource).toEqual({ 'Fn::GetAtt': ['GreenlightTable', 'Arn'] });
-    expect([db[0].Action].flat().sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    for (const st of db) expect(st.Resource).toEqual({ 'Fn::GetAtt': ['GreenlightTable', 'Arn'] });
+    expect([...new Set(db.flatMap((st) => [st.Action].flat()))].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     const events = statements.find((s) => [s.Action].flat().includes('events:PutEvents'));
     expect(events.Condition).toEqual({ 'ForAllValues:StringEquals': { 'events:source': ['greenlight'] }, Null: { 'events:source': 'false' } });
     const sns = statements.find((s) => [s.Action].flat().includes('sns:Publish'));
@@ -209,13 +217,43 @@ describe('Template: serverless package', () => {
       Effect: 'Deny',
       Action: expect.arrayContaining(['s3:PutObject']),
       Resource: { 'Fn::Sub': '${ArtifactBucket.Arn}/releases/*' },
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::123456789012:role/ci-release', { 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] }] } },
+      Condition: { ArnNotLike: { 'aws:PrincipalArn': ['arn:aws:iam::123456789012:role/ci-release', { 'Fn::GetAtt': ['DispatchRole', 'Arn'] }] } },
     });
   });
 
+  it('gives every function a role of its own, holding only the actions its code calls (deploy/function-actions.json)', () => {
+    const derived = committedFunctionActions().functions;
+    const fns = resources('AWS::Lambda::Function');
+    expect(new Set(functionRoleIds()).size).toBe(fns.length);
+    const granted = (id: string) => new Set(roleStatements(id).filter((st) => !['OwnLogGroup', 'Tracing', 'OnFailureDestination'].includes(st.Sid)).flatMap((st) => [st.Action].flat()));
+    for (const [, f] of fns) {
+      const name = f.Properties.Handler.replace(/^functions\/|\.handler$/g, '');
+      const role = f.Properties.Role['Fn::GetAtt'][0];
+      expect({ name, extra: [...granted(role)].filter((a) => !derived[name].actions.includes(a)) }).toEqual({ name, extra: [] });
+      // Each writes its own log group only.
+      const logs = roleStatements(role).find((st) => st.Sid === 'OwnLogGroup');
+      expect(JSON.stringify(logs.Resource)).toContain(`log-group:/aws/lambda/greenlight-dev-${name}:*`);
+    }
+    // Only the functions that move a route may change a listener; dispatch starts executions and writes ECR manifests.
+    const withAction = (a: string) => functionRoleIds().filter((id) => granted(id).has(a)).sort();
+    expect(withAction('elasticloadbalancing:ModifyListener')).toEqual(['CheckGreenRole', 'GuardRole', 'RollbackRole', 'SmokeTestRole', 'SwitchTrafficRole']);
+    expect(withAction('states:StopExecution')).toEqual(['GuardRole']);
+    expect([...granted('DispatchRole')].sort()).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket', 's3:PutObject', 'states:StartExecution']);
+    expect([...granted('ClassifyRole')]).toEqual([]);
+  });
+
+  it('derives the roles from the calls in the bundles that are shipped (a packaged handler constructs exactly the commands its role was derived from)', () => {
+    const derived = committedFunctionActions().functions;
+    for (const [, f] of resources('AWS::Lambda::Function')) {
+      const name = f.Properties.Handler.replace(/^functions\/|\.handler$/g, '');
+      const code = zipEntries(join(out, `${name}.zip`)).get(`functions/${name}.mjs`)!.toString();
+      // The minified bundle keeps unused imports of external modules; callsInBundle counts only constructed ones.
+      expect({ name, calls: callsInBundle(code) }).toEqual({ name, calls: derived[name].calls });
+    }
+  });
+
   it('allows mutations only on the configured resources (wildcardMutatingStatements = 0)', () => {
-    const role = template.Resources.IamRoleLambdaExecution.Properties;
-    const statements: Json[] = role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+    const statements: Json[] = allStatements();
     const mutating = (a: string) => !/:(Describe|Get|List|Head)/.test(a) && !a.startsWith('logs:');
     const wildcard = statements.filter((s) => {
       const actions: string[] = [s.Action].flat();
@@ -225,7 +263,7 @@ describe('Template: serverless package', () => {
     // wildcardMutatingStatements, reported in docs/reliability.md
     expect({ wildcardMutatingStatements: wildcard.length, statements: statements.length }).toEqual({ wildcardMutatingStatements: 0, statements: statements.length });
     expect(statements.length).toBeGreaterThan(10);
-    const byAction = (a: string) => statements.filter((s) => [s.Action].flat().includes(a)).flatMap((s) => [s.Resource].flat());
+    const byAction = (a: string) => [...new Map(statements.filter((s) => [s.Action].flat().includes(a)).flatMap((s) => [s.Resource].flat()).map((r) => [JSON.stringify(r), r])).values()];
     expect(byAction('elasticloadbalancing:ModifyListener')).toEqual([
       'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web-alb/0123456789abcdef/0123456789abcdef',
     ]);
@@ -273,8 +311,9 @@ describe('Template: serverless package', () => {
     const configs = Object.fromEntries(resources('AWS::Lambda::EventInvokeConfig').map(([, r]) => [r.Properties.FunctionName.Ref, r.Properties]));
     expect(Object.keys(configs).sort()).toEqual(['DispatchLambdaFunction', 'GuardLambdaFunction']);
     for (const c of Object.values<Json>(configs)) expect(c.DestinationConfig.OnFailure.Destination).toEqual(queue);
-    const role: Json[] = template.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement;
-    expect(role.some((st) => st.Action === 'sqs:SendMessage' && JSON.stringify(st.Resource) === JSON.stringify(queue))).toBe(true);
+    // Each of them may send to the queue; no other function may.
+    const senders = functionRoleIds().filter((id) => roleStatements(id).some((st) => [st.Action].flat().includes('sqs:SendMessage') && JSON.stringify(st.Resource) === JSON.stringify(queue)));
+    expect(senders.sort()).toEqual(['DispatchRole', 'GuardRole']);
     // Every event rule (a pattern: uploads, alarms, lifecycle actions) dead-letters to the queue, which lets EventBridge in.
     const patterned = resources('AWS::Events::Rule').filter(([, r]) => r.Properties.EventPattern);
     expect(patterned.length).toBeGreaterThanOrEqual(5);
@@ -311,8 +350,9 @@ describe('Template: serverless package', () => {
     const inVpc = Object.entries(fns).filter(([, v]) => v).map(([id]) => id).sort();
     expect(inVpc).toEqual(['CheckGreenLambdaFunction', 'SmokeTestLambdaFunction', 'SwitchTrafficLambdaFunction']);
     expect(fns.CheckGreenLambdaFunction).toEqual({ SecurityGroupIds: ['sg-0123456789abcdef0'], SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'] });
-    // ENIs for the VPC: AWS's managed policy for it.
-    expect(JSON.stringify(template.Resources.IamRoleLambdaExecution.Properties.ManagedPolicyArns)).toContain('AWSLambdaVPCAccessExecutionRole');
+    // ENIs for the VPC: AWS's managed policy for it, on those functions' roles only.
+    const withEni = functionRoleIds().filter((id) => JSON.stringify(template.Resources[id].Properties.ManagedPolicyArns ?? []).includes('AWSLambdaVPCAccessExecutionRole'));
+    expect(withEni.sort()).toEqual(['CheckGreenRole', 'SmokeTestRole', 'SwitchTrafficRole']);
   });
 
   it('ships each handler as one small bundle with the config embedded and the SDK left out', () => {
@@ -346,8 +386,11 @@ describe('Template: serverless package', () => {
     expect(t.Resources.CapacityStateMachine.Properties.LoggingConfiguration.Level).toBe('ALL');
     expect(t.Resources.DispatchLambdaFunction.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     // X-Ray's PutTraceSegments has no resource-level permissions: the one '*' statement tracing adds.
-    const xray = t.Resources.IamRoleLambdaExecution.Properties.Policies[0].PolicyDocument.Statement.filter((st: Json) => JSON.stringify(st.Action).includes('xray:'));
-    expect(xray).toEqual([{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: ['*'] }]);
+    for (const id of functionRoleIds(t)) {
+      const xray = roleStatements(id, t).filter((st: Json) => JSON.stringify(st.Action).includes('xray:'));
+      expect({ id, xray }).toEqual({ id, xray: [{ Sid: 'Tracing', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }] });
+    }
+    expect(allStatements().some((st: Json) => JSON.stringify(st.Action).includes('xray:'))).toBe(false); // off in the default config
     rmSync(dir, { recursive: true, force: true });
   }, 150_000);
 

@@ -59,3 +59,26 @@ describe('IAM evaluation (src/sim/iam.ts)', () => {
     expect(actionData('ec2:RunInstancez')).toBeUndefined();
   });
 });
+
+describe('Each function\'s role, derived from the calls in its bundle (src/cli/derive-iam.ts)', () => {
+  it('deploy/function-actions.json is what the functions\' code calls today (run greenlight derive-iam after a change)', async () => {
+    const { committedFunctionActions, deriveFunctionActions } = await import('../../src/cli/derive-iam.js');
+    expect(await deriveFunctionActions()).toEqual(committedFunctionActions());
+  }, 60_000);
+
+  it('counts a command only where the bundle constructs it, and knows every client package', async () => {
+    const { callsInBundle } = await import('../../src/cli/derive-iam.js');
+    const code = 'import{DescribeListenersCommand as a,ModifyListenerCommand as b}from"@aws-sdk/client-elastic-load-balancing-v2";import{StartExecutionCommand}from"@aws-sdk/client-sfn";f(new a({}));g(new StartExecutionCommand({}));';
+    expect(callsInBundle(code)).toEqual(['elbv2:DescribeListeners', 'sfn:StartExecution']);
+    expect(() => callsInBundle('import{PutParameterCommand as p}from"@aws-sdk/client-ssm";new p({})')).toThrow(/no IAM model/);
+  });
+
+  it('a request the simulator makes for a command must be among that command\'s declared actions', async () => {
+    const { actionsOf, requestsOf } = await import('../../src/sim/authz.js');
+    expect(actionsOf('autoscaling', 'UpdateAutoScalingGroup')).toEqual(['autoscaling:UpdateAutoScalingGroup', 'ec2:RunInstances', 'iam:PassRole', 'ec2:CreateTags']);
+    const world = { launchTemplates: new Map(), instanceProfiles: new Map(), groups: new Map(), resolveVersion: () => ({ data: {} }) };
+    const reqs = requestsOf('autoscaling', 'UpdateAutoScalingGroup', { AutoScalingGroupName: 'g', LaunchTemplate: { LaunchTemplateId: 'lt-1' } }, world as never)!;
+    expect(new Set(reqs.map((r) => r.action))).toEqual(new Set(['autoscaling:UpdateAutoScalingGroup', 'ec2:RunInstances']));
+  });
+});
+
