@@ -141,15 +141,17 @@ function statements(doc = load()) {
         Condition: { StringLike: { 'aws:RequestTag/greenlight:release': 'greenlight *' } },
       },
       { Sid: 'TagOnRegister', Effect: 'Allow', Action: ['ecs:TagResource'], Resource: '*', Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } } },
-      {
-        // The derived revision keeps the live task and execution roles, which ECS passes on.
+    );
+    const taskRoles = [...new Set(ecsApps.flatMap((a) => a.passRoles || []))];
+    if (taskRoles.length)
+      out.push({
+        // The derived revision keeps the live task and execution roles (listed in passRoles), which ECS passes on.
         Sid: 'PassTaskRolesToEcs',
         Effect: 'Allow',
         Action: ['iam:PassRole'],
-        Resource: '*',
+        Resource: taskRoles,
         Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      },
-    );
+      });
   }
   if (eipEntries.length) {
     const appNames = eipEntries.map(([n]) => n);

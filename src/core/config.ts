@@ -115,7 +115,7 @@ const quiesce = z.strictObject({
   workers: z.optional(z.strictObject({ blue: workerService, green: workerService })),
 });
 
-/** IAM roles greenlight may pass on (iam:PassRole): the launch template's instance profile role (asg, eip). */
+/** IAM roles greenlight may pass on (iam:PassRole): the launch template's instance profile role (asg, eip), the task definition's task and execution roles (ecs). */
 const passRoles = z._default(
   z
     .array(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' })))
@@ -236,6 +236,8 @@ const ecsApp = z
     ...routeFields,
     /** fargate, or ec2: each colour's cluster is backed by its own Auto Scaling group (scaled with the colour). */
     capacity: z.enum(['fargate', 'ec2']),
+    /** The live task definition's task and execution roles: a derived revision keeps them, and registering it passes them to ECS (iam:PassRole). */
+    passRoles,
     blue: ecsColour,
     green: ecsColour,
     /** Optional: release on an ECR push of a matching tag (the image is pinned by digest). */

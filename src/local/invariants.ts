@@ -102,6 +102,12 @@ export function checkInvariants(i: InvariantInput): string[] {
       const healthy = healthyIn(i.world, a, oldColour as 'blue' | 'green');
       if (size < oldSize) bad.push(`${i.outcome}-old-size: the old colour ${oldColour} ended at ${size} capacity, below its ${oldSize} before the release`);
       if (healthy < oldSize) bad.push(`${i.outcome}-old-healthy: the old colour ${oldColour} ended with ${healthy} healthy targets of the ${oldSize} it had`);
+      // A rollback takes the colour it brought up back to zero, unless told to keep it.
+      const fresh = oldColour === 'blue' ? 'green' : 'blue';
+      const keep = (a as { onFailure?: { keepGreenForInspection?: boolean } }).onFailure?.keepGreenForInspection === true;
+      const left = desired(i.world, a, fresh);
+      if (i.outcome === 'rolled-back' && !keep && left > 0)
+        bad.push(`rolled-back-green-retired: the new colour ${fresh} still has ${left} capacity after the rollback (onFailure.keepGreenForInspection is off)`);
     }
   }
   if (a.kind !== 'eip') {

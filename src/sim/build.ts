@@ -357,5 +357,7 @@ function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, ind
   }
   // Queue workers are quiesced with the colour they belong to (the scenario's retire settings win).
   const greenlight = app.workers === undefined ? app.greenlight : { ...app.greenlight, retire: { ...((app.greenlight.retire as object) ?? {}), quiesce: { workers } } };
-  return { kind: 'ecs', ...route, capacity: app.capacity, blue: colours.blue, green: colours.green, ...greenlight };
+  // The task definition's roles (above), which greenlight is told it may pass on, unless the scenario says otherwise.
+  const passRoles = [`arn:aws:iam::${ACCOUNT}:role/${app.name}-task`, `arn:aws:iam::${ACCOUNT}:role/${app.name}-execution`];
+  return { kind: 'ecs', ...route, capacity: app.capacity, passRoles, blue: colours.blue, green: colours.green, ...greenlight };
 }

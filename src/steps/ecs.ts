@@ -30,6 +30,13 @@ export async function planEcs(deps: Deps, app: EcsAppConfig, release: Release, l
   }
   if (liveSvc.runningCount === 0) throw new InvalidInput(`the live colour (${live.colour}, service ${live.serviceName}) runs no task: there is no count to copy`);
   const td = await describeTaskDefinition(deps.clients.ecs, liveSvc.taskDefinition);
+  // The revision greenlight registers keeps the live roles; its role may pass only the listed ones.
+  const roles = [td.definition.taskRoleArn, td.definition.executionRoleArn].filter((r): r is string => typeof r === 'string' && r.length > 0);
+  const unlisted = roles.filter((r) => !app.passRoles.includes(r));
+  if (unlisted.length)
+    throw new InvalidInput(
+      `the live task definition ${td.arn} uses ${unlisted.join(' and ')}, not in apps.${release.app}.passRoles: list ${unlisted.length > 1 ? 'them' : 'it'} there (greenlight may pass only those roles to ECS) and redeploy greenlight`,
+    );
   // Check the manifest against the live task definition now, before any change.
   deriveTaskDefinition(td.definition, release.artifact.images ?? {}, release.artifact.environment ?? {});
   let capacity = null;

@@ -62,4 +62,18 @@ describe('Flow: ECS releases on the simulator', () => {
     expect(r.timeline.some((e) => e.text.startsWith('ECR push ignored for api: tag latest'))).toBe(true);
     expect(() => r.world.getObject('greenlight-artifacts-sim', 'releases/api/latest.json')).toThrow();
   });
+
+  it('a task role not listed in passRoles is refused by Plan (naming the role and the field), before any change; the same role listed releases', async () => {
+    const { loadScenarioFile, simulate } = await import('../../src/local/simulate.js');
+    const { join } = await import('node:path');
+    const { ROOT } = await import('../../src/local/definitions.js');
+    const base = loadScenarioFile(join(ROOT, 'scenarios', 'ecs-release.yml'));
+    const only = (passRoles: string[]) => ({ ...base, expect: undefined, apps: base.apps.map((a) => ({ ...a, greenlight: { ...a.greenlight, passRoles } })) });
+    const refused = await simulate(only(['arn:aws:iam::123456789012:role/api-execution']));
+    expect(refused.summary).toMatchObject({ outcome: 'rejected', mutatingCalls: 0, accessDenied: 0, liveVersion: '3.2.0' });
+    expect(refused.summary.reason).toMatch(/uses arn:aws:iam::123456789012:role\/api-task, not in apps\.api\.passRoles: list it there/);
+    const listed = await simulate(only(['arn:aws:iam::123456789012:role/api-execution', 'arn:aws:iam::123456789012:role/api-task']));
+    expect(listed.summary).toMatchObject({ outcome: 'released', accessDenied: 0, liveVersion: '3.3.0' });
+  });
 });
+

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { loadScenario, type SessionOptions, simulate } from '../../src/local/simulate.js';
+import { released } from '../../src/core/lock.js';
+import { changeLock } from '../../src/steps/lock.js';
 import { webApp } from './helpers.js';
 
 // Every invariant is shown failing on a run built to break it: a hostile step (a person moving
@@ -50,6 +52,12 @@ describe('Invariants: tied to the end state, and each can fail', () => {
     expect(sick.v.some((x) => x.startsWith('rolled-back-old-healthy:'))).toBe(true);
   });
 
+  it('rolled-back-green-retired: the colour a rollback brought down is scaled up again', async () => {
+    const up = await violations(broken({ steps: [{ at: 10, upload: { app: 'web', version: '2.0.0' } }, { at: 900, scale: { app: 'web', colour: 'green', desired: 1 } }] }));
+    expect(up.r.summary.outcome).toBe('rolled-back');
+    expect(up.v.filter((x) => x.startsWith('rolled-back-green-retired:'))).toEqual(['rolled-back-green-retired: the new colour green still has 1 capacity after the rollback (onFailure.keepGreenForInspection is off)']);
+  });
+
   it('route-healthy, capacity-nonzero and capacity-min: green stops answering after it went live', async () => {
     const all = await violations(withSteps([{ at: 400, failTargets: { app: 'web', colour: 'green', share: 1 } }]));
     expect(all.v.some((x) => x.startsWith('route-healthy:'))).toBe(true);
@@ -77,12 +85,14 @@ describe('Invariants: tied to the end state, and each can fail', () => {
 
   it('fenced-writes: a route write from an execution that no longer holds the lock', async () => {
     const late: SessionOptions = {
+      // switchTraffic (whose role may change the listener) lets go of the lock after its step,
+      // then re-asserts the route anyway.
       wrap: (fn, handler, deps) =>
-        fn !== 'finish'
+        fn !== 'switchTraffic'
           ? handler
           : async (event, ctx) => {
               const out = await handler(event, ctx);
-              // The lock is let go by now; re-assert the route anyway.
+              await changeLock(deps, 'web', (l) => ({ next: released(l), result: true }));
               const arn = deps.config.apps.web.kind === 'eip' ? '' : deps.config.apps.web.listenerArn;
               const l = await deps.clients.elbv2.send(new DescribeListenersCommand({ ListenerArns: [arn] }));
               await deps.clients.elbv2.send(new ModifyListenerCommand({ ListenerArn: arn, DefaultActions: l.Listeners?.[0]?.DefaultActions }));
