@@ -67,12 +67,23 @@ function statements(doc = load()) {
     },
     {
       // Pointing a group at a launch template version is authorized as a launch from it:
-      // RunInstances for every resource it names (instance, image, subnet, ENI, volume, ...), which
-      // carry the template in ec2:LaunchTemplate. eip servers launch from their templates the same way.
+      // RunInstances for every resource it names (instance, subnet, ENI, volume, security groups,
+      // the template), which carry the template in ec2:LaunchTemplate. Each of them must come from
+      // the template (ec2:IsLaunchTemplateResource): a call cannot swap in another instance type,
+      // subnet, profile or network. eip servers launch from their templates the same way.
       Sid: 'LaunchFromConfiguredTemplates',
       Effect: 'Allow',
       Action: ['ec2:RunInstances'],
-      Resource: '*',
+      NotResource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
+      Condition: { ArnLike: { 'ec2:LaunchTemplate': templates.map(ltArn) }, Bool: { 'ec2:IsLaunchTemplateResource': 'true' } },
+    },
+    {
+      // The image may be the release's own AMI (an ami artifact or an eip image stamp), checked
+      // by Resolve; still only in a launch from a configured template.
+      Sid: 'LaunchReleaseImagesFromConfiguredTemplates',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances'],
+      Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
       Condition: { ArnLike: { 'ec2:LaunchTemplate': templates.map(ltArn) } },
     },
     {
@@ -234,24 +245,30 @@ function statements(doc = load()) {
   if (ecsApps.some((a) => a.ecr))
     out.push({ Sid: 'WriteManifestsForEcrPushes', Effect: 'Allow', Action: ['s3:PutObject'], Resource: sub('${ArtifactBucket.Arn}/releases/*') });
   const previewed = routed.filter((a) => a.preview);
-  if (previewed.length)
+  if (previewed.length) {
+    // Preview rules live on the previewed apps' production listeners, and only there.
+    const previewListeners = [...new Set(previewed.map((a) => a.listenerArn))];
+    const rulesOf = (listener) => `${listener.replace(':listener/', ':listener-rule/')}/*`;
+    const previewApps = Object.entries(doc.apps || {}).filter(([, a]) => a?.preview).map(([n]) => n);
     out.push(
       {
-        // Preview rules on the production listeners, tagged at creation.
+        // Created on those listeners only, tagged at creation (AddTags is authorized on the new rule).
         Sid: 'CreatePreviewRules',
         Effect: 'Allow',
         Action: ['elasticloadbalancing:CreateRule', 'elasticloadbalancing:AddTags'],
-        Resource: '*',
-        Condition: { StringEquals: { 'aws:RequestTag/greenlight:app': Object.entries(doc.apps || {}).filter(([, a]) => a?.preview).map(([n]) => n) } },
+        Resource: [...previewListeners, ...previewListeners.map(rulesOf)],
+        Condition: { StringEquals: { 'aws:RequestTag/greenlight:app': previewApps } },
       },
       {
+        // Changed and deleted only when greenlight's preview tag is on the rule.
         Sid: 'ChangeOnlyPreviewRules',
         Effect: 'Allow',
         Action: ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule'],
-        Resource: '*',
+        Resource: previewListeners.map(rulesOf),
         Condition: { StringLike: { 'aws:ResourceTag/greenlight:preview': '*' } },
       },
     );
+  }
   if (listeners.length) out.push({ Sid: 'SwitchConfiguredListeners', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyListener'], Resource: listeners });
   if (rules.length) out.push({ Sid: 'SwitchConfiguredRules', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyRule'], Resource: rules });
   return out;

@@ -255,10 +255,15 @@ describe('Template: serverless package', () => {
   it('allows mutations only on the configured resources (wildcardMutatingStatements = 0)', () => {
     const statements: Json[] = allStatements();
     const mutating = (a: string) => !/:(Describe|Get|List|Head)/.test(a) && !a.startsWith('logs:');
+    // A condition pins a wildcard statement only with a key that names configured resources or
+    // greenlight's own tags: the template launched from, greenlight's tags on the resource or the
+    // request, tags only on create, the roles passed to one service.
+    const PINNING = ['ec2:LaunchTemplate', 'aws:ResourceTag/greenlight:app', 'aws:ResourceTag/greenlight:preview', 'aws:RequestTag/greenlight:app', 'aws:RequestTag/greenlight:release', 'ec2:CreateAction', 'ecs:CreateAction', 'events:source'];
+    const pinned = (s: Json) => Object.values<Json>(s.Condition ?? {}).some((keys) => Object.keys(keys).some((k) => PINNING.includes(k)));
     const wildcard = statements.filter((s) => {
       const actions: string[] = [s.Action].flat();
-      const res = [s.Resource].flat();
-      return s.Effect === 'Allow' && actions.some(mutating) && res.some((r) => r === '*' || (typeof r === 'string' && r.endsWith(':*'))) && !s.Condition;
+      const res = s.NotResource ? ['*'] : [s.Resource].flat();
+      return s.Effect === 'Allow' && actions.some(mutating) && res.some((r) => r === '*' || (typeof r === 'string' && r.endsWith(':*'))) && !pinned(s);
     });
     // wildcardMutatingStatements, reported in docs/reliability.md
     expect({ wildcardMutatingStatements: wildcard.length, statements: statements.length }).toEqual({ wildcardMutatingStatements: 0, statements: statements.length });
@@ -296,10 +301,24 @@ describe('Template: serverless package', () => {
           { 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/lt-0fedcba9876543210' },
         ],
       },
+      Bool: { 'ec2:IsLaunchTemplateResource': 'true' },
     });
     const servers = statements.find((st) => [st.Action].flat().includes('ec2:TerminateInstances'));
     expect(servers.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/greenlight:app': ['site'] } });
     expect(byAction('cloudwatch:PutMetricAlarm')).toEqual([{ 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:greenlight-site-status' }]);
+    // iam:PassRole only for the configured roles, each to one service.
+    expect(byAction('iam:PassRole').sort()).toEqual(['arn:aws:iam::123456789012:role/api-execution', 'arn:aws:iam::123456789012:role/api-task', 'arn:aws:iam::123456789012:role/shop-execution']);
+    // Launches take every resource but the release's image from the template.
+    const launch = statements.find((st) => st.Sid === 'LaunchFromConfiguredTemplates');
+    expect(launch.Condition.Bool).toEqual({ 'ec2:IsLaunchTemplateResource': 'true' });
+    // Preview rules only on the previewed apps' listeners (an app with preview: added to this config).
+    const doc = parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8'));
+    doc.apps.web.preview = { domain: 'preview.example.com' };
+    const withPreview: Json[] = createRequire(import.meta.url)(join(ROOT, 'deploy', 'iam.cjs')).statementsFor(doc);
+    const create = withPreview.find((st) => st.Sid === 'CreatePreviewRules');
+    const listener = doc.apps.web.listenerArn;
+    expect(create.Resource).toEqual([listener, `${listener.replace(':listener/', ':listener-rule/')}/*`]);
+    expect(withPreview.find((st) => st.Sid === 'ChangeOnlyPreviewRules').Resource).toEqual([`${listener.replace(':listener/', ':listener-rule/')}/*`]);
     const register = statements.find((s) => [s.Action].flat().includes('ecs:RegisterTaskDefinition'));
     expect(register.Condition).toEqual({ StringLike: { 'aws:RequestTag/greenlight:release': 'greenlight *' } });
   });
