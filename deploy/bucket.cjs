@@ -4,7 +4,9 @@ const { load } = require('./config.cjs');
 const { writerRoles } = require('./iam.cjs');
 
 function resources() {
-  const uploaders = load().uploaders || [];
+  const doc = load();
+  const uploaders = doc.uploaders || [];
+  const apps = Object.entries(doc.apps || {});
   const statements = [
     {
       Sid: 'DenyInsecureTransport',
@@ -15,15 +17,28 @@ function resources() {
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     },
   ];
-  if (uploaders.length)
-    statements.push({
-      Sid: 'ReleasesOnlyFromListedUploaders',
-      Effect: 'Deny',
-      Principal: '*',
-      Action: ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl'],
-      Resource: { 'Fn::Sub': '${ArtifactBucket.Arn}/releases/*' },
-      Condition: { ArnNotLike: { 'aws:PrincipalArn': [...uploaders, ...writerRoles()] } },
-    });
+  const WRITE = ['s3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObjectAcl'];
+  const deny = (Sid, prefix, principals) => ({
+    Sid,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: WRITE,
+    Resource: { 'Fn::Sub': `\${ArtifactBucket.Arn}/${prefix}*` },
+    Condition: { ArnNotLike: { 'aws:PrincipalArn': [...principals, ...writerRoles()] } },
+  });
+  const perApp = apps.filter(([, a]) => (a.uploaders || []).length);
+  if (!perApp.length) {
+    if (uploaders.length) statements.push(deny('ReleasesOnlyFromListedUploaders', 'releases/', uploaders));
+  } else {
+    // Each app's prefix: its own list, or the top-level one. Every listed principal may reach
+    // releases/ at all (the per-app statements narrow it); other prefixes there follow the top level.
+    const everyone = [...new Set([...uploaders, ...perApp.flatMap(([, a]) => a.uploaders)])];
+    if (uploaders.length) statements.push(deny('ReleasesOnlyFromListedUploaders', 'releases/', everyone));
+    for (const [name, a] of apps) {
+      const own = (a.uploaders || []).length ? a.uploaders : uploaders;
+      if (own.length) statements.push(deny(`ReleasesOf${name.replace(/[^A-Za-z0-9]/g, '')}OnlyFromItsUploaders`, `releases/${name}/`, own));
+    }
+  }
   return {
     Resources: {
       ArtifactBucketPolicy: {

@@ -24,12 +24,17 @@ export interface LaunchTemplateVersion {
   imageId: string | undefined;
 }
 
-export async function imageExists(ec2: EC2Client, imageId: string): Promise<boolean> {
+/** Whether an AMI exists (visible to this account) and whether one of `owners` owns it; the owner when it is another. */
+export async function imageOwnership(ec2: EC2Client, imageId: string, owners: string[]): Promise<{ exists: boolean; allowed: boolean; owner?: string }> {
   try {
-    const out = await call(`ec2:DescribeImages ${imageId}`, () => ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] })));
-    return (out.Images ?? []).some((i) => i.ImageId === imageId && i.State !== 'deregistered');
+    const mine = await call(`ec2:DescribeImages ${imageId}`, () => ec2.send(new DescribeImagesCommand({ ImageIds: [imageId], Owners: owners })));
+    if ((mine.Images ?? []).some((i) => i.ImageId === imageId && i.State !== 'deregistered')) return { exists: true, allowed: true };
+    // Not among the allowed owners': does it exist at all (shared or public), and whose is it?
+    const any = await call(`ec2:DescribeImages ${imageId}`, () => ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] })));
+    const img = (any.Images ?? []).find((i) => i.ImageId === imageId && i.State !== 'deregistered');
+    return img ? { exists: true, allowed: false, owner: img.OwnerId } : { exists: false, allowed: false };
   } catch (err) {
-    if (err instanceof AwsResourceNotFound) return false;
+    if (err instanceof AwsResourceNotFound) return { exists: false, allowed: false };
     throw err;
   }
 }

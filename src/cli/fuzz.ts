@@ -4,7 +4,8 @@ import { simDeps } from '../local/deps.js';
 import { loadScenario } from '../local/simulate.js';
 import { changesInfrastructure, SimTransport } from '../local/transport.js';
 import { NO_STEP_FUNCTIONS, simApi } from '../sim/api.js';
-import { buildWorld, SIM_BUCKET } from '../sim/build.js';
+import { buildWorld, REGISTRY, SIM_BUCKET } from '../sim/build.js';
+import { hexId } from '../sim/world.js';
 import { VirtualClock } from '../sim/clock.js';
 import type { Deps } from '../steps/deps.js';
 import { plan } from '../steps/plan.js';
@@ -22,7 +23,7 @@ const APPS = loadScenario({
   apps: [
     { name: 'web', instances: 2, route: 'rule', initialVersion: '1.0.0' },
     { name: 'shop', instances: 2, artifact: 'bundle', route: 'rule', initialVersion: '1.0.0' },
-    { name: 'api', kind: 'ecs', capacity: 'fargate', tasks: 2, route: 'rule', initialVersion: '1.0.0', greenlight: { retire: { keepWarmTasks: 1 } } },
+    { name: 'api', kind: 'ecs', capacity: 'fargate', tasks: 2, route: 'rule', initialVersion: '1.0.0', greenlight: { retire: { keepWarmTasks: 1 }, images: { requireDigest: true }, deniedEnvironment: ['FEATURE_*'] } },
   ],
   steps: [{ at: 0, uploadRaw: { key: 'fuzz/placeholder', body: 'x' } }],
 });
@@ -46,6 +47,10 @@ export const CHECKS: Record<string, RegExp> = {
   'manifest version': /^manifest says version ".*" but its key says ".*": they must match$/,
   checksum: /does not match its S3 SHA-256 checksum: the object is corrupt or was tampered with$/,
   'AMI exists': /names ami-[0-9a-f]+, which does not exist in this account and region/,
+  'AMI owner': /names ami-[0-9a-f]+, owned by \d{12}, not by an allowed owner \(apps\.[a-z0-9-]+\.allowedImageOwners/,
+  'image repository': /^the manifest's image .* for container .* is from repository .*, not .*: push it there, or list its repository/,
+  'image digest': /^the manifest's image .* for container .* is not pinned by digest \(apps\.[a-z0-9-]+\.images\.requireDigest\)/,
+  'environment override': /^the manifest sets environment variable .* of container .*, which (is one of the task's secrets|manifests may not set)/,
   'known containers': /^the manifest names container\(s\) .*, which the live task definition .* does not have/,
   'hand-typed input': /^input must be an S3 "Object Created" event, \{"app":"<app>","version":"<version>"\}/,
   'alarm event': /^malformed "CloudWatch Alarm State Change" event|^alarm .* is (OK|INSUFFICIENT_DATA), not ALARM|^alarm .* is neither a greenlight status alarm/,
@@ -83,6 +88,14 @@ export async function fuzz(opts: { perClass?: number; seed?: number }) {
   const transport = new SimTransport(simApi(world, NO_STEP_FUNCTIONS), clock);
   const deps: Deps = simDeps({ world, clock, config, transport, caller: 'fuzz', releaseStateMachineArn: '' });
   const ami = [...world.images.values()][0].imageId;
+  // Public AMIs of other accounts, visible to this one (DescribeImages finds them by id).
+  const foreign = Array.from({ length: 40 }, (_, i) => {
+    const imageId = `ami-0f${String(i).padStart(15, '0')}`;
+    world.images.set(imageId, { imageId, version: null, name: `public-${i}`, state: 'available', ownerId: `${900000000000 + i * 7919}` });
+    return imageId;
+  });
+  const liveRepo = `${REGISTRY}/api`;
+  const digest = (seed: string) => `@sha256:${hexId(seed, 64)}`;
   const container = 'app';
   let n = 0;
   /** A fresh version for each upload, valid under the key rules. */
@@ -148,6 +161,32 @@ export async function fuzz(opts: { perClass?: number; seed?: number }) {
           return upload('api', v, JSON.stringify({ version: v, images: { [c]: `registry.example/api:${v}` } }));
         }),
     ],
+    ['manifest naming another account\'s AMI', 'AMI owner', () => sample(fc.nat({ max: foreign.length - 1 }), 22).map((i) => {
+      const v = nextVersion();
+      return upload('web', v, JSON.stringify({ version: v, imageId: foreign[i] }));
+    })],
+    [
+      'manifest image from another repository',
+      'image repository',
+      () =>
+        sample(fc.tuple(fc.constantFrom('docker.io', 'ghcr.io', 'registry.example.com:5000', '999999999999.dkr.ecr.us-east-1.amazonaws.com', REGISTRY), fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/).filter((n) => n !== 'api')), 23).map(([registry, name]) => {
+          const v = nextVersion();
+          return upload('api', v, JSON.stringify({ version: v, images: { [container]: `${registry}/${name}${digest(v)}` } }));
+        }),
+    ],
+    ['manifest image not pinned by digest', 'image digest', () => sample(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,30}$/), 24).map((tag) => {
+      const v = nextVersion();
+      return upload('api', v, JSON.stringify({ version: v, images: { [container]: `${liveRepo}:${tag}` } }));
+    })],
+    [
+      'manifest overriding a secret or a denied variable',
+      'environment override',
+      () =>
+        sample(fc.oneof(fc.constant('DB_PASSWORD'), fc.constantFrom('NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH'), fc.stringMatching(/^AWS_[A-Z0-9_]{1,20}$/), fc.stringMatching(/^FEATURE_[A-Z0-9_]{0,20}$/)), 25).map((name) => {
+          const v = nextVersion();
+          return upload('api', v, JSON.stringify({ version: v, images: { [container]: `${liveRepo}${digest(v)}` }, environment: { [container]: { [name]: 'x' } } }));
+        }),
+    ],
     ['hand-typed input of the wrong shape', 'hand-typed input', () => sample(fc.oneof(fc.anything().filter((x) => !isObj(x) || !('source' in x || 'action' in x)), fc.record({ app: fc.integer(), version: fc.string() }), fc.record({ app: fc.constant('web'), version: fc.string({ maxLength: 20 }), extra: fc.anything() })), 17)],
     ['hand-typed version with no artifact', 'S3 lookup (hand-typed)', () => sample(fc.tuple(fc.constantFrom('web', 'shop', 'api'), version), 18).map(([app, v]) => ({ app, version: `0.${v}` }))],
     ['hand-typed app that is not configured', 'configured app', () => sample(fc.stringMatching(/^[a-z][a-z0-9]{2,12}$/).filter((a) => !['web', 'shop', 'api'].includes(a)), 19).map((app) => ({ app, version: '1.0.0' }))],
@@ -191,10 +230,17 @@ export async function fuzz(opts: { perClass?: number; seed?: number }) {
   const mutatingCalls = transport.calls.filter(changesInfrastructure).length;
   // Control: a valid upload must pass both steps, or this harness would prove nothing.
   const good = world.putObject(SIM_BUCKET, 'releases/web/2.0.0.json', Buffer.from(JSON.stringify({ version: '2.0.0', imageId: ami })));
+  // And an ECS manifest within the app's policy: the live repository by digest, an ordinary variable.
+  const goodEcs = world.putObject(
+    SIM_BUCKET,
+    'releases/api/2.0.0.json',
+    Buffer.from(JSON.stringify({ version: '2.0.0', images: { [container]: `${liveRepo}${digest('control')}` }, environment: { [container]: { LOG_LEVEL: 'debug' } } })),
+  );
   let controlAccepted = false;
   try {
     const r = await resolve(deps, s3Event('releases/web/2.0.0.json', { 'version-id': good.versionId }));
-    controlAccepted = (await plan(deps, { release: r.release })).alreadyLive === false;
+    const e = await resolve(deps, s3Event('releases/api/2.0.0.json', { 'version-id': goodEcs.versionId }));
+    controlAccepted = (await plan(deps, { release: r.release })).alreadyLive === false && (await plan(deps, { release: e.release })).alreadyLive === false;
   } catch {
     controlAccepted = false;
   }

@@ -123,6 +123,39 @@ const passRoles = z._default(
   [],
 );
 
+/** Whose AMIs a manifest may name: account ids, or self / amazon / aws-marketplace (DescribeImages' Owners). */
+const allowedImageOwners = z._default(
+  z
+    .array(z.string().check(z.regex(/^(self|amazon|aws-marketplace|\d{12})$/, { message: 'must be an AWS account id, or self, amazon or aws-marketplace' })))
+    .check(z.minLength(1), z.maxLength(20)),
+  ['self'],
+);
+
+/**
+ * Which container images a manifest may name. repositories: image repositories (registry/name,
+ * no tag); empty means each container's own live repository (a release changes the tag or digest,
+ * never where the image comes from). requireDigest: only images pinned by @sha256 digest.
+ */
+const imagePolicy = z._default(
+  z.strictObject({
+    repositories: z._default(
+      z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]*(:\d+)?(\/[a-z0-9._-]+)+$/, { message: 'must be an image repository such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/api (no tag)' }))).check(z.maxLength(50)),
+      [],
+    ),
+    requireDigest: z._default(z.boolean(), false),
+  }),
+  { repositories: [], requireDigest: false },
+);
+
+/** Environment variables a manifest may never override (besides the task's secrets, AWS_*, NODE_OPTIONS, LD_PRELOAD); a trailing * matches a prefix. */
+const deniedEnvironment = z._default(
+  z.array(z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,254}\*?$/, { message: 'must be an environment variable name, optionally ending in * (a prefix)' }))).check(z.maxLength(100)),
+  [],
+);
+
+/** IAM principals (role or user ARNs) allowed to upload under releases/ (per app: under releases/<app>/, instead of the top-level list). */
+const uploaders = z._default(z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:*-]+$/, { message: 'must be an IAM role or user ARN' }))).check(z.maxLength(50)), []);
+
 const routeFields = {
   /** Traffic is routed by this listener's default action ... */
   listenerArn,
@@ -182,6 +215,9 @@ const asgApp = z
     ...routeFields,
     /** The instance profile's role, when the launch template names one: AWS checks iam:PassRole for it when a group is pointed at a version. */
     passRoles,
+    /** Who may upload this app's releases (releases/<app>/): replaces the top-level uploaders for it. */
+    uploaders,
+    allowedImageOwners,
     launchTemplateId: z.string().check(z.regex(/^lt-[0-9a-f]{8,17}$/, { message: 'must be a launch template id (lt-...)' })),
     blue: colour,
     green: colour,
@@ -238,6 +274,10 @@ const ecsApp = z
     capacity: z.enum(['fargate', 'ec2']),
     /** The live task definition's task and execution roles: a derived revision keeps them, and registering it passes them to ECS (iam:PassRole). */
     passRoles,
+    /** Who may upload this app's releases (releases/<app>/): replaces the top-level uploaders for it. */
+    uploaders,
+    images: imagePolicy,
+    deniedEnvironment,
     blue: ecsColour,
     green: ecsColour,
     /** Optional: release on an ECR push of a matching tag (the image is pinned by digest). */
@@ -326,6 +366,9 @@ const eipApp = z
     allocationId: z.string().check(z.regex(/^eipalloc-[0-9a-f]{8,17}$/, { message: 'must be an Elastic IP allocation id (eipalloc-...)' })),
     /** The instance profile's role, when the launch template names one (RunInstances passes it). */
     passRoles,
+    /** Who may upload this app's releases (releases/<app>/): replaces the top-level uploaders for it. */
+    uploaders,
+    allowedImageOwners,
     launchTemplateId: z.string().check(z.regex(/^lt-[0-9a-f]{8,17}$/, { message: 'must be a launch template id (lt-...)' })),
     artifact,
     /** launch-template: a new instance from the template with the artifact pinned; image: from an AMI of the live instance (bundle artifacts, applied at boot). */
@@ -366,7 +409,7 @@ const eipApp = z
 export const AppConfigSchema = z.discriminatedUnion('kind', [asgApp, ecsApp, eipApp]);
 export const ConfigSchema = z.strictObject({
   /** IAM principals (role or user ARNs) allowed to upload under releases/; empty: anyone the account's IAM allows. */
-  uploaders: z._default(z.array(z.string().check(z.regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/, { message: 'must be an IAM role or user ARN' }))), []),
+  uploaders,
   /** How often the capacity state machine reconciles every scaled app (EventBridge schedule). */
   reconcileMinutes: z._default(int(1, 1440), 5),
   /**

@@ -56,6 +56,7 @@ export interface ContainerDefinition {
   name?: string;
   image?: string;
   environment?: KeyValue[];
+  secrets?: { name?: string; valueFrom?: string }[];
   [k: string]: unknown;
 }
 export interface TaskDefinition {
@@ -89,12 +90,61 @@ export const REGISTRABLE_FIELDS = [
  * The task definition for green: the live one, with only the manifest's images and environment
  * changed. Roles, ports, logging, secrets, sizes and everything else are carried over as is.
  */
-export function deriveTaskDefinition(live: TaskDefinition, images: Record<string, string>, environment: Record<string, Record<string, string>> = {}): TaskDefinition {
+/** What an uploader's manifest may change (the app's config: images, deniedEnvironment). */
+export interface ManifestPolicy {
+  repositories: string[];
+  requireDigest: boolean;
+  deniedEnvironment: string[];
+}
+
+/** Names no manifest may set, whatever the config: they change how every process in the container runs, or the credentials it uses. */
+const ALWAYS_DENIED_ENV = ['AWS_*', 'NODE_OPTIONS', 'LD_PRELOAD', 'LD_LIBRARY_PATH'];
+
+/** An image reference without its tag or digest: registry/name. */
+export function repositoryOf(image: string): string {
+  const noDigest = image.split('@')[0];
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}
+
+const matchesName = (name: string, pattern: string) => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern);
+
+/** The manifest's images and environment against the app's policy and the live containers. */
+function checkManifestPolicy(containers: ContainerDefinition[], images: Record<string, string>, environment: Record<string, Record<string, string>>, policy: ManifestPolicy, app: string) {
+  for (const [name, image] of Object.entries(images)) {
+    const live = containers.find((c) => c.name === name)!;
+    const allowed = policy.repositories.length ? policy.repositories : [repositoryOf(live.image ?? '')];
+    const repo = repositoryOf(image);
+    if (!allowed.includes(repo))
+      throw new InvalidInput(
+        `the manifest's image ${image} for container ${name} is from repository ${repo}, not ${allowed.join(' or ')}: push it there, or list its repository in apps.${app}.images.repositories`,
+      );
+    if (policy.requireDigest && !/@sha256:[0-9a-f]{64}$/.test(image))
+      throw new InvalidInput(`the manifest's image ${image} for container ${name} is not pinned by digest (apps.${app}.images.requireDigest): name it as ${repo}@sha256:<digest>`);
+  }
+  for (const [name, env] of Object.entries(environment)) {
+    const live = containers.find((c) => c.name === name)!;
+    const secrets = (live.secrets ?? []).map((x) => x.name ?? '');
+    for (const key of Object.keys(env)) {
+      if (secrets.includes(key))
+        throw new InvalidInput(`the manifest sets environment variable ${key} of container ${name}, which is one of the task's secrets: a manifest cannot shadow a secret; change it in Secrets Manager or SSM`);
+      const rule = [...ALWAYS_DENIED_ENV, ...policy.deniedEnvironment].find((p) => matchesName(key, p));
+      if (rule)
+        throw new InvalidInput(
+          `the manifest sets environment variable ${key} of container ${name}, which manifests may not set (${ALWAYS_DENIED_ENV.includes(rule) ? `greenlight never lets one set ${rule}` : `apps.${app}.deniedEnvironment: ${rule}`}): set it in the task definition`,
+        );
+    }
+  }
+}
+
+export function deriveTaskDefinition(live: TaskDefinition, images: Record<string, string>, environment: Record<string, Record<string, string>> = {}, policy?: ManifestPolicy & { app: string }): TaskDefinition {
   const containers = live.containerDefinitions ?? [];
   const names = new Set(containers.map((c) => c.name));
   const unknown = [...Object.keys(images), ...Object.keys(environment)].filter((n) => !names.has(n));
   if (unknown.length)
     throw new InvalidInput(`the manifest names container(s) ${[...new Set(unknown)].join(', ')}, which the live task definition ${live.family} does not have (it has ${[...names].join(', ')})`);
+  if (policy) checkManifestPolicy(containers, images, environment, policy, policy.app);
   const out: Record<string, unknown> = {};
   for (const f of REGISTRABLE_FIELDS) if (live[f] !== undefined) out[f] = structuredClone(live[f]);
   out.containerDefinitions = containers.map((c) => {

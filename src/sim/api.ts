@@ -87,12 +87,18 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
           if (!/^ami-[0-9a-f]{8,17}$/.test(id)) throw new SimAwsError('InvalidAMIID.Malformed', `Invalid id: "${id}"`);
           if (!w.images.has(id) || w.images.get(id)!.state === 'deregistered') throw new SimAwsError('InvalidAMIID.NotFound', `The image id '[${id}]' does not exist`);
         }
-        const images = (ids.length ? ids.map((id) => w.images.get(id)!) : [...w.images.values()].filter((img) => img.state !== 'deregistered')).filter((img) =>
-          matchesFilters(i.Filters, { name: img.name, state: img.state ?? 'available' }, img.tags ?? {}),
+        // Owners narrows the answer (an image of another owner is left out, not an error): account
+        // ids, "self" (this account) and the aliases "amazon" / "aws-marketplace".
+        const owned = (img: (typeof w.images extends Map<string, infer I> ? I : never)) =>
+          !i.Owners?.length || i.Owners.some((o) => (o === 'self' ? (img.ownerId ?? ACCOUNT) === ACCOUNT : o === img.ownerAlias || o === (img.ownerId ?? ACCOUNT)));
+        const images = (ids.length ? ids.map((id) => w.images.get(id)!) : [...w.images.values()].filter((img) => img.state !== 'deregistered')).filter(
+          (img) => owned(img) && matchesFilters(i.Filters, { name: img.name, state: img.state ?? 'available' }, img.tags ?? {}),
         );
         return {
           Images: images.map((img) => ({
             ImageId: img.imageId,
+            OwnerId: img.ownerId ?? ACCOUNT,
+            ...(img.ownerAlias ? { ImageOwnerAlias: img.ownerAlias } : {}),
             Name: img.name,
             State: img.state ?? 'available',
             CreationDate: img.created?.toISOString(),

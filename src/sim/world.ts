@@ -41,6 +41,9 @@ export interface Image {
   tags?: Record<string, string>;
   created?: Date;
   sourceInstance?: string;
+  /** The owning account (this one when absent), and an alias such as "amazon". */
+  ownerId?: string;
+  ownerAlias?: string;
 }
 export interface LaunchTemplateData {
   ImageId?: string;

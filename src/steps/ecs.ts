@@ -38,7 +38,7 @@ export async function planEcs(deps: Deps, app: EcsAppConfig, release: Release, l
       `the live task definition ${td.arn} uses ${unlisted.join(' and ')}, not in apps.${release.app}.passRoles: list ${unlisted.length > 1 ? 'them' : 'it'} there (greenlight may pass only those roles to ECS) and redeploy greenlight`,
     );
   // Check the manifest against the live task definition now, before any change.
-  deriveTaskDefinition(td.definition, release.artifact.images ?? {}, release.artifact.environment ?? {});
+  deriveTaskDefinition(td.definition, release.artifact.images ?? {}, release.artifact.environment ?? {}, manifestPolicy(app, release.app));
   let capacity = null;
   if (app.capacity === 'ec2') {
     const groups = await describeGroups(deps.clients.autoscaling, [live.autoScalingGroupName!, idle.autoScalingGroupName!]);
@@ -101,7 +101,8 @@ export async function prepareGreenEcs(deps: Deps, release: Release, settings: Se
     }
   }
   if (!pinned) {
-    const next = deriveTaskDefinition(live.definition, release.artifact.images ?? {}, release.artifact.environment ?? {});
+    const app = deps.config.apps[release.app] as EcsAppConfig;
+    const next = deriveTaskDefinition(live.definition, release.artifact.images ?? {}, release.artifact.environment ?? {}, manifestPolicy(app, release.app));
     pinned = await registerTaskDefinition(ecs, next, { [RELEASE_TAG]: description });
   }
   const desired = plan.live.units;
@@ -153,4 +154,9 @@ export async function zeroGreenEcs(deps: Deps, plan: Plan): Promise<void> {
   const svc = await service(deps, plan.idle);
   if (svc.desiredCount !== 0) await updateService(deps.clients.ecs, plan.idle.cluster!, plan.idle.serviceName!, { desiredCount: 0 });
   if (plan.idle.autoScalingGroupName) await zeroGroup(deps, plan.idle.autoScalingGroupName);
+}
+
+/** What the app's config lets a manifest change (checked in Plan, before any change, and again when green's revision is made). */
+function manifestPolicy(app: EcsAppConfig, name: string) {
+  return { app: name, repositories: app.images.repositories, requireDigest: app.images.requireDigest, deniedEnvironment: app.deniedEnvironment };
 }

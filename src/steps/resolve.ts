@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import '../core/zod.js';
-import { imageExists } from '../aws/ec2.js';
+import { imageOwnership } from '../aws/ec2.js';
 import { readHistory } from '../aws/dynamodb.js';
 import { readRoute } from '../aws/elbv2.js';
 import { findObject, getObjectText, headObject } from '../aws/s3.js';
@@ -176,8 +176,13 @@ async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: strin
     artifact.sha256 = digest;
     if (type === 'ami') {
       const manifest = parseAmiManifest(body, key);
-      if (!(await imageExists(deps.clients.ec2, manifest.imageId)))
-        throw new InvalidInput(`manifest ${objectKey} names ${manifest.imageId}, which does not exist in this account and region (or is not shared with it)`);
+      const owners = 'allowedImageOwners' in app ? app.allowedImageOwners : ['self'];
+      const image = await imageOwnership(deps.clients.ec2, manifest.imageId, owners);
+      if (!image.exists) throw new InvalidInput(`manifest ${objectKey} names ${manifest.imageId}, which does not exist in this account and region (or is not shared with it)`);
+      if (!image.allowed)
+        throw new InvalidInput(
+          `manifest ${objectKey} names ${manifest.imageId}, owned by ${image.owner ?? 'another account'}, not by an allowed owner (apps.${key.app}.allowedImageOwners: ${owners.join(', ')}): add the owner's account id there if you trust its images`,
+        );
       artifact.imageId = manifest.imageId;
     } else {
       const manifest = parseImageManifest(body, key);

@@ -21,7 +21,7 @@ import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completeLifecycleAction, describeGroups, updateGroup } from '../../src/aws/autoscaling.js';
-import { createLaunchTemplateVersion, imageExists } from '../../src/aws/ec2.js';
+import { createLaunchTemplateVersion, imageOwnership } from '../../src/aws/ec2.js';
 import { activeContainerInstances, describeServices } from '../../src/aws/ecs.js';
 import { readRoute, targetHealth, writeRoute } from '../../src/aws/elbv2.js';
 import { mapAwsError } from '../../src/aws/errors.js';
@@ -58,9 +58,13 @@ describe('Adapter: s3', () => {
 });
 
 describe('Adapter: ec2', () => {
-  it('imageExists is false for InvalidAMIID.NotFound', async () => {
+  it('imageOwnership: missing for InvalidAMIID.NotFound; another owner\'s image is named with its owner; asks with the Owners filter', async () => {
     ec2.on(DescribeImagesCommand).rejects(new EC2ServiceException({ name: 'InvalidAMIID.NotFound', $fault: 'client', ...meta }));
-    expect(await imageExists(new EC2Client({}), 'ami-0123456789abcdef0')).toBe(false);
+    expect(await imageOwnership(new EC2Client({}), 'ami-0123456789abcdef0', ['self'])).toEqual({ exists: false, allowed: false });
+    ec2.reset();
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-0123456789abcdef0'], Owners: ['self'] }).resolves({ Images: [] });
+    ec2.on(DescribeImagesCommand, { ImageIds: ['ami-0123456789abcdef0'] }, true).resolves({ Images: [{ ImageId: 'ami-0123456789abcdef0', OwnerId: '999999999999', State: 'available' }] });
+    expect(await imageOwnership(new EC2Client({}), 'ami-0123456789abcdef0', ['self'])).toEqual({ exists: true, allowed: false, owner: '999999999999' });
   });
   it('creates a version from the live one, changing only the artifact, idempotently', async () => {
     ec2.on(CreateLaunchTemplateVersionCommand).resolves({ LaunchTemplateVersion: { VersionNumber: 7 } });

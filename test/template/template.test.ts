@@ -221,6 +221,28 @@ describe('Template: serverless package', () => {
     });
   });
 
+  it('per-app uploaders: each app prefix is writable only by its own list (or the top-level one), greenlight\'s writer role excepted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'greenlight-uploaders-'));
+    const file = join(dir, 'greenlight.config.yml');
+    const doc = parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8'));
+    doc.apps.web.uploaders = ['arn:aws:iam::123456789012:role/web-ci'];
+    writeFileSync(file, JSON.stringify(doc));
+    const before = process.env.GREENLIGHT_CONFIG_FILE;
+    process.env.GREENLIGHT_CONFIG_FILE = file;
+    try {
+      const policy: Json[] = createRequire(import.meta.url)(join(ROOT, 'deploy', 'bucket.cjs')).resources().Resources.ArtifactBucketPolicy.Properties.PolicyDocument.Statement;
+      const on = (prefix: string) => policy.find((st) => st.Resource?.['Fn::Sub'] === `\${ArtifactBucket.Arn}/${prefix}*`)?.Condition.ArnNotLike['aws:PrincipalArn'];
+      const dispatch = { 'Fn::GetAtt': ['DispatchRole', 'Arn'] };
+      expect(on('releases/web/')).toEqual(['arn:aws:iam::123456789012:role/web-ci', dispatch]);
+      expect(on('releases/api/')).toEqual(['arn:aws:iam::123456789012:role/ci-release', dispatch]);
+      expect(on('releases/')).toEqual(['arn:aws:iam::123456789012:role/ci-release', 'arn:aws:iam::123456789012:role/web-ci', dispatch]);
+    } finally {
+      if (before === undefined) delete process.env.GREENLIGHT_CONFIG_FILE;
+      else process.env.GREENLIGHT_CONFIG_FILE = before;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('gives every function a role of its own, holding only the actions its code calls (deploy/function-actions.json)', () => {
     const derived = committedFunctionActions().functions;
     const fns = resources('AWS::Lambda::Function');

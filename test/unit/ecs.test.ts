@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { assessService, deriveTaskDefinition, parseImageManifest } from '../../src/core/ecs.js';
+import { assessService, deriveTaskDefinition, parseImageManifest, repositoryOf } from '../../src/core/ecs.js';
 import { InvalidInput } from '../../src/core/errors.js';
 
 const live = {
@@ -93,5 +93,28 @@ describe('Function: assessService', () => {
   it('counts failed tasks of the pinned deployment only', () => {
     expect(assessService(svc({ deployments: [{ status: 'PRIMARY', taskDefinition: td, rolloutState: 'IN_PROGRESS', failedTasks: 4 }] }), [], td, 2).failedTasks).toBe(4);
     expect(assessService(svc({ deployments: [{ status: 'PRIMARY', taskDefinition: 'other', failedTasks: 4 }] }), [], td, 2).failedTasks).toBe(0);
+  });
+});
+
+describe('What a manifest may change (apps.<app>.images, deniedEnvironment)', () => {
+  const live = {
+    family: 'api',
+    containerDefinitions: [{ name: 'api', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/api:3.2.0', secrets: [{ name: 'DB_PASSWORD', valueFrom: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db' }] }],
+  };
+  const policy = { app: 'api', repositories: [], requireDigest: false, deniedEnvironment: ['FEATURE_*'] };
+  const digest = `@sha256:${'a'.repeat(64)}`;
+  it('images: the live repository by default, the listed ones otherwise; digests when required', () => {
+    expect(repositoryOf('registry.example.com:5000/team/api:1.0@sha256:abc')).toBe('registry.example.com:5000/team/api');
+    expect(repositoryOf('public.ecr.aws/x/y')).toBe('public.ecr.aws/x/y');
+    expect(deriveTaskDefinition(live, { api: '123456789012.dkr.ecr.us-east-1.amazonaws.com/api:3.3.0' }, {}, policy).containerDefinitions![0].image).toBe('123456789012.dkr.ecr.us-east-1.amazonaws.com/api:3.3.0');
+    expect(() => deriveTaskDefinition(live, { api: 'docker.io/evil/api:1' }, {}, policy)).toThrow(/is from repository docker\.io\/evil\/api, not 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/api: push it there, or list its repository in apps\.api\.images\.repositories/);
+    expect(() => deriveTaskDefinition(live, { api: 'docker.io/evil/api:1' }, {}, { ...policy, repositories: ['docker.io/evil/api'] })).not.toThrow();
+    expect(() => deriveTaskDefinition(live, { api: '123456789012.dkr.ecr.us-east-1.amazonaws.com/api:3.3.0' }, {}, { ...policy, requireDigest: true })).toThrow(/not pinned by digest \(apps\.api\.images\.requireDigest\)/);
+    expect(() => deriveTaskDefinition(live, { api: `123456789012.dkr.ecr.us-east-1.amazonaws.com/api${digest}` }, {}, { ...policy, requireDigest: true })).not.toThrow();
+  });
+  it('environment: never a secret\'s name, AWS_*, NODE_OPTIONS, LD_PRELOAD, or a configured name; other variables are fine', () => {
+    for (const key of ['DB_PASSWORD', 'AWS_ACCESS_KEY_ID', 'NODE_OPTIONS', 'LD_PRELOAD', 'FEATURE_X'])
+      expect(() => deriveTaskDefinition(live, {}, { api: { [key]: 'x' } }, policy)).toThrow(new RegExp(`sets environment variable ${key} of container api, which`));
+    expect(deriveTaskDefinition(live, {}, { api: { LOG_LEVEL: 'debug' } }, policy).containerDefinitions![0].environment).toEqual([{ name: 'LOG_LEVEL', value: 'debug' }]);
   });
 });
