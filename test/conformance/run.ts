@@ -68,7 +68,10 @@ async function infrastructure() {
   const subnets: string[] = [];
   for (const [k, az] of ['a', 'b'].entries())
     subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.0.${k + 1}.0/24`, AvailabilityZone: `${region}${az}` }))).Subnet!.SubnetId!);
-  const images = (await ec2.send(new DescribeImagesCommand({}))).Images!.map((i) => i.ImageId!);
+  const described = (await ec2.send(new DescribeImagesCommand({}))).Images!;
+  const images = described.map((i) => i.ImageId!);
+  // The emulator's images belong to other accounts: the apps name their owners (allowedImageOwners).
+  const owners = [...new Set(described.slice(0, 5).map((i) => i.OwnerId!).filter(Boolean))];
   const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: `${run}-alb`, Subnets: subnets }))).LoadBalancers![0].LoadBalancerArn!;
   const tg = async (name: string) => (await elb.send(new CreateTargetGroupCommand({ Name: `${run}-${name}`, Protocol: 'HTTP', Port: 80, VpcId: vpc }))).TargetGroups![0].TargetGroupArn!;
   const tgs = { webBlue: await tg('web-blue'), webGreen: await tg('web-green'), shopBlue: await tg('shop-blue'), shopGreen: await tg('shop-green'), apiBlue: await tg('api-blue'), apiGreen: await tg('api-green') };
@@ -124,7 +127,7 @@ async function infrastructure() {
   await service('api-blue', 2, tgs.apiBlue);
   await service('api-green', 0, tgs.apiGreen);
   const securityGroup = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: `${run}-checks`, Description: 'greenlight HTTP checks', VpcId: vpc }))).GroupId!;
-  return { images, listener, shopRule, apiRule, tgs, lts, address, first, subnets, securityGroup };
+  return { images, owners, listener, shopRule, apiRule, tgs, lts, address, first, subnets, securityGroup };
 }
 
 type Infra = Awaited<ReturnType<typeof infrastructure>>;
@@ -156,7 +159,7 @@ async function stack() {
 }
 
 function config(i: Infra) {
-  const fast = { health: { pollSeconds: 1, timeoutSeconds: 60 }, retire: { keepWarmInstances: 1, keepWarmMinutes: 0.05 } };
+  const fast = { health: { pollSeconds: 1, timeoutSeconds: 60 }, retire: { keepWarmInstances: 1, keepWarmMinutes: 0.05 }, allowedImageOwners: i.owners };
   return {
     vpc: { subnetIds: i.subnets, securityGroupIds: [i.securityGroup] },
     apps: {
@@ -186,6 +189,7 @@ function config(i: Infra) {
       site: {
         kind: 'eip',
         allocationId: i.address,
+        allowedImageOwners: i.owners,
         launchTemplateId: i.lts.site,
         artifact: { type: 'ami' },
         replaceOnStatusCheckFailure: false,

@@ -9,7 +9,7 @@ describe('Simulator fidelity', () => {
   it('ECS pulls every container image: a missing sidecar stops green with CannotPullContainerError, named in the reason', async () => {
     const r = await runShipped('ecs-sidecar-missing');
     expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '3.2.0', failedRequests: 0, invariantViolations: [] });
-    expect(r.summary.reason).toMatch(/last stopped: CannotPullContainerError: .*public\.ecr\.aws\/nope\/missing:1: not found/);
+    expect(r.summary.reason).toMatch(/last stopped: CannotPullContainerError: .*public\.ecr\.aws\/aws-observability\/aws-otel-collector:v0\.99\.0-missing: not found/);
   });
 
   it('DescribeAlarms returns composite alarms only when AlarmTypes asks: a composite guard alarm reads as OK', async () => {

@@ -26,7 +26,8 @@ describe('Flow: IAM enforced in the simulator', () => {
 
   it.each([
     ['PassInstanceProfileRoles', /not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role\/web-instance-role .*fix: list arn:aws:iam::123456789012:role\/web-instance-role in the app's passRoles/],
-    ['LaunchFromConfiguredTemplates', /not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1::image\//],
+    ['LaunchFromConfiguredTemplates', /not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1:123456789012:instance\/\*/],
+    ['LaunchReleaseImagesFromConfiguredTemplates', /not authorized to perform: ec2:RunInstances on resource: arn:aws:ec2:us-east-1::image\//],
     ['TagOnLaunch', /not authorized to perform: ec2:CreateTags on resource: arn:aws:ec2:us-east-1:123456789012:instance\/\*/],
     ['ScaleConfiguredGroups', /not authorized to perform: autoscaling:UpdateAutoScalingGroup on resource: arn:aws:autoscaling:.*autoScalingGroupName\/web-green/],
   ])('without statement %s the simulator answers AccessDenied and the release fails clearly, changing nothing', async (sid, reason) => {
