@@ -138,6 +138,18 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
     },
   },
   {
+    name: 'route-reverted-after-write',
+    // A person points the route back at the old colour the moment the release's first switch
+    // lands, before its read-back: the step must not count (nor be announced) until a read shows it.
+    make: (b, r) => {
+      const at = routedAt(b, r, 'SwitchTraffic', 'first');
+      const write = r.calls.find((c) => c.caller === 'switchTraffic' && (c.command === 'ModifyListener' || c.command === 'ModifyRule') && !c.error);
+      if (!at || !write?.end) return null;
+      const { t, app } = at;
+      return { steps: [{ at: write.end + 0.001, setRoute: { app: app.name, colour: colourAt(r, b, app.name, t - 0.01) } }] };
+    },
+  },
+  {
     name: 'route-moved-back-while-warm',
     // After the switch, a person points the route back at the warm old colour: the retire step
     // must not scale down the colour that takes the traffic again.

@@ -175,6 +175,22 @@ export function checkInvariants(i: InvariantInput): string[] {
     if (new Set(finals).size > 1) bad.push(`events-outcome: ${e.name} published contradicting final events (${[...new Set(finals)].join(', ')})`);
   }
 
+  // A "Traffic Shifted" event tells the truth: when it is published, the route sends that share
+  // to the colour the release brought up (a step is announced only once its write is read back).
+  if (a.kind !== 'eip')
+    for (const p of i.world.published) {
+      const d = p.detail as { executionArn?: string; app?: string; event?: string; percent?: number; action?: string };
+      if (p.source !== 'greenlight' || d.app !== i.app || d.event !== 'traffic-shifted' || d.percent === undefined || (d.action ?? 'release') !== 'release') continue;
+      const e = i.executions.find((x) => x.executionArn === d.executionArn);
+      const planned = e?.statesEntered.find((x) => x.name === 'Plan')?.t;
+      if (!e || planned === undefined) continue;
+      const before = colourAt(i.world, a, planned, i.initialLive);
+      if (before !== 'blue' && before !== 'green') continue;
+      const fresh = before === 'blue' ? 'green' : 'blue';
+      const share = shareAt(i.world, a, fresh, p.t, i.initialLive);
+      if (share !== d.percent) bad.push(`events-true: ${e.name} announced ${d.percent}% of traffic on ${fresh} at t=${Math.round(p.t * 100) / 100}, when the route sent it ${share}%`);
+    }
+
   // One release at a time: release executions of this app whose busy spans overlap.
   const mine = i.executions.filter((e) => e.stateMachineArn.endsWith('-release') && appOf(e) === i.app);
   const spans = mine.map((e) => busySpans(e, Number.POSITIVE_INFINITY));
@@ -256,6 +272,18 @@ export function colourAt(world: World, a: Routed, t: number, initial: string): s
   const arn = a.ruleArn ?? a.listenerArn;
   const change = world.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
   return change ? colourOfActions(world, a, change.actions) : initial;
+}
+
+/** The share (percent, rounded) of the app's route that `colour` took at time t. */
+function shareAt(world: World, a: Routed, colour: 'blue' | 'green', t: number, initial: string): number {
+  const arn = a.ruleArn ?? a.listenerArn;
+  const change = world.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
+  if (!change) return colour === initial ? 100 : 0;
+  const f = world.describeActions(change.actions).find((x) => x.Type === 'forward');
+  const groups = f?.ForwardConfig?.TargetGroups ?? [];
+  const total = groups.reduce((n, g) => n + (g.Weight ?? 0), 0);
+  const mine = groups.find((g) => g.TargetGroupArn === a[colour].targetGroupArn)?.Weight ?? 0;
+  return total ? Math.round((mine / total) * 100) : 0;
 }
 
 /** 'blue', 'green', 'split' or 'none': where these route actions send the requests. */

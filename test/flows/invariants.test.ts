@@ -3,6 +3,7 @@ import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client
 import { loadScenario, type SessionOptions, simulate } from '../../src/local/simulate.js';
 import { released } from '../../src/core/lock.js';
 import { changeLock } from '../../src/steps/lock.js';
+import { tell } from '../../src/steps/record.js';
 import { webApp } from './helpers.js';
 
 // Every invariant is shown failing on a run built to break it: a hostile step (a person moving
@@ -101,6 +102,23 @@ describe('Invariants: tied to the end state, and each can fail', () => {
     };
     const { v } = await violations(release(), late);
     expect(v.some((x) => x.startsWith('fenced-writes:') && /while the lock was free/.test(x))).toBe(true);
+  });
+
+  it('events-true: a "Traffic Shifted" event announced before the route moved', async () => {
+    const early: SessionOptions = {
+      wrap: (fn, handler, deps) =>
+        fn !== 'switchTraffic'
+          ? handler
+          : async (event, ctx) => {
+              const e = event as { release: never; execution: never };
+              await tell(deps, { event: 'traffic-shifted', release: e.release, execution: e.execution, extra: { percent: 100 } });
+              return handler(event, ctx);
+            },
+    };
+    const { v } = await violations(release(), early);
+    expect(v.filter((x) => x.startsWith('events-true:')).map((x) => x.replace(/t=[\d.]+/, 't=T'))).toEqual([
+      expect.stringMatching(/^events-true: web-2_0_0-[0-9a-f]+ announced 100% of traffic on green at t=T, when the route sent it 0%$/),
+    ]);
   });
 
   it('finished: a run that hits its limit with work still running', async () => {
