@@ -7,8 +7,16 @@ import { parse } from 'yaml';
 // The same files serverless.yml loads with ${file(...)}.
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** Parsed once per process and file content (every simulation reads both machines). */
+const DEFINITIONS = new Map<string, { text: string; parsed: unknown }>();
+
 export function loadDefinition(name: string): unknown {
-  return parse(readFileSync(join(ROOT, 'statemachines', `${name}.asl.yml`), 'utf8'));
+  const text = readFileSync(join(ROOT, 'statemachines', `${name}.asl.yml`), 'utf8');
+  const hit = DEFINITIONS.get(name);
+  if (hit?.text === text) return structuredClone(hit.parsed);
+  const parsed = parse(text);
+  DEFINITIONS.set(name, { text, parsed });
+  return structuredClone(parsed);
 }
 
 type Pattern = Record<string, unknown>;
