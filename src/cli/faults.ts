@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { loadScenarioFile, type SessionOptions, type SimulationResult, simulate } from '../local/simulate.js';
 import type { FaultKind, FaultRule } from '../local/transport.js';
@@ -313,7 +314,7 @@ export async function faultRun(
   if (exemptFromFailedRequests(faults)) reasons = reasons.filter((x) => !x.startsWith('no-failed-requests:') && !x.startsWith('capacity-min:'));
   // A base whose own premise fails requests (e.g. a route nobody reaches): failed requests are no signal there.
   if (baselineFails) reasons = reasons.filter((x) => !x.startsWith('no-failed-requests:'));
-  if (deniedOwnTable(faults)) reasons = reasons.filter((x) => !x.startsWith('lock-free:') && !x.startsWith('history-outcome:'));
+  if (deniedOwnTable(faults)) reasons = reasons.filter((x) => !x.startsWith('lock-free:') && !x.startsWith('history-outcome:') && !x.startsWith('rolled-back-green-retired:'));
   return { fired, reasons, result };
 }
 
@@ -334,13 +335,16 @@ export interface MatrixReport {
   failures: Failure[];
   notReachedRuns: string[];
   perBase: Record<string, { scenarios: number; fired: number; consistent: number }>;
+  /** Stopped at the first failure outside `known` (the rest did not run). */
+  stoppedEarly?: boolean;
 }
 
-export async function runFaults(json: boolean, quick: boolean, only?: string, runId?: string): Promise<number> {
+export async function runFaults(json: boolean, quick: boolean, only?: string, runId?: string, knownFile?: string): Promise<number> {
+  const known = knownFile ? new Set<string>(JSON.parse(readFileSync(knownFile, 'utf8')) as string[]) : undefined;
   // One run by the id the matrix prints (`base/caller:Command/kind`, `base/scenario-fault`,
   // `base/random/seed=N/run=i`): its base is the id's first part.
-  const r = await faultMatrix({ quick, only: only ?? runId?.split('/')[0], runId, quietTimeline: json, progress: json ? undefined : (c) => process.stdout.write(c) });
-  if (json) process.stdout.write(`${JSON.stringify({ scenarios: r.scenarios, fired: r.fired, notReached: r.notReached, consistent: r.consistent, failures: r.failures, perBase: r.perBase })}\n`);
+  const r = await faultMatrix({ quick, only: only ?? runId?.split('/')[0], runId, known, quietTimeline: json, progress: json ? undefined : (c) => process.stdout.write(c) });
+  if (json) process.stdout.write(`${JSON.stringify({ scenarios: r.scenarios, fired: r.fired, notReached: r.notReached, consistent: r.consistent, failures: r.failures, perBase: r.perBase, ...(r.stoppedEarly ? { stoppedEarly: true } : {}) })}\n`);
   else {
     process.stdout.write(`\n${r.scenarios} scenarios: ${r.fired} fired, ${r.notReached} not reached, ${r.consistent} consistent\n`);
     for (const [b, x] of Object.entries(r.perBase)) process.stdout.write(`  ${b.padEnd(24)} ${x.scenarios} runs, ${x.fired} fired, ${x.consistent} consistent\n`);
@@ -349,8 +353,36 @@ export async function runFaults(json: boolean, quick: boolean, only?: string, ru
   return r.fired === r.consistent ? 0 : 1;
 }
 
-export async function faultMatrix(opts: { quick: boolean; only?: string; runId?: string; quietTimeline?: boolean; bases?: string[]; randomRuns?: number; seed?: number; progress?: (c: string) => void; options?: SessionOptions }): Promise<MatrixReport> {
-  const { quick, only, runId, randomRuns = 8, seed = 20261126, progress = () => {}, options } = opts;
+/** A failure's identity across runs: its run id and each broken invariant's name. */
+export const failureKeys = (f: { seed: string; reasons: string[] }) => f.reasons.map((x) => `${f.seed} ${x.split(':')[0]}`);
+
+class StopEarly extends Error {}
+
+export async function faultMatrix(opts: {
+  quick: boolean;
+  only?: string;
+  runId?: string;
+  quietTimeline?: boolean;
+  bases?: string[];
+  randomRuns?: number;
+  seed?: number;
+  progress?: (c: string) => void;
+  options?: SessionOptions;
+  /** Stop at the first failure not among these keys (a mutant run: one new failure kills it). */
+  known?: Set<string>;
+}): Promise<MatrixReport> {
+  const report: MatrixReport = { scenarios: 0, fired: 0, notReached: 0, consistent: 0, failures: [], notReachedRuns: [], perBase: {} };
+  try {
+    await matrixRuns(opts, report);
+  } catch (err) {
+    if (!(err instanceof StopEarly)) throw err;
+    report.stoppedEarly = true;
+  }
+  return report;
+}
+
+async function matrixRuns(opts: Parameters<typeof faultMatrix>[0], report: MatrixReport): Promise<void> {
+  const { quick, only, runId, randomRuns = 8, seed = 20261126, progress = () => {}, options, known } = opts;
   const wanted = (id: string) => runId === undefined || runId === id;
   // One run asked for by its id: its timeline too (what `simulate` prints), to see what happened.
   const show = async (id: string, run: Promise<{ fired: boolean; reasons: string[]; result?: SimulationResult }>) => {
@@ -361,7 +393,6 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; runId?:
     }
     return r;
   };
-  const report: MatrixReport = { scenarios: 0, fired: 0, notReached: 0, consistent: 0, failures: [], notReachedRuns: [], perBase: {} };
   const record = (name: string, id: string, faults: FaultRule[], r: { fired: boolean; reasons: string[] }) => {
     report.perBase[name] ??= { scenarios: 0, fired: 0, consistent: 0 };
     const per = report.perBase[name];
@@ -382,6 +413,7 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; runId?:
     } else {
       report.failures.push({ scenario: name, faults, seed: id, reasons: r.reasons });
       progress('F');
+      if (known && failureKeys({ seed: id, reasons: r.reasons }).some((k) => !known.has(k))) throw new StopEarly();
     }
   };
   for (const name of only ? only.split(',') : (opts.bases ?? (quick ? QUICK : BASES))) {
@@ -435,5 +467,4 @@ export async function faultMatrix(opts: { quick: boolean; only?: string; runId?:
       record(name, `${name}/random/seed=${runSeed}/run=${i}`, faults, await show(`${name}/random/seed=${runSeed}/run=${i}`, safeRun({ ...base, seed: base.seed + i }, faults, [], options, undefined, baselineFails)));
     }
   }
-  return report;
 }

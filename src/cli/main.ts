@@ -107,7 +107,7 @@ function commandHelp(name: string): string {
   return [`greenlight ${c.usage}`, '', c.summary, ...(c.details ? ['', c.details] : []), ...(c.options ? ['', ...c.options.map((o) => `  ${o}`)] : []), ...(OPERATOR.has(name) ? ['', ...ACCOUNT_OPTIONS.map((o) => `  ${o}`)] : []), ''].join('\n');
 }
 
-const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--case']);
+const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--case', '--known']);
 const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim', '--check']);
 
 interface Parsed {
@@ -255,7 +255,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'faults': {
       const { runFaults } = await import('./faults.js');
-      return runFaults(json, flags.has('--quick'), args[0], p.values.get('--case'));
+      return runFaults(json, flags.has('--quick'), args[0], p.values.get('--case'), p.values.get('--known'));
     }
     case 'mutants': {
       const { runMutants } = await import('./mutants.js');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ROOT } from '../local/definitions.js';
+import { failureKeys } from './faults.js';
 
 // Mutation testing with a named set of deliberate bugs (mutants/mutants.yml), applied one at a
 // time to a copy of the tree. A mutant is killed by the fault matrix when the matrix over its
@@ -36,8 +37,11 @@ interface MatrixRun {
   error?: string;
 }
 
-function matrix(dir: string, bases: string[]): MatrixRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'faults', bases.join(','), '--json'], {
+function matrix(dir: string, bases: string[], known?: Set<string>): MatrixRun {
+  // A mutant's run stops at its first failure the clean tree does not have: one is a kill.
+  const knownFile = known ? join(dir, 'known-failures.json') : undefined;
+  if (knownFile) writeFileSync(knownFile, JSON.stringify([...known!]));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'faults', bases.join(','), '--json', ...(knownFile ? ['--known', knownFile] : [])], {
     cwd: dir,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
@@ -48,7 +52,7 @@ function matrix(dir: string, bases: string[]): MatrixRun {
     const j = JSON.parse(line) as { fired: number; failures: { seed: string; reasons: string[] }[] };
     // A failure is its run and the invariants it broke: a mutant that breaks another one in a run
     // that already failed is caught too.
-    return { ok: true, failures: new Set(j.failures.flatMap((f) => f.reasons.map((x) => `${f.seed} ${x.split(':')[0]}`))), fired: j.fired };
+    return { ok: true, failures: new Set(j.failures.flatMap(failureKeys)), fired: j.fired };
   } catch {
     return { ok: false, failures: new Set(), fired: 0, error: (r.stderr || r.stdout).slice(-400) };
   }
@@ -109,7 +113,7 @@ export async function mutationRun(opts: { only?: string[]; tests?: boolean; prog
       if (at < 0 || text.indexOf(m.find, at + 1) >= 0) throw new Error(`mutant ${m.id}: its text must occur exactly once in ${m.file}`);
       writeFileSync(path, text.slice(0, at) + m.replace + text.slice(at + m.find.length));
       const base = clean.get(m.bases.join(','))!;
-      const run = matrix(dir, m.bases);
+      const run = matrix(dir, m.bases, base.failures);
       const fresh = [...run.failures].filter((f) => !base.failures.has(f));
       if (!run.ok) results.push({ id: m.id, path: m.path, killedBy: 'matrix', detail: `the matrix could not run: ${run.error}` });
       else if (fresh.length) results.push({ id: m.id, path: m.path, killedBy: 'matrix', detail: `${fresh.length} new failures, e.g. ${fresh[0]}` });

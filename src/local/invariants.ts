@@ -55,6 +55,8 @@ export interface InvariantInput {
   scaledAt: number | null;
   /** ECS tasks following the group: the count the service ends at; the floor is then the smaller of before and after, throughout. */
   capacityTarget?: number;
+  /** The app's uploaded versions in the order they were uploaded (oldest first). */
+  uploadOrder?: string[];
 }
 
 const ENDED_BACK = new Set(['rolled-back', 'rejected', 'aborted', 'superseded', 'already-live']);
@@ -82,6 +84,10 @@ export function checkInvariants(i: InvariantInput): string[] {
   // its target; one that was itself rolled back (its target failed the health guard) like any
   // rolled-back release: what served before it still serves.
   const releasedLike = i.outcome === 'released' || (action === 'rollback' && i.outcome === 'rolled-back' && i.main?.status === 'SUCCEEDED');
+  // A later execution of the app that failed (a retire refused or denied, a rollback that could
+  // not start) explains a colour left up: the failure is visible, and a warm colour kept for it
+  // is what a retry of that rollback needs.
+  const failedLater = i.executions.some((e) => e !== i.main && appOf(e) === i.app && e.startedAt >= (i.main?.startedAt ?? 0) && (e.status === 'FAILED' || e.status === 'ABORTED'));
   if (releasedLike && target !== null && action !== 'retire') {
     if (!allOn(target)) bad.push(`released-live: outcome released but the last second's requests were answered by ${describe(lastVersions, last)}, not all by ${target}`);
     if (a.kind !== 'eip' && oldColour) {
@@ -89,7 +95,7 @@ export function checkInvariants(i: InvariantInput): string[] {
       if (liveNow === oldColour) bad.push(`released-live: outcome released but the route still sends everything to the old colour ${oldColour}`);
       else {
         const size = desired(i.world, a, oldColour as 'blue' | 'green');
-        if (size !== 0) bad.push(`released-retired: the old colour ${oldColour} still has ${size} capacity at the end (retire ends at 0)`);
+        if (size !== 0 && !failedLater) bad.push(`released-retired: the old colour ${oldColour} still has ${size} capacity at the end (retire ends at 0)`);
       }
     }
   }
@@ -106,7 +112,7 @@ export function checkInvariants(i: InvariantInput): string[] {
       const fresh = oldColour === 'blue' ? 'green' : 'blue';
       const keep = (a as { onFailure?: { keepGreenForInspection?: boolean } }).onFailure?.keepGreenForInspection === true;
       const left = desired(i.world, a, fresh);
-      if (i.outcome === 'rolled-back' && !keep && left > 0)
+      if (i.outcome === 'rolled-back' && !keep && left > 0 && !failedLater)
         bad.push(`rolled-back-green-retired: the new colour ${fresh} still has ${left} capacity after the rollback (onFailure.keepGreenForInspection is off)`);
     }
   }
@@ -190,6 +196,19 @@ export function checkInvariants(i: InvariantInput): string[] {
       const share = shareAt(i.world, a, fresh, p.t, i.initialLive);
       if (share !== d.percent) bad.push(`events-true: ${e.name} announced ${d.percent}% of traffic on ${fresh} at t=${Math.round(p.t * 100) / 100}, when the route sent it ${share}%`);
     }
+
+  // The newest upload wins: once a newer upload's release began deploying, no older upload's
+  // release may deploy (an older event delivered late is superseded, never released over it).
+  const order = i.uploadOrder ?? [];
+  const deployedAt = (e: ExecutionRecord) => e.statesEntered.find((x) => x.name === 'PrepareGreen')?.t;
+  const uploadsOfApp = i.executions
+    .filter((e) => e.stateMachineArn.endsWith('-release') && JSON.parse(e.input || '{}').detail !== undefined)
+    .map((e) => ({ e, r: releaseOf(e), at: deployedAt(e) }))
+    .filter((x) => x.r?.app === i.app && x.r.version !== null && order.includes(x.r.version) && x.at !== undefined);
+  for (const newer of uploadsOfApp)
+    for (const older of uploadsOfApp)
+      if (order.lastIndexOf(older.r!.version!) < order.lastIndexOf(newer.r!.version!) && older.at! > newer.at!)
+        bad.push(`newest-wins: ${older.e.name} (${older.r!.version}) began deploying at t=${Math.round(older.at!)}, after the newer upload ${newer.r!.version} had (t=${Math.round(newer.at!)})`);
 
   // One release at a time: release executions of this app whose busy spans overlap.
   const mine = i.executions.filter((e) => e.stateMachineArn.endsWith('-release') && appOf(e) === i.app);
@@ -401,14 +420,14 @@ function appOf(e: Pick<ExecutionRecord, 'input'>): string | null {
 
 /**
  * The app and version a release execution is for, from its input: a hand-typed input's fields,
- * or the uploaded key (`releases/<app>/<version>.<ext>`, decoded as EventBridge sends it).
+ * or the uploaded key (`releases/<app>/<version>.<ext>`, `%XX` decoded and `+` kept, as greenlight reads it).
  */
 export function releaseOf(e: Pick<ExecutionRecord, 'input'>): { app: string | null; version: string | null; action: string } | null {
   try {
     const input = JSON.parse(e.input || '{}') as { app?: unknown; version?: unknown; action?: unknown; detail?: { object?: { key?: string } } };
     if (typeof input.app === 'string') return { app: input.app, version: typeof input.version === 'string' ? input.version : null, action: typeof input.action === 'string' ? input.action : 'release' };
     const key = input.detail?.object?.key;
-    const m = key ? /^releases\/([^/]+)\/(.+?)(\.json|\.tar\.gz|\.tgz|\.zip)?$/.exec(decodeURIComponent(key.replace(/\+/g, ' '))) : null;
+    const m = key ? /^releases\/([^/]+)\/(.+?)(\.json|\.tar\.gz|\.tgz|\.zip)?$/.exec(decodeURIComponent(key)) : null;
     return m ? { app: m[1], version: m[2], action: 'release' } : null;
   } catch {
     return null;

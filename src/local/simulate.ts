@@ -540,14 +540,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
   const released = executions.filter((e) => e.statesEntered.some((s) => s.name === 'PrepareGreen'));
   // The release measured: the newest that prepared green, or that found its artifact already live.
   const decided = executions.filter((e) => e.statesEntered.some((s) => s.name === 'PrepareGreen' || s.name === 'FinishAlreadyLive'));
-  // Several uploads: the execution of the one measured (the newest), even when it ended before
-  // green (a failure there leaves the version before it live, which is what is judged).
-  const ofMeasured = executions.filter((e) => {
-    const r = releaseOf(e);
-    return r?.app === primary && r.version === uploadedVersion && r.action === 'release';
-  });
-  const measuredDecided = ofMeasured.filter((e) => decided.includes(e));
-  const main = uploads.length > 1 && ofMeasured.length ? (measuredDecided[measuredDecided.length - 1] ?? ofMeasured[ofMeasured.length - 1]) : (decided[decided.length - 1] ?? executions[executions.length - 1]);
+  const main = decided[decided.length - 1] ?? executions[executions.length - 1];
   const seconds = traffic.seconds.get(primary) ?? [];
   const appSpec = scenario.apps.find((a) => a.name === primary)!;
   const calls = transport.calls;
@@ -616,7 +609,9 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     outcome: summary.outcome,
     main,
     capacity,
-    version: uploadedVersion,
+    // The release judged is the one that decided last (it made the end state), against its own
+    // version: with several uploads that may not be the newest (which may have failed first).
+    version: (main && releaseOf(main)?.action === 'release' ? releaseOf(main)?.version : null) ?? uploadedVersion,
     initialVersion: appSpec.initialVersion,
     initialLive,
     initialSize,
@@ -628,6 +623,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     impairedAt: impairStep ? impairStep.at : null,
     ...(cap && !hasRelease ? { capacityTarget: cap.expectedDesiredCount } : {}),
     scaledAt: scaleStep ? scaleStep.at : null,
+    uploadOrder: uploads.map((u) => u.upload.version),
   });
   if (limitHit) summary.invariantViolations.push(`finished: ${summary.reason}`);
   // Executions end FAILED rather than throwing; anything else that threw is a defect to see.

@@ -1,6 +1,6 @@
 import { listenerRules, readRoute, type RouteRef } from '../aws/elbv2.js';
 import { type AppConfig, appConfig, type Colour } from '../core/config.js';
-import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
+import { AwsResourceNotFound, InvalidInput, LiveColourChanged } from '../core/errors.js';
 import { parseReleaseDescription, type Release, releaseDescription } from '../core/release.js';
 import { headObject } from '../aws/s3.js';
 import { colourWeights, liveColour, other, shadowingRule } from '../core/route.js';
@@ -92,10 +92,13 @@ export async function plan(deps: Deps, input: { release: Release }): Promise<Pla
       // Retire: the colour without traffic is the one that goes (`live` in the retire step's terms).
       // A retire that names its colour refuses when that colour takes traffic now.
       if (release.colour && release.colour === live)
-        throw new InvalidInput(`${release.colour} takes all of ${release.app}'s traffic now: not retiring it (the route changed since the retire was asked for)`);
+        throw new LiveColourChanged(`${release.colour} takes all of ${release.app}'s traffic now: not retiring it (the route changed since the retire was asked for)`);
       const gone = side(app, other(live));
       return { kind: app.kind, route, live: { ...gone, version: null, pinned: '', units: 0, capacity: null }, idle: side(app, live), needsCapacity: false, alreadyLive: false };
     }
+    // A retire never proceeds on a route that is split or on nothing; a read may be stale, so
+    // this is a moved route (looked at again by the state's Retry), not bad input.
+    if (action === 'retire') throw new LiveColourChanged(`the route of ${release.app} is ${live === 'split' ? `split between blue (${weights.blue}) and green (${weights.green})` : 'on no colour'}: not retiring either colour`);
     if (live === 'split' && action === 'rollback') {
       // A rollback from a stopped shift: back to the colour pinned to the rollback's version.
       const target = await colourPinnedTo(deps, app, release);

@@ -121,6 +121,28 @@ describe('Invariants: tied to the end state, and each can fail', () => {
     ]);
   });
 
+  it('newest-wins: an older upload deploys after a newer one began (its time read as the execution start)', async () => {
+    const { loadScenarioFile } = await import('../../src/local/simulate.js');
+    const { join } = await import('node:path');
+    const { ROOT } = await import('../../src/local/definitions.js');
+    const s = loadScenarioFile(join(ROOT, 'scenarios', 'out-of-order-uploads.yml'));
+    const clean = await violations(s);
+    expect(clean.v).toEqual([]);
+    // Sabotage: Resolve forgets when the object was uploaded, so "newer" falls back to the start of the execution.
+    const forgetful: SessionOptions = {
+      wrap: (fn, handler) =>
+        fn !== 'resolve'
+          ? handler
+          : async (event, ctx) => {
+              const out = (await handler(event, ctx)) as { release: { artifact: { uploadedAt?: number } } };
+              delete out.release.artifact.uploadedAt;
+              return out;
+            },
+    };
+    const { v } = await violations({ ...s, expect: undefined }, forgetful);
+    expect(v.filter((x) => x.startsWith('newest-wins:'))).toEqual([expect.stringMatching(/^newest-wins: web-1_4_2-[0-9a-f]+ \(1\.4\.2\) began deploying at t=\d+, after the newer upload 1\.4\.3 had \(t=\d+\)$/)]);
+  });
+
   it('finished: a run that hits its limit with work still running', async () => {
     const { v } = await violations(release({ limitSeconds: 60 }));
     expect(v.some((x) => x.startsWith('finished:'))).toBe(true);
