@@ -10,7 +10,8 @@ import { appendFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
-const log = process.env.CONFORMANCE_LOG;
+// Read at each call: the runner itself turns logging on around the product code it calls in-process (dispatch).
+const logFile = () => process.env.CONFORMANCE_LOG;
 const original = NodeHttpHandler.prototype.handle;
 
 /** The operation a request names: JSON protocols in X-Amz-Target, query protocols in Action=, REST by method and path. */
@@ -45,6 +46,7 @@ const repairs = [
 
 NodeHttpHandler.prototype.handle = async function handle(request, options) {
   const op = operationOf(request);
+  const log = logFile();
   if (log) appendFileSync(log, `${JSON.stringify({ ...op, pid: process.pid })}\n`);
   const result = await original.call(this, request, options);
   const repair = repairs.filter((r) => r.when(op));
@@ -66,7 +68,7 @@ if (process.env.CONFORMANCE_HTTP_STUB === '1') {
   globalThis.fetch = async (input, init) => {
     const url = new URL(typeof input === 'string' ? input : input.url);
     if (/^10\./.test(url.hostname)) {
-      if (log) appendFileSync(log, `${JSON.stringify({ stubbedHttp: url.href, pid: process.pid })}\n`);
+      if (logFile()) appendFileSync(logFile(), `${JSON.stringify({ stubbedHttp: url.href, pid: process.pid })}\n`);
       return new Response('ok', { status: 200 });
     }
     return realFetch(input, init);

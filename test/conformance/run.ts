@@ -4,6 +4,11 @@
 // user would (one process per command), and asserts the end state by reading it back through
 // the API. In CI the endpoint is moto 4.1.15 (../shared/vendor), whose response bugs are repaired
 // by moto-shim.mjs, loaded into every process here and never part of the product.
+import { createClients } from '../../src/aws/clients.js';
+import { parseConfig } from '../../src/core/config.js';
+import type { Deps } from '../../src/steps/deps.js';
+import { dispatch } from '../../src/steps/dispatch.js';
+import { httpGet } from '../../src/steps/http.js';
 import { committedFunctionActions } from '../../src/cli/derive-iam.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,8 +41,8 @@ import {
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { CreateBucketCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { stringify } from 'yaml';
 
@@ -196,6 +201,7 @@ function config(i: Infra) {
         green: { cluster: `${run}-apps`, serviceName: `${run}-api-green`, targetGroupArn: i.tgs.apiGreen },
         health: { pollSeconds: 1, timeoutSeconds: 60, maxFailedTasks: 3 },
         retire: { keepWarmTasks: 1, keepWarmMinutes: 0.05 },
+        ecr: { repository: `${run}-api`, container: 'api' },
       },
       site: {
         kind: 'eip',
@@ -433,6 +439,50 @@ async function main() {
       reached.includes('"PrepareGreen"') && reached.includes('"Rollback"') && output(r).outcome !== 'released' && green?.desiredCount === 0 && Object.keys(await ruleTargets(infra.apiRule, infra.listener)).join() === infra.tgs.apiBlue,
       { outcome: output(r), error: r.json?.error, desired: green?.desiredCount, states: r.json?.states },
     );
+  }
+
+  // 5. dispatch, the function EventBridge invokes, called in this process with the clients a
+  // Lambda would build: an upload starts one execution (a second delivery none); an ECR push
+  // becomes a manifest pinned by digest (written once).
+  {
+    const c = new Case('dispatch: an upload and an ECR push');
+    cases.push(c);
+    say(c.name);
+    const deps: Deps = {
+      clients: createClients({ region, endpoint, credentials: cfg.credentials }),
+      config: parseConfig(config(infra)),
+      now: () => new Date(),
+      http: httpGet,
+      metrics: () => {},
+      env: { artifactBucket: names.bucket, releaseStateMachineArn: names.release, table: names.table, eventBusName: 'default', topicArn: names.topic },
+    };
+    process.env.CONFORMANCE_LOG = callLog;
+    try {
+      const put = await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: 'releases/web/1.0.3.json', Body: JSON.stringify({ version: '1.0.3', imageId: infra.images[1] }) }));
+      const event = { version: '0', source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: names.bucket }, object: { key: 'releases/web/1.0.3.json', 'version-id': put.VersionId, sequencer: '0001' } } };
+      const first = (await dispatch(deps, event)) as { started?: boolean; executionName?: string };
+      const again = (await dispatch(deps, event)) as { started?: boolean };
+      const listed = (await new SFNClient(cfg).send(new ListExecutionsCommand({ stateMachineArn: names.release }))).executions ?? [];
+      c.expect(
+        'an upload starts one execution, named after it; the same event again starts none',
+        first.started === true && again.started === false && listed.filter((e) => e.name === first.executionName).length === 1,
+        { first, again, listed: listed.map((e) => e.name) },
+      );
+      const push = { version: '0', source: 'aws.ecr', account: '123456789012', region, 'detail-type': 'ECR Image Action', detail: { 'action-type': 'PUSH', result: 'SUCCESS', 'repository-name': `${run}-api`, 'image-tag': '3.1.0', 'image-digest': `sha256:${'ab'.repeat(32)}` } };
+      const wrote = await dispatch(deps, push);
+      const body = await (await s3.send(new GetObjectCommand({ Bucket: names.bucket, Key: 'releases/api/3.1.0.json' }))).Body!.transformToString();
+      const twice = await dispatch(deps, push);
+      const after = await (await s3.send(new GetObjectCommand({ Bucket: names.bucket, Key: 'releases/api/3.1.0.json' }))).Body!.transformToString();
+      // A repeated push leaves the same manifest. (Writing nothing the second time rests on S3's
+      // SHA-256 checksum, which moto 4.1.15 does not return: there the manifest is written again.)
+      c.expect(
+        'an ECR push becomes releases/api/3.1.0.json with the image pinned by digest; the same push again leaves it as it is',
+        JSON.parse(body).images?.api === `123456789012.dkr.ecr.${region}.amazonaws.com/${run}-api@sha256:${'ab'.repeat(32)}` && after === body,
+        { wrote, twice, body },
+      );
+    } finally {
+      delete process.env.CONFORMANCE_LOG;
+    }
   }
 
   const deregistered = await sweep.stop();
