@@ -30,6 +30,14 @@ export interface LockState {
   guardedOwner?: string;
   guardedVersion?: string;
   /**
+   * The newest release that ever took the lock (its upload time, or a hand-typed action's start)
+   * and its execution: kept when the lock is let go, so an older upload whose turn comes after a
+   * newer one took the lock (and failed, or finished) is superseded, never deployed over it.
+   */
+  newestSince?: number;
+  newestOwner?: string;
+  newestVersion?: string;
+  /**
    * The owner has begun a write to the route. A read of the route may be stale (ELB's API is
    * eventually consistent), so whoever undoes this owner's release writes the route back rather
    * than trust a read that shows it back already. Not a copy of which colour is live.
@@ -59,6 +67,7 @@ export type LockDecision =
  */
 export function decideAcquire(lock: LockState, me: Claimant, nowSeconds: number): LockDecision {
   if (lock.owner === me.execution) return { decision: 'acquire', why: 'mine' };
+  if ((lock.newestSince ?? 0) > me.since && lock.newestOwner && lock.newestOwner !== me.execution) return { decision: 'superseded', by: lock.newestOwner, byVersion: lock.newestVersion };
   if (lock.owner && (lock.ownerSince ?? 0) > me.since) return { decision: 'superseded', by: lock.owner, byVersion: lock.ownerVersion };
   if (lock.waiter && lock.waiter !== me.execution && (lock.waiterSince ?? 0) > me.since)
     return { decision: 'superseded', by: lock.waiter, byVersion: lock.waiterVersion };
@@ -71,8 +80,10 @@ export function decideAcquire(lock: LockState, me: Claimant, nowSeconds: number)
 /** The lock after `me` takes it (a waiter that is `me`, or older, is cleared). */
 export function acquired(lock: LockState, me: Claimant, leaseUntil: number): LockState {
   const keepWaiter = lock.waiter && lock.waiter !== me.execution && (lock.waiterSince ?? 0) > me.since;
+  const newest = (lock.newestSince ?? Number.NEGATIVE_INFINITY) > me.since ? { newestSince: lock.newestSince, newestOwner: lock.newestOwner, newestVersion: lock.newestVersion } : { newestSince: me.since, newestOwner: me.execution, newestVersion: me.version };
   return {
     rev: lock.rev + 1,
+    ...newest,
     owner: me.execution,
     ownerSince: me.since,
     ownerVersion: me.version,

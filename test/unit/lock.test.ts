@@ -36,6 +36,19 @@ describe('core/lock: who may release', () => {
     expect(decideAcquire(free, b, NOW)).toMatchObject({ decision: 'superseded' });
   });
 
+  it('an older upload whose turn comes after a newer one took the lock is superseded, even once the newer one let go', () => {
+    // c (newest) took the lock and failed; b (older) asks next: the newest stays the newest.
+    const afterC = released(acquired({ rev: 0 }, c, NOW + 600));
+    expect(afterC.owner).toBeUndefined();
+    expect(decideAcquire(afterC, b, NOW)).toEqual({ decision: 'superseded', by: c.execution, byVersion: c.version });
+    // A newer one (a later upload, or a hand-typed action started later) still proceeds, and becomes the newest.
+    const d = { execution: 'arn:exec:d', since: 4_000, version: '1.0.4' };
+    expect(decideAcquire(afterC, d, NOW)).toEqual({ decision: 'acquire', why: 'free' });
+    expect(acquired(afterC, d, NOW + 600)).toMatchObject({ newestSince: 4_000, newestOwner: d.execution, newestVersion: '1.0.4' });
+    // The newest itself may take it again (a re-run or redrive).
+    expect(decideAcquire(afterC, c, NOW)).toEqual({ decision: 'acquire', why: 'free' });
+  });
+
   it('an expired lease is taken over; an owner that only keeps its old colour warm yields at once', () => {
     const held: LockState = acquired({ rev: 0 }, a, NOW - 1);
     expect(decideAcquire(held, b, NOW)).toEqual({ decision: 'acquire', why: 'lease-expired' });
