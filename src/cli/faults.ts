@@ -135,7 +135,20 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
       if (!at) return null;
       const { t, app } = at;
       // Back to the colour that took the traffic just before the switch.
-      return { steps: [{ at: t + 0.01, setRoute: { app: app.name, colour: colourAt(r, b, app.name, t - 0.01) } }] };
+      return { steps: [{ at: t + 0.01, setRoute: { app: app.name, colour: colourAt(r, b, app.name, t - 0.01), share: 100 } }] };
+    },
+  },
+  {
+    name: 'manual-split-before-switch',
+    // Green is healthy; before the release's first traffic step a person sends half the traffic
+    // to it by hand: the release must not push more over that change (it may roll back).
+    make: (b, r) => {
+      const at = routedAt(b, r, 'SwitchTraffic', 'first');
+      if (!at) return null;
+      const { t, app } = at;
+      const planned = entered(r, 'Plan', 'first') ?? 0;
+      const idle = colourAt(r, b, app.name, planned) === 'blue' ? 'green' : 'blue';
+      return { steps: [{ at: t - 0.5, setRoute: { app: app.name, colour: idle, share: 50 } }] };
     },
   },
   {
@@ -147,7 +160,7 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
       const write = r.calls.find((c) => c.caller === 'switchTraffic' && (c.command === 'ModifyListener' || c.command === 'ModifyRule') && !c.error);
       if (!at || !write?.end) return null;
       const { t, app } = at;
-      return { steps: [{ at: write.end + 0.001, setRoute: { app: app.name, colour: colourAt(r, b, app.name, t - 0.01) } }] };
+      return { steps: [{ at: write.end + 0.001, setRoute: { app: app.name, colour: colourAt(r, b, app.name, t - 0.01), share: 100 } }] };
     },
   },
   {
@@ -160,7 +173,7 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
       const { t, app } = at;
       const now = colourAt(r, b, app.name, t);
       // The person sent everything to a colour kept at 1 instance: its capacity is their doing.
-      return { steps: [{ at: t + 1, setRoute: { app: app.name, colour: now === 'blue' ? 'green' : 'blue' } }], exempt: ['capacity-min:'] };
+      return { steps: [{ at: t + 1, setRoute: { app: app.name, colour: now === 'blue' ? 'green' : 'blue', share: 100 } }], exempt: ['capacity-min:'] };
     },
   },
   {

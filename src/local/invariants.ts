@@ -57,6 +57,8 @@ export interface InvariantInput {
   capacityTarget?: number;
   /** The app's uploaded versions in the order they were uploaded (oldest first). */
   uploadOrder?: string[];
+  /** When a person changed the app's route by hand. */
+  manualRouteChanges?: number[];
 }
 
 const ENDED_BACK = new Set(['rolled-back', 'rejected', 'aborted', 'superseded', 'already-live']);
@@ -197,6 +199,30 @@ export function checkInvariants(i: InvariantInput): string[] {
       if (share !== d.percent) bad.push(`events-true: ${e.name} announced ${d.percent}% of traffic on ${fresh} at t=${Math.round(p.t * 100) / 100}, when the route sent it ${share}%`);
     }
 
+  // A person's change to the route while a release prepared green (after it planned, before its
+  // first traffic step began) stands: the release may roll back, never push more traffic to
+  // its colour over it. (A change racing the release's own switch cannot be told from a stale
+  // read, and is not judged.)
+  if (a.kind !== 'eip')
+    for (const e of i.executions.filter((x) => appOf(x) === i.app && releaseOf(x)?.action === 'release')) {
+      const planned = e.statesEntered.find((x) => x.name === 'Plan')?.t;
+      const switched = e.statesEntered.find((x) => x.name === 'SwitchTraffic')?.t;
+      if (planned === undefined || switched === undefined) continue;
+      const manual = (i.manualRouteChanges ?? []).find((m) => m > planned && m < switched);
+      if (manual === undefined) continue;
+      const before = colourAt(i.world, a, planned, i.initialLive);
+      if (before !== 'blue' && before !== 'green') continue;
+      const fresh = before === 'blue' ? 'green' : 'blue';
+      for (const w of i.routeWrites.filter((x) => x.execution === e.executionArn && (x.started ?? x.t) > manual)) {
+        const was = shareAt(i.world, a, fresh, (w.started ?? w.t) - 1e-6, i.initialLive);
+        const now = shareOfActions(i.world, a, fresh, w.actions ?? []);
+        if (now > was) {
+          bad.push(`manual-respected: ${e.name} moved ${fresh}'s share from ${was}% to ${now}% at t=${Math.round(w.t)}, over a change made by hand at t=${Math.round(manual)}`);
+          break;
+        }
+      }
+    }
+
   // The newest upload wins: once a newer upload's release began deploying, no older upload's
   // release may deploy (an older event delivered late is superseded, never released over it).
   const order = i.uploadOrder ?? [];
@@ -298,7 +324,12 @@ function shareAt(world: World, a: Routed, colour: 'blue' | 'green', t: number, i
   const arn = a.ruleArn ?? a.listenerArn;
   const change = world.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
   if (!change) return colour === initial ? 100 : 0;
-  const f = world.describeActions(change.actions).find((x) => x.Type === 'forward');
+  return shareOfActions(world, a, colour, change.actions);
+}
+
+/** The share (percent, rounded) these route actions give `colour`. */
+function shareOfActions(world: World, a: Routed, colour: 'blue' | 'green', actions: Action[]): number {
+  const f = world.describeActions(actions).find((x) => x.Type === 'forward');
   const groups = f?.ForwardConfig?.TargetGroups ?? [];
   const total = groups.reduce((n, g) => n + (g.Weight ?? 0), 0);
   const mine = groups.find((g) => g.TargetGroupArn === a[colour].targetGroupArn)?.Weight ?? 0;

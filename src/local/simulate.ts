@@ -248,6 +248,8 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   transport.authorize = authorizer(world, (caller) => (policies.get(caller) ?? []).filter((st) => !removed(st)), options.observeIam);
   // Every write to an app's production route, with the lock's owner when it landed.
   const routeWrites: RouteWrite[] = [];
+  /** Changes a person made to an app's route by hand (scenario steps). */
+  const manualRouteChanges: { t: number; app: string }[] = [];
   const routeApps = new Map(
     Object.entries(config.apps)
       .filter(([, a]) => a.kind !== 'eip')
@@ -476,9 +478,13 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
       } else if ('setRoute' in step) {
         const a = config.apps[step.setRoute.app];
         if (!a || a.kind === 'eip') throw new Error(`scenario: setRoute needs an asg or ecs app, not ${step.setRoute.app}`);
-        const tg = a[step.setRoute.colour].targetGroupArn;
-        const actions = [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: tg, Weight: 1 }] } }];
-        world.note(`an operator points ${step.setRoute.app}'s route at ${step.setRoute.colour} by hand`);
+        const { colour, share } = step.setRoute;
+        const tg = a[colour].targetGroupArn;
+        const rest = a[colour === 'blue' ? 'green' : 'blue'].targetGroupArn;
+        const groups = share >= 100 ? [{ TargetGroupArn: tg, Weight: 1 }] : [{ TargetGroupArn: tg, Weight: share }, { TargetGroupArn: rest, Weight: 100 - share }];
+        const actions = [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }];
+        world.note(`an operator points ${step.setRoute.app}'s route at ${colour}${share < 100 ? ` (${share}%)` : ''} by hand`);
+        manualRouteChanges.push({ t: clock.now, app: step.setRoute.app });
         if (a.ruleArn) api.elbv2.ModifyRuleCommand({ RuleArn: a.ruleArn, Actions: actions });
         else api.elbv2.ModifyListenerCommand({ ListenerArn: a.listenerArn, DefaultActions: actions });
       } else if ('failTargets' in step) {
@@ -505,7 +511,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   const initialLive = liveColourOf(world, config, primary);
   const primaryConfig = config.apps[primary];
   const initialSize = primaryConfig.kind === 'eip' ? 1 : initialLive === 'blue' || initialLive === 'green' ? desired(world, primaryConfig, initialLive) : 0;
-  return { uninstall, routeWrites, initialSize, capacity, initialLive, scenario, clock, world, config, procs, sfn, lambda, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
+  return { uninstall, routeWrites, manualRouteChanges, initialSize, capacity, initialLive, scenario, clock, world, config, procs, sfn, lambda, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before };
 }
 
 /**
@@ -530,7 +536,7 @@ export async function runToQuiet(session: Session, until?: number): Promise<bool
 
 /** The scenario's report: outcome, time to live against the physical limit, calls, transitions. */
 export function summarize(session: Session, limitHit: boolean): SimulationResult {
-  const { routeWrites, initialSize, capacity, initialLive, scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
+  const { routeWrites, manualRouteChanges, initialSize, capacity, initialLive, scenario, clock, world, config, sfn, transport, traffic, bus, lifecycle, counters, primary, uploads, newest, uploadAt, uploadedVersion, others, before } = session;
   const lifecycleEvents = counters.lifecycleEvents;
   traffic.stop();
   session.uninstall();
@@ -624,6 +630,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     ...(cap && !hasRelease ? { capacityTarget: cap.expectedDesiredCount } : {}),
     scaledAt: scaleStep ? scaleStep.at : null,
     uploadOrder: uploads.map((u) => u.upload.version),
+    manualRouteChanges: manualRouteChanges.filter((m) => m.app === primary).map((m) => m.t),
   });
   if (limitHit) summary.invariantViolations.push(`finished: ${summary.reason}`);
   // Executions end FAILED rather than throwing; anything else that threw is a defect to see.

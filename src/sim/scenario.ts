@@ -145,7 +145,8 @@ const step = z.union([
   /** An operator answers an approval gate (greenlight promote / abort). */
   z.object({ at, approve: z.object({ app: z.string(), decision: z.enum(['promote', 'abort']) }).strict() }).strict(),
   /** A person moves an app's production route by hand (the console): everything to one colour. */
-  z.object({ at, setRoute: z.object({ app: z.string(), colour: z.enum(['blue', 'green']) }).strict() }).strict(),
+  /** A person changes the production route by hand: all to `colour`, or `share` percent to it and the rest to the other colour. */
+  z.object({ at, setRoute: z.object({ app: z.string(), colour: z.enum(['blue', 'green']), share: z.number().int().min(1).max(100).default(100) }).strict() }).strict(),
   /** A share of a colour's registered targets stop answering (after they passed their health checks); `immediate`: the load balancer marks them unhealthy at once. */
   z.object({ at, failTargets: z.object({ app: z.string(), colour: z.enum(['blue', 'green']), share: z.number().gt(0).max(1).default(1), immediate: z.boolean().default(false) }).strict() }).strict(),
   /** An app alarm changes state (emits CloudWatch Alarm State Change). */

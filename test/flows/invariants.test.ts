@@ -143,6 +143,29 @@ describe('Invariants: tied to the end state, and each can fail', () => {
     expect(v.filter((x) => x.startsWith('newest-wins:'))).toEqual([expect.stringMatching(/^newest-wins: web-1_4_2-[0-9a-f]+ \(1\.4\.2\) began deploying at t=\d+, after the newer upload 1\.4\.3 had \(t=\d+\)$/)]);
   });
 
+  it('manual-respected: a release that puts the route back as it planned, over a person\'s change, and switches', async () => {
+    // Half the traffic to green by hand once it is healthy, half a second before the switch.
+    const base = await violations(release());
+    const at = base.r.executions[0].statesEntered.find((x) => x.name === 'SwitchTraffic')!.t - 0.5;
+    const split = [{ at, setRoute: { app: 'web', colour: 'green', share: 50 } }];
+    const clean = await violations(withSteps(split));
+    expect(clean.r.summary.outcome).toBe('rolled-back');
+    expect(clean.v).toEqual([]);
+    const overriding: SessionOptions = {
+      wrap: (fn, handler, deps) =>
+        fn !== 'switchTraffic'
+          ? handler
+          : async (event, ctx) => {
+              const arn = deps.config.apps.web.kind === 'eip' ? '' : deps.config.apps.web.listenerArn;
+              const blue = deps.config.apps.web.kind === 'eip' ? '' : deps.config.apps.web.blue.targetGroupArn;
+              await deps.clients.elbv2.send(new ModifyListenerCommand({ ListenerArn: arn, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: blue, Weight: 1 }] } }] }));
+              return handler(event, ctx);
+            },
+    };
+    const { v } = await violations(withSteps(split), overriding);
+    expect(v.filter((x) => x.startsWith('manual-respected:'))).toEqual([expect.stringMatching(/^manual-respected: web-2_0_0-[0-9a-f]+ moved green's share from 0% to 100% at t=\d+, over a change made by hand at t=\d+$/)]);
+  });
+
   it('finished: a run that hits its limit with work still running', async () => {
     const { v } = await violations(release({ limitSeconds: 60 }));
     expect(v.some((x) => x.startsWith('finished:'))).toBe(true);
