@@ -7,7 +7,11 @@
 import { createClients } from '../../src/aws/clients.js';
 import { parseConfig } from '../../src/core/config.js';
 import type { Deps } from '../../src/steps/deps.js';
+import { readLock } from '../../src/aws/dynamodb.js';
+import { acquired } from '../../src/core/lock.js';
 import { dispatch } from '../../src/steps/dispatch.js';
+import { onGuardAlarm } from '../../src/steps/guard.js';
+import { changeLock } from '../../src/steps/lock.js';
 import { httpGet } from '../../src/steps/http.js';
 import { committedFunctionActions } from '../../src/cli/derive-iam.js';
 import { spawn } from 'node:child_process';
@@ -42,7 +46,7 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateStateMachineCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { stringify } from 'yaml';
 
@@ -480,6 +484,45 @@ async function main() {
         JSON.parse(body).images?.api === `123456789012.dkr.ecr.${region}.amazonaws.com/${run}-api@sha256:${'ab'.repeat(32)}` && after === body,
         { wrote, twice, body },
       );
+    } finally {
+      delete process.env.CONFORMANCE_LOG;
+    }
+  }
+
+  // 6. guard, the function a guard alarm invokes, in-process: a release of web holds the lock
+  // (written by greenlight's own lock code) with no traffic on its colour yet; the alarm stops
+  // that execution, lets go of the lock and starts a retire of the colour it was preparing.
+  {
+    const c = new Case('guard: an alarm before traffic moved');
+    cases.push(c);
+    say(c.name);
+    const base = config(infra);
+    // Only the guard's config names the alarm (Plan would read it through CloudWatch, which moto cannot answer for SDK v3).
+    const guarded = { ...base, apps: { ...base.apps, web: { ...base.apps.web, alarms: [`${run}-web-5xx`] } } };
+    const deps: Deps = {
+      clients: createClients({ region, endpoint, credentials: cfg.credentials }),
+      config: parseConfig(guarded),
+      now: () => new Date(),
+      http: httpGet,
+      metrics: () => {},
+      env: { artifactBucket: names.bucket, releaseStateMachineArn: names.release, table: names.table, eventBusName: 'default', topicArn: names.topic },
+    };
+    process.env.CONFORMANCE_LOG = callLog;
+    try {
+      const sfn = new SFNClient(cfg);
+      const owner = (await sfn.send(new StartExecutionCommand({ stateMachineArn: names.release, name: `${run}-web-release-1-0-9`, input: '{}' }))).executionArn!;
+      const now = Math.floor(Date.now() / 1000);
+      await changeLock(deps, 'web', (l) => ({ next: acquired(l, { execution: owner, since: Date.now(), version: '1.0.9', action: 'release' }, now + 600), result: true }));
+      const out = await onGuardAlarm(deps, { id: `${run}-alarm`, source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: `${run}-web-5xx`, state: { value: 'ALARM' } } });
+      const stopped = (await sfn.send(new DescribeExecutionCommand({ executionArn: owner }))).status;
+      const lock = await readLock(deps.clients.dynamodb, names.table, 'web');
+      const retires = ((await sfn.send(new ListExecutionsCommand({ stateMachineArn: names.release }))).executions ?? []).filter((e) => e.name?.startsWith('web-retire-'));
+      c.expect(
+        'the guard stopped the release, let go of its lock and started a retire execution',
+        out[0]?.action === 'abort-started' && stopped !== 'RUNNING' && !lock.owner && retires.length === 1,
+        { out, stopped, lock, retires: retires.map((e) => e.name) },
+      );
+      c.expect('read back: the route untouched (all on green)', Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webGreen, await liveTargets(infra.listener));
     } finally {
       delete process.env.CONFORMANCE_LOG;
     }
