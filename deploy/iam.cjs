@@ -166,7 +166,17 @@ function statements(doc = load()) {
   }
   if (eipEntries.length) {
     const appNames = eipEntries.map(([n]) => n);
+    const serverTemplates = [...new Set(eipEntries.map(([, a]) => a.launchTemplateId))];
     out.push(
+      {
+        // Servers greenlight launches from an eip app's template carry the app's tag from the
+        // start (tags on create): a launch without it, or with another app's, is refused.
+        Sid: 'TagServersOnLaunch',
+        Effect: 'Deny',
+        Action: ['ec2:RunInstances'],
+        Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
+        Condition: { ArnLike: { 'ec2:LaunchTemplate': serverTemplates.map(ltArn) }, StringNotEquals: { 'aws:RequestTag/greenlight:app': appNames } },
+      },
       {
         Sid: 'ReadServersAndAddresses',
         Effect: 'Allow',

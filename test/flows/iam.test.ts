@@ -79,4 +79,23 @@ describe('Flow: IAM enforced in the simulator', () => {
     expect(allowed).toEqual({ switchTraffic: true, rollback: true, guard: true, dispatch: false, plan: false, resolve: false, finish: false });
   });
 
+
+  it('an eip server is launched only with its app\'s tag on it (tags on create): without it, or with another app\'s, an explicit deny', async () => {
+    const { functionPolicies } = await import('../../src/local/iam-policy.js');
+    const { evaluate } = await import('../../src/sim/iam.js');
+    const { requestsOf } = await import('../../src/sim/authz.js');
+    const doc = parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8'));
+    const names = { bucket: 'b', table: 't', topicArn: 'arn:aws:sns:us-east-1:123456789012:t', releaseStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:r', capacityStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:c' };
+    const role = functionPolicies(doc, names).get('prepareGreen')!;
+    const lt = doc.apps.site.launchTemplateId;
+    const probe = { launchTemplates: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }) };
+    const launch = (tags: { Key: string; Value: string }[]) => {
+      const reqs = requestsOf('ec2', 'RunInstances', { LaunchTemplate: { LaunchTemplateId: lt, Version: '1' }, ...(tags.length ? { TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] } : {}) }, probe as never)!;
+      return reqs.filter((r) => r.action === 'ec2:RunInstances').map((r) => evaluate(role, r)).find((d) => !d.allowed) ?? { allowed: true };
+    };
+    expect(launch([{ Key: 'greenlight:app', Value: 'site' }])).toEqual({ allowed: true });
+    expect(launch([])).toEqual({ allowed: false, explicit: true, statement: 'TagServersOnLaunch' });
+    expect(launch([{ Key: 'greenlight:app', Value: 'web' }])).toEqual({ allowed: false, explicit: true, statement: 'TagServersOnLaunch' });
+  });
 });
+
