@@ -445,6 +445,16 @@ async function main() {
     );
   }
 
+  /** Product code called in-process: only its AWS calls count as exercised (the harness's own are not logged). */
+  const asProduct = async <T>(f: () => Promise<T>): Promise<T> => {
+    process.env.CONFORMANCE_LOG = callLog;
+    try {
+      return await f();
+    } finally {
+      delete process.env.CONFORMANCE_LOG;
+    }
+  };
+
   // 5. dispatch, the function EventBridge invokes, called in this process with the clients a
   // Lambda would build: an upload starts one execution (a second delivery none); an ECR push
   // becomes a manifest pinned by digest (written once).
@@ -460,12 +470,11 @@ async function main() {
       metrics: () => {},
       env: { artifactBucket: names.bucket, releaseStateMachineArn: names.release, table: names.table, eventBusName: 'default', topicArn: names.topic },
     };
-    process.env.CONFORMANCE_LOG = callLog;
-    try {
+    {
       const put = await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: 'releases/web/1.0.3.json', Body: JSON.stringify({ version: '1.0.3', imageId: infra.images[1] }) }));
       const event = { version: '0', source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: names.bucket }, object: { key: 'releases/web/1.0.3.json', 'version-id': put.VersionId, sequencer: '0001' } } };
-      const first = (await dispatch(deps, event)) as { started?: boolean; executionName?: string };
-      const again = (await dispatch(deps, event)) as { started?: boolean };
+      const first = (await asProduct(() => dispatch(deps, event))) as { started?: boolean; executionName?: string };
+      const again = (await asProduct(() => dispatch(deps, event))) as { started?: boolean };
       const listed = (await new SFNClient(cfg).send(new ListExecutionsCommand({ stateMachineArn: names.release }))).executions ?? [];
       c.expect(
         'an upload starts one execution, named after it; the same event again starts none',
@@ -473,9 +482,9 @@ async function main() {
         { first, again, listed: listed.map((e) => e.name) },
       );
       const push = { version: '0', source: 'aws.ecr', account: '123456789012', region, 'detail-type': 'ECR Image Action', detail: { 'action-type': 'PUSH', result: 'SUCCESS', 'repository-name': `${run}-api`, 'image-tag': '3.1.0', 'image-digest': `sha256:${'ab'.repeat(32)}` } };
-      const wrote = await dispatch(deps, push);
+      const wrote = await asProduct(() => dispatch(deps, push));
       const body = await (await s3.send(new GetObjectCommand({ Bucket: names.bucket, Key: 'releases/api/3.1.0.json' }))).Body!.transformToString();
-      const twice = await dispatch(deps, push);
+      const twice = await asProduct(() => dispatch(deps, push));
       const after = await (await s3.send(new GetObjectCommand({ Bucket: names.bucket, Key: 'releases/api/3.1.0.json' }))).Body!.transformToString();
       // A repeated push leaves the same manifest. (Writing nothing the second time rests on S3's
       // SHA-256 checksum, which moto 4.1.15 does not return: there the manifest is written again.)
@@ -484,8 +493,6 @@ async function main() {
         JSON.parse(body).images?.api === `123456789012.dkr.ecr.${region}.amazonaws.com/${run}-api@sha256:${'ab'.repeat(32)}` && after === body,
         { wrote, twice, body },
       );
-    } finally {
-      delete process.env.CONFORMANCE_LOG;
     }
   }
 
@@ -507,13 +514,12 @@ async function main() {
       metrics: () => {},
       env: { artifactBucket: names.bucket, releaseStateMachineArn: names.release, table: names.table, eventBusName: 'default', topicArn: names.topic },
     };
-    process.env.CONFORMANCE_LOG = callLog;
-    try {
+    {
       const sfn = new SFNClient(cfg);
       const owner = (await sfn.send(new StartExecutionCommand({ stateMachineArn: names.release, name: `${run}-web-release-1-0-9`, input: '{}' }))).executionArn!;
       const now = Math.floor(Date.now() / 1000);
       await changeLock(deps, 'web', (l) => ({ next: acquired(l, { execution: owner, since: Date.now(), version: '1.0.9', action: 'release' }, now + 600), result: true }));
-      const out = await onGuardAlarm(deps, { id: `${run}-alarm`, source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: `${run}-web-5xx`, state: { value: 'ALARM' } } });
+      const out = await asProduct(() => onGuardAlarm(deps, { id: `${run}-alarm`, source: 'aws.cloudwatch', 'detail-type': 'CloudWatch Alarm State Change', detail: { alarmName: `${run}-web-5xx`, state: { value: 'ALARM' } } }));
       const stopped = (await sfn.send(new DescribeExecutionCommand({ executionArn: owner }))).status;
       const lock = await readLock(deps.clients.dynamodb, names.table, 'web');
       const retires = ((await sfn.send(new ListExecutionsCommand({ stateMachineArn: names.release }))).executions ?? []).filter((e) => e.name?.startsWith('web-retire-'));
@@ -523,8 +529,6 @@ async function main() {
         { out, stopped, lock, retires: retires.map((e) => e.name) },
       );
       c.expect('read back: the route untouched (all on green)', Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webGreen, await liveTargets(infra.listener));
-    } finally {
-      delete process.env.CONFORMANCE_LOG;
     }
   }
 
