@@ -88,6 +88,11 @@ function colourAt(r: SimulationResult, base: Scenario, app: string, t: number): 
   return c === 'blue' || c === 'green' ? c : initial;
 }
 
+/** The colour the measured release brings up: the one that took no traffic when it planned. */
+function releasedColour(r: SimulationResult, base: Scenario, app: string): 'blue' | 'green' {
+  return colourAt(r, base, app, entered(r, 'Plan', 'first') ?? 0) === 'blue' ? 'green' : 'blue';
+}
+
 /** The base's uploaded routed app and when the measured release entered `state`, or null (no moment for the fault). */
 function routedAt(b: Scenario, r: SimulationResult, state: string, which: 'first' | 'last') {
   const t = entered(r, state, which);
@@ -146,9 +151,7 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
       const at = routedAt(b, r, 'SwitchTraffic', 'first');
       if (!at) return null;
       const { t, app } = at;
-      const planned = entered(r, 'Plan', 'first') ?? 0;
-      const idle = colourAt(r, b, app.name, planned) === 'blue' ? 'green' : 'blue';
-      return { steps: [{ at: t - 0.5, setRoute: { app: app.name, colour: idle, share: 50 } }] };
+      return { steps: [{ at: t - 0.5, setRoute: { app: app.name, colour: releasedColour(r, b, app.name), share: 50 } }] };
     },
   },
   {
@@ -196,9 +199,7 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
       const at = routedAt(b, r, 'BakeCheck', 'first');
       if (!at) return null;
       const { t, app } = at;
-      // The colour being released: the one that took no traffic when the release planned.
-      const planned = entered(r, 'Plan', 'first') ?? 0;
-      const idle = colourAt(r, b, app.name, planned) === 'blue' ? 'green' : 'blue';
+      const idle = releasedColour(r, b, app.name);
       // Until greenlight's next look at green (health.pollSeconds) and its route write, the
       // baking share of requests meets dead targets: that much is physics, more is a failure.
       const poll = Number((r.config.apps[app.name] as { health?: { pollSeconds?: number } }).health?.pollSeconds ?? 5);

@@ -99,12 +99,12 @@ export function waiting(lock: LockState, me: Claimant): LockState {
   return { ...lock, rev: lock.rev + 1, waiter: me.execution, waiterSince: me.since, waiterVersion: me.version };
 }
 
-/** The lock after its owner lets go; a waiter stays registered. */
 /** `greenlight abort` let go of the lock: released, naming the execution it took it from. */
 export function abortedLock(lock: LockState): LockState {
   return { ...released(lock), abortedOwner: lock.owner };
 }
 
+/** The lock after its owner lets go; a waiter stays registered (and the newest release that took it). */
 export function released(lock: LockState): LockState {
   const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, routeWritten: _rw, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };

@@ -69,6 +69,12 @@ export function checkInvariants(i: InvariantInput): string[] {
   const last = i.seconds[i.seconds.length - 1];
   const lastVersions = last ? Object.entries(last.versions).filter(([, n]) => n > 0) : [];
   const allOn = (v: string | null) => !!last && last.total > 0 && v !== null && (last.versions[v] ?? 0) === last.total;
+  /** The colour an execution brought up: the one without traffic when it planned (or started). */
+  const broughtUp = (e: ExecutionRecord): 'blue' | 'green' | null => {
+    if (a.kind === 'eip') return null;
+    const before = colourAt(i.world, a, e.statesEntered.find((x) => x.name === 'Plan')?.t ?? e.startedAt, i.initialLive);
+    return before === 'blue' ? 'green' : before === 'green' ? 'blue' : null;
+  };
 
   // End state tied to the outcome, judged against what served when the release began (read
   // from the traffic and the route, not from anything the release reported).
@@ -190,11 +196,8 @@ export function checkInvariants(i: InvariantInput): string[] {
       const d = p.detail as { executionArn?: string; app?: string; event?: string; percent?: number; action?: string };
       if (p.source !== 'greenlight' || d.app !== i.app || d.event !== 'traffic-shifted' || d.percent === undefined || (d.action ?? 'release') !== 'release') continue;
       const e = i.executions.find((x) => x.executionArn === d.executionArn);
-      const planned = e?.statesEntered.find((x) => x.name === 'Plan')?.t;
-      if (!e || planned === undefined) continue;
-      const before = colourAt(i.world, a, planned, i.initialLive);
-      if (before !== 'blue' && before !== 'green') continue;
-      const fresh = before === 'blue' ? 'green' : 'blue';
+      const fresh = e && broughtUp(e);
+      if (!e || !fresh) continue;
       const share = shareAt(i.world, a, fresh, p.t, i.initialLive);
       if (share !== d.percent) bad.push(`events-true: ${e.name} announced ${d.percent}% of traffic on ${fresh} at t=${Math.round(p.t * 100) / 100}, when the route sent it ${share}%`);
     }
@@ -209,10 +212,8 @@ export function checkInvariants(i: InvariantInput): string[] {
       const switched = e.statesEntered.find((x) => x.name === 'SwitchTraffic')?.t;
       if (planned === undefined || switched === undefined) continue;
       const manual = (i.manualRouteChanges ?? []).find((m) => m > planned && m < switched);
-      if (manual === undefined) continue;
-      const before = colourAt(i.world, a, planned, i.initialLive);
-      if (before !== 'blue' && before !== 'green') continue;
-      const fresh = before === 'blue' ? 'green' : 'blue';
+      const fresh = broughtUp(e);
+      if (manual === undefined || !fresh) continue;
       for (const w of i.routeWrites.filter((x) => x.execution === e.executionArn && (x.started ?? x.t) > manual)) {
         const was = shareAt(i.world, a, fresh, (w.started ?? w.t) - 1e-6, i.initialLive);
         const now = shareOfActions(i.world, a, fresh, w.actions ?? []);
@@ -228,9 +229,9 @@ export function checkInvariants(i: InvariantInput): string[] {
   const order = i.uploadOrder ?? [];
   const deployedAt = (e: ExecutionRecord) => e.statesEntered.find((x) => x.name === 'PrepareGreen')?.t;
   const uploadsOfApp = i.executions
-    .filter((e) => e.stateMachineArn.endsWith('-release') && JSON.parse(e.input || '{}').detail !== undefined)
+    .filter((e) => e.stateMachineArn.endsWith('-release'))
     .map((e) => ({ e, r: releaseOf(e), at: deployedAt(e) }))
-    .filter((x) => x.r?.app === i.app && x.r.version !== null && order.includes(x.r.version) && x.at !== undefined);
+    .filter((x) => x.r?.uploaded && x.r.app === i.app && x.r.version !== null && order.includes(x.r.version) && x.at !== undefined);
   for (const newer of uploadsOfApp)
     for (const older of uploadsOfApp)
       if (order.lastIndexOf(older.r!.version!) < order.lastIndexOf(newer.r!.version!) && older.at! > newer.at!)
@@ -263,9 +264,8 @@ export function checkInvariants(i: InvariantInput): string[] {
       const e = w.execution ? i.executions.find((x) => x.executionArn === w.execution) : undefined;
       const releasing = e && (mainAction(e) ?? 'release') === 'release';
       if (releasing && w.actions && w.started !== undefined) {
-        const planned = e.statesEntered.find((x) => x.name === 'Plan')?.t ?? e.startedAt;
-        const before = colourAt(i.world, a, planned, i.initialLive);
-        const mineTg = before === 'blue' ? a.green.targetGroupArn : before === 'green' ? a.blue.targetGroupArn : null;
+        const fresh = broughtUp(e);
+        const mineTg = fresh ? a[fresh].targetGroupArn : null;
         const weight = (acts: Action[] | undefined) => {
           const f = acts?.find((x) => x.Type === 'forward');
           const groups = f?.ForwardConfig?.TargetGroups ?? (f?.TargetGroupArn ? [{ TargetGroupArn: f.TargetGroupArn, Weight: 1 }] : []);
@@ -273,7 +273,7 @@ export function checkInvariants(i: InvariantInput): string[] {
           return total ? (groups.find((g) => g.TargetGroupArn === mineTg)?.Weight ?? 0) / total : 0;
         };
         const alarm = mineTg && weight(w.actions) > weight(previous) ? alarmingSince(w.started - 1) : null;
-        if (alarm) bad.push(`alarm-respected: ${e.name} moved traffic toward ${before === 'blue' ? 'green' : 'blue'} at t=${w.t.toFixed(2)} while guard alarm ${alarm} was in ALARM`);
+        if (alarm) bad.push(`alarm-respected: ${e.name} moved traffic toward ${fresh} at t=${w.t.toFixed(2)} while guard alarm ${alarm} was in ALARM`);
       }
       previous = w.actions;
     }
@@ -453,13 +453,13 @@ function appOf(e: Pick<ExecutionRecord, 'input'>): string | null {
  * The app and version a release execution is for, from its input: a hand-typed input's fields,
  * or the uploaded key (`releases/<app>/<version>.<ext>`, `%XX` decoded and `+` kept, as greenlight reads it).
  */
-export function releaseOf(e: Pick<ExecutionRecord, 'input'>): { app: string | null; version: string | null; action: string } | null {
+export function releaseOf(e: Pick<ExecutionRecord, 'input'>): { app: string | null; version: string | null; action: string; uploaded: boolean } | null {
   try {
     const input = JSON.parse(e.input || '{}') as { app?: unknown; version?: unknown; action?: unknown; detail?: { object?: { key?: string } } };
-    if (typeof input.app === 'string') return { app: input.app, version: typeof input.version === 'string' ? input.version : null, action: typeof input.action === 'string' ? input.action : 'release' };
+    if (typeof input.app === 'string') return { app: input.app, version: typeof input.version === 'string' ? input.version : null, action: typeof input.action === 'string' ? input.action : 'release', uploaded: false };
     const key = input.detail?.object?.key;
     const m = key ? /^releases\/([^/]+)\/(.+?)(\.json|\.tar\.gz|\.tgz|\.zip)?$/.exec(decodeURIComponent(key)) : null;
-    return m ? { app: m[1], version: m[2], action: 'release' } : null;
+    return m ? { app: m[1], version: m[2], action: 'release', uploaded: true } : null;
   } catch {
     return null;
   }

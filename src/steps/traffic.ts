@@ -188,7 +188,7 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   // the colour that serves. So once this execution has written the route (the lock says so), the
   // rollback writes it back whatever the read says: the write names its target absolutely (100%
   // to the old colour), the same bytes when the route is back already.
-  const wrote = !!input.execution && (await readLock(deps.clients.dynamodb, deps.env.table, release.app)).routeWritten === true;
+  const wrote = !trafficRestored && !!input.execution && (await readLock(deps.clients.dynamodb, deps.env.table, release.app)).routeWritten === true;
   if (trafficRestored || wrote) {
     try {
       await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true }, async () => {

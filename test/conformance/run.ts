@@ -445,6 +445,16 @@ async function main() {
     );
   }
 
+  /** What a Lambda builds for a step (src/steps/lambda.ts), against the emulator, for this config. */
+  const productDeps = (doc: unknown): Deps => ({
+    clients: createClients({ region, endpoint, credentials: cfg.credentials }),
+    config: parseConfig(doc),
+    now: () => new Date(),
+    http: httpGet,
+    metrics: () => {},
+    env: { artifactBucket: names.bucket, releaseStateMachineArn: names.release, table: names.table, eventBusName: 'default', topicArn: names.topic },
+  });
+
   /** Product code called in-process: only its AWS calls count as exercised (the harness's own are not logged). */
   const asProduct = async <T>(f: () => Promise<T>): Promise<T> => {
     process.env.CONFORMANCE_LOG = callLog;
@@ -462,14 +472,7 @@ async function main() {
     const c = new Case('dispatch: an upload and an ECR push');
     cases.push(c);
     say(c.name);
-    const deps: Deps = {
-      clients: createClients({ region, endpoint, credentials: cfg.credentials }),
-      config: parseConfig(config(infra)),
-      now: () => new Date(),
-      http: httpGet,
-      metrics: () => {},
-      env: { artifactBucket: names.bucket, releaseStateMachineArn: names.release, table: names.table, eventBusName: 'default', topicArn: names.topic },
-    };
+    const deps = productDeps(config(infra));
     {
       const put = await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: 'releases/web/1.0.3.json', Body: JSON.stringify({ version: '1.0.3', imageId: infra.images[1] }) }));
       const event = { version: '0', source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: names.bucket }, object: { key: 'releases/web/1.0.3.json', 'version-id': put.VersionId, sequencer: '0001' } } };
@@ -506,14 +509,7 @@ async function main() {
     const base = config(infra);
     // Only the guard's config names the alarm (Plan would read it through CloudWatch, which moto cannot answer for SDK v3).
     const guarded = { ...base, apps: { ...base.apps, web: { ...base.apps.web, alarms: [`${run}-web-5xx`] } } };
-    const deps: Deps = {
-      clients: createClients({ region, endpoint, credentials: cfg.credentials }),
-      config: parseConfig(guarded),
-      now: () => new Date(),
-      http: httpGet,
-      metrics: () => {},
-      env: { artifactBucket: names.bucket, releaseStateMachineArn: names.release, table: names.table, eventBusName: 'default', topicArn: names.topic },
-    };
+    const deps = productDeps(guarded);
     {
       const sfn = new SFNClient(cfg);
       const owner = (await sfn.send(new StartExecutionCommand({ stateMachineArn: names.release, name: `${run}-web-release-1-0-9`, input: '{}' }))).executionArn!;
