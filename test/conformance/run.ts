@@ -13,12 +13,14 @@ import { dispatch } from '../../src/steps/dispatch.js';
 import { onGuardAlarm } from '../../src/steps/guard.js';
 import { changeLock } from '../../src/steps/lock.js';
 import { httpGet } from '../../src/steps/http.js';
+import { classify, drainCheck, drainStart, joinCheck, setTaskCount } from '../../src/steps/follow.js';
+import { removePreview } from '../../src/steps/preview.js';
 import { committedFunctionActions } from '../../src/cli/derive-iam.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, DescribeAutoScalingInstancesCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   AllocateAddressCommand,
@@ -33,7 +35,16 @@ import {
   EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { CreateClusterCommand, CreateServiceCommand, DescribeServicesCommand, ECSClient, ListTaskDefinitionsCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  RegisterContainerInstanceCommand,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
 import {
   CreateListenerCommand,
   CreateLoadBalancerCommand,
@@ -103,7 +114,7 @@ async function infrastructure() {
         DesiredCapacity: size,
         LaunchTemplate: { LaunchTemplateId: lt, Version: '1' },
         VPCZoneIdentifier: subnets.join(','),
-        TargetGroupARNs: [target],
+        ...(target ? { TargetGroupARNs: [target] } : {}),
       }),
     );
   await group('web-blue', lts.web, tgs.webBlue, 2);
@@ -115,6 +126,11 @@ async function infrastructure() {
     .Instances![0].InstanceId!;
   const address = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
   await ec2.send(new AssociateAddressCommand({ AllocationId: address, InstanceId: first }));
+  // The stamping eip app's first server (stamp: image), behind its own address.
+  const stampFirst = (await ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: lts.site, Version: '1' }, SubnetId: subnets[0], TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'greenlight:app', Value: 'stamp' }] }] })))
+    .Instances![0].InstanceId!;
+  const stampAddress = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  await ec2.send(new AssociateAddressCommand({ AllocationId: stampAddress, InstanceId: stampFirst }));
   // ECS (Fargate): a cluster, blue's live service on a task definition, green's idle one.
   await ecs.send(new CreateClusterCommand({ clusterName: `${run}-apps` }));
   const td = (
@@ -136,8 +152,30 @@ async function infrastructure() {
     );
   await service('api-blue', 2, tgs.apiBlue);
   await service('api-green', 0, tgs.apiGreen);
+  // ECS on EC2 capacity (jobs): a cluster and an Auto Scaling group per colour, blue live on a rule.
+  const jobsTg = { blue: await tg('jobs-blue'), green: await tg('jobs-green') };
+  const jobsRule = await rule('jobs.example.com', jobsTg.blue, 40);
+  const jobsTd = (
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({ family: `${run}-jobs`, requiresCompatibilities: ['EC2'], networkMode: 'bridge', containerDefinitions: [{ name: 'jobs', image: 'registry.example.com/jobs:1.0.0', memory: 256, essential: true, portMappings: [{ containerPort: 80 }] }] }),
+    )
+  ).taskDefinition!.taskDefinitionArn!;
+  for (const c of ['blue', 'green'] as const) {
+    await ecs.send(new CreateClusterCommand({ clusterName: `${run}-jobs-${c}` }));
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: `${run}-jobs-${c}`,
+        serviceName: `${run}-jobs-${c}`,
+        taskDefinition: jobsTd,
+        desiredCount: c === 'blue' ? 4 : 0,
+        launchType: 'EC2',
+        loadBalancers: [{ targetGroupArn: jobsTg[c], containerName: 'jobs', containerPort: 80 }],
+      }),
+    );
+    await group(`jobs-${c}`, lts.web, '', c === 'blue' ? 2 : 0);
+  }
   const securityGroup = (await ec2.send(new CreateSecurityGroupCommand({ GroupName: `${run}-checks`, Description: 'greenlight HTTP checks', VpcId: vpc }))).GroupId!;
-  return { images, owners, listener, shopRule, apiRule, tgs, lts, address, first, subnets, securityGroup };
+  return { images, owners, listener, shopRule, apiRule, jobsRule, jobsTg, tgs, lts, address, first, stampAddress, stampFirst, subnets, securityGroup };
 }
 
 type Infra = Awaited<ReturnType<typeof infrastructure>>;
@@ -183,6 +221,8 @@ function config(i: Infra) {
         ...fast,
         // The retired colour stops its scheduled actions; it resumes them when it serves again.
         retire: { ...fast.retire, quiesce: { suspendProcesses: ['ScheduledActions'] } },
+        // An alarm on one instance (its InstanceId dimension) has Auto Scaling replace it.
+        replaceOnAlarms: [`${run}-web-instance`],
       },
       shop: {
         kind: 'asg',
@@ -206,6 +246,26 @@ function config(i: Infra) {
         health: { pollSeconds: 1, timeoutSeconds: 60, maxFailedTasks: 3 },
         retire: { keepWarmTasks: 1, keepWarmMinutes: 0.05 },
         ecr: { repository: `${run}-api`, container: 'api' },
+      },
+      jobs: {
+        kind: 'ecs',
+        capacity: 'ec2',
+        listenerArn: i.listener,
+        ruleArn: i.jobsRule,
+        blue: { cluster: `${run}-jobs-blue`, serviceName: `${run}-jobs-blue`, targetGroupArn: i.jobsTg.blue, autoScalingGroupName: `${run}-jobs-blue` },
+        green: { cluster: `${run}-jobs-green`, serviceName: `${run}-jobs-green`, targetGroupArn: i.jobsTg.green, autoScalingGroupName: `${run}-jobs-green` },
+        scaling: { tasksPerInstance: 2, pollSeconds: 5, joinTimeoutSeconds: 300, drainTimeoutSeconds: 600 },
+      },
+      stamp: {
+        kind: 'eip',
+        allocationId: i.stampAddress,
+        launchTemplateId: i.lts.site,
+        // Each release: an image of the live server, a new server from it that fetches the bundle at boot.
+        artifact: { type: 'bundle', userDataTemplate: '#!/bin/sh\naws s3api get-object --bucket {{bucket}} --key {{key}} --version-id {{versionId}} /opt/app.tar.gz\n' },
+        stamp: 'image',
+        replaceOnStatusCheckFailure: false,
+        health: { pollSeconds: 1, timeoutSeconds: 60 },
+        retire: { keepStoppedMinutes: 0, keepImages: 1 },
       },
       site: {
         kind: 'eip',
@@ -526,6 +586,132 @@ async function main() {
       );
       c.expect('read back: the route untouched (all on green)', Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webGreen, await liveTargets(infra.listener));
     }
+  }
+
+  // 7. replace: an alarm on one web instance, run as a user would (run-local with the alarm's
+  // event): Resolve names the instance, MarkUnhealthy has Auto Scaling replace it.
+  {
+    const c = new Case('replace: an instance alarm marks the instance Unhealthy');
+    cases.push(c);
+    say(c.name);
+    const live = (await group(`${run}-web-green`))?.Instances?.find((i) => i.LifecycleState === 'InService')?.InstanceId;
+    const alarm = {
+      version: '0',
+      id: `${run}-instance-alarm`,
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      detail: { alarmName: `${run}-web-instance`, state: { value: 'ALARM' }, configuration: { metrics: [{ metricStat: { metric: { name: 'StatusCheckFailed', namespace: 'AWS/EC2', dimensions: { InstanceId: live } } } }] } },
+    };
+    const r = await gl('run-local', 'release', '--input', JSON.stringify(alarm));
+    c.expect('run-local with the alarm event: replaced', r.code === 0 && output(r).outcome === 'replaced', r.json ?? r.text);
+    const after = (await asg.send(new DescribeAutoScalingInstancesCommand({ InstanceIds: [live!] }))).AutoScalingInstances?.[0];
+    c.expect('read back: Auto Scaling holds the instance Unhealthy (or has replaced it)', !after || after.HealthStatus?.toUpperCase() === 'UNHEALTHY', after);
+  }
+
+  // 8. The preview rule of a version goes when its colour is retired or rolled back (the step
+  // retire and rollback call, in-process with a Lambda's clients).
+  {
+    const c = new Case('preview: the rule of a retired version is removed');
+    cases.push(c);
+    say(c.name);
+    const deps = productDeps(config(infra));
+    const shop = deps.config.apps.shop;
+    const removed = shop.kind === 'asg' ? await asProduct(() => removePreview(deps, shop, '4.2.0')) : null;
+    const again = shop.kind === 'asg' ? await asProduct(() => removePreview(deps, shop, '4.2.0')) : 'not asg';
+    const rules = (await elb.send(new DescribeRulesCommand({ ListenerArn: infra.listener }))).Rules ?? [];
+    c.expect(
+      'the 4-2-0.preview.example.com rule is deleted (a second removal finds nothing); the shop rule stays on green',
+      removed === '4-2-0.preview.example.com' && again === null && !rules.some((x) => JSON.stringify(x.Conditions).includes('4-2-0.preview')) && Object.keys(await ruleTargets(infra.shopRule, infra.listener)).join() === infra.tgs.shopGreen,
+      { removed, again, rules: rules.map((x) => x.Conditions) },
+    );
+  }
+
+  // 9. ECS on EC2 capacity: the capacity machine's steps, in-process. An instance launched into
+  // blue's group joins the cluster (the harness registers it, as the ECS agent would) and the
+  // service's count follows; then one instance terminates: it is drained and the count lowered.
+  {
+    const c = new Case('capacity (ECS on EC2): a launch joins, a termination drains');
+    cases.push(c);
+    say(c.name);
+    const deps = productDeps(config(infra));
+    const blueGroup = `${run}-jobs-blue`;
+    const cluster = `${run}-jobs-blue`;
+    const join = async (instanceId: string) =>
+      ecs.send(new RegisterContainerInstanceCommand({ cluster, instanceIdentityDocument: JSON.stringify({ instanceId, region, availabilityZone: `${region}a` }) }));
+    for (const i of (await group(blueGroup))?.Instances ?? []) await join(i.InstanceId!);
+    const first = new Set(((await group(blueGroup))?.Instances ?? []).map((i) => i.InstanceId!));
+    await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: blueGroup, DesiredCapacity: 3 }));
+    const fresh = ((await group(blueGroup))?.Instances ?? []).map((i) => i.InstanceId!).find((id) => !first.has(id)) ?? '';
+    const lifecycle = (transition: string, instanceId: string) => ({
+      version: '0',
+      source: 'aws.autoscaling',
+      'detail-type': transition === 'autoscaling:EC2_INSTANCE_LAUNCHING' ? 'EC2 Instance-launch Lifecycle Action' : 'EC2 Instance-terminate Lifecycle Action',
+      detail: { LifecycleTransition: transition, AutoScalingGroupName: blueGroup, EC2InstanceId: instanceId, LifecycleHookName: 'greenlight-launch', LifecycleActionToken: `${run}-token` },
+    });
+    const work = await classify(deps, lifecycle('autoscaling:EC2_INSTANCE_LAUNCHING', fresh));
+    const notYet = await asProduct(() => joinCheck(deps, { work }));
+    await join(fresh);
+    const joined = await asProduct(() => joinCheck(deps, { work }));
+    const count = await asProduct(() => setTaskCount(deps, { app: 'jobs', colour: 'blue', raiseOnly: true }));
+    const desiredAfterJoin = (await ecs.send(new DescribeServicesCommand({ cluster, services: [`${run}-jobs-blue`] }))).services?.[0]?.desiredCount;
+    c.expect(
+      'the launched instance is seen joining (not registered, then ACTIVE); the service follows to 3 instances × 2 tasks',
+      work.mode === 'launch' && !notYet.joined && joined.joined && count.desired === 6 && desiredAfterJoin === 6,
+      { work, notYet, joined, count, desiredAfterJoin },
+    );
+    const terminating = lifecycle('autoscaling:EC2_INSTANCE_TERMINATING', fresh);
+    const drainWork = await classify(deps, { ...terminating, detail: { ...terminating.detail, LifecycleHookName: 'greenlight-terminate' } });
+    const started = await asProduct(() => drainStart(deps, { work: drainWork }));
+    const checked = await asProduct(() => drainCheck(deps, { work: drainWork, drain: started }));
+    const state = (await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [started.containerInstance ?? 'none'] }))).containerInstances?.[0]?.status;
+    const desiredAfterDrain = (await ecs.send(new DescribeServicesCommand({ cluster, services: [`${run}-jobs-blue`] }))).services?.[0]?.desiredCount;
+    c.expect(
+      'the terminating instance is set DRAINING and the count drops to the 2 staying instances × 2; with no task left it is drained',
+      !started.held && state === 'DRAINING' && started.count?.desired === 4 && desiredAfterDrain === 4 && checked.drained && !checked.timedOut,
+      { started, checked, state, desiredAfterDrain },
+    );
+  }
+
+  // 10. eip with stamp: image, two releases: each makes an image of the live server and starts
+  // the new server from it; retiring keeps one image (keepImages: 1), so the first is deregistered.
+  {
+    const c = new Case('eip stamp: image: two releases, the older image pruned');
+    cases.push(c);
+    say(c.name);
+    const holder = async () => (await ec2.send(new DescribeAddressesCommand({ AllocationIds: [infra.stampAddress] }))).Addresses?.[0]?.InstanceId;
+    const images = async () => ((await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'tag:greenlight:app', Values: ['stamp'] }] }))).Images ?? []).map((i) => i.ImageId!);
+    const bundle = (version: string) => s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: `releases/stamp/${version}.tar.gz`, Body: Buffer.from(`bundle ${version}`) }));
+    await bundle('5.0.1');
+    const one = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'stamp', version: '5.0.1' }));
+    const afterOne = { holder: await holder(), images: await images() };
+    c.expect('first release: released, the address on a new server, one image of the first server', one.code === 0 && output(one).outcome === 'released' && afterOne.holder !== infra.stampFirst && afterOne.images.length === 1, { out: one.json ?? one.text, afterOne });
+    await bundle('5.0.2');
+    const two = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'stamp', version: '5.0.2' }));
+    const afterTwo = { holder: await holder(), images: await images() };
+    c.expect(
+      'second release: released on a third server; the first image deregistered, the second kept (the live server\'s)',
+      two.code === 0 && output(two).outcome === 'released' && afterTwo.holder !== afterOne.holder && afterTwo.images.length === 1 && afterTwo.images[0] !== afterOne.images[0],
+      { out: two.json ?? two.text, afterTwo },
+    );
+  }
+
+  // 11. A release onto a colour that still runs instances of an older version (scaled up by hand
+  // while retired): the group moves to the new version and Auto Scaling replaces those instances.
+  {
+    const c = new Case('asg: an idle colour\'s stale instances replaced');
+    cases.push(c);
+    say(c.name);
+    await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: `${run}-web-blue`, DesiredCapacity: 1 }));
+    const stale = (await group(`${run}-web-blue`))?.Instances?.map((i) => i.InstanceId!) ?? [];
+    await upload('releases/web/1.0.5.json', { version: '1.0.5', imageId: infra.images[2] });
+    const r = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'web', version: '1.0.5' }));
+    const blue = await group(`${run}-web-blue`);
+    const serving = (blue?.Instances ?? []).filter((i) => !i.LifecycleState?.startsWith('Terminat')).map((i) => i.InstanceId!);
+    c.expect(
+      'released onto blue; none of the instances that were there before serve in it',
+      stale.length === 1 && r.code === 0 && output(r).outcome === 'released' && Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webBlue && !serving.some((id) => stale.includes(id)),
+      { stale, serving, out: r.json ?? r.text },
+    );
   }
 
   const deregistered = await sweep.stop();
