@@ -60,21 +60,44 @@ import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutO
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { stringify } from 'yaml';
+import { leftovers, teardown } from './teardown.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const endpoint = process.env.AWS_ENDPOINT_URL;
 const json = process.argv.includes('--json');
-if (!endpoint) {
-  process.stderr.write('test:conformance needs AWS_ENDPOINT_URL (an AWS-compatible endpoint, e.g. moto: http://127.0.0.1:5000)\n');
+const argValue = (flag: string) => {
+  const k = process.argv.indexOf(flag);
+  return k > 0 ? process.argv[k + 1] : undefined;
+};
+// --sandbox: against the account of the credentials in the environment (no AWS_ENDPOINT_URL).
+const sandbox = process.argv.includes('--sandbox');
+const teardownRun = argValue('--teardown');
+const keep = process.argv.includes('--keep');
+const sandboxImages = (process.env.CONFORMANCE_IMAGE_IDS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const statesRole = process.env.CONFORMANCE_STATES_ROLE_ARN ?? 'arn:aws:iam::123456789012:role/greenlight-states';
+const usage = (why: string) => {
+  process.stderr.write(
+    `test:conformance: ${why}\n` +
+      '  against an emulator: AWS_ENDPOINT_URL=http://127.0.0.1:5000 npm run test:conformance [-- --json] [--keep]\n' +
+      '  against a sandbox account: CONFORMANCE_IMAGE_IDS=<5 AMI ids, comma-separated> CONFORMANCE_STATES_ROLE_ARN=<role> npm run test:conformance -- --sandbox [--json] [--keep]\n' +
+      '  teardown of a kept run: npm run test:conformance -- --teardown <run id> [--sandbox]\n',
+  );
   process.exit(2);
-}
+};
+if (!endpoint && !sandbox) usage('needs AWS_ENDPOINT_URL (an AWS-compatible endpoint, e.g. moto) or --sandbox (the account of your credentials)');
+if (endpoint && sandbox) usage('--sandbox runs against the account of your credentials: unset AWS_ENDPOINT_URL');
+if (sandbox && !teardownRun && new Set(sandboxImages).size < 5)
+  usage('--sandbox needs CONFORMANCE_IMAGE_IDS: 5 distinct AMI ids of an image with python3 (e.g. five Amazon Linux 2023 releases); each release case moves to another one');
+if (sandbox && !teardownRun && !process.env.CONFORMANCE_STATES_ROLE_ARN) usage('--sandbox needs CONFORMANCE_STATES_ROLE_ARN: a role Step Functions may assume (the suite creates two placeholder state machines with it)');
 const region = process.env.AWS_REGION ?? 'us-east-1';
-const cfg = { region, endpoint, credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'conformance', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'conformance' } };
+const cfg = endpoint
+  ? { region, endpoint, credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'conformance', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'conformance' } }
+  : { region };
 const ec2 = new EC2Client(cfg);
 const elb = new ElasticLoadBalancingV2Client(cfg);
 const asg = new AutoScalingClient(cfg);
 const ecs = new ECSClient(cfg);
-const s3 = new S3Client({ ...cfg, forcePathStyle: true });
+const s3 = new S3Client({ ...cfg, forcePathStyle: !!endpoint });
 const work = mkdtempSync(join(tmpdir(), 'greenlight-conformance-'));
 const callLog = join(work, 'calls.jsonl');
 const run = `c${Date.now().toString(36)}`;
@@ -84,16 +107,21 @@ const say = (s: string) => {
 
 // ---------------------------------------------------------------- the target infrastructure
 
+/** In a sandbox account the instances answer the target groups' checks: an HTTP server on port 80 (python3, no internet needed). */
+const SERVE_HTTP = Buffer.from('#!/bin/sh\nmkdir -p /srv/www && echo ok > /srv/www/index.html && cd /srv/www && nohup python3 -m http.server 80 >/dev/null 2>&1 &\n').toString('base64');
+
 async function infrastructure() {
-  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
+  const vpc = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: `${run}-vpc` }] }] }))).Vpc!.VpcId!;
   const subnets: string[] = [];
   for (const [k, az] of ['a', 'b'].entries())
     subnets.push((await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: `10.0.${k + 1}.0/24`, AvailabilityZone: `${region}${az}` }))).Subnet!.SubnetId!);
-  const described = (await ec2.send(new DescribeImagesCommand({}))).Images!;
+  // An emulator's own image list, or in a sandbox account the images named (in that order).
+  const listed = (await ec2.send(new DescribeImagesCommand(sandbox ? { ImageIds: sandboxImages } : {}))).Images!;
+  const described = sandbox ? sandboxImages.map((id) => listed.find((i) => i.ImageId === id)!).filter(Boolean) : listed;
   const images = described.map((i) => i.ImageId!);
   // The emulator's images belong to other accounts: the apps name their owners (allowedImageOwners).
   const owners = [...new Set(described.slice(0, 5).map((i) => i.OwnerId!).filter(Boolean))];
-  const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: `${run}-alb`, Subnets: subnets }))).LoadBalancers![0].LoadBalancerArn!;
+  const lb = (await elb.send(new CreateLoadBalancerCommand({ Name: `${run}-alb`, Subnets: subnets, Scheme: 'internal' }))).LoadBalancers![0].LoadBalancerArn!;
   const tg = async (name: string) => (await elb.send(new CreateTargetGroupCommand({ Name: `${run}-${name}`, Protocol: 'HTTP', Port: 80, VpcId: vpc }))).TargetGroups![0].TargetGroupArn!;
   const tgs = { webBlue: await tg('web-blue'), webGreen: await tg('web-green'), shopBlue: await tg('shop-blue'), shopGreen: await tg('shop-green'), apiBlue: await tg('api-blue'), apiGreen: await tg('api-green') };
   const listener = (await elb.send(new CreateListenerCommand({ LoadBalancerArn: lb, Protocol: 'HTTP', Port: 80, DefaultActions: [{ Type: 'forward', TargetGroupArn: tgs.webBlue }] }))).Listeners![0].ListenerArn!;
@@ -103,7 +131,7 @@ async function infrastructure() {
   const shopRule = await rule('shop.example.com', tgs.shopBlue, 20);
   const apiRule = await rule('api.example.com', tgs.apiBlue, 30);
   const template = async (name: string) =>
-    (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${run}-${name}`, LaunchTemplateData: { ImageId: images[0], InstanceType: 't3.micro' } }))).LaunchTemplate!.LaunchTemplateId!;
+    (await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: `${run}-${name}`, LaunchTemplateData: { ImageId: images[0], InstanceType: 't3.micro', ...(sandbox ? { UserData: SERVE_HTTP } : {}) } }))).LaunchTemplate!.LaunchTemplateId!;
   const lts = { web: await template('web'), shop: await template('shop'), site: await template('site') };
   const group = async (name: string, lt: string, target: string, size: number) =>
     asg.send(
@@ -124,12 +152,12 @@ async function infrastructure() {
   // The eip app's first server, launched by hand and tagged for greenlight, behind its address.
   const first = (await ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: lts.site, Version: '1' }, SubnetId: subnets[0], TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'greenlight:app', Value: 'site' }] }] })))
     .Instances![0].InstanceId!;
-  const address = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  const address = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: [{ Key: 'Name', Value: `${run}-address` }] }] }))).AllocationId!;
   await ec2.send(new AssociateAddressCommand({ AllocationId: address, InstanceId: first }));
   // The stamping eip app's first server (stamp: image), behind its own address.
   const stampFirst = (await ec2.send(new RunInstancesCommand({ MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateId: lts.site, Version: '1' }, SubnetId: subnets[0], TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'greenlight:app', Value: 'stamp' }] }] })))
     .Instances![0].InstanceId!;
-  const stampAddress = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc' }))).AllocationId!;
+  const stampAddress = (await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: [{ ResourceType: 'elastic-ip', Tags: [{ Key: 'Name', Value: `${run}-address` }] }] }))).AllocationId!;
   await ec2.send(new AssociateAddressCommand({ AllocationId: stampAddress, InstanceId: stampFirst }));
   // ECS (Fargate): a cluster, blue's live service on a task definition, green's idle one.
   await ecs.send(new CreateClusterCommand({ clusterName: `${run}-apps` }));
@@ -202,7 +230,7 @@ async function stack() {
   );
   const topic = (await new SNSClient(cfg).send(new CreateTopicCommand({ Name: `${run}-releases` }))).TopicArn!;
   const machine = async (name: string) =>
-    (await new SFNClient(cfg).send(new CreateStateMachineCommand({ name: `${run}-${name}`, roleArn: 'arn:aws:iam::123456789012:role/greenlight-states', definition: JSON.stringify({ StartAt: 'Local', States: { Local: { Type: 'Pass', End: true } } }) }))).stateMachineArn!;
+    (await new SFNClient(cfg).send(new CreateStateMachineCommand({ name: `${run}-${name}`, roleArn: statesRole, definition: JSON.stringify({ StartAt: 'Local', States: { Local: { Type: 'Pass', End: true } } }) }))).stateMachineArn!;
   return { bucket, table, topic, release: await machine('release'), capacity: await machine('capacity') };
 }
 
@@ -350,8 +378,8 @@ const output = (r: Ran) => (r.json?.output ?? {}) as { outcome?: string };
  * This stands in for AWS there, every second: a target whose instance is gone or no longer in
  * service in a group is deregistered. Harness only.
  */
-function janitor(targetGroups: string[]) {
-  let stop = false;
+function janitor(emulator: boolean, targetGroups: string[]) {
+  let stop = !emulator;
   let removed = 0;
   const loop = (async () => {
     while (!stop) {
@@ -380,31 +408,38 @@ function janitor(targetGroups: string[]) {
 }
 
 async function main() {
+  if (teardownRun) {
+    const done = await teardown(cfg, teardownRun, say);
+    const left = await leftovers(cfg, teardownRun);
+    if (json) process.stdout.write(`${JSON.stringify({ run: teardownRun, ...done, left })}\n`);
+    else say(`deleted ${done.deleted}; ${Object.keys(left).length ? `left: ${JSON.stringify(left)}` : 'nothing left'}`);
+    process.exit(Object.keys(left).length ? 1 : 0);
+  }
   say(`greenlight conformance against ${endpoint} (run id ${run}: every resource it creates is named ${run}-*)`);
   const infra = await infrastructure();
   const names = await stack();
   const configPath = join(work, 'greenlight.config.yml');
   writeFileSync(configPath, stringify(config(infra)));
   const env = {
-    AWS_ENDPOINT_URL: endpoint!,
+    ...(endpoint ? { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: cfg.credentials!.accessKeyId, AWS_SECRET_ACCESS_KEY: cfg.credentials!.secretAccessKey } : {}),
     AWS_REGION: region,
-    AWS_ACCESS_KEY_ID: cfg.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: cfg.credentials.secretAccessKey,
     GREENLIGHT_BUCKET: names.bucket,
     GREENLIGHT_TABLE: names.table,
     GREENLIGHT_TOPIC_ARN: names.topic,
     GREENLIGHT_RELEASE_STATE_MACHINE_ARN: names.release,
     GREENLIGHT_CAPACITY_STATE_MACHINE_ARN: names.capacity,
-    AWS_S3_FORCE_PATH_STYLE: 'true',
+    ...(endpoint ? { AWS_S3_FORCE_PATH_STYLE: 'true' } : {}),
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'test', 'conformance', 'moto-shim.mjs')}`.trim(),
     CONFORMANCE_LOG: callLog,
-    CONFORMANCE_HTTP_STUB: '1',
+    // An emulator runs no servers: the eip apps' HTTP checks are answered in the shim.
+    ...(endpoint ? { CONFORMANCE_HTTP_STUB: '1' } : {}),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };
   const gl = (...args: string[]) => greenlightAsync(env, configPath, ...args);
   const upload = (key: string, body: unknown) => s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: JSON.stringify(body) }));
   const cases: Case[] = [];
-  const sweep = janitor([infra.tgs.webBlue, infra.tgs.webGreen, infra.tgs.shopBlue, infra.tgs.shopGreen]);
+  const skipped: { case: string; why: string }[] = [];
+  const sweep = janitor(!!endpoint, [infra.tgs.webBlue, infra.tgs.webGreen, infra.tgs.shopBlue, infra.tgs.shopGreen]);
 
   // 1. asg on a listener: verify, plan, release, status, history, a hand-typed rollback.
   {
@@ -459,7 +494,8 @@ async function main() {
   }
 
   // 3. eip: release (a new server, the address moves), then a rollback (the old one back).
-  {
+  if (sandbox) skipped.push({ case: 'eip with a rollback', why: "the eip HTTP checks call the new server's private address: the runner must be inside the VPC" });
+  else {
     const c = new Case('eip with a rollback');
     cases.push(c);
     say(c.name);
@@ -629,7 +665,8 @@ async function main() {
   // 9. ECS on EC2 capacity: the capacity machine's steps, in-process. An instance launched into
   // blue's group joins the cluster (the harness registers it, as the ECS agent would) and the
   // service's count follows; then one instance terminates: it is drained and the count lowered.
-  {
+  if (sandbox) skipped.push({ case: 'capacity (ECS on EC2): a launch joins, a termination drains', why: 'container instances register through the ECS agent on a real instance' });
+  else {
     const c = new Case('capacity (ECS on EC2): a launch joins, a termination drains');
     cases.push(c);
     say(c.name);
@@ -674,7 +711,8 @@ async function main() {
 
   // 10. eip with stamp: image, two releases: each makes an image of the live server and starts
   // the new server from it; retiring keeps one image (keepImages: 1), so the first is deregistered.
-  {
+  if (sandbox) skipped.push({ case: 'eip stamp: image: two releases, the older image pruned', why: "the eip HTTP checks call the new server's private address: the runner must be inside the VPC" });
+  else {
     const c = new Case('eip stamp: image: two releases, the older image pruned');
     cases.push(c);
     say(c.name);
@@ -737,7 +775,9 @@ async function main() {
     productOperationsExercised: product.filter((o) => exercisedSim.has(o)).length,
     notExercised: product.filter((o) => !exercisedSim.has(o)),
     run,
+    target: endpoint ? 'emulator' : 'sandbox account',
     cases: cases.length,
+    skipped,
     passed: cases.filter((c) => c.passed).length,
     calls: calls.length,
     operations: operations.length,
@@ -747,9 +787,17 @@ async function main() {
     results: cases.map((c) => ({ case: c.name, passed: c.passed, checks: c.checks })),
     exercised: operations,
   };
+  // Everything the run made goes again (unless --keep), and what is left is reported.
+  if (!keep) {
+    say(`\nteardown of ${run}`);
+    const done = await teardown(cfg, run, say);
+    Object.assign(report, { teardown: { deleted: done.deleted, errors: done.errors, left: await leftovers(cfg, run) } });
+  }
+  const left = (report as { teardown?: { left: Record<string, string[]> } }).teardown?.left ?? {};
   if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else say(`\n${report.passed}/${report.cases} cases passed; ${report.calls} AWS calls, ${report.operations} operations (${report.repairs} moto responses repaired)`);
-  process.exit(report.passed === report.cases ? 0 : 1);
+  if (Object.keys(left).length) say(`teardown left: ${JSON.stringify(left)}`);
+  process.exit(report.passed === report.cases && !Object.keys(left).length ? 0 : 1);
 }
 
 main().catch((e) => {
