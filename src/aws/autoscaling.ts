@@ -1,5 +1,6 @@
+import { registerClient } from './clients.js';
 import {
-  type AutoScalingClient,
+  AutoScalingClient,
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeLifecycleHooksCommand,
@@ -13,6 +14,8 @@ import {
 import { AwsResourceNotFound } from '../core/errors.js';
 import type { Capacity, GroupInstance } from '../core/fleet.js';
 import { call } from './errors.js';
+
+registerClient('autoscaling', (config) => new AutoScalingClient(config));
 
 export interface Group {
   name: string;

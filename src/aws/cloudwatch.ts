@@ -1,5 +1,8 @@
-import { type CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { registerClient } from './clients.js';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { call } from './errors.js';
+
+registerClient('cloudwatch', (config) => new CloudWatchClient(config));
 
 export const statusAlarmName = (app: string) => `greenlight-${app}-status`;
 

@@ -1,7 +1,8 @@
+import { registerClient } from './clients.js';
 import {
   type AttributeValue,
   DescribeTableCommand,
-  type DynamoDBClient,
+  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -9,6 +10,8 @@ import {
 import type { HistoryRecord } from '../core/history.js';
 import type { LockState } from '../core/lock.js';
 import { call } from './errors.js';
+
+registerClient('dynamodb', (config) => new DynamoDBClient(config));
 
 // greenlight's table: pk = "app#<app>"; sk = "lock" (the app's lock) or
 // "release#<start time>#<execution name>" (one history record per release).

@@ -1,3 +1,4 @@
+import { registerClient } from './clients.js';
 import {
   AssociateAddressCommand,
   CreateImageCommand,
@@ -8,7 +9,7 @@ import {
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
   DescribeLaunchTemplateVersionsCommand,
-  type EC2Client,
+  EC2Client,
   RunInstancesCommand,
   StartInstancesCommand,
   StopInstancesCommand,
@@ -16,6 +17,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { AwsResourceNotFound } from '../core/errors.js';
 import { call } from './errors.js';
+
+registerClient('ec2', (config) => new EC2Client(config));
 
 export interface LaunchTemplateVersion {
   launchTemplateId: string;

@@ -1,9 +1,10 @@
+import { registerClient } from './clients.js';
 import {
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
   DescribeTaskDefinitionCommand,
-  type ECSClient,
+  ECSClient,
   ListContainerInstancesCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
@@ -14,6 +15,8 @@ import {
 import type { ServiceDeployment, TaskDefinition } from '../core/ecs.js';
 import { AwsResourceNotFound } from '../core/errors.js';
 import { call } from './errors.js';
+
+registerClient('ecs', (config) => new ECSClient(config));
 
 export interface Service {
   name: string;

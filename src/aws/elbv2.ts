@@ -1,3 +1,4 @@
+import { registerClient } from './clients.js';
 import {
   type Action,
   CreateRuleCommand,
@@ -6,7 +7,7 @@ import {
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client,
+  ElasticLoadBalancingV2Client,
   ModifyListenerCommand,
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -14,6 +15,8 @@ import { AwsResourceNotFound } from '../core/errors.js';
 import type { TargetHealth } from '../core/fleet.js';
 import type { RouteAction } from '../core/route.js';
 import { call } from './errors.js';
+
+registerClient('elbv2', (config) => new ElasticLoadBalancingV2Client(config));
 
 /** A route is a listener's default actions, or the actions of one of its rules. */
 export interface RouteRef {

@@ -1,9 +1,12 @@
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { registerClient } from './clients.js';
 import { chatMessage, DETAIL_TYPES, EVENT_SOURCE, headline, type ReleaseEventDetail } from '../core/history.js';
 import { TransientAwsError } from '../core/errors.js';
 import { call } from './errors.js';
+
+registerClient('events', (config) => new EventBridgeClient(config));
+registerClient('sns', (config) => new SNSClient(config));
 
 // One state change, told twice: an EventBridge event on the default bus (rules route it
 // anywhere), and an SNS message (email, AWS Chatbot, ChatOps) when a topic is configured.

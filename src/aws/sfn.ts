@@ -1,15 +1,18 @@
+import { registerClient } from './clients.js';
 import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
   ListExecutionsCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
-  type SFNClient,
+  SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { AwsResourceNotFound } from '../core/errors.js';
 import { call } from './errors.js';
+
+registerClient('sfn', (config) => new SFNClient(config));
 
 export type StartResult = { started: true; executionArn: string } | { started: false; reason: 'duplicate' };
 

@@ -4,7 +4,7 @@ import { ROOT } from '../local/definitions.js';
 import { actionsOf } from '../sim/authz.js';
 
 // Each function's IAM role holds only the actions its code can call. The calls are read from
-// the function's own bundle, built as serverless-esbuild builds it (the SDK left external), so
+// the function's own bundle, built as serverless-esbuild builds it but with the SDK left external, so
 // tree shaking has already dropped every adapter the handler cannot reach: what is left is each
 // `new <Name>Command(` of an @aws-sdk client. Not minified, so the imported names stay readable
 // (the minified bundle keeps unused imports of external modules, and renames the used ones).
@@ -73,6 +73,24 @@ export async function deriveFunctionActions(): Promise<FunctionActions> {
     functions[name] = { calls, actions };
   }
   return { generatedBy: 'greenlight derive-iam (src/cli/derive-iam.ts): the AWS calls in each function bundle', functions };
+}
+
+/**
+ * Commands the AWS SDK makes for itself, never greenlight's code: credential providers (STS,
+ * SSO, SSO OIDC), S3 Express sessions and DynamoDB endpoint discovery. They are in a bundle that includes the SDK; in Lambda
+ * the credentials come from the environment, so none is called (and no role grants them).
+ */
+export const SDK_INTERNAL_COMMANDS = ['AssumeRole', 'AssumeRoleWithWebIdentity', 'CreateOAuth2Token', 'CreateOAuth2TokenWithIAM', 'CreateSession', 'CreateToken', 'DescribeEndpoints', 'GetRoleCredentials'];
+
+/**
+ * What a shipped bundle (the SDK bundled in, minified) contains: the services whose clients it
+ * registers (src/aws/clients.ts: `registerClient("<service>", ...)`) and the SDK commands it
+ * includes after tree shaking (each a `class extends command(..., "<Name>", schema){}`).
+ */
+export function shippedBundleContents(code: string): { services: string[]; commands: string[] } {
+  const services = new Set([...code.matchAll(/[\w$]+\("([a-z0-9]+)",[\w$]+=>new [\w$]+\([\w$]+\)\)/g)].map((m) => m[1]));
+  const commands = new Set([...code.matchAll(/class extends [\w$]+\([\w$]+,[\w$]+,"([A-Za-z0-9]+)",[\w$]+\)\{\}/g)].map((m) => m[1]));
+  return { services: [...services].sort(), commands: [...commands].sort() };
 }
 
 export function committedFunctionActions(): FunctionActions {

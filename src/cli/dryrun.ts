@@ -21,9 +21,8 @@ const PLACEHOLDERS: Record<string, unknown> = {
 
 export function dryRunClients(account: Account, recorded: PlannedCall[]): Clients {
   // Against AWS, fresh clients (default chain); on the simulator, clients over its transport.
-  const clients = account.kind === 'sim' ? account.session!.transport.clients('plan') : createClients();
-  for (const [service, client] of Object.entries(clients) as [string, { middlewareStack: { addRelativeTo: (mw: unknown, o: unknown) => void } }][]) {
-    client.middlewareStack.addRelativeTo(
+  const record = (service: string, client: unknown) =>
+    (client as { middlewareStack: { addRelativeTo: (mw: unknown, o: unknown) => void } }).middlewareStack.addRelativeTo(
       // biome-ignore lint/suspicious/noExplicitAny: middleware generics are not worth spelling out here.
       (next: any, context: any) => async (args: any) => {
         const command = String(context.commandName).replace(/Command$/, '');
@@ -33,6 +32,7 @@ export function dryRunClients(account: Account, recorded: PlannedCall[]): Client
       },
       { relation: 'before', toMiddleware: 'retryMiddleware', name: 'greenlightDryRun', override: true },
     );
-  }
+  // Each client gets the recorder as it is built (clients are built on first use).
+  const clients = account.kind === 'sim' ? account.session!.transport.clients('plan', record) : createClients({}, record);
   return clients;
 }

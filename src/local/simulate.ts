@@ -21,7 +21,7 @@ import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
 import { authorizer, functionPolicies } from './iam-policy.js';
 import { interleavedPairs, releaseOf } from './invariants.js';
-import { changesInfrastructure, SimTransport } from './transport.js';
+import { type CallRecord, changesInfrastructure, SimTransport } from './transport.js';
 
 // One scenario, end to end: the S3 upload, EventBridge, the dispatch Lambda, the release state
 // machine and its real handlers, the simulated account and a synthetic client, in virtual time.
@@ -551,8 +551,9 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
   const appSpec = scenario.apps.find((a) => a.name === primary)!;
   const calls = transport.calls;
   const mutating = calls.filter(changesInfrastructure).length;
-  const ttl = uploadedVersion ? timeToLive(seconds, uploadedVersion, uploadAt) : null;
-  const bound = greenReadyBound(scenario, appSpec);
+  const sampled = uploadedVersion ? timeToLive(seconds, uploadedVersion, uploadAt) : null;
+  const ttl = sampled === null ? null : fromRouteChange(sampled, uploadAt, routeWrites.filter((w) => w.app === primary), transport.calls);
+  const bound = greenReadyBound(scenario, appSpec) + configuredBakes(appSpec);
   const { outcome, reason } = limitHit
     ? { outcome: 'failed' as Outcome, reason: `simulation limit of ${scenario.limitSeconds} s reached with work still running` }
     : outcomeOf(main);
@@ -792,6 +793,32 @@ function timeToLive(seconds: { t: number; total: number; versions: Record<string
     else first = null;
   }
   return first === null ? null : Math.round((first - from) * 100) / 100;
+}
+
+/**
+ * Time to live, exactly: the moment the route change that moved the last of the traffic landed
+ * (a listener or rule write with one weighted target group, or for eip the address moving), not
+ * the whole second the traffic sampler first saw every request answered by the new version.
+ */
+function fromRouteChange(sampled: number, from: number, writes: RouteWrite[], calls: CallRecord[]): number {
+  const seen = from + sampled;
+  const whole = (w: RouteWrite) => (w.actions ?? []).some((a) => a.Type === 'forward' && (a.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 1) > 0).length === 1);
+  const landed = [
+    ...writes.filter((w) => whole(w) && w.t >= from && w.t <= seen).map((w) => w.t),
+    ...calls.filter((c) => c.command === 'AssociateAddress' && !c.error && c.end !== undefined && c.end >= from && c.end <= seen).map((c) => c.end!),
+  ];
+  if (!landed.length) return sampled;
+  return Math.round((Math.max(...landed) - from) * 100) / 100;
+}
+
+/** What a progressive release waits by design before the last shift: canary and linear bakes, custom steps' bakes. */
+export function configuredBakes(app: Scenario['apps'][number]): number {
+  const t = (app.greenlight as { traffic?: { strategy: string; bakeSeconds?: number; stepPercent?: number; intervalSeconds?: number; steps?: { bakeSeconds: number }[] } } | undefined)?.traffic;
+  if (!t) return 0;
+  if (t.strategy === 'canary') return t.bakeSeconds ?? 0;
+  if (t.strategy === 'linear') return (Math.ceil(100 / (t.stepPercent ?? 100)) - 1) * (t.intervalSeconds ?? 0);
+  if (t.strategy === 'custom') return (t.steps ?? []).slice(0, -1).reduce((n, x) => n + x.bakeSeconds, 0);
+  return 0;
 }
 
 /**

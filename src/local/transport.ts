@@ -190,12 +190,13 @@ export class SimTransport {
   }
 
   /** Real SDK clients whose transport is this simulator. `caller` labels the call log. */
-  clients(caller: string): Clients {
+  clients(caller: string, also?: (service: Service, client: AnyClient) => void): Clients {
     // The SDK's own standard retry strategy (3 attempts, exponential backoff with full jitter):
     // its delays are slept with setTimeout, which is the virtual clock's while a simulation runs.
-    const clients = createClients({ region: 'us-east-1', credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' } });
-    for (const [service, client] of Object.entries(clients) as [Service, AnyClient][]) this.attach(client, service, caller);
-    return clients;
+    return createClients({ region: 'us-east-1', credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' } }, (service, client) => {
+      this.attach(client as unknown as AnyClient, service as Service, caller);
+      also?.(service as Service, client as unknown as AnyClient);
+    });
   }
 
   private match(f: FaultState, short: string, caller: string): boolean {
