@@ -1,9 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../local/definitions.js';
 import { type CapacitySummary, loadScenarioFile, type Summary, simulate } from '../local/simulate.js';
+import { type FunctionFigures, packagedFunctions } from './bench-functions.js';
 import { scenarioNames, scenarioPath } from './scenarios.js';
 
-// Figures, not pass/fail: every shipped scenario, its outcome and what it cost.
+// Figures, not pass/fail: every shipped scenario, its outcome and what it cost; the functions
+// as shipped (cold init, zip size); the simulator's speed; the cost by fleet size. All measured
+// in one run. `--quick` leaves out the packaged functions (a `serverless package` and 250 spawns).
 
-export async function runBench(json: boolean): Promise<number> {
+/** The scenarios whose lifecycle events the capacity figure counts (AWS calls per event). */
+const CAPACITY_SCENARIOS = ['ecs-scale-out', 'ecs-burst'];
+/** simSpeed: this scenario as a whole CLI process (start-up included). */
+const SPEED_SCENARIO = 'canary';
+
+export async function runBench(json: boolean, quick = false): Promise<number> {
   const rows: (Summary & Partial<CapacitySummary> & { realMs: number; callsPerInstance: number | null })[] = [];
   for (const name of scenarioNames()) {
     const scenario = loadScenarioFile(scenarioPath(name));
@@ -14,8 +25,31 @@ export async function runBench(json: boolean): Promise<number> {
     rows.push({ ...summary, realMs: Math.round(performance.now() - started), callsPerInstance: instances ? Math.round((summary.awsCalls / instances) * 10) / 10 : null });
   }
   const scaling = await fleetSweep();
+  const speed = simSpeed();
+  const fns: FunctionFigures | null = quick ? null : packagedFunctions(10);
   if (json) {
-    process.stdout.write(`${JSON.stringify({ scenarios: rows, scaling })}\n`);
+    const scenarios = Object.fromEntries(
+      rows.map((r) => [
+        r.scenario,
+        {
+          outcome: r.outcome,
+          ttlOverBound: r.liveOverBound,
+          timeToLiveSeconds: r.timeToLiveSeconds,
+          boundSeconds: r.greenReadyBoundSeconds,
+          transitions: r.stateTransitions,
+          awsCalls: r.awsCalls,
+          mutatingCalls: r.mutatingCalls,
+          failedRequests: r.failedRequests,
+          maxHistoryEvents: r.maxHistoryEvents,
+          invariantViolations: r.invariantViolations.length,
+          ...(r.awsCallsPerEvent !== undefined ? { awsCallsPerEvent: r.awsCallsPerEvent } : {}),
+          virtualSeconds: r.virtualSeconds,
+          realMs: r.realMs,
+        },
+      ]),
+    );
+    const capacityCallsPerEvent = Object.fromEntries(rows.filter((r) => CAPACITY_SCENARIOS.includes(r.scenario)).map((r) => [r.scenario, r.awsCallsPerEvent ?? null]));
+    process.stdout.write(`${JSON.stringify({ scenarios, capacityCallsPerEvent, ...(fns ? { bareNodeMs: fns.bareNodeMs, functions: fns.functions } : {}), simSpeed: speed, scaling })}\n`);
     return 0;
   }
   const cols: [string, (r: (typeof rows)[number]) => string][] = [
@@ -78,11 +112,37 @@ export async function runBench(json: boolean): Promise<number> {
       capacity,
     );
   }
-  process.stdout.write(`\nBy fleet size (the per-release cost should not grow with the fleet):\n`);
-  process.stdout.write(`${['scenario', 'size', 'outcome', 'aws calls', 'mutating', 'transitions', 'ttl/bound', 'failed'].map((h) => h.padStart(13)).join('')}\n`);
-  for (const r of scaling)
-    process.stdout.write(`${[r.scenario, r.size, r.outcome, r.awsCalls, r.mutatingCalls, r.stateTransitions, r.liveOverBound ?? '-', r.failedRequests].map((c) => String(c).padStart(13)).join('')}\n`);
+  process.stdout.write(`\nBy fleet size (the per-release cost should not grow with the fleet; ratio = largest ÷ smallest):\n`);
+  process.stdout.write(`${['scenario', 'size', 'outcome', 'aws calls', 'mutating', 'transitions', 'ttl/bound', 'failed', 'real ms'].map((h) => h.padStart(13)).join('')}\n`);
+  for (const f of scaling) {
+    for (const r of f.sizes)
+      process.stdout.write(`${[f.scenario, r.size, r.outcome, r.awsCalls, r.mutatingCalls, r.transitions, r.ttlOverBound ?? '-', r.failedRequests, r.realMs].map((c) => String(c).padStart(13)).join('')}\n`);
+    process.stdout.write(`${[f.scenario, 'ratio', '', f.ratio.awsCalls, '', f.ratio.transitions, f.ratio.ttlOverBound ?? '-'].map((c) => String(c).padStart(13)).join('')}\n`);
+  }
+  process.stdout.write(`\nSimulator speed: ${speed.scenario} as a whole CLI process, ${speed.virtualSeconds} virtual s in ${speed.wallSeconds} wall s: ${speed.ratio}×\n`);
+  if (fns) {
+    process.stdout.write(`\nFunctions as shipped (serverless package; import + init in a fresh node, median of ${fns.runs}, ÷ a bare node -e 0 of ${fns.bareNodeMs} ms):\n`);
+    printTable(
+      [
+        ['function', ([n]) => n],
+        ['cold init ms', ([, f]) => String(f.coldInitMs)],
+        ['ratio', ([, f]) => `${f.coldInitRatio}×`],
+        ['zip KB', ([, f]) => String(f.zipKB)],
+      ],
+      Object.entries(fns.functions),
+    );
+  }
   return 0;
+}
+
+/** The whole CLI process for one scenario: virtual seconds per wall second, start-up included. */
+function simSpeed() {
+  const t = performance.now();
+  const r = spawnSync(join(ROOT, 'bin', 'greenlight'), ['simulate', SPEED_SCENARIO, '--json'], { cwd: ROOT, encoding: 'utf8' });
+  const wall = (performance.now() - t) / 1000;
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { virtualSeconds?: number };
+  const virtualSeconds = summary.virtualSeconds ?? 0;
+  return { scenario: SPEED_SCENARIO, virtualSeconds, wallSeconds: Math.round(wall * 100) / 100, ratio: Math.round(virtualSeconds / wall) };
 }
 
 function printTable<R>(cols: [string, (r: R) => string][], rows: R[]): void {
@@ -94,16 +154,29 @@ function printTable<R>(cols: [string, (r: R) => string][], rows: R[]): void {
 /** The happy paths at growing fleet sizes: instances (asg), tasks (ecs on Fargate). */
 async function fleetSweep() {
   const out = [];
-  for (const [name, sizes] of [
-    ['asg-release', [2, 20, 200]],
-    ['ecs-release', [2, 20, 200]],
-  ] as const) {
+  for (const name of ['asg-release', 'ecs-release']) {
     const base = loadScenarioFile(scenarioPath(name));
-    for (const size of sizes) {
+    const sizes: { size: number; outcome: string; awsCalls: number; mutatingCalls: number; transitions: number; ttlOverBound: number | null; failedRequests: number; realMs: number }[] = [];
+    for (const size of [4, 200, 1000]) {
       const apps = base.apps.map((a) => (a.kind === 'ecs' ? { ...a, tasks: size } : a.kind === 'asg' ? { ...a, instances: size } : a));
-      const { summary } = await simulate({ ...base, name, apps });
-      out.push({ size, ...summary });
+      const started = performance.now();
+      const { summary: r } = await simulate({ ...base, name, apps });
+      sizes.push({
+        size,
+        outcome: r.outcome,
+        awsCalls: r.awsCalls,
+        mutatingCalls: r.mutatingCalls,
+        transitions: r.stateTransitions,
+        ttlOverBound: r.liveOverBound,
+        failedRequests: r.failedRequests,
+        realMs: Math.round(performance.now() - started),
+      });
     }
+    const ratio = (k: 'awsCalls' | 'transitions' | 'ttlOverBound') => {
+      const v = sizes.map((x) => x[k]).filter((x): x is number => typeof x === 'number' && x > 0);
+      return v.length === sizes.length ? Math.round((Math.max(...v) / Math.min(...v)) * 1000) / 1000 : null;
+    };
+    out.push({ scenario: name, sizes, ratio: { awsCalls: ratio('awsCalls'), transitions: ratio('transitions'), ttlOverBound: ratio('ttlOverBound') } });
   }
   return out;
 }

@@ -63,7 +63,11 @@ const COMMANDS: Record<string, CommandSpec> = {
   scenarios: { usage: 'scenarios', summary: 'List the shipped scenarios' },
   'derive-iam': { usage: 'derive-iam [--check] [--json]', summary: "Derive each function's IAM actions from the AWS calls in its bundle into deploy/function-actions.json (--check: exit 1 when that file is out of date)" },
   'check-config': { usage: 'check-config [file] [--region <region>]', summary: 'Validate greenlight.config.yml; with a region (or AWS_REGION), every ARN must be in it (run before every package/deploy)' },
-  bench: { usage: 'bench [--json]', summary: 'Run every shipped scenario and print the figures' },
+  bench: {
+    usage: 'bench [--json] [--quick]',
+    summary: 'Every shipped scenario, the functions as shipped (cold init, zip size), the simulator speed and the cost by fleet size, in one run',
+    options: ['--quick   leave out the packaged functions (a serverless package and 250 node starts, about a minute)'],
+  },
   'rerun-after-crash': { usage: 'rerun-after-crash [--json]', summary: 'The release dies at each state in turn and is redriven; each must finish it' },
   fuzz: { usage: 'fuzz [--json]', summary: '1,000+ generated bad inputs; every one rejected with zero mutating calls' },
   mutants: { usage: 'mutants [id,...] [--json]', summary: 'Apply each deliberate bug of mutants/mutants.yml in a copy of the tree; the fault matrix (then the flow tests) must notice it' },
@@ -263,7 +267,7 @@ async function main(argv: string[]): Promise<number> {
     }
     default: {
       const { runBench } = await import('./bench.js');
-      return runBench(json);
+      return runBench(json, flags.has('--quick'));
     }
   }
 }
