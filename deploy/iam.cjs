@@ -34,6 +34,8 @@ function statements(doc = load()) {
       Effect: 'Allow',
       Action: [
         'autoscaling:DescribeAutoScalingGroups',
+        // When green's instances entered service (CheckGreen predicts when green can be healthy).
+        ...(asgApps.length ? ['autoscaling:DescribeScalingActivities'] : []),
         'ec2:DescribeImages',
         'ec2:DescribeLaunchTemplateVersions',
         'elasticloadbalancing:DescribeListeners',

@@ -3,6 +3,7 @@ import {
   AutoScalingClient,
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
   DescribeLifecycleHooksCommand,
   ResumeProcessesCommand,
   SuspendProcessesCommand,
@@ -70,6 +71,19 @@ export async function updateGroup(
       }),
     ),
   );
+}
+
+/**
+ * When the group's newest launches entered service (and so were registered with its target
+ * groups): the latest EndTime among its recent successful launch activities, in epoch ms; null
+ * when a launch is still in progress or none is listed. Activities come newest first.
+ */
+export async function lastLaunchInService(asg: AutoScalingClient, name: string, since: number): Promise<number | null> {
+  const out = await call(`autoscaling:DescribeScalingActivities ${name}`, () => asg.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name, MaxRecords: 20 })));
+  const launches = (out.Activities ?? []).filter((a) => a.Description?.startsWith('Launching a new EC2 instance') && (a.StartTime?.getTime() ?? 0) >= since);
+  if (!launches.length || launches.some((a) => !a.EndTime && a.StatusCode !== 'Failed' && a.StatusCode !== 'Cancelled')) return null;
+  const ends = launches.filter((a) => a.StatusCode === 'Successful' && a.EndTime).map((a) => a.EndTime!.getTime());
+  return ends.length ? Math.max(...ends) : null;
 }
 
 /** The group launches a replacement from its current launch template version. */

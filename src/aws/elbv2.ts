@@ -57,6 +57,13 @@ export async function targetHealth(elb: ElasticLoadBalancingV2Client, targetGrou
 }
 
 /** The target groups that exist among `arns` (a missing one is simply absent). */
+/** A target group's health check timing: a target turns healthy only at a check, after `healthyThresholdCount` passes in a row. */
+export async function healthCheckOf(elb: ElasticLoadBalancingV2Client, targetGroupArn: string): Promise<{ intervalSeconds: number; healthyThresholdCount: number } | null> {
+  const out = await call(`elasticloadbalancing:DescribeTargetGroups ${targetGroupArn}`, () => elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })));
+  const tg = out.TargetGroups?.[0];
+  return tg?.HealthCheckIntervalSeconds && tg.HealthyThresholdCount ? { intervalSeconds: tg.HealthCheckIntervalSeconds, healthyThresholdCount: tg.HealthyThresholdCount } : null;
+}
+
 export async function existingTargetGroups(elb: ElasticLoadBalancingV2Client, arns: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (const arn of arns) {

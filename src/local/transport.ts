@@ -193,10 +193,14 @@ export class SimTransport {
   clients(caller: string, also?: (service: Service, client: AnyClient) => void): Clients {
     // The SDK's own standard retry strategy (3 attempts, exponential backoff with full jitter):
     // its delays are slept with setTimeout, which is the virtual clock's while a simulation runs.
-    return createClients({ region: 'us-east-1', credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' } }, (service, client) => {
+    const clients = createClients({ region: 'us-east-1', credentials: { accessKeyId: 'SIMULATED', secretAccessKey: 'SIMULATED' } }, (service, client) => {
       this.attach(client as unknown as AnyClient, service as Service, caller);
       also?.(service as Service, client as unknown as AnyClient);
     });
+    // Built here, all at once, not on first use inside a run: under load, building clients while
+    // the virtual clock runs made some runs differ (no execution at all, or a later switch).
+    for (const k of Object.keys(clients)) void (clients as unknown as Record<string, unknown>)[k];
+    return clients;
   }
 
   private match(f: FaultState, short: string, caller: string): boolean {

@@ -391,6 +391,27 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
             };
           }),
       }),
+      // Launch activities only, newest first: one per instance the group launched, InProgress
+      // until the instance is InService (when it is registered with the group's target groups).
+      DescribeScalingActivitiesCommand: (i: { AutoScalingGroupName?: string; MaxRecords?: number }) => {
+        const g = i.AutoScalingGroupName ? w.groups.get(i.AutoScalingGroupName) : undefined;
+        if (i.AutoScalingGroupName && !g) return { Activities: [] };
+        const at = (t: number) => new Date(w.clock.date().getTime() - (w.clock.now - t) * 1000);
+        const launched = (g ? g.instances : [...w.groups.values()].flatMap((x) => x.instances)).map((id) => w.instances.get(id)!).filter((x) => x.launchedAt >= 0);
+        return {
+          Activities: launched
+            .sort((a, b) => b.launchedAt - a.launchedAt)
+            .slice(0, Math.min(i.MaxRecords ?? 100, 100))
+            .map((x) => ({
+              ActivityId: `launch-${x.id}`,
+              AutoScalingGroupName: x.group ?? undefined,
+              Description: `Launching a new EC2 instance: ${x.id}`,
+              Cause: 'an instance was started in response to a difference between desired and actual capacity',
+              StartTime: at(x.launchedAt),
+              ...(x.inServiceAt !== undefined ? { EndTime: at(x.inServiceAt), StatusCode: 'Successful', Progress: 100 } : { StatusCode: 'InProgress', Progress: 30 }),
+            })),
+        };
+      },
       UpdateAutoScalingGroupCommand: (i: {
         AutoScalingGroupName: string;
         MinSize?: number;

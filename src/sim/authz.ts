@@ -120,6 +120,7 @@ export const AUTHZ: Record<string, Record<string, Builder>> = {
   autoscaling: {
     DescribeAutoScalingGroups: () => star('autoscaling:DescribeAutoScalingGroups'),
     DescribeLifecycleHooks: () => star('autoscaling:DescribeLifecycleHooks'),
+    DescribeScalingActivities: () => star('autoscaling:DescribeScalingActivities'),
     UpdateAutoScalingGroup: (i, w) => [
       { action: 'autoscaling:UpdateAutoScalingGroup', resource: groupArn(w, i.AutoScalingGroupName) },
       ...(i.LaunchTemplate?.LaunchTemplateId ? launchRequests(w, i.LaunchTemplate.LaunchTemplateId, i.LaunchTemplate.Version, {}, undefined) : []),

@@ -188,7 +188,7 @@ export const ScenarioSchema = z
         imageSeconds: z.number().min(0).max(3600).default(60),
         alarmSeconds: z.number().min(0).max(3600).default(60),
         /** Lambda: init of a new execution environment, before the handler runs. */
-        lambdaColdStartSeconds: z.number().min(0).max(60).default(0.7),
+        lambdaColdStartSeconds: z.number().min(0).max(60).default(0.4),
         /** Lambda: each invocation's own time besides its AWS calls (compute, the invoke round trip). */
         lambdaDurationSeconds: z.number().min(0).max(60).default(0.03),
         /** Lambda: an environment idle this long is reclaimed (the next invocation starts cold). */

@@ -8,7 +8,7 @@ import { InvalidInput } from '../core/errors.js';
 import { assessGreen, warmCapacity } from '../core/fleet.js';
 import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';
 import type { Deps } from './deps.js';
-import type { Assessment, Green, Plan, Side } from './types.js';
+import type { Assessment, Green, Plan, PreparedGreen, Side } from './types.js';
 
 // Kind asg: each colour is an Auto Scaling group; a release is a launch-template version.
 
@@ -40,7 +40,7 @@ export async function planAsg(deps: Deps, app: AsgAppConfig, release: Release, l
   };
 }
 
-export async function prepareGreenAsg(deps: Deps, app: AsgAppConfig, release: Release, settings: Settings, plan: Plan): Promise<Green> {
+export async function prepareGreenAsg(deps: Deps, app: AsgAppConfig, release: Release, settings: Settings, plan: Plan): Promise<PreparedGreen> {
   const { autoscaling } = deps.clients;
   const name = plan.idle.autoScalingGroupName!;
   const group = (await describeGroups(autoscaling, [name])).get(name)!;

@@ -8,7 +8,7 @@ import { CapacityTimeout, GreenCrashLooping, InvalidInput } from '../core/errors
 import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';
 import { deadline, zeroGroup } from './asg.js';
 import type { Deps } from './deps.js';
-import type { Assessment, CapacityState, Green, Plan, Side } from './types.js';
+import type { Assessment, CapacityState, Green, Plan, PreparedGreen, Side } from './types.js';
 
 // Kind ecs: each colour is an ECS service (Fargate, or EC2 capacity from the colour's own
 // cluster and Auto Scaling group); a release is a task-definition revision.
@@ -86,7 +86,7 @@ async function activeInGroup(deps: Deps, side: Side): Promise<number> {
   return instances.filter((ci) => inService.has(ci.ec2InstanceId)).length;
 }
 
-export async function prepareGreenEcs(deps: Deps, release: Release, settings: Settings, plan: Plan): Promise<Green> {
+export async function prepareGreenEcs(deps: Deps, release: Release, settings: Settings, plan: Plan): Promise<PreparedGreen> {
   const { ecs } = deps.clients;
   const description = releaseDescription(release);
   const idle = await service(deps, plan.idle);

@@ -21,7 +21,7 @@ import { parseReleaseDescription, type Release, releaseDescription, type Setting
 import { deadline, ensureLaunchTemplateVersion, userDataFor } from './asg.js';
 import type { Deps } from './deps.js';
 import { checkUrl } from './http.js';
-import type { Assessment, Green, Plan } from './types.js';
+import type { Assessment, Green, Plan, PreparedGreen } from './types.js';
 
 // Kind eip: one instance behind an Elastic IP (seed 000). Stamp a new server, check it, move the
 // address (one call), keep the old server stopped for the rollback window, then terminate it.
@@ -91,7 +91,7 @@ async function findGreen(deps: Deps, release: Release, plan: Plan): Promise<Inst
   return found.find((i) => i.instanceId !== plan.live.instanceId);
 }
 
-export async function prepareGreenEip(deps: Deps, app: EipAppConfig, release: Release, settings: Settings, plan: Plan): Promise<Green> {
+export async function prepareGreenEip(deps: Deps, app: EipAppConfig, release: Release, settings: Settings, plan: Plan): Promise<PreparedGreen> {
   const { ec2 } = deps.clients;
   const base = { desired: 1, deadline: deadline(deps, settings), ready: false };
   if (release.action === 'rollback') {

@@ -10,7 +10,10 @@ import { assessEcs, checkCapacity as checkCapacityEcs, prepareCapacity as prepar
 import type { Execution } from './lock.js';
 import { ensurePreview } from './preview.js';
 import { tell } from './record.js';
-import type { Assessment, CapacityState, Green, Plan } from './types.js';
+import type { Assessment, CapacityState, Green, Plan, PreparedGreen } from './types.js';
+import { type HealthCheckTiming, nextGreenCheck } from '../core/green-timing.js';
+import { lastLaunchInService } from '../aws/autoscaling.js';
+import { healthCheckOf } from '../aws/elbv2.js';
 
 // Green: pin the artifact, give green the live colour's size, then report readiness.
 // Each call converges: it reads what exists and does only what is missing.
@@ -30,6 +33,13 @@ export async function checkCapacity(deps: Deps, input: Input & { capacity: Capac
 }
 
 export async function prepareGreen(deps: Deps, input: Input): Promise<Green> {
+  const prepared = await prepareKind(deps, input);
+  // The first look after the configured poll: CheckGreen then says when green can be healthy.
+  const first = prepared.ready ? 0 : input.settings.pollSeconds * 1000;
+  return { ...prepared, nextCheckAt: new Date(deps.now().getTime() + first).toISOString() };
+}
+
+async function prepareKind(deps: Deps, input: Input): Promise<PreparedGreen> {
   const app = appConfig(deps.config, input.release.app);
   if (app.kind === 'eip') return prepareGreenEip(deps, app, input.release, input.settings, input.plan);
   // Never deploy onto a colour that takes traffic (a plan made from a stale read of the route);
@@ -56,5 +66,49 @@ export async function checkGreen(deps: Deps, input: Input & { green: Green; exec
   const app = appConfig(deps.config, release.app);
   const moves = (release.action ?? 'release') === 'release' || release.action === 'rollback';
   if (a.ready && app.kind !== 'eip' && moves) await ensurePreview(deps, app, release.app, release.version, plan.idle.targetGroupArn);
-  return { ...green, ready: a.ready, inService: a.inService, healthy: a.healthy, failedTasks: a.failedTasks, ...(a.instanceId !== undefined ? { instanceId: a.instanceId } : {}) };
+  const next = a.ready ? { at: deps.now().getTime(), why: 'ready' } : await nextCheck(deps, input, a);
+  return {
+    ...green,
+    ready: a.ready,
+    inService: a.inService,
+    healthy: a.healthy,
+    failedTasks: a.failedTasks,
+    ...(a.instanceId !== undefined ? { instanceId: a.instanceId } : {}),
+    nextCheckAt: new Date(next.at).toISOString(),
+    nextCheckWhy: next.why,
+    ...(next.healthCheck !== undefined ? { healthCheck: next.healthCheck } : {}),
+  };
+}
+
+/**
+ * When to look again: at the first instant green's target group can report it healthy (asg, ecs),
+ * else after the configured poll. Reading the timing is best effort: an error here costs only
+ * the prediction (the next check polls), never the release.
+ */
+async function nextCheck(deps: Deps, input: Input & { green: Green }, a: Assessment): Promise<{ at: number; why: string; healthCheck?: HealthCheckTiming | null }> {
+  const { plan, green, settings, release } = input;
+  const app = appConfig(deps.config, release.app);
+  const now = deps.now().getTime();
+  const view = { now, pollSeconds: settings.pollSeconds, deadline: Date.parse(green.deadline), desired: a.desired, inService: a.inService ?? 0, healthCheck: null as HealthCheckTiming | null, lastRegisteredAt: null as number | null };
+  if (app.kind === 'eip') return nextGreenCheck(view);
+  // A failed read costs only the prediction; the reason is kept in nextCheckWhy (the execution's history).
+  const unread: string[] = [];
+  const healthCheck =
+    green.healthCheck !== undefined
+      ? green.healthCheck
+      : await healthCheckOf(deps.clients.elbv2, plan.idle.targetGroupArn).catch((e: Error) => {
+          unread.push(`the target group's health check (${e.name})`);
+          return null;
+        });
+  let lastRegisteredAt: number | null = null;
+  // asg: each instance registers as it enters service, which its launch activity records.
+  if (app.kind === 'asg' && healthCheck && view.inService >= a.desired) {
+    const since = Date.parse(green.deadline) - settings.timeoutSeconds * 1000 - 300_000;
+    lastRegisteredAt = await lastLaunchInService(deps.clients.autoscaling, plan.idle.autoScalingGroupName!, since).catch((e: Error) => {
+      unread.push(`the group's launch activities (${e.name})`);
+      return null;
+    });
+  }
+  const next = nextGreenCheck({ ...view, healthCheck, lastRegisteredAt });
+  return { ...next, why: unread.length ? `${next.why}; could not read ${unread.join(', ')}` : next.why, healthCheck };
 }

@@ -1,3 +1,4 @@
+import type { HealthCheckTiming } from '../core/green-timing.js';
 import type { RouteRef } from '../aws/elbv2.js';
 import type { Colour } from '../core/config.js';
 import type { Capacity } from '../core/fleet.js';
@@ -57,7 +58,15 @@ export interface Green {
   healthy?: number;
   failedTasks?: number;
   replaced?: number;
+  /** When WaitForGreen wakes for the next check (ISO), and why then (src/core/green-timing.ts). */
+  nextCheckAt: string;
+  nextCheckWhy?: string;
+  /** Green's target group health check timing, read once (asg, ecs). */
+  healthCheck?: HealthCheckTiming | null;
 }
+
+/** What a kind's prepare step returns; the release's PrepareGreen adds when to check first. */
+export type PreparedGreen = Omit<Green, 'nextCheckAt'>;
 
 export interface Assessment {
   ready: boolean;
