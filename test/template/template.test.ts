@@ -54,7 +54,7 @@ describe('Template: serverless package', () => {
     expect(Object.keys(def.States)).toEqual(
       expect.arrayContaining(['Resolve', 'Plan', 'PrepareGreen', 'WaitForGreen', 'CheckGreen', 'SwitchTraffic', 'RetireStep', 'RetireWait', 'Rollback', 'Rejected']),
     );
-    expect(def.States.WaitForGreen).toMatchObject({ Type: 'Wait', SecondsPath: '$.settings.pollSeconds' });
+    expect(def.States.WaitForGreen).toMatchObject({ Type: 'Wait', TimestampPath: '$.green.nextCheckAt' });
     expect(JSON.stringify(vars)).toContain('SwitchTrafficLambdaFunction');
     // Every Lambda the definition calls is a function of this stack.
     const referenced = JSON.stringify(vars).match(/"[A-Za-z]+LambdaFunction"/g)!.map((r) => r.slice(1, -1));
