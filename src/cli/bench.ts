@@ -14,7 +14,8 @@ const CAPACITY_SCENARIOS = ['ecs-scale-out', 'ecs-burst'];
 /** simSpeed: this scenario as a whole CLI process (start-up included). */
 const SPEED_SCENARIO = 'canary';
 
-export async function runBench(json: boolean, quick = false): Promise<number> {
+export async function runBench(json: boolean, quick = false, markdown = false): Promise<number> {
+  markdownTables = markdown;
   const rows: (Summary & Partial<CapacitySummary> & { realMs: number; callsPerInstance: number | null })[] = [];
   for (const name of scenarioNames()) {
     const scenario = loadScenarioFile(scenarioPath(name));
@@ -113,12 +114,14 @@ export async function runBench(json: boolean, quick = false): Promise<number> {
     );
   }
   process.stdout.write(`\nBy fleet size (the per-release cost should not grow with the fleet; ratio = largest ÷ smallest):\n`);
-  process.stdout.write(`${['scenario', 'size', 'outcome', 'aws calls', 'mutating', 'transitions', 'ttl/bound', 'failed', 'real ms'].map((h) => h.padStart(13)).join('')}\n`);
-  for (const f of scaling) {
-    for (const r of f.sizes)
-      process.stdout.write(`${[f.scenario, r.size, r.outcome, r.awsCalls, r.mutatingCalls, r.transitions, r.ttlOverBound ?? '-', r.failedRequests, r.realMs].map((c) => String(c).padStart(13)).join('')}\n`);
-    process.stdout.write(`${[f.scenario, 'ratio', '', f.ratio.awsCalls, '', f.ratio.transitions, f.ratio.ttlOverBound ?? '-'].map((c) => String(c).padStart(13)).join('')}\n`);
-  }
+  const sweep = scaling.flatMap((f) => [
+    ...f.sizes.map((r) => [f.scenario, r.size, r.outcome, r.awsCalls, r.mutatingCalls, r.transitions, r.ttlOverBound ?? '-', r.failedRequests, r.realMs].map(String)),
+    [f.scenario, 'ratio', '', String(f.ratio.awsCalls ?? '-'), '', String(f.ratio.transitions ?? '-'), String(f.ratio.ttlOverBound ?? '-'), '', ''],
+  ]);
+  printTable(
+    ['scenario', 'size', 'outcome', 'aws calls', 'mutating', 'transitions', 'ttl/bound', 'failed', 'real ms'].map((h, k) => [h, (r: string[]) => r[k]] as [string, (r: string[]) => string]),
+    sweep,
+  );
   process.stdout.write(`\nSimulator speed: ${speed.scenario} as a whole CLI process, ${speed.virtualSeconds} virtual s in ${speed.wallSeconds} wall s: ${speed.ratio}×\n`);
   if (fns) {
     process.stdout.write(`\nFunctions as shipped (serverless package; import + init in a fresh node, median of ${fns.runs}, ÷ a bare node -e 0 of ${fns.bareNodeMs} ms):\n`);
@@ -145,8 +148,16 @@ function simSpeed() {
   return { scenario: SPEED_SCENARIO, virtualSeconds, wallSeconds: Math.round(wall * 100) / 100, ratio: Math.round(virtualSeconds / wall) };
 }
 
+/** --markdown: the tables as the README shows them (regenerated from this command, not by hand). */
+let markdownTables = false;
+
 function printTable<R>(cols: [string, (r: R) => string][], rows: R[]): void {
   const table = [cols.map(([h]) => h), ...rows.map((r) => cols.map(([, f]) => f(r)))];
+  if (markdownTables) {
+    const line = (row: string[]) => `| ${row.join(' | ')} |\n`;
+    process.stdout.write(`\n${line(table[0])}${line(cols.map(() => '---'))}${table.slice(1).map(line).join('')}`);
+    return;
+  }
   const widths = cols.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) process.stdout.write(`${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}\n`);
 }

@@ -64,9 +64,9 @@ const COMMANDS: Record<string, CommandSpec> = {
   'derive-iam': { usage: 'derive-iam [--check] [--json]', summary: "Derive each function's IAM actions from the AWS calls in its bundle into deploy/function-actions.json (--check: exit 1 when that file is out of date)" },
   'check-config': { usage: 'check-config [file] [--region <region>]', summary: 'Validate greenlight.config.yml; with a region (or AWS_REGION), every ARN must be in it (run before every package/deploy)' },
   bench: {
-    usage: 'bench [--json] [--quick]',
+    usage: 'bench [--json] [--quick] [--markdown]',
     summary: 'Every shipped scenario, the functions as shipped (cold init, zip size), the simulator speed and the cost by fleet size, in one run',
-    options: ['--quick   leave out the packaged functions (a serverless package and 250 node starts, about a minute)'],
+    options: ['--quick      leave out the packaged functions (a serverless package and 250 node starts, about a minute)', '--markdown   the tables as markdown (the README\'s are regenerated with it)'],
   },
   'rerun-after-crash': { usage: 'rerun-after-crash [--json]', summary: 'The release dies at each state in turn and is redriven; each must finish it' },
   fuzz: { usage: 'fuzz [--json]', summary: '1,000+ generated bad inputs; every one rejected with zero mutating calls' },
@@ -112,7 +112,7 @@ function commandHelp(name: string): string {
 }
 
 const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--case', '--known']);
-const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim', '--check']);
+const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim', '--check', '--markdown']);
 
 interface Parsed {
   command: string | undefined;
@@ -267,7 +267,7 @@ async function main(argv: string[]): Promise<number> {
     }
     default: {
       const { runBench } = await import('./bench.js');
-      return runBench(json, flags.has('--quick'));
+      return runBench(json, flags.has('--quick'), flags.has('--markdown'));
     }
   }
 }
