@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,11 +16,15 @@ type Json = any;
 let template: Json;
 const out = join(ROOT, '.serverless');
 
+// serverless-esbuild leaves its zip staging directories in TMPDIR: give it one that goes.
+const scratch = mkdtempSync(join(tmpdir(), 'greenlight-template-tmp-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 beforeAll(() => {
   execFileSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--region', 'us-east-1'], {
     cwd: ROOT,
     stdio: 'pipe',
-    env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none' },
+    env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none', TMPDIR: scratch },
     timeout: 120_000,
   });
   template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
@@ -400,7 +404,7 @@ describe('Template: serverless package', () => {
     execFileSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', outDir], {
       cwd: ROOT,
       stdio: 'pipe',
-      env: { ...process.env, GREENLIGHT_CONFIG_FILE: config, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none' },
+      env: { ...process.env, GREENLIGHT_CONFIG_FILE: config, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none', TMPDIR: scratch },
       timeout: 120_000,
     });
     const t = JSON.parse(readFileSync(join(outDir, 'cloudformation-template-update-stack.json'), 'utf8'));
@@ -422,7 +426,7 @@ describe('Template: serverless package', () => {
       spawnSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--region', region, '--package', mkdtempSync(join(tmpdir(), 'greenlight-region-'))], {
         cwd: ROOT,
         encoding: 'utf8',
-        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none' },
+        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none', TMPDIR: scratch },
         timeout: 120_000,
       });
     const r = run('eu-west-1');
