@@ -15,6 +15,7 @@ import { changeLock } from '../../src/steps/lock.js';
 import { httpGet } from '../../src/steps/http.js';
 import { classify, drainCheck, drainStart, joinCheck, setTaskCount } from '../../src/steps/follow.js';
 import { removePreview } from '../../src/steps/preview.js';
+import { lastLaunchInService } from '../../src/aws/autoscaling.js';
 import { committedFunctionActions } from '../../src/cli/derive-iam.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -745,6 +746,12 @@ async function main() {
     const r = await gl('run-local', 'release', '--input', JSON.stringify({ app: 'web', version: '1.0.5' }));
     const blue = await group(`${run}-web-blue`);
     const serving = (blue?.Instances ?? []).filter((i) => !i.LifecycleState?.startsWith('Terminat')).map((i) => i.InstanceId!);
+    // What CheckGreen reads to predict when green can be healthy (here green was healthy at its
+    // first look). moto 4.1.15 accepts DescribeScalingActivities but lists no activities (a
+    // stub): the answer must parse and read as "not known" (CheckGreen then polls), never as a time.
+    const since = Date.now() - 3_600_000;
+    const entered = await asProduct(() => lastLaunchInService(productDeps(config(infra)).clients.autoscaling, `${run}-web-blue`, since).catch((e: Error) => e.name));
+    c.expect('the group\'s launch activities are read (moto lists none: the entry time is unknown, so CheckGreen would poll)', entered === null, entered);
     c.expect(
       'released onto blue; none of the instances that were there before serve in it',
       stale.length === 1 && r.code === 0 && output(r).outcome === 'released' && Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webBlue && !serving.some((id) => stale.includes(id)),
