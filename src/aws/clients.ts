@@ -30,7 +30,7 @@ export interface Clients {
 }
 
 export type Service = keyof Clients;
-const SERVICES: Service[] = ['s3', 'ec2', 'ecs', 'autoscaling', 'elbv2', 'sfn', 'cloudwatch', 'dynamodb', 'events', 'sns'];
+/** Each service's adapter (src/aws/<file>.ts), which registers how its client is built. */
 const ADAPTER: Record<Service, string> = {
   s3: 's3',
   ec2: 'ec2',
@@ -43,6 +43,7 @@ const ADAPTER: Record<Service, string> = {
   events: 'notify',
   sns: 'notify',
 };
+const SERVICES = Object.keys(ADAPTER) as Service[];
 
 /** Settings every client accepts (region, credentials, retry strategy, ...). */
 export type ClientConfig = { region?: string; [k: string]: unknown };

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AwsResourceNotFound } from '../core/errors.js';
 import type { TargetHealth } from '../core/fleet.js';
+import type { HealthCheckTiming } from '../core/green-timing.js';
 import type { RouteAction } from '../core/route.js';
 import { call } from './errors.js';
 
@@ -56,14 +57,14 @@ export async function targetHealth(elb: ElasticLoadBalancingV2Client, targetGrou
   return (out.TargetHealthDescriptions ?? []).map((d) => ({ id: d.Target?.Id ?? '', state: String(d.TargetHealth?.State ?? 'unavailable') }));
 }
 
-/** The target groups that exist among `arns` (a missing one is simply absent). */
 /** A target group's health check timing: a target turns healthy only at a check, after `healthyThresholdCount` passes in a row. */
-export async function healthCheckOf(elb: ElasticLoadBalancingV2Client, targetGroupArn: string): Promise<{ intervalSeconds: number; healthyThresholdCount: number } | null> {
+export async function healthCheckOf(elb: ElasticLoadBalancingV2Client, targetGroupArn: string): Promise<HealthCheckTiming | null> {
   const out = await call(`elasticloadbalancing:DescribeTargetGroups ${targetGroupArn}`, () => elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })));
   const tg = out.TargetGroups?.[0];
   return tg?.HealthCheckIntervalSeconds && tg.HealthyThresholdCount ? { intervalSeconds: tg.HealthCheckIntervalSeconds, healthyThresholdCount: tg.HealthyThresholdCount } : null;
 }
 
+/** The target groups that exist among `arns` (a missing one is simply absent). */
 export async function existingTargetGroups(elb: ElasticLoadBalancingV2Client, arns: string[]): Promise<Set<string>> {
   const found = new Set<string>();
   for (const arn of arns) {

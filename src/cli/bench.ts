@@ -15,7 +15,7 @@ const CAPACITY_SCENARIOS = ['ecs-scale-out', 'ecs-burst'];
 const SPEED_SCENARIO = 'canary';
 
 export async function runBench(json: boolean, quick = false, markdown = false): Promise<number> {
-  markdownTables = markdown;
+  const printTable = <R>(cols: [string, (r: R) => string][], rows: R[]) => writeTable(cols, rows, markdown);
   const rows: (Summary & Partial<CapacitySummary> & { realMs: number; callsPerInstance: number | null })[] = [];
   for (const name of scenarioNames()) {
     const scenario = loadScenarioFile(scenarioPath(name));
@@ -148,12 +148,10 @@ function simSpeed() {
   return { scenario: SPEED_SCENARIO, virtualSeconds, wallSeconds: Math.round(wall * 100) / 100, ratio: Math.round(virtualSeconds / wall) };
 }
 
-/** --markdown: the tables as the README shows them (regenerated from this command, not by hand). */
-let markdownTables = false;
-
-function printTable<R>(cols: [string, (r: R) => string][], rows: R[]): void {
+/** A table aligned for a terminal, or (--markdown) as the README shows it (regenerated from this command, not by hand). */
+function writeTable<R>(cols: [string, (r: R) => string][], rows: R[], markdown: boolean): void {
   const table = [cols.map(([h]) => h), ...rows.map((r) => cols.map(([, f]) => f(r)))];
-  if (markdownTables) {
+  if (markdown) {
     const line = (row: string[]) => `| ${row.join(' | ')} |\n`;
     process.stdout.write(`\n${line(table[0])}${line(cols.map(() => '---'))}${table.slice(1).map(line).join('')}`);
     return;

@@ -157,8 +157,9 @@ export async function teardown(e: Endpoint, run: string, say: (s: string) => voi
   let deleted = 0;
   const del = async (what: string, f: () => Promise<unknown>, seconds = 600) => {
     say(`  delete ${what}`);
+    const refused = errors.length;
     await persist(what, f, seconds, errors);
-    deleted++;
+    if (errors.length === refused) deleted++;
   };
 
   // Auto Scaling groups first (they would replace the instances terminated below).
