@@ -61,7 +61,8 @@ export async function targetHealth(elb: ElasticLoadBalancingV2Client, targetGrou
 export async function healthCheckOf(elb: ElasticLoadBalancingV2Client, targetGroupArn: string): Promise<HealthCheckTiming | null> {
   const out = await call(`elasticloadbalancing:DescribeTargetGroups ${targetGroupArn}`, () => elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })));
   const tg = out.TargetGroups?.[0];
-  return tg?.HealthCheckIntervalSeconds && tg.HealthyThresholdCount ? { intervalSeconds: tg.HealthCheckIntervalSeconds, healthyThresholdCount: tg.HealthyThresholdCount } : null;
+  if (!tg?.HealthCheckIntervalSeconds || !tg.HealthyThresholdCount) return null;
+  return { intervalSeconds: tg.HealthCheckIntervalSeconds, healthyThresholdCount: tg.HealthyThresholdCount, ...(tg.UnhealthyThresholdCount ? { unhealthyThresholdCount: tg.UnhealthyThresholdCount } : {}) };
 }
 
 /** The target groups that exist among `arns` (a missing one is simply absent). */

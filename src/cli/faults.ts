@@ -1,3 +1,4 @@
+import { bakeWatchSeconds } from '../core/green-timing.js';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { loadScenarioFile, type SessionOptions, type SimulationResult, simulate } from '../local/simulate.js';
@@ -196,14 +197,18 @@ const SCENARIO_FAULTS: ScenarioFault[] = [
     // Traffic is split (a canary or linear step baking), then every green target stops
     // answering: the next step's health guard fails and the rollback must take the split back.
     make: (b, r) => {
-      const at = routedAt(b, r, 'BakeCheck', 'first');
+      // The first bake's start, whether or not the bake looks at green on the way (Bake, or
+      // BakeRest when the bake is shorter than one watch window).
+      const at = routedAt(b, r, 'Bake', 'first') ?? routedAt(b, r, 'BakeRest', 'first');
       if (!at) return null;
       const { t, app } = at;
       const idle = releasedColour(r, b, app.name);
-      // Until greenlight's next look at green (health.pollSeconds) and its route write, the
-      // baking share of requests meets dead targets: that much is physics, more is a failure.
+      // Until greenlight's next look at green (once per the target group's unhealthy window,
+      // never more often than health.pollSeconds) and its route write, the baking share of
+      // requests meets dead targets: that much is the design, more is a failure.
       const poll = Number((r.config.apps[app.name] as { health?: { pollSeconds?: number } }).health?.pollSeconds ?? 5);
-      const bound = poll + 2;
+      const hc = app.healthCheck;
+      const bound = bakeWatchSeconds(hc ? { ...hc } : null, poll) + 2;
       const rps = app.requestsPerSecond ?? 20;
       const tolerate = (reason: string) => {
         const seconds = /^route-healthy: for (\d+) s /.exec(reason);

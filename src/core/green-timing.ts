@@ -9,6 +9,8 @@
 export interface HealthCheckTiming {
   intervalSeconds: number;
   healthyThresholdCount: number;
+  /** Absent in a state written before greenlight read it: the bake is then watched every poll. */
+  unhealthyThresholdCount?: number;
 }
 
 export interface GreenView {
@@ -49,4 +51,35 @@ export function nextGreenCheck(v: GreenView): { at: number; why: string } {
 
 function cap(v: GreenView, next: { at: number; why: string }) {
   return next.at > v.deadline ? { at: Math.max(v.now, v.deadline) + 1000, why: `${next.why} (capped at the deadline)` } : next;
+}
+
+/**
+ * How often a baking traffic step looks at green. A failing target is marked unhealthy only
+ * after `unhealthyThresholdCount` failed checks `intervalSeconds` apart, so looking more often
+ * than that window learns nothing sooner from the load balancer than once per window does; the
+ * look adds at most one window to the load balancer's own detection. Never more often than
+ * `pollSeconds`; guard alarms stop a bake at once through their events, whatever this is.
+ */
+export function bakeWatchSeconds(hc: HealthCheckTiming | null | undefined, pollSeconds: number): number {
+  if (!hc?.unhealthyThresholdCount) return pollSeconds;
+  return Math.max(pollSeconds, hc.intervalSeconds * hc.unhealthyThresholdCount);
+}
+
+export interface BakeLook {
+  /** When to look next (ISO): the next watch, or the end of the bake. */
+  nextAt: string;
+  /** The look at nextAt is the bake's end: the next traffic step goes then, with its own health guard. */
+  last: boolean;
+}
+
+/**
+ * The next look during a bake from `startsAt` to `endsAt` (epoch ms), watched every
+ * `watchSeconds`: on a grid from the bake's start, so the looks do not drift by the time each
+ * look itself takes.
+ */
+export function nextBakeLook(now: number, startsAt: number, endsAt: number, watchSeconds: number): BakeLook {
+  const window = watchSeconds * 1000;
+  const next = startsAt + (Math.floor(Math.max(0, now - startsAt) / window) + 1) * window;
+  // A look in the last window would be followed at once by the next step's own look: skip it.
+  return next >= endsAt ? { nextAt: new Date(Math.max(now, endsAt)).toISOString(), last: true } : { nextAt: new Date(next).toISOString(), last: false };
 }

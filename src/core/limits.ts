@@ -80,7 +80,7 @@ export const LOOPS: Loop[] = [
     // in between; ECS on EC2 waits for green's capacity inside it (each plan may wait anew).
     // Counted per pass as a capacity poll; a replan's own states are a few such passes more.
     machine: 'release',
-    states: ['Plan', 'AlreadyLive?', 'NeedsCapacity?', 'PrepareCapacity', 'WaitForCapacity', 'CheckCapacity', 'CapacityReady?', 'PrepareGreen', 'Replan?', 'ReplansLeft?', 'FirstReplan', 'CountReplan', 'ReplanWait'],
+    states: ['Plan', 'AlreadyLive?', 'PrepareCapacity', 'WaitForCapacity', 'CheckCapacity', 'CapacityReady?', 'PrepareGreen', 'Replan?', 'ReplansLeft?', 'FirstReplan', 'CountReplan', 'ReplanWait'],
     eventsPerPass: TASK + CHOICE + WAIT,
     passes: (app) => {
       const capacity = app.kind === 'ecs' && app.capacity === 'ec2' ? Math.ceil(app.health.timeoutSeconds / app.health.pollSeconds) + 1 : 0;
@@ -97,10 +97,11 @@ export const LOOPS: Loop[] = [
     bound: 'health.timeoutSeconds / health.pollSeconds',
   },
   {
-    // Each traffic step, then its bake, watched: a health look every health.pollSeconds until
-    // it is over. Counted per pass as its largest (a switch and its first look).
+    // Each traffic step, then its bake, watched: a health look at most every health.pollSeconds
+    // (once per the target group's unhealthy window, src/core/green-timing.ts) until it is over.
+    // Counted per pass as its largest (a switch and its first look).
     machine: 'release',
-    states: ['SwitchTraffic', 'Shifted?', 'BakeCheck', 'BakeOver?', 'Bake'],
+    states: ['SwitchTraffic', 'Shifted?', 'Bake', 'BakeCheck', 'BakeLeft?', 'BakeRest'],
     eventsPerPass: TASK + CHOICE + TASK + CHOICE,
     passes: (app) => (app.kind === 'eip' ? 1 : shiftSteps(app.traffic).reduce((n, st) => n + Math.ceil(st.bakeSeconds / app.health.pollSeconds) + 2, 0)),
     bound: 'traffic steps and bakeSeconds / health.pollSeconds (the bake is watched)',

@@ -138,7 +138,6 @@ const QUIET_STATES = new Set([
   'AlreadyLive?',
   'HasAction?',
   'MarkUnhealthy?',
-  'NeedsCapacity?',
   'WaitForCapacity',
   'CheckCapacity',
   'CapacityReady?',

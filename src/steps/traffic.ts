@@ -1,5 +1,6 @@
 import { alarmStates } from '../aws/cloudwatch.js';
-import { readRoute, writeRoute } from '../aws/elbv2.js';
+import { healthCheckOf, readRoute, writeRoute } from '../aws/elbv2.js';
+import { bakeWatchSeconds, type HealthCheckTiming, nextBakeLook } from '../core/green-timing.js';
 import { type AppConfig, appConfig } from '../core/config.js';
 import { retireSchedule } from '../core/retire.js';
 import { causeMessage } from '../core/text.js';
@@ -33,13 +34,18 @@ export interface Shift {
   bakeSeconds?: number;
   done?: boolean;
   at?: string;
+  /** While the step bakes: when green is looked at next, and whether that look ends the bake. */
+  nextAt?: string;
+  last?: boolean;
+  /** How often the bake looks at green (src/core/green-timing.ts, bakeWatchSeconds). */
+  watchSeconds?: number;
 }
 
 /**
  * Apply the next traffic step (all at once, canary, linear or custom): a health guard, the
  * weighted forward action, and a read-back; the step does not count until the read-back shows it.
  */
-export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; execution?: Execution }) {
+export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; settings?: Settings; execution?: Execution }): Promise<Shift> {
   const { plan, green, release } = input;
   const app = appConfig(deps.config, release.app);
   const at = deps.now().toISOString();
@@ -59,23 +65,34 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   const result = { step: index + 1, percent, bakeSeconds, done: percent === 100, at };
   if (!routeSends(actions, to, from, percent)) await shift(deps, input, app, actions, index, percent);
   // Preview URL of the old version, once all traffic left it (the new one's: checkGreen).
-  if (result.done) await ensurePreview(deps, app, release.app, plan.live.version, from);
-  return result;
+  if (result.done) {
+    await ensurePreview(deps, app, release.app, plan.live.version, from);
+    return result;
+  }
+  // The step bakes from here: green is looked at once per watch window until the bake ends.
+  const watchSeconds = bakeWatchSeconds(await healthCheckFor(deps, plan, green), input.settings?.pollSeconds ?? app.health.pollSeconds);
+  return { ...result, watchSeconds, ...nextBakeLook(deps.now().getTime(), Date.parse(at), Date.parse(at) + bakeSeconds * 1000, watchSeconds) };
+}
+
+/** Green's health check timing: read once by CheckGreen, else now (best effort: unread, the bake is watched every poll). */
+async function healthCheckFor(deps: Deps, plan: Plan, green: Green): Promise<HealthCheckTiming | null> {
+  if (green.healthCheck !== undefined) return green.healthCheck;
+  return healthCheckOf(deps.clients.elbv2, plan.idle.targetGroupArn).catch(() => null);
 }
 
 /**
  * While a traffic step bakes, green is watched: its targets must stay healthy (a share of
- * production traffic reaches them). Answers whether the bake is over and how long to wait
- * before the next look (the health poll, or what is left of the bake); a green that stopped
- * being healthy fails the step, and the release rolls back at once instead of after the bake.
+ * production traffic reaches them). Looks once per watch window (the load balancer's own
+ * unhealthy window, bakeWatchSeconds) and answers when to look next; a green that stopped being
+ * healthy fails the step, and the release rolls back at once instead of after the bake.
  */
-export async function bakeCheck(deps: Deps, input: Input & { shift: Shift; settings: Settings }) {
+export async function bakeCheck(deps: Deps, input: Input & { shift: Shift; settings: Settings }): Promise<Shift & { healthy: number; desired: number }> {
   const { release, plan, green, shift, settings } = input;
   const a = await assess(deps, release, plan, green);
   if (!a.ready) throw new GreenNotHealthy(`green stopped being healthy while ${shift.percent ?? '?'}% of traffic baked on it (${a.detail}): rolling back`);
-  const endsAt = Date.parse(shift.at ?? deps.now().toISOString()) + (shift.bakeSeconds ?? 0) * 1000;
-  const left = Math.max(0, Math.ceil((endsAt - deps.now().getTime()) / 1000));
-  return { over: left === 0, waitSeconds: Math.max(1, Math.min(settings.pollSeconds, left)), healthy: a.healthy, desired: a.desired };
+  const startsAt = Date.parse(shift.at ?? deps.now().toISOString());
+  const watchSeconds = shift.watchSeconds ?? settings.pollSeconds;
+  return { ...shift, ...nextBakeLook(deps.now().getTime(), startsAt, startsAt + (shift.bakeSeconds ?? 0) * 1000, watchSeconds), healthy: a.healthy, desired: a.desired };
 }
 
 /** One traffic step: checks that the route is as expected and green may take traffic, write, read back. */

@@ -32,7 +32,7 @@ describe('Flow: shipped asg scenarios on the simulator', () => {
     const states = r.executions[0].statesEntered;
     const checks = states.filter((x) => x.name === 'CheckGreen');
     const healthy = r.timeline.find((e) => e.text === 'web-green: healthy 4/4')!;
-    const ready = states.find((x) => x.name === 'SmokeTest?')!;
+    const ready = states.find((x) => x.name === 'StartShift')!;
     // One look after the first poll (instances pending), one when they are all in service, one at the health instant.
     expect(checks.length).toBeLessThanOrEqual(4);
     // Noticed within a second of the target group reporting green healthy (a 5 s poll is up to 5 s late).

@@ -125,6 +125,20 @@ describe('simulate --plot', () => {
     return stack.length === 0 && svg.trim().endsWith('</svg>');
   }
 
+  it('canary: the bake is looked at once per the target group unhealthy window (15 s × 2), not every poll', async () => {
+    const r = await runShipped('canary');
+    expect(r.summary).toMatchObject({ outcome: 'released', failedRequests: 0 });
+    const states = r.executions[0].statesEntered;
+    const looks = states.filter((s) => s.name === 'BakeCheck').map((s) => s.t);
+    const switched = states.filter((s) => s.name === 'SwitchTraffic').map((s) => s.t);
+    // 300 s of bake: looks at 30, 60, ... 270 s into it; the next step's own guard at 300 s.
+    expect(looks.length).toBe(9);
+    for (let i = 1; i < looks.length; i++) expect(looks[i] - looks[i - 1]).toBeCloseTo(30, 0);
+    expect(switched[1] - switched[0]).toBeGreaterThanOrEqual(300);
+    expect(switched[1] - switched[0]).toBeLessThan(302);
+    expect(r.summary.stateTransitions).toBeLessThanOrEqual(60);
+  });
+
   it('draws traffic share per version, capacity per colour and failed requests as a valid SVG', async () => {
     const { renderPlot } = await import('../../src/local/plot.js');
     const r = await runShipped('canary');

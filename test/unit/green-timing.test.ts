@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CHECK_MARGIN_MS, nextGreenCheck } from '../../src/core/green-timing.js';
+import { bakeWatchSeconds, CHECK_MARGIN_MS, nextBakeLook, nextGreenCheck } from '../../src/core/green-timing.js';
 
 const T0 = Date.parse('2026-01-05T09:00:00Z');
 const hc = { intervalSeconds: 15, healthyThresholdCount: 5 };
@@ -30,5 +30,34 @@ describe('Function: nextGreenCheck', () => {
     const next = nextGreenCheck({ ...base, inService: 0, lastRegisteredAt: null, deadline: T0 + 30_000 });
     expect(next.at).toBe(T0 + 31_000);
     expect(next.why).toContain('capped at the deadline');
+  });
+});
+
+describe('Function: bakeWatchSeconds / nextBakeLook', () => {
+  it('watches a bake once per the target group unhealthy window (interval × unhealthy threshold), never faster than the poll', () => {
+    expect(bakeWatchSeconds({ intervalSeconds: 15, healthyThresholdCount: 5, unhealthyThresholdCount: 2 }, 5)).toBe(30);
+    expect(bakeWatchSeconds({ intervalSeconds: 5, healthyThresholdCount: 2, unhealthyThresholdCount: 1 }, 10)).toBe(10);
+    // Unknown timing (unread, or a state from before greenlight read the threshold): every poll.
+    expect(bakeWatchSeconds(null, 5)).toBe(5);
+    expect(bakeWatchSeconds({ intervalSeconds: 15, healthyThresholdCount: 5 }, 5)).toBe(5);
+  });
+  it('looks once per window and skips the look in the last window (the next step looks at green itself)', () => {
+    const ends = T0 + 300_000;
+    const looks: number[] = [];
+    let now = T0;
+    for (;;) {
+      const l = nextBakeLook(now, T0, ends, 30);
+      if (l.last) {
+        expect(Date.parse(l.nextAt)).toBe(ends);
+        break;
+      }
+      // Each look itself takes a moment: the next one stays on the grid.
+      now = Date.parse(l.nextAt) + 700;
+      looks.push((Date.parse(l.nextAt) - T0) / 1000);
+    }
+    expect(looks).toEqual([30, 60, 90, 120, 150, 180, 210, 240, 270]);
+    // A bake shorter than one window is not looked at in between; one already over ends now.
+    expect(nextBakeLook(T0, T0, T0 + 10_000, 30)).toEqual({ nextAt: new Date(T0 + 10_000).toISOString(), last: true });
+    expect(nextBakeLook(T0 + 5000, T0 - 1000, T0, 30)).toEqual({ nextAt: new Date(T0 + 5000).toISOString(), last: true });
   });
 });
