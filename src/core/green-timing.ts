@@ -22,10 +22,15 @@ export interface GreenView {
   desired: number;
   /** Members in service (registered with the target group). */
   inService: number;
+  /** ecs: members the target group reports healthy (green may still wait on its service's own view, the rollout). */
+  healthy?: number;
   healthCheck: HealthCheckTiming | null;
   /** When the last of green's targets registered (epoch ms), if known. */
   lastRegisteredAt: number | null;
 }
+
+/** Green healthy in its target group but its service not settled yet: look again this soon. */
+export const SETTLE_MS = 1000;
 
 /** After a check instant, how long until the target group's answer reflects it. */
 export const CHECK_MARGIN_MS = 250;
@@ -42,8 +47,13 @@ export function nextGreenCheck(v: GreenView): { at: number; why: string } {
     return cap(v, { at: v.now + needed, why: `${v.desired - v.inService} target(s) not registered yet: healthy no sooner than ${hc.healthyThresholdCount} × ${hc.intervalSeconds} s from now` });
   }
   if (v.lastRegisteredAt === null) return cap(v, poll);
-  // The first check instant at or after the threshold that is still ahead.
   const first = v.lastRegisteredAt + needed + CHECK_MARGIN_MS;
+  // Healthy in the target group, not ready yet: only the service's own view lags (ECS marks its
+  // deployment COMPLETED at its next look). Look again soon, for at most one poll period after
+  // green could turn healthy (then back to the poll: a settle that takes longer is not seconds).
+  if ((v.healthy ?? 0) >= v.desired && v.now < first + v.pollSeconds * 1000)
+    return cap(v, { at: v.now + SETTLE_MS, why: 'every target healthy; waiting for the service to report its rollout complete' });
+  // The first check instant at or after the threshold that is still ahead.
   const k = first > v.now ? 0 : Math.floor((v.now - first) / rounds) + 1;
   const at = first + k * rounds;
   return cap(v, { at, why: `the last target registered at ${new Date(v.lastRegisteredAt).toISOString()}: its check ${hc.healthyThresholdCount + k} can turn it healthy` });

@@ -93,7 +93,8 @@ export const LOOPS: Loop[] = [
     machine: 'release',
     states: ['WaitForGreen', 'CheckGreen', 'GreenReady?'],
     eventsPerPass: TASK + CHOICE + WAIT,
-    passes: (app) => Math.ceil(app.health.timeoutSeconds / app.health.pollSeconds) + 1,
+    // Plus, for ECS, one look a second for at most one poll period while its rollout settles.
+    passes: (app) => Math.ceil(app.health.timeoutSeconds / app.health.pollSeconds) + 1 + (app.kind === 'ecs' ? Math.ceil(app.health.pollSeconds) : 0),
     bound: 'health.timeoutSeconds / health.pollSeconds',
   },
   {

@@ -266,7 +266,7 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         const td = w.ecs.registerTaskDefinition(def, tags ?? []);
         return { taskDefinition: { ...structuredClone(td.def), taskDefinitionArn: td.arn, family: td.family, revision: td.revision, status: 'ACTIVE' }, tags: td.tags };
       },
-      ListTasksCommand: (i: { cluster?: string; serviceName?: string; desiredStatus?: string; maxResults?: number }) => {
+      ListTasksCommand: (i: { cluster?: string; serviceName?: string; desiredStatus?: string; maxResults?: number; nextToken?: string }) => {
         const cluster = w.ecs.cluster(i.cluster ?? 'default');
         const svc = i.serviceName ? w.ecs.service(cluster, i.serviceName) : undefined;
         const stopped = i.desiredStatus === 'STOPPED';
@@ -274,7 +274,11 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
         const arns = [...w.ecs.tasks.values()]
           .filter((t) => t.cluster === cluster && (!svc || t.service === svc.arn) && (stopped ? t.stopping && w.clock.now - (t.stoppedAt ?? 0) <= 3600 : !t.stopping))
           .map((t) => t.arn);
-        return { taskArns: arns.slice(0, Math.min(i.maxResults ?? 100, 100)) };
+        // Pages of maxResults (at most 100); nextToken is where the next page starts.
+        const max = Math.min(i.maxResults ?? 100, 100);
+        const from = i.nextToken ? Number(i.nextToken) : 0;
+        const more = from + max < arns.length;
+        return { taskArns: arns.slice(from, from + max), ...(more ? { nextToken: String(from + max) } : {}) };
       },
       DescribeTasksCommand: (i: { cluster?: string; tasks: string[] }) => {
         if (i.tasks.length > 100) throw new SimAwsError('InvalidParameterException', 'tasks can have at most 100 items');
@@ -286,6 +290,7 @@ export function simApi(world: World, sfn: StepFunctionsBackend): Record<Service,
             taskDefinitionArn: t.taskDefinition,
             lastStatus: t.stopping ? 'STOPPED' : t.lastStatus,
             desiredStatus: t.stopping ? 'STOPPED' : 'RUNNING',
+            ...(t.startedAt !== undefined ? { startedAt: new Date(w.clock.date().getTime() - (w.clock.now - t.startedAt) * 1000) } : {}),
             ...(t.stoppedReason ? { stoppedReason: t.stoppedReason, stopCode: 'TaskFailedToStart', stoppedAt: new Date(w.clock.date().getTime() - (w.clock.now - (t.stoppedAt ?? w.clock.now)) * 1000) } : {}),
           })),
           failures: i.tasks.filter((a) => !w.ecs.tasks.has(a)).map((arn) => ({ arn, reason: 'MISSING' })),

@@ -75,6 +75,8 @@ export interface Task {
   servesFrom: number | null;
   stoppedReason?: string;
   stoppedAt?: number;
+  /** When it turned RUNNING (virtual s); ECS registers it with its target groups then. */
+  startedAt?: number;
 }
 
 export class EcsModel {
@@ -372,7 +374,7 @@ export class EcsModel {
       const placed = this.place(s, td);
       if (!placed) throw new Error(`scenario: not enough capacity to start ${s.name}`);
       const t = this.newTask(s, d, td, placed);
-      Object.assign(t, { lastStatus: 'RUNNING', servesFrom: -3600 });
+      Object.assign(t, { lastStatus: 'RUNNING', servesFrom: -3600, startedAt: -3600 });
       for (const lb of s.loadBalancers) {
         this.world.register(lb.targetGroupArn, t.ip);
         const target = this.world.targetGroups.get(lb.targetGroupArn)!.targets.get(t.ip)!;
@@ -400,6 +402,7 @@ export class EcsModel {
         this.world.clock.after(p.containerStartSeconds, () => {
           if (t.stopping) return;
           t.lastStatus = 'RUNNING';
+          t.startedAt = this.world.clock.now;
           const broken = this.world.startsBroken(t.arn, t.version);
           if (broken) this.world.clock.after(p.crashSeconds, () => this.stopTask(t, 'Essential container in task exited', true));
           else t.servesFrom = this.world.clock.now + this.world.physics.appStartSeconds;

@@ -13,6 +13,7 @@ import { tell } from './record.js';
 import type { Assessment, CapacityState, Green, Plan, PreparedGreen } from './types.js';
 import { type HealthCheckTiming, nextGreenCheck } from '../core/green-timing.js';
 import { lastLaunchInService } from '../aws/autoscaling.js';
+import { lastTaskStart } from '../aws/ecs.js';
 import { healthCheckOf } from '../aws/elbv2.js';
 
 // Green: pin the artifact, give green the live colour's size, then report readiness.
@@ -89,7 +90,7 @@ async function nextCheck(deps: Deps, input: Input & { green: Green }, a: Assessm
   const { plan, green, settings, release } = input;
   const app = appConfig(deps.config, release.app);
   const now = deps.now().getTime();
-  const view = { now, pollSeconds: settings.pollSeconds, deadline: Date.parse(green.deadline), desired: a.desired, inService: a.inService ?? 0, healthCheck: null as HealthCheckTiming | null, lastRegisteredAt: null as number | null };
+  const view = { now, pollSeconds: settings.pollSeconds, deadline: Date.parse(green.deadline), desired: a.desired, inService: a.inService ?? 0, ...(app.kind === 'ecs' ? { healthy: a.healthy } : {}), healthCheck: null as HealthCheckTiming | null, lastRegisteredAt: null as number | null };
   if (app.kind === 'eip') return nextGreenCheck(view);
   // A failed read costs only the prediction; the reason is kept in nextCheckWhy (the execution's history).
   const unread: string[] = [];
@@ -106,6 +107,13 @@ async function nextCheck(deps: Deps, input: Input & { green: Green }, a: Assessm
     const since = Date.parse(green.deadline) - settings.timeoutSeconds * 1000 - 300_000;
     lastRegisteredAt = await lastLaunchInService(deps.clients.autoscaling, plan.idle.autoScalingGroupName!, since).catch((e: Error) => {
       unread.push(`the group's launch activities (${e.name})`);
+      return null;
+    });
+  }
+  // ecs: each task registers as it starts; its start time is on the task.
+  if (app.kind === 'ecs' && healthCheck && view.inService >= a.desired) {
+    lastRegisteredAt = await lastTaskStart(deps.clients.ecs, plan.idle.cluster!, plan.idle.serviceName!, green.pinned, a.desired).catch((e: Error) => {
+      unread.push(`the service's task start times (${e.name})`);
       return null;
     });
   }

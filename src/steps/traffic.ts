@@ -62,8 +62,9 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   const to = plan.idle.targetGroupArn;
   const from = plan.live.targetGroupArn;
   const actions = await readRoute(elbv2, plan.route!);
-  const result = { step: index + 1, percent, bakeSeconds, done: percent === 100, at };
   if (!routeSends(actions, to, from, percent)) await shift(deps, input, app, actions, index, percent);
+  // The bake runs from the moment the route (read back) sends this step's share.
+  const result = { step: index + 1, percent, bakeSeconds, done: percent === 100, at: deps.now().toISOString() };
   // Preview URL of the old version, once all traffic left it (the new one's: checkGreen).
   if (result.done) {
     await ensurePreview(deps, app, release.app, plan.live.version, from);
@@ -71,7 +72,7 @@ export async function switchTraffic(deps: Deps, input: Input & { shift?: Shift; 
   }
   // The step bakes from here: green is looked at once per watch window until the bake ends.
   const watchSeconds = bakeWatchSeconds(await healthCheckFor(deps, plan, green), input.settings?.pollSeconds ?? app.health.pollSeconds);
-  return { ...result, watchSeconds, ...nextBakeLook(deps.now().getTime(), Date.parse(at), Date.parse(at) + bakeSeconds * 1000, watchSeconds) };
+  return { ...result, watchSeconds, ...nextBakeLook(deps.now().getTime(), Date.parse(result.at), Date.parse(result.at) + bakeSeconds * 1000, watchSeconds) };
 }
 
 /** Green's health check timing: read once by CheckGreen, else now (best effort: unread, the bake is watched every poll). */

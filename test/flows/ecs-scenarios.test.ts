@@ -14,6 +14,21 @@ describe('Flow: ECS releases on the simulator', () => {
     expect(mutatingCalls(r, 'ModifyListener')).toHaveLength(1);
   });
 
+  it('ecs-release: green is checked when its tasks can turn healthy (task start + interval × threshold), not on a fixed poll', async () => {
+    const r = await runShipped('ecs-release');
+    const states = r.executions[0].statesEntered;
+    const checks = states.filter((x) => x.name === 'CheckGreen');
+    const healthy = r.timeline.find((e) => e.text === 'api-green: healthy 6/6')!;
+    const ready = states.find((x) => x.name === 'StartShift')!;
+    // One look after the first poll (tasks provisioning), one once they run, one at the health
+    // instant, and a second's settle for ECS to mark the rollout complete: 15 looks on a 5 s poll.
+    expect(checks.length).toBeLessThanOrEqual(5);
+    expect(ready.t - healthy.t).toBeGreaterThanOrEqual(0);
+    expect(ready.t - healthy.t).toBeLessThan(2.5);
+    // The read that made the prediction: the running tasks' start times.
+    expect(r.calls.filter((c) => c.caller === 'checkGreen' && c.command === 'DescribeTasks' && !c.error).length).toBeGreaterThanOrEqual(1);
+  });
+
   it('the new task definition differs from the live one only in the manifest fields', async () => {
     const r = await runShipped('ecs-release');
     const ecs = r.world.ecs;
