@@ -43,6 +43,13 @@ export interface LockState {
    * than trust a read that shows it back already. Not a copy of which colour is live.
    */
   routeWritten?: boolean;
+  /**
+   * The colour the owner's route writes bring up (its plan's idle colour, the new version's),
+   * set by each of them: the guard reads which colour to flip away from here, without reading
+   * every colour's pin (the EC2 SDK, in its cold start). What the owner deploys, not which
+   * colour is live (that is read from the load balancer).
+   */
+  ownerColour?: 'blue' | 'green';
   /** `greenlight abort` let go of the lock held by this execution (a local run-local execution, which StopExecution cannot reach, stops itself on reading it). */
   abortedOwner?: string;
 }
@@ -106,7 +113,7 @@ export function abortedLock(lock: LockState): LockState {
 
 /** The lock after its owner lets go; a waiter stays registered (and the newest release that took it). */
 export function released(lock: LockState): LockState {
-  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, routeWritten: _rw, ...rest } = lock;
+  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, routeWritten: _rw, ownerColour: _oc, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };
 }
 
@@ -122,10 +129,16 @@ export function leaseSeconds(s: { timeoutSeconds: number; totalBakeSeconds: numb
 export const SWITCH_WINDOW_SECONDS = 60;
 
 /** Before a route write: the owner marks it in flight (or learns it lost the lock, or that the guard asked it to roll back). */
-export function beforeRouteWrite(lock: LockState, me: string, nowSeconds: number, rollingBack: boolean): { next?: LockState; result: 'write' | 'lost' | 'abort' } {
+export function beforeRouteWrite(
+  lock: LockState,
+  me: string,
+  nowSeconds: number,
+  rollingBack: boolean,
+  colour?: 'blue' | 'green',
+): { next?: LockState; result: 'write' | 'lost' | 'abort' } {
   if (lock.owner !== me) return { result: 'lost' };
   if (lock.abortBy && !rollingBack) return { result: 'abort' };
-  return { next: { ...lock, rev: lock.rev + 1, switching: nowSeconds + SWITCH_WINDOW_SECONDS, routeWritten: true }, result: 'write' };
+  return { next: { ...lock, rev: lock.rev + 1, switching: nowSeconds + SWITCH_WINDOW_SECONDS, routeWritten: true, ...(colour ? { ownerColour: colour } : {}) }, result: 'write' };
 }
 
 /** After a route write has landed (read back): no longer in flight; did the guard ask for a rollback meanwhile? */

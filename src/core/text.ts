@@ -1,3 +1,4 @@
+import { reasonOf } from './errors.js';
 export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 export function formatIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
@@ -20,4 +21,11 @@ export function causeMessage(cause: string | undefined): string {
     /* plain text */
   }
   return cause ?? '';
+}
+
+/** Step Functions hands us {Error, Cause}; from Lambda, Cause is a JSON string with errorMessage. */
+export function describeFailure(error: { Error?: string; Cause?: string } | undefined): string {
+  if (!error) return 'unknown failure';
+  const message = causeMessage(error.Cause);
+  return reasonOf(Object.assign(new Error(message.slice(0, 1000)), { name: error.Error ?? 'Error' }));
 }

@@ -1,4 +1,9 @@
 import './polyfill.js';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { ROOT } from './definitions.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StepFunctionsBackend } from '../sim/api.js';
 import type { VirtualClock } from '../sim/clock.js';
@@ -45,6 +50,35 @@ export interface ExecutionRecord {
 /** Definitions (as prepared) this process has validated already. */
 const VALIDATED = new Set<string>();
 
+// A definition validated once is remembered across processes too (one marker file per content
+// hash, with the validator's version in it, under .build/): the schema compile is most of a
+// short command's time, and every command of the CLI is a new process. Unwritable: no memory.
+const VALIDATOR_VERSION = (() => {
+  try {
+    return (createRequire(import.meta.url)('asl-validator/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+const markerOf = (key: string) => join(ROOT, '.build', 'asl-validated', createHash('sha256').update(`${VALIDATOR_VERSION}\n${key}`).digest('hex'));
+
+function validatedBefore(key: string): boolean {
+  if (VALIDATED.has(key)) return true;
+  if (!existsSync(markerOf(key))) return false;
+  VALIDATED.add(key);
+  return true;
+}
+
+function rememberValidated(key: string): void {
+  VALIDATED.add(key);
+  try {
+    mkdirSync(dirname(markerOf(key)), { recursive: true });
+    writeFileSync(markerOf(key), '');
+  } catch {
+    // A read-only checkout: validated again next time.
+  }
+}
+
 interface Machine {
   arn: string;
   name: string;
@@ -80,11 +114,12 @@ export class LocalStepFunctions implements StepFunctionsBackend {
   register(arn: string, definition: Json, handlers: Record<string, LambdaHandler>): void {
     const { definition: prepared } = prepare(definition, Object.keys(handlers));
     // The library validates a definition against the ASL schema (ajv, compiled per instance): the
-    // same definition is validated once per process, then built without it (most of a short
-    // simulation's time was that compile).
+    // same definition is validated once (per process, and remembered on disk), then built without
+    // it (most of a short simulation's time was that compile).
     const key = JSON.stringify(prepared);
-    const machine = new StateMachine(prepared, { validationOptions: VALIDATED.has(key) ? { noValidate: true } : { checkArn: true, checkPaths: true } });
-    VALIDATED.add(key);
+    const known = validatedBefore(key);
+    const machine = new StateMachine(prepared, { validationOptions: known ? { noValidate: true } : { checkArn: true, checkPaths: true } });
+    if (!known) rememberValidated(key);
     this.machines.set(arn, { arn, name: arn.split(':').pop()!, definition: prepared, machine, handlers });
   }
 

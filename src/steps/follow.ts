@@ -20,7 +20,7 @@ import { APP_NAME, formatIssues } from '../core/text.js';
 import * as z from 'zod/mini';
 import '../core/zod.js';
 import type { Deps } from './deps.js';
-import { routeOf } from './plan.js';
+import { routeOf } from './sides.js';
 
 // The capacity state machine's steps: ECS tasks follow the Auto Scaling group (seed 003).
 // Ownership: the count of the LIVE colour (read from the load balancer) is set here; the idle

@@ -9,10 +9,9 @@ import { changeLock } from './lock.js';
 import { colourWeights, liveColour, other, routeSends, shiftedActions } from '../core/route.js';
 import type { Deps } from './deps.js';
 import { logger } from './lambda.js';
-import { routeOf, side } from './plan.js';
+import { routeOf, side } from './sides.js';
 import { closeStoppedRelease } from './record.js';
-import { pinnedVersion } from './pinned.js';
-import { AlarmEvent } from './resolve.js';
+import { AlarmEvent } from '../core/alarm-event.js';
 
 // Guard alarms (an app's `alarms:`). Checked when a release starts (one in ALARM rejects it),
 // before every traffic step (one in ALARM rolls back), and event-driven: an alarm going to ALARM
@@ -104,7 +103,7 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string, ev
   }
   const route = routeOf(app);
   const w0 = colourWeights(await readRoute(elbv2, route), app);
-  const newColour = await colourOf(deps, app, w0, lock.ownerVersion ?? '');
+  const newColour = colourOf(lock, w0);
   const old = newColour ? other(newColour) : null;
   if (old && w0[newColour!] > 0) {
     // Flip only to an old colour that can take it all now: every target healthy, and as many as
@@ -222,10 +221,13 @@ async function fullStrength(deps: Deps, app: Routed, old: Colour, fresh: Colour)
 /** Lock owners that are the guard, not an execution. */
 export const GUARD_OWNER = 'guard:';
 
-/** The colour pinned to `version` (the running release's green), or null. */
-async function colourOf(deps: Deps, app: Routed, w: { blue: number; green: number }, version: string): Promise<Colour | null> {
-  for (const c of ['blue', 'green'] as Colour[]) if ((await pinnedVersion(deps, app, c)) === version) return c;
-  // Neither is pinned to it yet (green still being prepared): the idle colour is the new one.
+/**
+ * The colour the running release brings up: the one its route writes named (the lock keeps it
+ * from its first write), else, before any write, the one the route sends nothing to.
+ */
+function colourOf(lock: { ownerColour?: Colour }, w: { blue: number; green: number }): Colour | null {
+  if (lock.ownerColour === 'blue' || lock.ownerColour === 'green') return lock.ownerColour;
+  // No route write yet (green still being prepared): the idle colour is the new one.
   const live = liveColour(w);
   return live === 'blue' || live === 'green' ? other(live) : null;
 }

@@ -111,10 +111,16 @@ function leaseFor(deps: Deps, input: LockInput): number {
  * the guard asked for a rollback meanwhile. A guard alarm during an in-flight write therefore
  * never races it: the guard asks, and the writer rolls back itself, holding the lock throughout.
  */
-export async function fencedRouteWrite<T>(deps: Deps, app: string, executionId: string | undefined, opts: { rollingBack: boolean }, write: () => Promise<T>): Promise<T> {
+export async function fencedRouteWrite<T>(
+  deps: Deps,
+  app: string,
+  executionId: string | undefined,
+  opts: { rollingBack: boolean; /** The colour the release brings up (its plan's idle colour). */ colour: 'blue' | 'green' },
+  write: () => Promise<T>,
+): Promise<T> {
   if (!executionId) return write();
   const now = Math.floor(deps.now().getTime() / 1000);
-  const pre = await changeLock(deps, app, (lock) => beforeRouteWrite(lock, executionId, now, opts.rollingBack));
+  const pre = await changeLock(deps, app, (lock) => beforeRouteWrite(lock, executionId, now, opts.rollingBack, opts.colour));
   if (pre === 'lost' || pre === undefined) throw new LockLost(`this execution no longer holds ${app}'s lock: not changing its route`);
   if (pre === 'abort') throw new AlarmFiring(await abortReason(deps, app));
   const out = await write();

@@ -5,7 +5,7 @@ import type { AppConfig, Colour } from '../core/config.js';
 import { parseReleaseDescription } from '../core/release.js';
 import type { Deps } from './deps.js';
 import { RELEASE_TAG } from './ecs.js';
-import { side } from './plan.js';
+import { side } from './sides.js';
 
 // Which release a colour runs: the description of its group's launch template version (asg),
 // or the release tag of its service's task definition (ecs).

@@ -10,21 +10,14 @@ import { planEcs } from './ecs.js';
 import { planEip } from './eip.js';
 import { rejectIfAlarming } from './guard.js';
 import { pinnedRelease } from './pinned.js';
-import type { Plan, Side } from './types.js';
+import type { Plan } from './types.js';
+import { routeOf, side } from './sides.js';
 
 // Plan: read which colour is live (from the load balancer, the only source of that truth),
 // check that the configured resources fit together, and decide what green must become.
 // Reads only: a rejection here has made no change.
 
 type RoutedApp = Exclude<AppConfig, { kind: 'eip' }>;
-
-export function side(app: RoutedApp, colour: Colour): Side {
-  return { colour, ...app[colour] };
-}
-
-export function routeOf(app: RoutedApp): RouteRef {
-  return app.ruleArn ? { listenerArn: app.listenerArn, ruleArn: app.ruleArn } : { listenerArn: app.listenerArn };
-}
 
 async function finishPlan(deps: Deps, app: RoutedApp, release: Release, route: RouteRef, live: Colour): Promise<Plan> {
   const liveSide = side(app, live);

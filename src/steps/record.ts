@@ -7,7 +7,7 @@ import type { Deps } from './deps.js';
 import type { Execution } from './lock.js';
 import { releaseLock } from './lock.js';
 import { logger } from './lambda.js';
-import { describeFailure } from './traffic.js';
+import { describeFailure } from '../core/text.js';
 import type { Plan } from './types.js';
 
 // History, notifications and metrics. A notification that cannot be delivered never changes a

@@ -23,7 +23,8 @@ import { colourWeights, liveColour, other } from '../core/route.js';
 import { APP_NAME, formatIssues, truncate } from '../core/text.js';
 import type { Deps } from './deps.js';
 import { pinnedRelease } from './pinned.js';
-import { routeOf, side } from './plan.js';
+import { routeOf, side } from './sides.js';
+import { AlarmEvent } from '../core/alarm-event.js';
 
 // Resolve: turn an S3 event or a hand-typed input into one exact, pinned artifact.
 // Reads only. Any problem is an InvalidInput, which the state machine reports as rejected.
@@ -258,19 +259,6 @@ async function stableColour(deps: Deps, app: string, weights: { blue: number; gr
   if (colour === 'blue' || colour === 'green') return colour;
   return weights.blue >= weights.green ? 'blue' : 'green';
 }
-
-/** A CloudWatch Alarm State Change event (the fields greenlight reads). */
-export const AlarmEvent = z.object({
-  source: z.literal('aws.cloudwatch'),
-  'detail-type': z.literal('CloudWatch Alarm State Change'),
-  detail: z.object({
-    alarmName: len(1, 255),
-    state: z.object({ value: z.string() }),
-    configuration: z.optional(
-      z.object({ metrics: z.optional(z.array(z.object({ metricStat: z.optional(z.object({ metric: z.object({ dimensions: z.optional(z.record(z.string(), z.string())) }) })) }))) }),
-    ),
-  }),
-});
 
 /**
  * The object key of an EventBridge S3 event. AWS's EventBridge examples show it as uploaded

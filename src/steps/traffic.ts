@@ -3,8 +3,8 @@ import { healthCheckOf, readRoute, writeRoute } from '../aws/elbv2.js';
 import { bakeWatchSeconds, type HealthCheckTiming, nextBakeLook } from '../core/green-timing.js';
 import { type AppConfig, appConfig } from '../core/config.js';
 import { retireSchedule } from '../core/retire.js';
-import { causeMessage } from '../core/text.js';
-import { AwsAccessDenied, GreenNotHealthy, LiveColourChanged, reasonOf, TrafficNotShifted } from '../core/errors.js';
+import { describeFailure } from '../core/text.js';
+import { AwsAccessDenied, GreenNotHealthy, LiveColourChanged, TrafficNotShifted } from '../core/errors.js';
 import type { Release, Settings } from '../core/release.js';
 import { colourWeights, liveColour, type RouteAction, routeSends, shiftedActions, shiftSteps } from '../core/route.js';
 import { quiesceAsg, retireAsg, zeroGroup } from './asg.js';
@@ -113,7 +113,7 @@ async function shift(deps: Deps, input: Input & { execution?: Execution }, app: 
   const a = await assess(deps, release, plan, green);
   if (!a.ready) throw new GreenNotHealthy(`green is no longer fully healthy (${a.detail}): not switching`);
 
-  await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: release.action === 'rollback' }, async () => {
+  await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: release.action === 'rollback', colour: plan.idle.colour }, async () => {
     // The alarms are read last, right before the write (the lock's marker may have taken a
     // while under throttling): an alarm that fired meanwhile stops the step here.
     if (release.action !== 'rollback') await stopIfAlarming(deps, app);
@@ -209,7 +209,7 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   const wrote = !trafficRestored && !!input.execution && (await readLock(deps.clients.dynamodb, deps.env.table, release.app)).routeWritten === true;
   if (trafficRestored || wrote) {
     try {
-      await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true }, async () => {
+      await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true, colour: plan.idle.colour }, async () => {
         await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
         if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
           throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
@@ -230,9 +230,3 @@ export async function rollback(deps: Deps, input: { release: Release; plan: Plan
   return { reason, liveColour: plan.live.colour, trafficRestored, greenScaledToZero };
 }
 
-/** Step Functions hands us {Error, Cause}; from Lambda, Cause is a JSON string with errorMessage. */
-export function describeFailure(error: { Error?: string; Cause?: string } | undefined): string {
-  if (!error) return 'unknown failure';
-  const message = causeMessage(error.Cause);
-  return reasonOf(Object.assign(new Error(message.slice(0, 1000)), { name: error.Error ?? 'Error' }));
-}

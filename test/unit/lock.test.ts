@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { acquired, decideAcquire, type LockState, released, waiting } from '../../src/core/lock.js';
+import { acquired, beforeRouteWrite, decideAcquire, type LockState, released, waiting } from '../../src/core/lock.js';
 import { interleavedPairs } from '../../src/local/simulate.js';
 import { SimDynamoDB } from '../../src/sim/dynamodb.js';
 
@@ -55,6 +55,17 @@ describe('core/lock: who may release', () => {
     const warm: LockState = { ...acquired({ rev: 0 }, a, NOW + 600), phase: 'warm' };
     expect(decideAcquire(warm, b, NOW)).toEqual({ decision: 'acquire', why: 'owner-keeping-warm' });
     expect(decideAcquire({ ...warm, phase: 'retiring' }, b, NOW)).toMatchObject({ decision: 'wait' });
+  });
+});
+
+describe('core/lock: the fenced route write records the colour it brings up', () => {
+  it("names the owner's new colour for the guard, only for the owner, and is gone once the lock is let go", () => {
+    const held = acquired({ rev: 0 }, a, NOW + 600);
+    const w = beforeRouteWrite(held, a.execution, NOW, false, 'green');
+    expect(w).toMatchObject({ result: 'write', next: { ownerColour: 'green', routeWritten: true, rev: held.rev + 1 } });
+    // Another execution's write is refused and changes nothing.
+    expect(beforeRouteWrite(held, b.execution, NOW, false, 'blue')).toEqual({ result: 'lost' });
+    expect(released(w.next!).ownerColour).toBeUndefined();
   });
 });
 
