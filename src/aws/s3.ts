@@ -40,7 +40,7 @@ export async function getObjectText(s3: S3Client, bucket: string, key: string, v
 }
 
 /** Upload with a SHA-256 checksum, so S3 verifies it and keeps it with the object. */
-export async function putObject(s3: S3Client, bucket: string, key: string, body: string, contentType: string): Promise<string | undefined> {
+export async function putObject(s3: S3Client, bucket: string, key: string, body: string | Uint8Array, contentType: string): Promise<string | undefined> {
   const out = await call(`s3:PutObject ${key}`, () =>
     s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ChecksumAlgorithm: 'SHA256' })),
   );

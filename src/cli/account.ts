@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'yaml';
 import { type Clients, createClients } from '../aws/clients.js';
 import { call } from '../aws/errors.js';
@@ -35,6 +37,11 @@ export interface Account {
   deps(): Deps;
   /** Only with --sim: the running simulation. */
   session?: Session;
+  /**
+   * Called by a command right before its first change, after its own checks: against AWS, the
+   * account and region it acts on are shown (and in a terminal confirmed) once.
+   */
+  beforeChange?: () => Promise<void>;
 }
 
 export interface AccountOptions {
@@ -42,6 +49,13 @@ export interface AccountOptions {
   at?: number;
   stage: string;
   configPath: string;
+  /** AWS: the credentials profile and region (else the environment's). */
+  profile?: string;
+  region?: string;
+  /** AWS, a command that changes something: what it does (shown with the account before it acts). */
+  mutating?: string;
+  /** No confirmation in a terminal. */
+  yes?: boolean;
 }
 
 /** Run `fn` against the account the options name. */
@@ -51,6 +65,10 @@ export async function withAccount<T>(opts: AccountOptions, fn: (a: Account) => P
 }
 
 async function awsAccount(opts: AccountOptions): Promise<Account> {
+  // The SDK reads both from the environment; set before any client exists.
+  if (opts.profile) process.env.AWS_PROFILE = opts.profile;
+  if (opts.region) process.env.AWS_REGION = opts.region;
+  const region = await resolvedRegion();
   let config: Config;
   try {
     config = parseConfig(parse(readFileSync(opts.configPath, 'utf8')));
@@ -75,7 +93,58 @@ async function awsAccount(opts: AccountOptions): Promise<Account> {
     now: () => new Date(),
     sleep: (s) => new Promise((r) => setTimeout(r, s * 1000)),
     deps: () => deps,
+    beforeChange: once(() => (opts.mutating ? confirmTarget(opts, region) : Promise.resolve())),
   };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => {
+    p ??= fn();
+    return p;
+  };
+}
+
+/** The region the SDK would use (flag, environment or profile): none is a usage error, before any call. */
+async function resolvedRegion(): Promise<string> {
+  try {
+    const region = await new STSClient({}).config.region();
+    if (region) return region;
+  } catch {
+    // "Region is missing": said below, with the fix.
+  }
+  throw new UsageError('no AWS region: pass --region <region>, set AWS_REGION, or set a region in the profile (--profile)');
+}
+
+/**
+ * Before a command changes anything in an AWS account: which account and region it acts on
+ * (on stderr, so --json stays one document), and in a terminal a confirmation unless --yes.
+ */
+async function confirmTarget(opts: AccountOptions, region: string): Promise<void> {
+  const id = await call('sts:GetCallerIdentity', () => new STSClient({}).send(new GetCallerIdentityCommand({})));
+  const where = `AWS account ${id.Account ?? '?'} (${id.Arn ?? 'unknown identity'}), region ${region}, stack greenlight-${opts.stage}`;
+  process.stderr.write(`greenlight: ${opts.mutating} acts on ${where}\n`);
+  if (opts.yes || !process.stdin.isTTY || !process.stderr.isTTY) return;
+  if (!(await confirm('Go ahead? [y/N] ', process.stdin, process.stderr))) throw new NotConfirmed(`not confirmed: nothing was changed (pass --yes to skip the question)`);
+}
+
+/** The operator declined the confirmation (exit 1: what was asked was not done). */
+export class NotConfirmed extends Error {
+  override readonly name = 'NotConfirmed';
+}
+
+/** Ask a yes/no question; only "y" or "yes" is yes. */
+export async function confirm(question: string, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<boolean> {
+  const rl = createInterface({ input, output, terminal: false });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.question(question, resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
 }
 
 /**

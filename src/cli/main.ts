@@ -17,6 +17,9 @@ const ACCOUNT_OPTIONS = [
   '--stage <stage>      The deployed stack greenlight-<stage> (default dev); or set GREENLIGHT_BUCKET, GREENLIGHT_TABLE,',
   '                     GREENLIGHT_RELEASE_STATE_MACHINE_ARN',
   '--config <file>      greenlight.config.yml (default ./greenlight.config.yml)',
+  '--profile <name>     AWS: the credentials profile (else the environment\'s)',
+  '--region <region>    AWS: the region (else AWS_REGION or the profile\'s); no region is a usage error',
+  '--yes                AWS: no confirmation before a command that changes something (asked in a terminal)',
   '--json               One JSON document on stdout instead of text',
 ];
 
@@ -111,8 +114,40 @@ function commandHelp(name: string): string {
   return [`greenlight ${c.usage}`, '', c.summary, ...(c.details ? ['', c.details] : []), ...(c.options ? ['', ...c.options.map((o) => `  ${o}`)] : []), ...(OPERATOR.has(name) ? ['', ...ACCOUNT_OPTIONS.map((o) => `  ${o}`)] : []), ''].join('\n');
 }
 
-const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--case', '--known']);
-const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim', '--check', '--markdown']);
+const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--profile', '--case', '--known']);
+const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim', '--check', '--markdown', '--yes']);
+
+/** Every command takes these. */
+const COMMON_OPTIONS = ['--json', '--verbose', '--help'];
+/** Where an operating command acts: the simulator, or an AWS account. */
+const ACCOUNT_OPTION_NAMES = ['--sim', '--at', '--stage', '--config', '--profile', '--region', '--yes'];
+/** Each command's own options; anything else is a usage error (exit 2) before any AWS call. */
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  release: ['--version', '--no-wait'],
+  status: [],
+  history: ['--limit'],
+  rollback: ['--no-wait'],
+  retire: ['--no-wait'],
+  abort: ['--no-wait'],
+  promote: [],
+  prewarm: ['--no-wait'],
+  plan: [],
+  verify: [],
+  'run-local': ['--input'],
+  simulate: ['--plot'],
+  scenarios: [],
+  'derive-iam': ['--check'],
+  'check-config': ['--region'],
+  bench: ['--quick', '--markdown'],
+  'rerun-after-crash': [],
+  fuzz: [],
+  mutants: [],
+  faults: ['--quick', '--case', '--known'],
+  help: [],
+};
+
+/** The commands that change something in the account they act on. */
+export const MUTATING = new Set(['release', 'rollback', 'retire', 'abort', 'promote', 'prewarm', 'run-local']);
 
 interface Parsed {
   command: string | undefined;
@@ -137,12 +172,21 @@ export function parseArgs(argv: string[]): Parsed {
         if (inline === undefined) k++;
       } else out.sim = '';
     } else if (VALUE_OPTIONS.has(name)) {
-      const v = inline ?? rest[++k];
-      if (v === undefined) throw new UsageError(`${name} needs a value`);
+      const v = inline ?? rest[k + 1];
+      // A value never is the next option (`--version --sim` is a missing version, not "--sim").
+      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${name} needs a value${v === undefined ? '' : ` (${v} is the next option)`}: ${name} <value> or ${name}=<value>`);
+      if (inline === undefined) k++;
+      if (!v.length) throw new UsageError(`${name} needs a value: ${name} <value> or ${name}=<value>`);
       out.values.set(name, v);
-    } else if (FLAG_OPTIONS.has(name)) out.flags.add(name);
-    else throw new UsageError(`unknown option ${name}`);
+    } else if (FLAG_OPTIONS.has(name)) {
+      if (inline !== undefined) throw new UsageError(`${name} takes no value (got ${rest[k]})`);
+      out.flags.add(name);
+    } else throw new UsageError(`unknown option ${name}`);
   }
+  const allowed = command && COMMAND_OPTIONS[command] ? new Set([...COMMON_OPTIONS, ...COMMAND_OPTIONS[command], ...(OPERATOR.has(command) ? ACCOUNT_OPTION_NAMES : [])]) : null;
+  if (allowed)
+    for (const o of [...out.flags, ...out.values.keys()])
+      if (!allowed.has(o)) throw new UsageError(`${o} is not an option of ${command}: usage: greenlight ${COMMANDS[command].usage}${OPERATOR.has(command) ? ' [--sim [scenario]] [--stage S] [--config F] [--profile P] [--region R] [--yes]' : ''}`);
   return out;
 }
 
@@ -182,8 +226,19 @@ async function main(argv: string[]): Promise<number> {
     const ops = await import('./ops.js');
     ops.setJsonMode(json);
     const wait = !flags.has('--no-wait');
-    const opts = { sim: flags.has('--sim') ? p.sim : undefined, at: numberOption(p, '--at'), stage: p.values.get('--stage') ?? 'dev', configPath: p.values.get('--config') ?? 'greenlight.config.yml' };
+    const opts = {
+      sim: flags.has('--sim') ? p.sim : undefined,
+      at: numberOption(p, '--at'),
+      stage: p.values.get('--stage') ?? 'dev',
+      configPath: p.values.get('--config') ?? 'greenlight.config.yml',
+      profile: p.values.get('--profile'),
+      region: p.values.get('--region'),
+      yes: flags.has('--yes'),
+      // What the command changes, shown (and in a terminal confirmed) before it acts on AWS.
+      mutating: MUTATING.has(command) ? `${command} ${args.join(' ')}`.trim() : undefined,
+    };
     if (opts.at !== undefined && opts.sim === undefined) throw new UsageError('--at is for --sim');
+    if (opts.sim !== undefined) for (const o of ['--profile', '--region', '--stage', '--yes']) if (flags.has(o) || p.values.has(o)) throw new UsageError(`${o} is for an AWS account, not --sim`);
     // Arguments are checked before anything talks to an account.
     const arity: Record<string, [number, number]> = { status: [0, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
     const [min, max] = arity[command];
@@ -202,6 +257,10 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     const result = await withAccount(opts, async (account) => {
+      // The app named must be configured (a local check), before anything reaches the account.
+      if (args[0] && command !== 'run-local') ops.app(account, args[0]);
+      // release runs its own file checks first and calls this itself.
+      if (MUTATING.has(command) && command !== 'release') await account.beforeChange?.();
       switch (command) {
         case 'status':
           return ops.status(account, args[0]);
@@ -278,6 +337,11 @@ main(process.argv.slice(2)).then(
     if (err instanceof UsageError) {
       process.stderr.write(`greenlight: ${err.message}\n`);
       process.exit(2);
+    }
+    // The operator answered no: nothing was done, as asked.
+    if (err.name === 'NotConfirmed') {
+      process.stderr.write(`greenlight: ${err.message}\n`);
+      process.exit(1);
     }
     // AWS and configuration errors carry their own clear message; anything else is a bug.
     const known = ['AwsAccessDenied', 'AwsResourceNotFound', 'AwsRequestRejected', 'Throttled', 'TransientAwsError', 'InvalidInput', 'CredentialsProviderError'].includes(err.name);

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describeGroups, lifecycleHookNames } from '../aws/autoscaling.js';
 import { readHistory, readLock, tableStatus, writeLock } from '../aws/dynamodb.js';
-import { addressOf, describeInstances, launchTemplateVersions } from '../aws/ec2.js';
+import { addressOf, describeInstances, imageOwnership, launchTemplateVersions } from '../aws/ec2.js';
 import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
 import { existingTargetGroups, readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
 import { bucketVersioning, putObject } from '../aws/s3.js';
 import { describeExecution, type ExecutionInfo, listExecutions, startExecution, stateMachineExists, stopExecution } from '../aws/sfn.js';
-import { artifactTypeOf, checkKeyMatchesArtifactType, parseReleaseKey } from '../core/artifact.js';
+import { artifactTypeOf, checkKeyMatchesArtifactType, parseAmiManifest, parseReleaseKey } from '../core/artifact.js';
+import { parseImageManifest } from '../core/ecs.js';
 import { type AppConfig, appConfig, type Colour } from '../core/config.js';
 import { GreenlightError } from '../core/errors.js';
 import { causeMessage } from '../core/text.js';
@@ -43,7 +44,7 @@ export interface Result {
 
 type Routed = Exclude<AppConfig, { kind: 'eip' }>;
 
-function app(account: Account, name: string): AppConfig {
+export function app(account: Account, name: string): AppConfig {
   try {
     return appConfig(account.config, name);
   } catch (err) {
@@ -183,26 +184,19 @@ export async function release(account: Account, name: string, source: string, op
     if (!m || m[1] !== bucket) throw new UsageError(`${source} is not in greenlight's artifact bucket ${bucket}: upload the file instead (greenlight release ${name} <file>)`);
     const key = parseReleaseKey(m[2]);
     if (key.app !== name) throw new UsageError(`${source} is a release of ${key.app}, not ${name}`);
+    await account.beforeChange?.();
     return startAndFollow(account, name, { app: name, version: key.version }, opts.wait);
   }
-  let body: string;
+  let bytes: Buffer;
   try {
-    body = readFileSync(source, 'utf8');
+    bytes = readFileSync(source);
   } catch (err) {
     throw new UsageError(`cannot read ${source}: ${(err as Error).message}`);
   }
-  const type = artifactTypeOf(a);
-  const ext = type === 'bundle' ? (/(\.tar\.gz|\.tgz|\.zip)$/.exec(source)?.[1] ?? '.tar.gz') : '.json';
-  const version = opts.version ?? versionOf(source, body, ext);
-  const key = `releases/${name}/${version}${ext}`;
-  // Checked before anything is written: a bad name or type uploads nothing.
-  try {
-    checkKeyMatchesArtifactType(parseReleaseKey(key), type);
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message} (pass --version <version> to name the release)`);
-  }
+  const { key, ext } = await checkedArtifact(account, name, a, source, bytes.toString('utf8'), opts.version);
   const t0 = account.now().getTime();
-  await putObject(account.clients.s3, bucket, key, body, ext === '.json' ? 'application/json' : 'application/octet-stream');
+  // A bundle goes up byte for byte (a .tar.gz read as text would be corrupted); a manifest as JSON.
+  await putObject(account.clients.s3, bucket, key, ext === '.json' ? bytes.toString('utf8') : bytes, ext === '.json' ? 'application/json' : 'application/octet-stream');
   if (!opts.wait) return { code: 0, text: `uploaded s3://${bucket}/${key}\n`, json: { uploaded: `s3://${bucket}/${key}` } };
   // The upload starts the release (S3 → EventBridge → dispatch); find its execution by name.
   const label = executionNameFor({ bucket, key }).replace(/-[0-9a-f]{16}$/, '');
@@ -214,6 +208,42 @@ export async function release(account: Account, name: string, source: string, op
     await account.sleep(2);
   }
   return { code: 1, text: `uploaded s3://${bucket}/${key}, but no release execution started within 120 s: check the EventBridge rule and the dispatch function's logs\n`, json: { uploaded: key, execution: null } };
+}
+
+/**
+ * What `release` uploads, checked first: the file's type against the app's artifact, the
+ * manifest against its schema and the version, the AMI it names against the account. A check
+ * that fails uploads nothing (exit 2, the fix named).
+ */
+async function checkedArtifact(account: Account, name: string, a: AppConfig, source: string, body: string, version?: string): Promise<{ key: string; ext: string }> {
+  const type = artifactTypeOf(a);
+  const fileExt = /(\.tar\.gz|\.tgz|\.zip|\.json)$/.exec(source)?.[1];
+  if (type === 'bundle' && fileExt === '.json')
+    throw new UsageError(`app "${name}" releases bundles (.tar.gz, .tgz or .zip), not a JSON manifest: give the bundle file; nothing was uploaded`);
+  if (type !== 'bundle' && fileExt && fileExt !== '.json')
+    throw new UsageError(`app "${name}" releases ${type === 'ami' ? 'AMIs' : 'container images'}: give a JSON manifest (${type === 'ami' ? '{"version","imageId"}' : '{"version","images"}'}), not a ${fileExt} file; nothing was uploaded`);
+  const ext = type === 'bundle' ? (fileExt ?? '.tar.gz') : '.json';
+  const key = `releases/${name}/${version ?? versionOf(source, body, ext)}${ext}`;
+  try {
+    const parsed = parseReleaseKey(key);
+    checkKeyMatchesArtifactType(parsed, type);
+    // The same checks Resolve makes in Lambda, made here before anything is written: first
+    // those of the file itself (no AWS call), then the AMI it names (a read).
+    const imageId = type === 'ami' ? parseAmiManifest(body, parsed).imageId : undefined;
+    if (type === 'image') parseImageManifest(body, parsed);
+    await account.beforeChange?.();
+    if (imageId) {
+      const owners = 'allowedImageOwners' in a ? a.allowedImageOwners : ['self'];
+      const image = await imageOwnership(account.clients.ec2, imageId, owners);
+      if (!image.exists) throw new UsageError(`${source} names ${imageId}, which does not exist in this account and region (or is not shared with it); nothing was uploaded`);
+      if (!image.allowed) throw new UsageError(`${source} names ${imageId}, owned by ${image.owner ?? 'another account'}, not by an allowed owner (apps.${name}.allowedImageOwners); nothing was uploaded`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    if ((err as Error).name !== 'InvalidInput') throw err;
+    throw new UsageError(`${(err as Error).message}; nothing was uploaded (--version <version> names the release)`);
+  }
+  return { key, ext };
 }
 
 function versionOf(source: string, body: string, ext: string): string {
