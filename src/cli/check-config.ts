@@ -10,28 +10,33 @@ const regionProblems = (doc: unknown, region: string): string[] =>
   (createRequire(import.meta.url)(join(ROOT, 'deploy', 'config.cjs')) as { regionProblems: (d: unknown, r: string) => string[] }).regionProblems(doc, region);
 
 /** Validate the config; with a region (--region, or AWS_REGION), every ARN in it must be of that region. */
-export function checkConfig(file: string, region?: string): number {
+export function checkConfig(file: string, region?: string, json = false): number {
+  // --json: one document, {ok, file, apps} or {ok: false, file, error}.
+  const fail = (error: string) => {
+    if (json) process.stdout.write(`${JSON.stringify({ ok: false, file, error })}\n`);
+    else process.stderr.write(`${file}: ${error}\n`);
+    return 1;
+  };
   let doc: unknown;
   try {
     doc = parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    process.stderr.write(`${file}: ${(e as Error).message}\n`);
-    return 1;
+    return fail((e as Error).message);
   }
   try {
     const config = parseConfig(doc);
     const elsewhere = region ? regionProblems(doc, region) : [];
-    if (elsewhere.length) {
-      process.stderr.write(`${file}: ${elsewhere.join('; ')}\n`);
-      return 1;
-    }
-    for (const [name, app] of Object.entries(config.apps))
-      process.stdout.write(
-        `ok  ${name}: ${app.kind}, ${app.kind === 'eip' ? `Elastic IP ${app.allocationId}, stamp ${app.stamp}` : `${app.ruleArn ? 'rule' : 'listener'} route`}, ${app.kind === 'ecs' ? `${app.capacity} capacity` : `${app.artifact.type} artifacts`}\n`,
-      );
+    if (elsewhere.length) return fail(elsewhere.join('; '));
+    const apps = Object.entries(config.apps).map(([name, app]) => ({
+      name,
+      kind: app.kind,
+      route: app.kind === 'eip' ? `Elastic IP ${app.allocationId}, stamp ${app.stamp}` : `${app.ruleArn ? 'rule' : 'listener'} route`,
+      artifacts: app.kind === 'ecs' ? `${app.capacity} capacity` : `${app.artifact.type} artifacts`,
+    }));
+    if (json) process.stdout.write(`${JSON.stringify({ ok: true, file, apps })}\n`);
+    else for (const a of apps) process.stdout.write(`ok  ${a.name}: ${a.kind}, ${a.route}, ${a.artifacts}\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(`${file}: ${(e as Error).message}\n`);
-    return 1;
+    return fail((e as Error).message);
   }
 }

@@ -283,7 +283,7 @@ async function main(argv: string[]): Promise<number> {
           return ops.verify(account, args[0]);
         default: {
           const { runLocal } = await import('./run-local.js');
-          return runLocal(account, args[0], p.values.get('--input'));
+          return runLocal(account, args[0], p.values.get('--input'), json);
         }
       }
     });
@@ -298,7 +298,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'scenarios': {
       const { listScenarios } = await import('./simulate.js');
-      return listScenarios();
+      return listScenarios(json);
     }
     case 'derive-iam': {
       const { runDeriveIam } = await import('./derive-iam.js');
@@ -306,7 +306,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'check-config': {
       const { checkConfig } = await import('./check-config.js');
-      return checkConfig(args[0] ?? 'greenlight.config.yml', p.values.get('--region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
+      return checkConfig(args[0] ?? 'greenlight.config.yml', p.values.get('--region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION, json);
     }
     case 'rerun-after-crash': {
       const { runRerunAfterCrash } = await import('./rerun.js');

@@ -14,7 +14,7 @@ import { UsageError } from './scenarios.js';
 // the real handlers. Against AWS the handlers call the account of the environment and Wait
 // states wait in real time; with --sim it is an execution inside the simulation.
 
-export async function runLocal(account: Account, machine: string, inputText: string | undefined): Promise<Result> {
+export async function runLocal(account: Account, machine: string, inputText: string | undefined, json = false): Promise<Result> {
   if (machine !== 'release' && machine !== 'capacity') throw new UsageError('run-local <release|capacity> --input \'{"app":"web","version":"1.4.2"}\'');
   if (!inputText) throw new UsageError("run-local needs --input '<json>', e.g. --input '{\"app\":\"web\",\"version\":\"1.4.2\"}'");
   try {
@@ -23,7 +23,8 @@ export async function runLocal(account: Account, machine: string, inputText: str
     throw new UsageError(`--input is not JSON: ${(err as Error).message}`);
   }
   const arn = machineArn(account, machine);
-  const print = (t: number, text: string) => process.stdout.write(`+${String(Math.round(t)).padStart(5)}s ${text}\n`);
+  // Progress goes to stderr with --json: stdout holds the one JSON document.
+  const print = (t: number, text: string) => (json ? process.stderr : process.stdout).write(`+${String(Math.round(t)).padStart(5)}s ${text}\n`);
   let rec: ExecutionRecord;
   if (account.kind === 'sim') {
     const { sfn, clock } = account.session!;

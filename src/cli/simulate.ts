@@ -56,10 +56,12 @@ export function renderTimeline(r: SimulationResult): string {
   return lines.join('\n');
 }
 
-export function listScenarios(): number {
-  for (const name of scenarioNames()) {
+export function listScenarios(json = false): number {
+  const all = scenarioNames().map((name) => {
     const s = loadScenarioFile(scenarioPath(name));
-    process.stdout.write(`${name.padEnd(24)} ${s.description.replace(/\s+/g, ' ').slice(0, 100)}\n`);
-  }
+    return { name, description: s.description.replace(/\s+/g, ' ').trim(), expect: s.expect ?? null };
+  });
+  if (json) process.stdout.write(`${JSON.stringify({ scenarios: all })}\n`);
+  else for (const s of all) process.stdout.write(`${s.name.padEnd(24)} ${s.description.slice(0, 100)}\n`);
   return 0;
 }

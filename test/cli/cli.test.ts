@@ -205,3 +205,29 @@ describe('CLI: run-local against an account', () => {
     expect(await run([new Error('throttled'), null])).toEqual([]);
   });
 });
+
+describe('CLI: --json is one document; a hand-typed input of the wrong shape is a rejection', () => {
+  it('run-local with [1,2], "x" or 7 ends Rejected (was States.ResultPathMatchFailure); the states go to stderr', () => {
+    for (const [machine, input, error] of [
+      ['release', '[1,2]', 'ReleaseRejected'],
+      ['release', '"x"', 'ReleaseRejected'],
+      ['capacity', '7', 'CapacityInputRejected'],
+    ]) {
+      const r = cli('run-local', machine, '--sim', '--input', input, '--json');
+      expect(r.code).toBe(1);
+      const out = JSON.parse(r.out);
+      expect({ input, error: out.error, states: out.states }).toEqual({ input, error, states: [machine === 'release' ? 'Resolve' : 'Classify', 'InputRejected', 'Rejected'] });
+      expect(out.cause).toContain('Invalid input: expected object');
+    }
+  });
+
+  it('scenarios --json and check-config --json print one JSON document', () => {
+    const s = cli('scenarios', '--json');
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.out).scenarios.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['asg-release', 'canary', 'ecs-release']));
+    const ok = cli('check-config', '--json');
+    expect({ code: ok.code, ok: JSON.parse(ok.out).ok, apps: JSON.parse(ok.out).apps.length }).toEqual({ code: 0, ok: true, apps: 4 });
+    const bad = cli('check-config', 'no-such-file.yml', '--json');
+    expect({ code: bad.code, ok: JSON.parse(bad.out).ok }).toEqual({ code: 1, ok: false });
+  });
+});
