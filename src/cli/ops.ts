@@ -57,6 +57,8 @@ export function app(account: Account, name: string): AppConfig {
 interface ColourStatus {
   colour: string;
   weight: number | null;
+  /** The share of production traffic, in percent of the forward action's total weight. */
+  percent?: number;
   version: string | null;
   capacity: string;
   healthy: string;
@@ -80,13 +82,16 @@ export async function status(account: Account, only?: string): Promise<Result> {
       lock: lock.owner ? { execution: lock.owner.split(':').pop(), version: lock.ownerVersion, phase: lock.phase, leaseUntil: new Date((lock.leaseUntil ?? 0) * 1000).toISOString() } : null,
       waiting: lock.waiter ? { execution: lock.waiter.split(':').pop(), version: lock.waiterVersion } : null,
       running: running.filter((e) => e.app === name).map((e) => ({ execution: e.name, started: e.startDate?.toISOString() })),
+      phase: phaseOf(name, a, lock, colours),
     });
   }
   const lines: string[] = [];
   for (const s of apps) {
-    lines.push(`${s.app} (${s.kind})  live: ${s.live ? `${s.live.colour} ${s.live.version ?? '(not released by greenlight)'}` : 'split or none'}`);
+    const shares = s.colours.filter((c) => c.percent !== undefined && c.percent > 0).map((c) => `${c.colour} ${c.percent}%`);
+    lines.push(`${s.app} (${s.kind})  live: ${s.live ? `${s.live.colour} ${s.live.version ?? '(not released by greenlight)'}` : shares.length ? `split: ${shares.join(' / ')}` : 'none (the route sends nothing to either colour)'}`);
     for (const c of s.colours)
-      lines.push(`  ${c.colour.padEnd(12)} weight ${String(c.weight ?? '-').padStart(3)}  ${(c.version ?? '-').padEnd(12)} ${c.capacity.padEnd(28)} ${c.healthy}`);
+      lines.push(`  ${c.colour.padEnd(12)} ${c.percent === undefined ? '      ' : `${String(c.percent).padStart(4)}% `} ${(c.version ?? '-').padEnd(12)} ${c.capacity.padEnd(28)} ${c.healthy}`);
+    if (s.phase) lines.push(`  phase: ${s.phase}`);
     lines.push(`  lock: ${s.lock ? `${s.lock.execution} (${s.lock.version}, ${s.lock.phase})` : 'free'}${s.waiting ? `; waiting: ${s.waiting.execution} (${s.waiting.version})` : ''}`);
     lines.push(`  running: ${s.running.length ? s.running.map((r) => `${r.execution} since ${r.started}`).join(', ') : 'none'}`);
   }
@@ -118,7 +123,27 @@ async function routedStatus(account: Account, a: Routed): Promise<ColourStatus[]
       });
     }
   }
+  const total = weights.blue + weights.green;
+  for (const c of out) c.percent = total ? Math.round(((c.weight ?? 0) / total) * 1000) / 10 : 0;
   return out;
+}
+
+/** What the app's running release is doing, in words, with the command that answers it where one does. */
+function phaseOf(name: string, a: AppConfig, lock: { owner?: string; ownerVersion?: string; ownerAction?: string; phase?: string; approvalToken?: string }, colours: ColourStatus[]): string | null {
+  if (!lock.owner) return null;
+  const what = `${lock.ownerAction && lock.ownerAction !== 'release' ? `${lock.ownerAction} to ` : ''}${lock.ownerVersion ?? '?'}`;
+  if (lock.approvalToken) return `${what} waits for approval: greenlight promote ${name} moves traffic, greenlight abort ${name} rolls it back`;
+  if (lock.phase === 'warm') return `${what} is live; the old colour is kept warm for a rollback at once (greenlight rollback ${name}); greenlight retire ${name} ends the window now`;
+  if (lock.phase === 'retiring') return `${what} is live; the old colour is being retired`;
+  const split = colours.filter((c) => (c.percent ?? 0) > 0);
+  if (a.kind !== 'eip' && split.length === 2) {
+    const steps = shiftSteps(a.traffic);
+    const newest = colours.find((c) => c.version === lock.ownerVersion);
+    const at = newest?.percent ?? 0;
+    const k = steps.findIndex((st) => st.percent === Math.round(at));
+    return `${what} takes ${at}% of traffic: step ${k >= 0 ? k + 1 : '?'} of ${steps.length} (${steps.map((st) => `${st.percent}%`).join(' → ')}); greenlight abort ${name} rolls it back`;
+  }
+  return `${what} is being prepared and checked (green comes up, then its health is checked before any traffic moves)`;
 }
 
 async function eipStatus(account: Account, a: Extract<AppConfig, { kind: 'eip' }>, name: string): Promise<ColourStatus[]> {
@@ -299,8 +324,8 @@ export async function follow(account: Account, name: string, executionArn: strin
     const e = await describeExecution(account.clients.sfn, executionArn);
     if (e.status !== 'RUNNING') {
       const out = e.output ? JSON.parse(e.output) : null;
-      const outcome = e.status === 'SUCCEEDED' ? (out?.outcome ?? 'released') : e.error === 'ReleaseRolledBack' ? 'rolled-back' : e.error === 'ReleaseRejected' ? 'rejected' : 'failed';
-      emit(`${outcome}${e.status === 'SUCCEEDED' ? (out?.note ? `: ${out.note}` : '') : `: ${e.error}: ${causeMessage(e.cause)}`}`);
+      const outcome = outcomeWord(e, out);
+      emit(`${outcome}${e.status === 'SUCCEEDED' ? (out?.note && out.note !== outcome ? `: ${out.note}` : '') : `: ${e.error}: ${causeMessage(e.cause)}`}`);
       // 0: the execution did what was asked (released, rolled back or retired by request, already live).
       const ok = e.status === 'SUCCEEDED' && outcome !== 'superseded';
       return { code: ok ? 0 : 1, text: jsonMode ? `${lines.join('\n')}\n` : '', json: { executionArn, status: e.status, outcome, output: out, error: e.error ?? null, cause: causeMessage(e.cause) || null } };
@@ -312,6 +337,20 @@ export async function follow(account: Account, name: string, executionArn: strin
   }
 }
 
+/** The word for how an execution ended, by what it was asked to do (a retire that succeeded "retired", not "released"). */
+function outcomeWord(e: ExecutionInfo, out: { outcome?: string } | null): string {
+  if (e.status !== 'SUCCEEDED') return e.error === 'ReleaseRolledBack' ? 'rolled-back' : e.error === 'ReleaseRejected' ? 'rejected' : e.status === 'ABORTED' ? 'aborted' : 'failed';
+  let action: unknown;
+  try {
+    action = (JSON.parse(e.input ?? '{}') as { action?: unknown }).action;
+  } catch {
+    action = undefined;
+  }
+  const outcome = out?.outcome ?? 'released';
+  if (outcome !== 'released') return outcome;
+  return action === 'retire' ? 'retired' : action === 'prewarm' ? 'prewarmed' : action === 'rollback' ? 'rolled-back' : 'released';
+}
+
 let jsonMode = false;
 export function setJsonMode(on: boolean): void {
   jsonMode = on;
@@ -319,7 +358,9 @@ export function setJsonMode(on: boolean): void {
 
 async function progress(account: Account, a: Routed): Promise<string> {
   const w = colourWeights(await readRoute(account.clients.elbv2, routeOf(a)), a);
-  const parts = [`weights blue ${w.blue} / green ${w.green}`];
+  const total = w.blue + w.green;
+  const pct = (x: number) => (total ? Math.round((x / total) * 1000) / 10 : 0);
+  const parts = [`traffic blue ${pct(w.blue)}% / green ${pct(w.green)}%`];
   for (const colour of ['blue', 'green'] as Colour[]) {
     const h = await targetHealth(account.clients.elbv2, a[colour].targetGroupArn);
     parts.push(`${colour} ${h.filter((t) => t.state === 'healthy').length}/${h.length} healthy`);

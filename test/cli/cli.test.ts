@@ -231,3 +231,27 @@ describe('CLI: --json is one document; a hand-typed input of the wrong shape is 
     expect({ code: bad.code, ok: JSON.parse(bad.out).ok }).toEqual({ code: 1, ok: false });
   });
 });
+
+describe('CLI: status says the phase; weights in percent; outcome words', () => {
+  const statusOf = (scenario: string, at: number) => {
+    const r = cli('status', 'web', '--sim', scenario, '--at', String(at), '--json');
+    expect(r.code).toBe(0);
+    return JSON.parse(r.out).apps[0] as { phase: string | null; colours: { colour: string; percent: number }[]; live: unknown };
+  };
+  it('mid-canary: the step and the split; at the gate: the command that answers it; keep-warm; nothing running', () => {
+    const canary = statusOf('canary', 200);
+    expect(canary.phase).toMatch(/1\.4\.2 takes 10% of traffic: step 1 of 2 \(10% → 100%\)/);
+    expect(canary.colours.map((c) => `${c.colour} ${c.percent}`)).toEqual(['blue 90', 'green 10']);
+    const gate = statusOf('approval', 150);
+    expect(gate.phase).toMatch(/waits for approval: greenlight promote web/);
+    // A plain forward (weight 1, no ForwardConfig weights) is 100%, not "weight 1".
+    expect(gate.colours.map((c) => `${c.colour} ${c.percent}`)).toEqual(['blue 100', 'green 0']);
+    expect(statusOf('asg-release', 300).phase).toMatch(/kept warm for a rollback at once/);
+    expect(statusOf('asg-release', 1000).phase).toBeNull();
+  });
+  it('a retire that succeeds says retired, not released', () => {
+    const r = cli('retire', 'web', '--sim', 'asg-release', '--at', '300');
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n').pop()).toMatch(/ retired$/);
+  });
+});
