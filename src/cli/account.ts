@@ -12,6 +12,7 @@ import { SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
 import type { Deps } from '../steps/deps.js';
 import { httpGet } from '../steps/http.js';
 import { scenarioPath, UsageError } from './scenarios.js';
+import type { SessionEntry, SessionFile } from './sessions.js';
 
 // Where a CLI command runs: the real account of the environment (credentials, region and
 // AWS_ENDPOINT_URL as the SDK reads them; greenlight's names from its CloudFormation stack), or
@@ -58,8 +59,16 @@ export interface AccountOptions {
   yes?: boolean;
 }
 
+/** A simulator session's log, replayed on the scenario before the command (src/cli/sessions.ts). */
+export interface Replay {
+  session: SessionFile;
+  /** Do one logged command again (its output discarded). */
+  apply: (account: Account, entry: SessionEntry) => Promise<void>;
+}
+
 /** Run `fn` against the account the options name. */
-export async function withAccount<T>(opts: AccountOptions, fn: (a: Account) => Promise<T>): Promise<T> {
+export async function withAccount<T>(opts: AccountOptions & { replay?: Replay }, fn: (a: Account) => Promise<T>): Promise<T> {
+  if (opts.replay) return withSimAccount(opts.replay.session.scenario, opts.replay.session.at, fn, opts.replay);
   if (opts.sim !== undefined) return withSimAccount(opts.sim || 'asg-release', opts.at, fn);
   return fn(await awsAccount(opts));
 }
@@ -177,8 +186,11 @@ async function stackNames(stage: string): Promise<Names> {
   };
 }
 
-async function withSimAccount<T>(scenarioName: string, at: number | undefined, fn: (a: Account) => Promise<T>): Promise<T> {
-  const session = startSession(loadScenarioFile(scenarioPath(scenarioName)));
+async function withSimAccount<T>(scenarioName: string, at: number | undefined, fn: (a: Account) => Promise<T>, replay?: Replay): Promise<T> {
+  const scenario = loadScenarioFile(scenarioPath(scenarioName));
+  // A session started without --at is the scenario's world without its script: the operator drives it.
+  if (replay && replay.session.at === undefined) scenario.steps = [];
+  const session = startSession(scenario);
   await runToQuiet(session, at);
   const { clock, procs } = session;
   const deps = simDeps({ ...session, caller: 'cli', releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN });
@@ -194,7 +206,16 @@ async function withSimAccount<T>(scenarioName: string, at: number | undefined, f
   };
   // The command is one more process of the simulation: virtual time moves while it sleeps.
   let done = false;
-  const run = procs.spawn(() => fn(account)).finally(() => {
+  const replayThenRun = async () => {
+    // A session: what was done to it, each at the virtual time it was done, then its own time.
+    for (const entry of replay?.session.log ?? []) {
+      if (clock.now < entry.t) await clock.sleep(entry.t - clock.now);
+      await replay!.apply(account, entry);
+    }
+    if (replay && clock.now < replay.session.now) await clock.sleep(replay.session.now - clock.now);
+    return fn(account);
+  };
+  const run = procs.spawn(replayThenRun).finally(() => {
     done = true;
   });
   // Its failure is reported when awaited below, not as an unhandled rejection meanwhile.

@@ -2,7 +2,13 @@
 // (rolled back, rejected, superseded, a check NG, a scenario did not release); 2 usage error;
 // 3 AWS or unexpected error (credentials, missing stack, a bug).
 
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pushImage } from '../sim/build.js';
+import type { Account } from './account.js';
 import { scenarioNames, scenarioPath, UsageError } from './scenarios.js';
+import { checkSessionName, parseDuration, readSession, removeSession, type SessionEntry, type SessionFile, sessionExists, sessionNames, writeSession } from './sessions.js';
 
 interface CommandSpec {
   usage: string;
@@ -64,6 +70,13 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: ['--plot <file.svg>   also draw traffic share per version, capacity per colour and failed requests over time'],
   },
   scenarios: { usage: 'scenarios', summary: 'List the shipped scenarios' },
+  sim: {
+    usage: 'sim <start [scenario] | status | advance <duration> | image add <app> <version> | alarm <name> <state> | stop | list> [--session N] [--at T]',
+    summary: 'A simulator session: a named local world that persists across commands; every --sim [session] command acts on it',
+    details:
+      'start keeps the scenario\'s world (its apps, versions and physics; with --at, its script too, run to that time) as the\nsession (default name "default");\nrelease, rollback, abort, promote ... --sim <session> act on it and are kept in its log; advance 90s / 5m moves its\nvirtual time; image add <app> <version> registers an AMI (or an ECS image) to release; stop forgets it.',
+    options: ['--session <name>   the session (default "default")', '--at <seconds>     with start: stop the scenario there first'],
+  },
   'derive-iam': { usage: 'derive-iam [--check] [--json]', summary: "Derive each function's IAM actions from the AWS calls in its bundle into deploy/function-actions.json (--check: exit 1 when that file is out of date)" },
   'check-config': { usage: 'check-config [file] [--region <region>]', summary: 'Validate greenlight.config.yml; with a region (or AWS_REGION), every ARN must be in it (run before every package/deploy)' },
   bench: {
@@ -114,7 +127,7 @@ function commandHelp(name: string): string {
   return [`greenlight ${c.usage}`, '', c.summary, ...(c.details ? ['', c.details] : []), ...(c.options ? ['', ...c.options.map((o) => `  ${o}`)] : []), ...(OPERATOR.has(name) ? ['', ...ACCOUNT_OPTIONS.map((o) => `  ${o}`)] : []), ''].join('\n');
 }
 
-const VALUE_OPTIONS = new Set(['--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--profile', '--case', '--known']);
+const VALUE_OPTIONS = new Set(['--session', '--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--profile', '--case', '--known']);
 const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim', '--check', '--markdown', '--yes']);
 
 /** Every command takes these. */
@@ -136,6 +149,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'run-local': ['--input'],
   simulate: ['--plot'],
   scenarios: [],
+  sim: ['--session', '--at'],
   'derive-iam': ['--check'],
   'check-config': ['--region'],
   bench: ['--quick', '--markdown'],
@@ -166,8 +180,8 @@ export function parseArgs(argv: string[]): Parsed {
     else if (name === '--sim') {
       out.flags.add('--sim');
       const next = inline ?? rest[k + 1];
-      // --sim takes a scenario name or file when one follows; else the default scenario.
-      if (next !== undefined && (inline !== undefined || scenarioNames().includes(next) || /\.ya?ml$/.test(next))) {
+      // --sim takes a session, a scenario name or a file when one follows; else the default session or scenario.
+      if (next !== undefined && (inline !== undefined || sessionExists(next) || scenarioNames().includes(next) || /\.ya?ml$/.test(next))) {
         out.sim = next;
         if (inline === undefined) k++;
       } else out.sim = '';
@@ -201,6 +215,229 @@ function numberOption(p: Parsed, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a non-negative number, not "${v}"`);
   return n;
+}
+
+type Ops = typeof import('./ops.js');
+type Result = Awaited<ReturnType<Ops['status']>>;
+
+/** The local checks of an operating command's arguments (before anything reaches an account). */
+function checkOperatorArgs(p: Parsed): void {
+  const { command, args } = p as Parsed & { command: string };
+  const arity: Record<string, [number, number]> = { status: [0, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
+  const [min, max] = arity[command];
+  if (args.length < min || args.length > max) throw new UsageError(`usage: greenlight ${COMMANDS[command].usage}`);
+  numberOption(p, '--limit');
+  const capacity = command === 'prewarm' ? Number(args[1]) : 0;
+  if (command === 'prewarm' && (!Number.isInteger(capacity) || capacity < 0 || capacity > 1000)) throw new UsageError(`<capacity> must be a whole number of instances (0-1000), not "${args[1]}"`);
+  if (command === 'run-local') {
+    if (args[0] !== 'release' && args[0] !== 'capacity') throw new UsageError(`usage: greenlight ${COMMANDS[command].usage} (the state machine is release or capacity)`);
+    const input = p.values.get('--input');
+    if (!input) throw new UsageError('run-local needs --input \'<json>\', e.g. --input \'{"app":"web","version":"1.4.2"}\'');
+    try {
+      JSON.parse(input);
+    } catch (err) {
+      throw new UsageError(`--input is not JSON: ${(err as Error).message}`);
+    }
+  }
+}
+
+/** One operating command against an account (AWS, a scenario, or a session being replayed). */
+async function operate(ops: Ops, account: Account, p: Parsed, json: boolean): Promise<Result> {
+  const { command, args } = p as Parsed & { command: string };
+  const wait = !p.flags.has('--no-wait');
+  // The app named must be configured (a local check), before anything reaches the account.
+  if (args[0] && command !== 'run-local') ops.app(account, args[0]);
+  // release runs its own file checks first and calls this itself.
+  if (MUTATING.has(command) && command !== 'release') await account.beforeChange?.();
+  switch (command) {
+    case 'status':
+      return ops.status(account, args[0]);
+    case 'history':
+      return ops.history(account, args[0], numberOption(p, '--limit') ?? 20);
+    case 'release':
+      return ops.release(account, args[0], args[1], { version: p.values.get('--version'), wait });
+    case 'rollback':
+    case 'retire':
+      return ops.action(account, args[0], command, wait);
+    case 'abort':
+      return ops.abort(account, args[0], wait);
+    case 'promote':
+      return ops.promote(account, args[0]);
+    case 'prewarm':
+      return ops.prewarm(account, args[0], Number(args[1]), wait);
+    case 'plan':
+      return ops.plan(account, args[0], args[1]);
+    case 'verify':
+      return ops.verify(account, args[0]);
+    default: {
+      const { runLocal } = await import('./run-local.js');
+      return runLocal(account, args[0], p.values.get('--input'), json);
+    }
+  }
+}
+
+/** The simulator session a command names: --sim <session>, or --sim alone when a "default" session exists. */
+function sessionOf(p: Parsed): string | undefined {
+  if (!p.flags.has('--sim')) return undefined;
+  if (p.sim && sessionExists(p.sim)) return p.sim;
+  if (p.sim === '' && sessionExists('default')) return 'default';
+  return undefined;
+}
+
+/** What a session's log keeps of a command: its words (no --sim, --json) and the files it read. */
+function logEntry(p: Parsed, t: number): SessionEntry {
+  const argv = [p.command!, ...p.args, ...[...p.flags].filter((f) => !['--sim', '--json', '--verbose', '--help'].includes(f)), ...[...p.values].map(([k, v]) => `${k}=${v}`)];
+  const files: Record<string, string> = {};
+  if (p.command === 'release' && p.args[1] && !p.args[1].startsWith('s3://')) {
+    try {
+      files[p.args[1]] = readFileSync(p.args[1]).toString('base64');
+    } catch {
+      // Unreadable: the command itself says so.
+    }
+  }
+  return { t, argv, ...(Object.keys(files).length ? { files } : {}) };
+}
+
+/** Replay one logged command in the session's fresh world, its output discarded. */
+async function replayEntry(ops: Ops, account: Account, entry: SessionEntry): Promise<void> {
+  if (entry.argv[0] === 'sim-image') {
+    simImage(account, entry.argv[1], entry.argv[2]);
+    return;
+  }
+  if (entry.argv[0] === 'sim-alarm') {
+    simAlarm(account, entry.argv[1], entry.argv[2]);
+    return;
+  }
+  let argv = entry.argv;
+  if (entry.files) {
+    const dir = mkdtempSync(join(tmpdir(), 'greenlight-session-'));
+    argv = argv.map((a, i) => {
+      if (!entry.files?.[a]) return a;
+      const f = join(dir, `${i}-${basename(a)}`);
+      writeFileSync(f, Buffer.from(entry.files[a], 'base64'));
+      return f;
+    });
+  }
+  ops.setJsonMode(true);
+  try {
+    await operate(ops, account, parseArgs(argv), true);
+  } catch {
+    // It failed the first time too (the log keeps only what was asked; the replay reaches the same end).
+  }
+}
+
+/** An alarm of the session's world changes state (as CloudWatch would), with its EventBridge event. */
+function simAlarm(account: Account, alarm: string, state: string): void {
+  account.session!.world.ec2.setAlarm(alarm, state as 'ALARM' | 'OK' | 'INSUFFICIENT_DATA');
+}
+
+/** A session's world gets an artifact to release: an AMI (asg, eip apps) or an image in the registry (ecs). */
+function simImage(account: Account, appName: string, version: string): { app: string; version: string; imageId?: string; image?: string } {
+  const session = account.session!;
+  const app = session.scenario.apps.find((a) => a.name === appName);
+  if (!app) throw new UsageError(`no app "${appName}" in this session: ${session.scenario.apps.map((a) => a.name).join(', ')}`);
+  if (app.kind === 'ecs') return { app: appName, version, image: pushImage(session.world, appName, version) };
+  if (app.kind === 'asg' && app.artifact === 'bundle') throw new UsageError(`${appName} releases bundles: give greenlight release a .tar.gz; no image is needed`);
+  return { app: appName, version, imageId: session.world.registerImage(version, `${appName}-${version}`).imageId };
+}
+
+/** Run `act` in a simulator session: its log replayed first; what it changes appended after. */
+async function inSession(ops: Ops, name: string, p: Parsed | ((t: number) => SessionEntry | undefined), act: (a: Account) => Promise<Result>): Promise<Result> {
+  const { withAccount } = await import('./account.js');
+  const file = readSession(name);
+  const json = ops.isJsonMode();
+  const replay = { session: file, apply: (a: Account, e: SessionEntry) => replayEntry(ops, a, e) };
+  return withAccount({ stage: 'dev', configPath: 'unused', replay }, async (account) => {
+    ops.setJsonMode(json);
+    const t = account.session!.clock.now;
+    const r = await act(account);
+    const entry = typeof p === 'function' ? p(t) : p.command && MUTATING.has(p.command) ? logEntry(p, t) : undefined;
+    if (entry) file.log.push(entry);
+    file.now = account.session!.clock.now;
+    writeSession(file);
+    return r;
+  });
+}
+
+/** greenlight sim <start|status|advance|image add|stop|list>: simulator sessions (src/cli/sessions.ts). */
+async function runSim(p: Parsed, json: boolean): Promise<number> {
+  const [sub, ...rest] = p.args;
+  const name = checkSessionName(p.values.get('--session') ?? 'default');
+  const ops = await import('./ops.js');
+  ops.setJsonMode(json);
+  const out = (r: Result, header: string) => {
+    process.stdout.write(json ? `${JSON.stringify({ session: name, ...(r.json as object) })}\n` : `${header}\n${r.text}`);
+    return r.code;
+  };
+  const usage = () => new UsageError(`usage: greenlight ${COMMANDS.sim.usage}`);
+  switch (sub) {
+    case 'start': {
+      if (rest.length > 1) throw usage();
+      const scenario = rest[0] ?? 'asg-release';
+      const path = scenarioPath(scenario);
+      if (sessionExists(name)) throw new UsageError(`session "${name}" exists: greenlight sim stop --session ${name} first, or name another with --session`);
+      const at = numberOption(p, '--at');
+      const { withAccount } = await import('./account.js');
+      const file: SessionFile = { name, scenario: scenarioNames().includes(scenario) ? scenario : path, ...(at !== undefined ? { at } : {}), log: [], now: 0 };
+      // The scenario's world; with --at, its script too, up to that time (e.g. mid-canary).
+      const r = await withAccount({ stage: 'dev', configPath: 'unused', replay: { session: file, apply: async () => {} } }, async (account) => {
+        file.now = account.session!.clock.now;
+        return ops.status(account);
+      });
+      writeSession(file);
+      return out(r, `session ${name}: scenario ${scenario} at t=${Math.round(file.now)} s; every command with --sim${name === 'default' ? '' : ` ${name}`} acts on it`);
+    }
+    case 'status':
+    case 'advance': {
+      if (sub === 'status' ? rest.length : rest.length !== 1) throw usage();
+      const seconds = sub === 'advance' ? parseDuration(rest[0]) : 0;
+      const file = readSession(name);
+      const r = await inSession(ops, name, () => undefined, async (account) => {
+        if (seconds) await account.sleep(seconds);
+        return ops.status(account);
+      });
+      const now = readSession(name).now;
+      return out(r, `session ${name}: scenario ${file.scenario}, t=${Math.round(now)} s, ${file.log.length} command(s) so far`);
+    }
+    case 'image': {
+      if (rest[0] !== 'add' || rest.length !== 3) throw usage();
+      const [, app, version] = rest;
+      let added: ReturnType<typeof simImage> | undefined;
+      const r = await inSession(ops, name, (t) => ({ t, argv: ['sim-image', app, version] }), async (account) => {
+        added = simImage(account, app, version);
+        const what = added.imageId ? `AMI ${added.imageId}` : `image ${added.image}`;
+        const spec = account.session!.scenario.apps.find((a) => a.name === app);
+        const container = spec?.kind === 'ecs' ? spec.containers[0] : app;
+        const manifest = added.imageId ? { version, imageId: added.imageId } : { version, images: { [container]: added.image } };
+        return { code: 0, text: `${what} of ${app} ${version} registered; a manifest for it:\n${JSON.stringify(manifest)}\n`, json: { ...added, manifest } };
+      });
+      return out(r, `session ${name}:`);
+    }
+    case 'alarm': {
+      if (rest.length !== 2 || !['ALARM', 'OK', 'INSUFFICIENT_DATA'].includes(rest[1])) throw new UsageError(`usage: greenlight sim alarm <name> <ALARM|OK|INSUFFICIENT_DATA> [--session N]`);
+      const [alarm, state] = rest;
+      const r = await inSession(ops, name, (t) => ({ t, argv: ['sim-alarm', alarm, state] }), async (account) => {
+        simAlarm(account, alarm, state);
+        // Let the alarm's event reach its targets (the guard) before the session's time is kept.
+        await account.sleep(5);
+        return ops.status(account);
+      });
+      return out(r, `session ${name}: alarm ${alarm} → ${state}`);
+    }
+    case 'stop': {
+      if (rest.length) throw usage();
+      const gone = removeSession(name);
+      process.stdout.write(json ? `${JSON.stringify({ session: name, stopped: gone })}\n` : gone ? `session ${name} stopped\n` : `no session ${name}\n`);
+      return gone ? 0 : 1;
+    }
+    case 'list': {
+      const all = sessionNames().map((n) => readSession(n));
+      process.stdout.write(json ? `${JSON.stringify({ sessions: all.map((f) => ({ name: f.name, scenario: f.scenario, now: f.now, commands: f.log.length })) })}\n` : all.map((f) => `${f.name.padEnd(16)} ${f.scenario}  t=${Math.round(f.now)} s, ${f.log.length} command(s)\n`).join('') || 'no sessions\n');
+      return 0;
+    }
+    default:
+      throw usage();
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -240,53 +477,13 @@ async function main(argv: string[]): Promise<number> {
     if (opts.at !== undefined && opts.sim === undefined) throw new UsageError('--at is for --sim');
     if (opts.sim !== undefined) for (const o of ['--profile', '--region', '--stage', '--yes']) if (flags.has(o) || p.values.has(o)) throw new UsageError(`${o} is for an AWS account, not --sim`);
     // Arguments are checked before anything talks to an account.
-    const arity: Record<string, [number, number]> = { status: [0, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
-    const [min, max] = arity[command];
-    if (args.length < min || args.length > max) throw new UsageError(`usage: greenlight ${COMMANDS[command].usage}`);
-    const limit = numberOption(p, '--limit') ?? 20;
-    const capacity = command === 'prewarm' ? Number(args[1]) : 0;
-    if (command === 'prewarm' && (!Number.isInteger(capacity) || capacity < 0 || capacity > 1000)) throw new UsageError(`<capacity> must be a whole number of instances (0-1000), not "${args[1]}"`);
-    if (command === 'run-local') {
-      if (args[0] !== 'release' && args[0] !== 'capacity') throw new UsageError(`usage: greenlight ${COMMANDS[command].usage} (the state machine is release or capacity)`);
-      const input = p.values.get('--input');
-      if (!input) throw new UsageError('run-local needs --input \'<json>\', e.g. --input \'{"app":"web","version":"1.4.2"}\'');
-      try {
-        JSON.parse(input);
-      } catch (err) {
-        throw new UsageError(`--input is not JSON: ${(err as Error).message}`);
-      }
-    }
-    const result = await withAccount(opts, async (account) => {
-      // The app named must be configured (a local check), before anything reaches the account.
-      if (args[0] && command !== 'run-local') ops.app(account, args[0]);
-      // release runs its own file checks first and calls this itself.
-      if (MUTATING.has(command) && command !== 'release') await account.beforeChange?.();
-      switch (command) {
-        case 'status':
-          return ops.status(account, args[0]);
-        case 'history':
-          return ops.history(account, args[0], limit);
-        case 'release':
-          return ops.release(account, args[0], args[1], { version: p.values.get('--version'), wait });
-        case 'rollback':
-        case 'retire':
-          return ops.action(account, args[0], command, wait);
-        case 'abort':
-          return ops.abort(account, args[0], wait);
-        case 'promote':
-          return ops.promote(account, args[0]);
-        case 'prewarm':
-          return ops.prewarm(account, args[0], capacity, wait);
-        case 'plan':
-          return ops.plan(account, args[0], args[1]);
-        case 'verify':
-          return ops.verify(account, args[0]);
-        default: {
-          const { runLocal } = await import('./run-local.js');
-          return runLocal(account, args[0], p.values.get('--input'), json);
-        }
-      }
-    });
+    checkOperatorArgs(p);
+    const session = sessionOf(p);
+    if (session && opts.at !== undefined) throw new UsageError('--at is for a scenario, not a simulator session (greenlight sim advance <duration> moves its time)');
+    const act = (account: Account) => operate(ops, account, p, json);
+    const result = session
+      ? await inSession(ops, session, p, act)
+      : await withAccount(opts, act);
     process.stdout.write(json ? `${JSON.stringify(result.json)}\n` : result.text);
     return result.code;
   }
@@ -296,6 +493,8 @@ async function main(argv: string[]): Promise<number> {
       const { runSimulateCommand } = await import('./simulate.js');
       return runSimulateCommand(scenarioPath(args[0]), json, p.values.get('--plot'));
     }
+    case 'sim':
+      return runSim(p, json);
     case 'scenarios': {
       const { listScenarios } = await import('./simulate.js');
       return listScenarios(json);

@@ -355,6 +355,9 @@ let jsonMode = false;
 export function setJsonMode(on: boolean): void {
   jsonMode = on;
 }
+export function isJsonMode(): boolean {
+  return jsonMode;
+}
 
 async function progress(account: Account, a: Routed): Promise<string> {
   const w = colourWeights(await readRoute(account.clients.elbv2, routeOf(a)), a);

@@ -122,3 +122,19 @@ export function chatMessage(d: ReleaseEventDetail): string {
 export function releaseSummary(r: Release): Pick<HistoryRecord, 'app' | 'version' | 'action' | 'trigger' | 'artifact'> {
   return { app: r.app, version: r.version, action: r.action ?? 'release', trigger: r.trigger, artifact: artifactOf(r.artifact) };
 }
+
+/**
+ * What a hand-typed rollback goes back to: the version that was live before the one live now,
+ * from the newest record that moved traffic to it (records newest first). After a release that
+ * succeeded the idle colour's pin says the same; after one that failed, its colour is left
+ * pinned to the bad version, and only the history knows what served before. Null when the
+ * history does not tell (then the pin decides).
+ */
+export function rollbackTarget(records: readonly HistoryRecord[], liveVersion: string): { version: string; versionId: string | null } | null {
+  const moved = (r: HistoryRecord) => r.outcome === 'released' || (r.outcome === 'rolled-back' && r.action === 'rollback');
+  const to = records.find((r) => moved(r) && r.after?.version === liveVersion && r.before?.version && r.before.version !== liveVersion);
+  if (!to) return null;
+  const version = to.before!.version!;
+  const own = records.find((r) => moved(r) && r.after?.version === version && r.artifact?.versionId);
+  return { version, versionId: own?.artifact?.versionId ?? null };
+}

@@ -412,7 +412,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   // Several uploads: the newest is the one that should end live. One upload after other steps
   // (e.g. a pre-warm): that upload is the release measured.
   const newest = uploads.length > 1 ? uploads[uploads.length - 1] : undefined;
-  const measured = newest ?? (uploads.length === 1 && !('upload' in scenario.steps[0]) ? uploads[0] : undefined);
+  const measured = newest ?? (uploads.length === 1 && scenario.steps[0] && !('upload' in scenario.steps[0]) ? uploads[0] : undefined);
   const uploadAt = measured ? measured.at : Math.min(...scenario.steps.map((s) => s.at));
   const uploadedVersion = measured ? measured.upload.version : primaryVersion(scenario);
   const others = scenario.apps.filter((a) => a.name !== primary).map((a) => a.name);
@@ -734,6 +734,8 @@ function capacitySummary(world: World, config: Config, app: string, awsCalls: nu
 
 function primaryApp(s: Scenario): string {
   const step = s.steps[0];
+  // No script (a simulator session the operator drives): the first app.
+  if (!step) return s.apps[0].name;
   if ('failInstance' in step) return step.failInstance.app;
   if ('scale' in step) return step.scale.app;
   if ('ecrPush' in step) return s.apps.find((a) => a.kind === 'ecs' && (a.greenlight.ecr as { repository?: string } | undefined)?.repository === step.ecrPush.repository)?.name ?? s.apps[0].name;
@@ -749,6 +751,7 @@ function primaryApp(s: Scenario): string {
 
 function primaryVersion(s: Scenario): string | null {
   const step = s.steps[0];
+  if (!step) return null;
   if ('ecrPush' in step) return step.ecrPush.tag;
   if ('upload' in step) return step.upload.version;
   if ('startRelease' in step && typeof step.startRelease.input.version === 'string') return step.startRelease.input.version;

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import '../core/zod.js';
 import { imageOwnership } from '../aws/ec2.js';
 import { readHistory } from '../aws/dynamodb.js';
+import { rollbackTarget } from '../core/history.js';
 import { readRoute } from '../aws/elbv2.js';
 import { findObject, getObjectText, headObject } from '../aws/s3.js';
 import {
@@ -206,23 +207,28 @@ async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip'
   if (live === 'none') throw new InvalidInput(`cannot roll back ${name}: the route sends traffic to neither colour`);
   const idle = side(app, other(live));
   const [previousDescription, liveDescription] = await Promise.all([pinnedRelease(deps, app, idle.colour), pinnedRelease(deps, app, live)]);
-  const previous = parseReleaseDescription(previousDescription);
+  const pinned = parseReleaseDescription(previousDescription);
   const current = parseReleaseDescription(liveDescription);
   if (from && current?.version !== from)
     throw new InvalidInput(`nothing to roll back: this rollback undoes ${from}, and ${name} serves ${current?.version ?? 'another version'} now (already rolled back?)`);
+  // The version that served before the live one (the history); the idle colour's pin may be a
+  // release that failed since (rolled back, its colour left on the bad version).
+  const target = current && !from ? rollbackTarget(await readHistory(deps.clients.dynamodb, deps.env.table, name, 50), current.version) : null;
+  const previous = target && target.version !== pinned?.version ? { app: name, version: target.version, versionId: target.versionId ?? undefined } : pinned;
   if (!previous || previous.app !== name)
     throw new InvalidInput(`nothing to roll back to: ${name}'s idle colour (${idle.colour}) does not run a version greenlight released; release a version by name: {"app":"${name}","version":"<version>"}`);
-  if (previousDescription === liveDescription)
+  if (previous === pinned && previousDescription === liveDescription)
     throw new InvalidInput(`nothing to roll back to: both colours of ${name} are pinned to ${previous.version}; release a version by name: {"app":"${name}","version":"<version>"}`);
   const bucket = deps.env.artifactBucket;
   for (const key of candidateKeys(name, previous.version, artifactTypeOf(app))) {
+    let versionId: string;
     try {
-      await headObject(deps.clients.s3, bucket, key, previous.versionId);
+      versionId = (await headObject(deps.clients.s3, bucket, key, previous.versionId)).versionId;
     } catch (err) {
       if (err instanceof AwsResourceNotFound) continue;
       throw err;
     }
-    const r = await finish(deps, app, parseReleaseKey(key), bucket, key, previous.versionId, 'manual');
+    const r = await finish(deps, app, parseReleaseKey(key), bucket, key, versionId, 'manual');
     // A rollback's own settings: no approval gate, no smoke test (it goes back to what served).
     return { release: { ...r.release, action: 'rollback' }, settings: settingsFor(app, 'rollback') };
   }
