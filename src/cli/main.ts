@@ -48,6 +48,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'abort <app> [--no-wait]',
     summary: 'Stop the running release, free its lock, then roll back (traffic split) or retire the unfinished colour',
   },
+  wait: { usage: 'wait <app>', summary: 'Follow the app\'s running release until it ends; the exit code is its outcome\'s (0 released / rolled back / retired as asked, 1 not)' },
   promote: { usage: 'promote <app>', summary: 'Approve the release waiting at the app\'s approval gate: traffic moves now' },
   prewarm: {
     usage: 'prewarm <app> <capacity> [--no-wait]',
@@ -91,7 +92,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   help: { usage: 'help [command]', summary: 'This text, or one command\'s' },
 };
 
-const OPERATOR = new Set(['release', 'status', 'history', 'rollback', 'retire', 'abort', 'promote', 'prewarm', 'plan', 'verify', 'run-local']);
+const OPERATOR = new Set(['release', 'wait', 'status', 'history', 'rollback', 'retire', 'abort', 'promote', 'prewarm', 'plan', 'verify', 'run-local']);
 
 function helpText(): string {
   // Long usages get a line of their own, so that the summaries stay in one column.
@@ -138,6 +139,7 @@ const ACCOUNT_OPTION_NAMES = ['--sim', '--at', '--stage', '--config', '--profile
 const COMMAND_OPTIONS: Record<string, string[]> = {
   release: ['--version', '--no-wait'],
   status: [],
+  wait: [],
   history: ['--limit'],
   rollback: ['--no-wait'],
   retire: ['--no-wait'],
@@ -223,7 +225,7 @@ type Result = Awaited<ReturnType<Ops['status']>>;
 /** The local checks of an operating command's arguments (before anything reaches an account). */
 function checkOperatorArgs(p: Parsed): void {
   const { command, args } = p as Parsed & { command: string };
-  const arity: Record<string, [number, number]> = { status: [0, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
+  const arity: Record<string, [number, number]> = { status: [0, 1], wait: [1, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
   const [min, max] = arity[command];
   if (args.length < min || args.length > max) throw new UsageError(`usage: greenlight ${COMMANDS[command].usage}`);
   numberOption(p, '--limit');
@@ -252,6 +254,8 @@ async function operate(ops: Ops, account: Account, p: Parsed, json: boolean): Pr
   switch (command) {
     case 'status':
       return ops.status(account, args[0]);
+    case 'wait':
+      return ops.waitFor(account, args[0]);
     case 'history':
       return ops.history(account, args[0], numberOption(p, '--limit') ?? 20);
     case 'release':

@@ -192,11 +192,28 @@ export async function history(account: Account, name: string, limit: number): Pr
   app(account, name);
   const records = await readHistory(account.clients.dynamodb, account.names.table, name, limit);
   const cv = (c: HistoryRecord['before']) => (c ? `${c.colour} ${c.version ?? '?'}` : '-');
+  // A retire or prewarm that succeeded moved no traffic: its word is what it did, its colours are in its reason.
+  const word = (r: HistoryRecord) => (r.outcome === 'released' && r.action === 'retire' ? 'retired' : r.outcome === 'released' && r.action === 'prewarm' ? 'prewarmed' : r.outcome);
+  const moves = (r: HistoryRecord) => (r.action === 'retire' || r.action === 'prewarm' ? '' : ` ${cv(r.before)} → ${cv(r.after)}`);
   const lines = records.map(
     (r) =>
-      `${r.startedAt}  ${r.action.padEnd(8)} ${r.version.padEnd(12)} ${r.outcome.padEnd(12)} ${cv(r.before)} → ${cv(r.after)}${r.artifact ? `  s3v=${r.artifact.versionId}` : ''}${r.reason ? `\n      ${r.reason}` : ''}`,
+      `${`${r.startedAt}  ${r.action.padEnd(8)} ${r.version.padEnd(12)} ${word(r).padEnd(12)}${moves(r)}${r.artifact ? `  s3v=${r.artifact.versionId}` : ''}`.trimEnd()}${r.reason ? `\n      ${r.reason}` : ''}`,
   );
   return { code: 0, text: records.length ? `${lines.join('\n')}\n` : `no releases of ${name} recorded yet\n`, json: { app: name, releases: records } };
+}
+
+/**
+ * Wait until the app's running release ends (the lock's owner, else the newest running execution
+ * of the app), following it; the exit code is its outcome's (0 released, rolled back by request,
+ * retired; 1 otherwise). Nothing running: says so, exit 0.
+ */
+export async function waitFor(account: Account, name: string): Promise<Result> {
+  app(account, name);
+  const lock = await readLock(account.clients.dynamodb, account.names.table, name);
+  const running = (await runningExecutions(account)).filter((e) => e.app === name);
+  const arn = running.find((e) => e.executionArn === lock.owner)?.executionArn ?? running.sort((a, b) => (b.startDate?.getTime() ?? 0) - (a.startDate?.getTime() ?? 0))[0]?.executionArn;
+  if (!arn) return { code: 0, text: `no release of ${name} is running\n`, json: { app: name, running: null } };
+  return follow(account, name, arn, `waiting for ${arn.split(':').pop()}\n`);
 }
 
 // ---------------------------------------------------------------- release, rollback, retire, abort
@@ -339,7 +356,8 @@ export async function follow(account: Account, name: string, executionArn: strin
 
 /** The word for how an execution ended, by what it was asked to do (a retire that succeeded "retired", not "released"). */
 function outcomeWord(e: ExecutionInfo, out: { outcome?: string } | null): string {
-  if (e.status !== 'SUCCEEDED') return e.error === 'ReleaseRolledBack' ? 'rolled-back' : e.error === 'ReleaseRejected' ? 'rejected' : e.status === 'ABORTED' ? 'aborted' : 'failed';
+  // The guard stops a release it rolls back (StopExecution, error AlarmRollback).
+  if (e.status !== 'SUCCEEDED') return e.error === 'ReleaseRolledBack' || e.error === 'AlarmRollback' ? 'rolled-back' : e.error === 'ReleaseRejected' ? 'rejected' : e.status === 'ABORTED' ? 'aborted' : 'failed';
   let action: unknown;
   try {
     action = (JSON.parse(e.input ?? '{}') as { action?: unknown }).action;

@@ -255,3 +255,13 @@ describe('CLI: status says the phase; weights in percent; outcome words', () => 
     expect(r.out.trim().split('\n').pop()).toMatch(/ retired$/);
   });
 });
+
+describe('CLI: wait', () => {
+  it("follows the app's running release to its end; the exit code is its outcome's", () => {
+    const ok = cli('wait', 'web', '--sim', 'canary', '--at', '200');
+    expect({ code: ok.code, last: ok.out.trim().split('\n').pop() }).toEqual({ code: 0, last: expect.stringMatching(/ released$/) });
+    const guarded = cli('wait', 'web', '--sim', 'alarm-rollback', '--at', '150');
+    expect({ code: guarded.code, last: guarded.out.trim().split('\n').pop() }).toEqual({ code: 1, last: expect.stringMatching(/ rolled-back: AlarmRollback: guard alarm web-target-5xx/) });
+    expect(cli('wait', 'web', '--sim', 'asg-release')).toMatchObject({ code: 0, out: 'no release of web is running\n' });
+  });
+});
