@@ -25,6 +25,8 @@ export interface LaunchTemplateVersion {
   versionNumber: string;
   description: string | undefined;
   imageId: string | undefined;
+  /** Base64, as EC2 keeps it. */
+  userData?: string;
 }
 
 /** Whether an AMI exists (visible to this account) and whether one of `owners` owns it; the owner when it is another. */
@@ -52,6 +54,7 @@ export async function launchTemplateVersions(ec2: EC2Client, launchTemplateId: s
     versionNumber: String(v.VersionNumber),
     description: v.VersionDescription,
     imageId: v.LaunchTemplateData?.ImageId,
+    ...(v.LaunchTemplateData?.UserData ? { userData: v.LaunchTemplateData.UserData } : {}),
   }));
 }
 

@@ -59,6 +59,11 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: 'Dry run: the exact API inputs a release of <version> would send, changing nothing',
     details: 'Resolve and Plan run for real (reads only); every change the release steps would make is recorded, not sent.',
   },
+  diff: {
+    usage: 'diff <app> <version>',
+    summary: 'What a release of <version> would change against live, as a unified diff (task definition, or launch template)',
+    details: 'The same dry run as plan (nothing is changed): the live colour\'s task definition or launch template version against the one the release would register.',
+  },
   verify: { usage: 'verify <app>', summary: 'OK / NG / SKIP for the configured listener or rule, target groups, groups or services, template, hooks' },
   'run-local': {
     usage: "run-local <release|capacity> --input '<json>'",
@@ -92,7 +97,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   help: { usage: 'help [command]', summary: 'This text, or one command\'s' },
 };
 
-const OPERATOR = new Set(['release', 'wait', 'status', 'history', 'rollback', 'retire', 'abort', 'promote', 'prewarm', 'plan', 'verify', 'run-local']);
+const OPERATOR = new Set(['release', 'wait', 'diff', 'status', 'history', 'rollback', 'retire', 'abort', 'promote', 'prewarm', 'plan', 'verify', 'run-local']);
 
 function helpText(): string {
   // Long usages get a line of their own, so that the summaries stay in one column.
@@ -147,6 +152,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   promote: [],
   prewarm: ['--no-wait'],
   plan: [],
+  diff: [],
   verify: [],
   'run-local': ['--input'],
   simulate: ['--plot'],
@@ -225,7 +231,7 @@ type Result = Awaited<ReturnType<Ops['status']>>;
 /** The local checks of an operating command's arguments (before anything reaches an account). */
 function checkOperatorArgs(p: Parsed): void {
   const { command, args } = p as Parsed & { command: string };
-  const arity: Record<string, [number, number]> = { status: [0, 1], wait: [1, 1], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
+  const arity: Record<string, [number, number]> = { status: [0, 1], wait: [1, 1], diff: [2, 2], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
   const [min, max] = arity[command];
   if (args.length < min || args.length > max) throw new UsageError(`usage: greenlight ${COMMANDS[command].usage}`);
   numberOption(p, '--limit');
@@ -271,6 +277,8 @@ async function operate(ops: Ops, account: Account, p: Parsed, json: boolean): Pr
       return ops.prewarm(account, args[0], Number(args[1]), wait);
     case 'plan':
       return ops.plan(account, args[0], args[1]);
+    case 'diff':
+      return ops.diff(account, args[0], args[1]);
     case 'verify':
       return ops.verify(account, args[0]);
     default: {

@@ -265,3 +265,20 @@ describe('CLI: wait', () => {
     expect(cli('wait', 'web', '--sim', 'asg-release')).toMatchObject({ code: 0, out: 'no release of web is running\n' });
   });
 });
+
+describe('CLI: diff', () => {
+  it('shows what a release would change against live as a unified diff, changing nothing', () => {
+    const asg = cli('diff', 'web', '1.4.3', '--sim');
+    expect(asg.code).toBe(0);
+    expect(asg.out).toMatch(/^--- live: web green 1\.4\.2$/m);
+    expect(asg.out).toMatch(/^-ImageId: ami-[0-9a-f]+$/m);
+    expect(asg.out).toMatch(/^\+ImageId: ami-[0-9a-f]+$/m);
+    expect(asg.out).toMatch(/^\+VersionDescription: greenlight web@1\.4\.3 /m);
+    const ecs = JSON.parse(cli('diff', 'api', '3.4.0', '--sim', 'ecs-release', '--json').out);
+    expect(ecs.changed).toBe(true);
+    expect(ecs.diff).toMatch(/^- {6}"image": ".*\/api@sha256:[0-9a-f]{64}",$/m);
+    expect(ecs.diff).toMatch(/^\+ {6}"image": ".*\/api@sha256:[0-9a-f]{64}",$/m);
+    // Only the image and the release tag differ: the rest of the task definition is carried over.
+    expect((ecs.diff as string).split('\n').filter((l) => /^[-+] /.test(l))).toHaveLength(4);
+  });
+});
