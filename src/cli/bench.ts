@@ -148,7 +148,7 @@ function simSpeed() {
   return { scenario: SPEED_SCENARIO, virtualSeconds, wallSeconds: Math.round(wall * 100) / 100, ratio: Math.round(virtualSeconds / wall) };
 }
 
-/** A table aligned for a terminal, or (--markdown) as the README shows it (regenerated from this command, not by hand). */
+/** A table aligned for a terminal, or (--markdown) as docs/performance.md shows it (regenerated from this command, not by hand). */
 function writeTable<R>(cols: [string, (r: R) => string][], rows: R[], markdown: boolean): void {
   const table = [cols.map(([h]) => h), ...rows.map((r) => cols.map(([, f]) => f(r)))];
   if (markdown) {

@@ -88,7 +88,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   bench: {
     usage: 'bench [--json] [--quick] [--markdown]',
     summary: 'Every shipped scenario, the functions as shipped (cold init, zip size), the simulator speed and the cost by fleet size, in one run',
-    options: ['--quick      leave out the packaged functions (a serverless package and 250 node starts, about a minute)', '--markdown   the tables as markdown (the README\'s are regenerated with it)'],
+    options: ['--quick      leave out the packaged functions (a serverless package and 250 node starts, about a minute)', '--markdown   the tables as markdown (docs/performance.md\'s are regenerated with it)'],
   },
   'rerun-after-crash': { usage: 'rerun-after-crash [--json]', summary: 'The release dies at each state in turn and is redriven; each must finish it' },
   fuzz: { usage: 'fuzz [--json]', summary: '1,000+ generated bad inputs; every one rejected with zero mutating calls' },

@@ -85,11 +85,12 @@ describe('Template: serverless package', () => {
     );
     for (const [name, st] of Object.entries<Json>(def.States)) {
       if (st.Type !== 'Fail' && !(st.Type === 'Pass' && st.End) && !(st.Type === 'Task' && st.End)) continue;
-      // Terminal states are reached only from their Finish step (or, before any lock, from Resolve and the alarm-driven MarkUnhealthy).
+      // Terminal states are reached only from their Finish step (or, before any lock, from Resolve, its
+      // InputRejected/InputFailed wrappers of an unreadable input, and the alarm-driven MarkUnhealthy).
       const from = Object.entries<Json>(def.States)
         .filter(([, o]) => o.Next === name || (o.Catch ?? []).some((c: Json) => c.Next === name) || (o.Choices ?? []).some((c: Json) => c.Next === name))
         .map(([n]) => n);
-      for (const f of from) expect([...finishStates.map(([n]) => n), 'Resolve', 'MarkUnhealthy', 'Route?']).toContain(f);
+      for (const f of from) expect([...finishStates.map(([n]) => n), 'Resolve', 'InputRejected', 'InputFailed', 'MarkUnhealthy', 'Route?']).toContain(f);
     }
   });
 
