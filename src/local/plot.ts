@@ -2,15 +2,20 @@ import type { SimulationResult } from './simulate.js';
 
 // `greenlight simulate <scenario> --plot out.svg`: three panels over virtual time, one SVG file
 // with no scripts or external references: production traffic share per version, capacity per
-// colour (desired, and healthy targets), and failed requests per second.
+// colour (desired, and healthy targets), and failed requests per second; the release's events
+// (a release starting, green ready, each route write, alarms, a rollback) as markers across all
+// three. Versions have their own colours, never the colours' blue and green.
 
 const W = 960;
 const PANEL = 170;
 const LEFT = 70;
 const RIGHT = 150;
-const TOP = 64;
+const TOP = 90;
 const GAP = 50;
-const PALETTE = ['#2f6db3', '#2e9e5b', '#d98a1c', '#8e44ad', '#c0392b', '#16a085', '#7f8c8d'];
+/** Versions: hues apart from the colours' own blue and green (a version is not a colour). */
+const PALETTE = ['#7f8c8d', '#d98a1c', '#8e44ad', '#c2185b', '#16a085', '#795548', '#34495e'];
+/** Height of the failed-requests panel when nothing failed: a line saying so, not a third of the plot. */
+const EMPTY_PANEL = 36;
 const COLOUR = { blue: '#2f6db3', green: '#2e9e5b' } as const;
 
 function esc(s: string): string {
@@ -19,32 +24,65 @@ function esc(s: string): string {
 
 const f = (n: number) => (Math.round(n * 10) / 10).toString();
 
+export interface Marker {
+  t: number;
+  label: string;
+  kind: 'release' | 'ready' | 'route' | 'alarm' | 'rollback';
+}
+
+const MARK = { release: '#555555', ready: '#2e7d32', route: '#1565c0', alarm: '#c0392b', rollback: '#c0392b' } as const;
+
+/** The release's events, from the run's structured records (executions, calls, alarm changes). */
+export function markers(r: SimulationResult): Marker[] {
+  const out: Marker[] = [];
+  for (const e of r.executions) {
+    const release = e.name.replace(/-[0-9a-f]{16}$/, '').replace(/_/g, '.');
+    if (e.statesEntered.some((st) => st.name === 'PrepareGreen')) out.push({ t: e.startedAt, label: `${release} started`, kind: 'release' });
+    const ready = e.statesEntered.find((st) => st.name === 'StartShift');
+    if (ready) out.push({ t: ready.t, label: 'green ready', kind: 'ready' });
+    const rollback = e.statesEntered.find((st) => st.name === 'Rollback');
+    if (rollback) out.push({ t: rollback.t, label: 'rollback', kind: 'rollback' });
+  }
+  for (const c of r.calls)
+    if ((c.command === 'ModifyListener' || c.command === 'ModifyRule') && !c.error && ['switchTraffic', 'rollback', 'guard'].includes(c.caller))
+      out.push({ t: c.end ?? c.t, label: c.caller === 'switchTraffic' ? 'route write' : c.caller === 'guard' ? 'guard flip' : 'route back', kind: c.caller === 'switchTraffic' ? 'route' : 'rollback' });
+  for (const a of r.world.ec2.alarmChanges) if (a.state === 'ALARM' || a.state === 'OK') out.push({ t: a.t, label: `${a.name} ${a.state}`, kind: 'alarm' });
+  return out.sort((a, b) => a.t - b.t);
+}
+
 export function renderPlot(r: SimulationResult): string {
   const s = r.summary;
   const seconds = r.traffic.seconds.get(s.app) ?? [];
   const end = Math.max(1, s.virtualSeconds, ...seconds.map((x) => x.t));
   const plotW = W - LEFT - RIGHT;
   const x = (t: number) => LEFT + (t / end) * plotW;
+  const failMax = Math.max(0, ...seconds.map((sec) => sec.failed));
+  const heights = [PANEL, PANEL, failMax > 0 ? PANEL : EMPTY_PANEL];
+  const tops = [TOP, TOP + PANEL + GAP, TOP + 2 * (PANEL + GAP)];
   const out: string[] = [];
-  const height = TOP + 3 * PANEL + 2 * GAP + 40;
+  const height = tops[2] + heights[2] + 70;
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<title>${esc(`greenlight simulate ${s.scenario}: ${s.outcome}`)}</title>`);
   out.push(`<rect width="${W}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${LEFT}" y="22" font-size="15" font-weight="bold">${esc(`${s.scenario}: ${s.app} ${s.version ?? ''} — ${s.outcome}`)}</text>`);
 
-  const panel = (k: number, title: string, yMax: number, unit: string) => {
-    const top = TOP + k * (PANEL + GAP);
-    const y = (v: number) => top + PANEL - (v / (yMax || 1)) * PANEL;
+  const panel = (k: number, title: string, yMax: number, unit: string, axis: string) => {
+    const top = tops[k];
+    const h = heights[k];
+    const y = (v: number) => top + h - (v / (yMax || 1)) * h;
     out.push(`<text x="${LEFT}" y="${top - 8}" font-weight="bold">${esc(title)}</text>`);
-    out.push(`<rect x="${LEFT}" y="${top}" width="${plotW}" height="${PANEL}" fill="none" stroke="#999"/>`);
-    for (const frac of [0, 0.5, 1]) {
-      const v = yMax * frac;
-      out.push(`<text x="${LEFT - 6}" y="${f(y(v) + 4)}" text-anchor="end" fill="#555">${esc(`${Math.round(v * 10) / 10}${unit}`)}</text>`);
-    }
+    out.push(`<rect x="${LEFT}" y="${top}" width="${plotW}" height="${h}" fill="none" stroke="#999"/>`);
+    // The y axis's title, with its unit, along the axis.
+    out.push(`<text transform="translate(${LEFT - 50},${f(top + h / 2)}) rotate(-90)" text-anchor="middle" fill="#555">${esc(axis)}</text>`);
+    if (h === PANEL)
+      for (const frac of [0, 0.5, 1]) {
+        const v = yMax * frac;
+        out.push(`<text x="${LEFT - 6}" y="${f(y(v) + 4)}" text-anchor="end" fill="#555">${esc(`${Math.round(v * 10) / 10}${unit}`)}</text>`);
+      }
     const step = niceStep(end);
     for (let t = 0; t <= end; t += step) {
-      out.push(`<line x1="${f(x(t))}" y1="${top + PANEL}" x2="${f(x(t))}" y2="${top + PANEL + 4}" stroke="#999"/>`);
-      out.push(`<text x="${f(x(t))}" y="${top + PANEL + 16}" text-anchor="middle" fill="#555">${Math.round(t)}s</text>`);
+      out.push(`<line x1="${f(x(t))}" y1="${top + h}" x2="${f(x(t))}" y2="${top + h + 4}" stroke="#999"/>`);
+      out.push(`<text x="${f(x(t))}" y="${top + h + 16}" text-anchor="middle" fill="#555">${Math.round(t)}s</text>`);
     }
     return y;
   };
@@ -52,7 +90,7 @@ export function renderPlot(r: SimulationResult): string {
   // 1. Traffic share per version (stacked, percent of the second's requests).
   const versions = [...new Set(seconds.flatMap((sec) => Object.keys(sec.versions)))].sort();
   const buckets = bucketed(seconds, 600);
-  const y1 = panel(0, 'Production traffic share per version', 100, '%');
+  const y1 = panel(0, 'Production traffic share per version', 100, '%', 'share of requests (%)');
   const base = buckets.map(() => 0);
   versions.forEach((v, i) => {
     const upper = buckets.map((b, j) => base[j] + (b.total ? (100 * (b.versions[v] ?? 0)) / b.total : 0));
@@ -63,34 +101,48 @@ export function renderPlot(r: SimulationResult): string {
     upper.forEach((u, j) => {
       base[j] = u;
     });
-    out.push(legend(0, i, PALETTE[i % PALETTE.length], v));
+    out.push(legend(tops[0], i, PALETTE[i % PALETTE.length], `version ${v}`));
   });
 
   // 2. Capacity per colour: desired (dashed) and healthy targets (solid).
   const cap = r.capacity;
   const capMax = Math.max(1, ...cap.flatMap((c) => Object.values(c.colours).flatMap((v) => [v.desired, v.healthy])));
-  const y2 = panel(1, 'Capacity per colour (solid: healthy targets, dashed: desired)', capMax, '');
+  const y2 = panel(1, 'Capacity per colour (solid: healthy targets, dashed: desired)', capMax, '', 'instances or tasks');
   (['blue', 'green'] as const).forEach((c, i) => {
     const pts = (key: 'desired' | 'healthy') => cap.map((p) => `${f(x(p.t))},${f(y2(p.colours[c]?.[key] ?? 0))}`).join(' ');
     if (cap.length) {
       out.push(`<polyline points="${pts('healthy')}" fill="none" stroke="${COLOUR[c]}" stroke-width="2"/>`);
       out.push(`<polyline points="${pts('desired')}" fill="none" stroke="${COLOUR[c]}" stroke-width="1.5" stroke-dasharray="5,4"/>`);
     }
-    out.push(legend(1, i, COLOUR[c], c));
+    out.push(legend(tops[1], i, COLOUR[c], `${c} colour`));
   });
 
-  // 3. Failed requests per second.
-  const failMax = Math.max(1, ...seconds.map((sec) => sec.failed));
-  const y3 = panel(2, `Failed requests per second (total ${s.failedRequests} of ${s.requests})`, failMax, '');
-  for (const sec of seconds)
-    if (sec.failed > 0) out.push(`<rect x="${f(x(sec.t))}" y="${f(y3(sec.failed))}" width="${f(Math.max(1, plotW / end))}" height="${f(y3(0) - y3(sec.failed))}" fill="#c0392b"/>`);
-  out.push(`<text x="${LEFT}" y="${height - 12}" fill="#555">${esc(`virtual seconds; time to live ${s.timeToLiveSeconds ?? 'n/a'} s (physical limit ${s.greenReadyBoundSeconds} s)`)}</text>`);
+  // 3. Failed requests per second: sized to its data (a line when nothing failed).
+  if (failMax > 0) {
+    const y3 = panel(2, `Failed requests per second (total ${s.failedRequests} of ${s.requests})`, failMax, '', 'requests per second');
+    for (const sec of seconds)
+      if (sec.failed > 0) out.push(`<rect x="${f(x(sec.t))}" y="${f(y3(sec.failed))}" width="${f(Math.max(1, plotW / end))}" height="${f(y3(0) - y3(sec.failed))}" fill="#c0392b"/>`);
+  } else {
+    panel(2, 'Failed requests per second', 1, '', '');
+    out.push(`<text x="${LEFT + 10}" y="${tops[2] + EMPTY_PANEL / 2 + 4}" fill="#2e7d32">${esc(`none: all ${s.requests} requests answered`)}</text>`);
+  }
+
+  // The events, across the three panels, labelled at the top (staggered so that neighbours stay legible).
+  const marks = markers(r);
+  const bottom = tops[2] + heights[2];
+  marks.forEach((m, i) => {
+    const mx = f(x(m.t));
+    out.push(`<line x1="${mx}" y1="${TOP - 22}" x2="${mx}" y2="${bottom}" stroke="${MARK[m.kind]}" stroke-width="1" stroke-dasharray="2,3" class="marker"><title>${esc(`${Math.round(m.t * 10) / 10} s: ${m.label}`)}</title></line>`);
+    out.push(`<text x="${mx}" y="${TOP - 26 - (i % 2) * 12}" font-size="10" text-anchor="middle" fill="${MARK[m.kind]}" class="marker-label">${esc(m.label)}</text>`);
+  });
+  out.push(`<text x="${f(LEFT + plotW / 2)}" y="${bottom + 36}" text-anchor="middle" fill="#555">virtual time (s)</text>`);
+  out.push(`<text x="${LEFT}" y="${height - 12}" fill="#555">${esc(`time to live ${s.timeToLiveSeconds ?? 'n/a'} s (physical limit ${s.greenReadyBoundSeconds} s)`)}</text>`);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
 
-function legend(panelIndex: number, i: number, colour: string, label: string): string {
-  const top = TOP + panelIndex * (PANEL + GAP) + 10 + i * 18;
+function legend(panelTop: number, i: number, colour: string, label: string): string {
+  const top = panelTop + 10 + i * 18;
   const lx = W - RIGHT + 14;
   return `<rect x="${lx}" y="${top}" width="12" height="12" fill="${colour}"/><text x="${lx + 18}" y="${top + 10}">${esc(label)}</text>`;
 }

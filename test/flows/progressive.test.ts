@@ -151,11 +151,33 @@ describe('simulate --plot', () => {
     expect((svg.match(/<polyline /g) ?? []).length).toBe(4);
     expect(svg.indexOf('Production traffic share')).toBeLessThan(svg.indexOf('Capacity per colour'));
     expect(svg.indexOf('Capacity per colour')).toBeLessThan(svg.indexOf('Failed requests per second'));
+    // Axis titles with units; versions in colours of their own (not the colours' blue and green).
+    for (const axis of ['share of requests (%)', 'instances or tasks', 'virtual time (s)']) expect(svg).toContain(axis);
+    const versionFills = [...svg.matchAll(/<polygon [^>]*fill="([^"]+)"/g)].map((m) => m[1]);
+    expect(versionFills.filter((c) => c === '#2f6db3' || c === '#2e9e5b')).toEqual([]);
+    // Nothing failed: the panel is a line saying so, not a third of the height.
+    expect(svg).toContain('none: all 15860 requests answered');
+    expect((svg.match(/fill="#c0392b"\/>/g) ?? []).length).toBe(0);
     // The capacity samples follow the release: green from 0 to 4 healthy, blue down to 0.
     const last = r.capacity[r.capacity.length - 1].colours;
     expect(r.capacity[0].colours.green).toEqual({ desired: 0, healthy: 0 });
     expect(Math.max(...r.capacity.map((c) => c.colours.green.healthy))).toBe(4);
     expect(last.blue.desired).toBe(0);
+  });
+});
+
+describe('simulate --plot: event markers', () => {
+  it('alarm-rollback: the release, green ready, the route write, the alarm and the guard flip, in order', async () => {
+    const { markers, renderPlot } = await import('../../src/local/plot.js');
+    const r = await runShipped('alarm-rollback');
+    const m = markers(r);
+    expect(m.map((x) => x.label)).toEqual(['web-1.4.2 started', 'green ready', 'route write', 'web-target-5xx ALARM', 'guard flip']);
+    // The alarm at 210 s, the flip within seconds of it.
+    const alarm = m.find((x) => x.kind === 'alarm')!;
+    expect(alarm.t).toBeCloseTo(210, 0);
+    expect(m[m.length - 1].t - alarm.t).toBeLessThan(10);
+    const svg = renderPlot(r);
+    expect((svg.match(/class="marker"/g) ?? []).length).toBe(5);
   });
 });
 
