@@ -76,6 +76,12 @@ const COMMANDS: Record<string, CommandSpec> = {
     options: ['--plot <file.svg>   also draw traffic share per version, capacity per colour and failed requests over time'],
   },
   scenarios: { usage: 'scenarios', summary: 'List the shipped scenarios' },
+  dashboard: {
+    usage: 'dashboard [--sim [session]] [--port N]',
+    summary: 'A live page on 127.0.0.1: every app\'s colours, traffic, capacity, phase and history, with promote / abort / rollback',
+    details: 'Against AWS (the account of the environment, or --profile/--region) or a simulator session (--sim). Runs until interrupted.',
+    options: ['--port <n>   the port on 127.0.0.1 (default 8765; 0: any free one)'],
+  },
   sim: {
     usage: 'sim <start [scenario] | status | advance <duration> | image add <app> <version> | alarm <name> <state> | stop | list> [--session N] [--at T]',
     summary: 'A simulator session: a named local world that persists across commands; every --sim [session] command acts on it',
@@ -133,7 +139,7 @@ function commandHelp(name: string): string {
   return [`greenlight ${c.usage}`, '', c.summary, ...(c.details ? ['', c.details] : []), ...(c.options ? ['', ...c.options.map((o) => `  ${o}`)] : []), ...(OPERATOR.has(name) ? ['', ...ACCOUNT_OPTIONS.map((o) => `  ${o}`)] : []), ''].join('\n');
 }
 
-const VALUE_OPTIONS = new Set(['--session', '--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--profile', '--case', '--known']);
+const VALUE_OPTIONS = new Set(['--port', '--session', '--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--profile', '--case', '--known']);
 const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim', '--check', '--markdown', '--yes']);
 
 /** Every command takes these. */
@@ -158,6 +164,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   simulate: ['--plot'],
   scenarios: [],
   sim: ['--session', '--at'],
+  dashboard: ['--port', '--sim', '--stage', '--config', '--profile', '--region'],
   'derive-iam': ['--check'],
   'check-config': ['--region'],
   bench: ['--quick', '--markdown'],
@@ -354,7 +361,7 @@ function simImage(account: Account, appName: string, version: string): { app: st
 }
 
 /** Run `act` in a simulator session: its log replayed first; what it changes appended after. */
-async function inSession(ops: Ops, name: string, p: Parsed | ((t: number) => SessionEntry | undefined), act: (a: Account) => Promise<Result>): Promise<Result> {
+async function inSession<T>(ops: Ops, name: string, p: Parsed | ((t: number) => SessionEntry | undefined), act: (a: Account) => Promise<T>): Promise<T> {
   const { withAccount } = await import('./account.js');
   const file = readSession(name);
   const json = ops.isJsonMode();
@@ -421,7 +428,7 @@ async function runSim(p: Parsed, json: boolean): Promise<number> {
         const spec = account.session!.scenario.apps.find((a) => a.name === app);
         const container = spec?.kind === 'ecs' ? spec.containers[0] : app;
         const manifest = added.imageId ? { version, imageId: added.imageId } : { version, images: { [container]: added.image } };
-        return { code: 0, text: `${what} of ${app} ${version} registered; a manifest for it:\n${JSON.stringify(manifest)}\n`, json: { ...added, manifest } };
+        return { code: 0 as const, text: `${what} of ${app} ${version} registered; a manifest for it:\n${JSON.stringify(manifest)}\n`, json: { ...added, manifest } };
       });
       return out(r, `session ${name}:`);
     }
@@ -450,6 +457,36 @@ async function runSim(p: Parsed, json: boolean): Promise<number> {
     default:
       throw usage();
   }
+}
+
+/** greenlight dashboard: serves the page until interrupted (src/cli/dashboard.ts). */
+async function runDashboard(p: Parsed): Promise<number> {
+  if (p.args.length) throw new UsageError(`usage: greenlight ${COMMANDS.dashboard.usage}`);
+  const port = numberOption(p, '--port') ?? 8765;
+  if (!Number.isInteger(port) || port > 65535) throw new UsageError(`--port must be a port number (0-65535), not "${p.values.get('--port')}"`);
+  const ops = await import('./ops.js');
+  const { withAccount } = await import('./account.js');
+  const { startDashboard } = await import('./dashboard.js');
+  ops.setJsonMode(true);
+  const session = sessionOf(p);
+  if (p.flags.has('--sim') && !session) throw new UsageError(`the dashboard acts on a simulator session: greenlight sim start [scenario] first${p.sim ? ` (no session "${p.sim}")` : ''}`);
+  if (session) for (const o of ['--profile', '--region', '--stage']) if (p.values.has(o)) throw new UsageError(`${o} is for an AWS account, not --sim`);
+  const opts = { stage: p.values.get('--stage') ?? 'dev', configPath: p.values.get('--config') ?? 'greenlight.config.yml', profile: p.values.get('--profile'), region: p.values.get('--region'), yes: true, mutating: 'a dashboard button' };
+  const target = session
+    ? {
+        label: `simulator session ${session}`,
+        sim: true,
+        withTarget: <T>(fn: (a: Account) => Promise<T>, change?: string[]) => inSession(ops, session, (t) => (change ? { t, argv: change } : undefined), fn),
+      }
+    : { label: `AWS, stack greenlight-${opts.stage}`, sim: false, withTarget: <T>(fn: (a: Account) => Promise<T>) => withAccount(opts, fn) };
+  const d = await startDashboard(ops, target, port);
+  process.stdout.write(`dashboard: ${d.url} (${target.label}); Ctrl-C stops it\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await d.close();
+  return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -507,6 +544,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'sim':
       return runSim(p, json);
+    case 'dashboard':
+      return runDashboard(p);
     case 'scenarios': {
       const { listScenarios } = await import('./simulate.js');
       return listScenarios(json);
