@@ -67,7 +67,7 @@ maybe('Dashboard in a headless browser', () => {
       // Accepted: the release is promoted and followed to its end.
       page.once('dialog', (d) => void d.accept());
       await app.getByTestId('promote-web').click();
-      await page.waitForFunction(() => /released/.test(document.querySelector('[data-testid=result-web]')?.textContent ?? ''), undefined, { timeout: 120_000 });
+      await page.waitForFunction("/released/.test(document.querySelector('[data-testid=result-web]')?.textContent ?? '')", undefined, { timeout: 120_000 });
       expect(await page.getByTestId('app-web').getByTestId('live').textContent()).toBe('green 1.4.2');
       expect(await page.getByTestId('app-web').getByTestId('history').locator('li').first().textContent()).toMatch(/release 1\.4\.2 released/);
     } finally {

@@ -26,6 +26,9 @@ export interface Service {
   taskDefinition: string;
   deployments: ServiceDeployment[];
   targetGroupArns: string[];
+  /** FARGATE, EC2, or absent with a capacity provider strategy. */
+  launchType?: string;
+  capacityProviders?: string[];
 }
 
 /** Up to 10 services of one cluster in one call; a missing or inactive service is named. */
@@ -48,6 +51,8 @@ export async function describeServices(ecs: ECSClient, cluster: string, names: s
         rolloutState: d.rolloutState,
       })),
       targetGroupArns: (s.loadBalancers ?? []).map((lb) => lb.targetGroupArn ?? '').filter(Boolean),
+      ...(s.launchType ? { launchType: s.launchType } : {}),
+      ...(s.capacityProviderStrategy?.length ? { capacityProviders: s.capacityProviderStrategy.map((c) => c.capacityProvider ?? '') } : {}),
     });
   }
   for (const n of names) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -57,6 +57,8 @@ export interface AccountOptions {
   mutating?: string;
   /** No confirmation in a terminal. */
   yes?: boolean;
+  /** `init`: a config file that does not exist yet is no error. */
+  configMayBeMissing?: boolean;
 }
 
 /** A simulator session's log, replayed on the scenario before the command (src/cli/sessions.ts). */
@@ -80,7 +82,8 @@ async function awsAccount(opts: AccountOptions): Promise<Account> {
   const region = await resolvedRegion();
   let config: Config;
   try {
-    config = parseConfig(parse(readFileSync(opts.configPath, 'utf8')));
+    // `init` writes the config: before it exists, the account has no apps.
+    config = opts.configMayBeMissing && !existsSync(opts.configPath) ? parseConfig({ apps: {} }) : parseConfig(parse(readFileSync(opts.configPath, 'utf8')));
   } catch (err) {
     throw new UsageError(`cannot read ${opts.configPath}: ${(err as Error).message} (run from the directory with greenlight.config.yml, or pass --config <file>)`);
   }

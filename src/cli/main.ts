@@ -48,6 +48,12 @@ const COMMANDS: Record<string, CommandSpec> = {
     usage: 'abort <app> [--no-wait]',
     summary: 'Stop the running release, free its lock, then roll back (traffic split) or retire the unfinished colour',
   },
+  init: {
+    usage: 'init <app> (--listener <arn> | --rule <arn>) --blue <group|cluster/service> --green <group|cluster/service>',
+    summary: "Add an app to greenlight.config.yml from resources that exist: the route, and both colours' groups or services",
+    details: 'Reads the listener or rule and the two Auto Scaling groups (or ECS services, as cluster/service): their launch template,\ntarget groups and capacity; checks them as check-config does and writes apps.<app> into --config (created if need be).',
+    options: ['--listener <arn>   the listener whose default action forwards to both colours', '--rule <arn>       or a listener rule that does', '--blue <name>      an Auto Scaling group, or cluster/service', '--green <name>     the same for green'],
+  },
   wait: { usage: 'wait <app>', summary: 'Follow the app\'s running release until it ends; the exit code is its outcome\'s (0 released / rolled back / retired as asked, 1 not)' },
   promote: { usage: 'promote <app>', summary: 'Approve the release waiting at the app\'s approval gate: traffic moves now' },
   prewarm: {
@@ -103,7 +109,7 @@ const COMMANDS: Record<string, CommandSpec> = {
   help: { usage: 'help [command]', summary: 'This text, or one command\'s' },
 };
 
-const OPERATOR = new Set(['release', 'wait', 'diff', 'status', 'history', 'rollback', 'retire', 'abort', 'promote', 'prewarm', 'plan', 'verify', 'run-local']);
+const OPERATOR = new Set(['release', 'init', 'wait', 'diff', 'status', 'history', 'rollback', 'retire', 'abort', 'promote', 'prewarm', 'plan', 'verify', 'run-local']);
 
 function helpText(): string {
   // Long usages get a line of their own, so that the summaries stay in one column.
@@ -139,7 +145,7 @@ function commandHelp(name: string): string {
   return [`greenlight ${c.usage}`, '', c.summary, ...(c.details ? ['', c.details] : []), ...(c.options ? ['', ...c.options.map((o) => `  ${o}`)] : []), ...(OPERATOR.has(name) ? ['', ...ACCOUNT_OPTIONS.map((o) => `  ${o}`)] : []), ''].join('\n');
 }
 
-const VALUE_OPTIONS = new Set(['--port', '--session', '--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--profile', '--case', '--known']);
+const VALUE_OPTIONS = new Set(['--listener', '--rule', '--blue', '--green', '--port', '--session', '--version', '--limit', '--at', '--stage', '--config', '--input', '--plot', '--region', '--profile', '--case', '--known']);
 const FLAG_OPTIONS = new Set(['--json', '--verbose', '--help', '--quick', '--no-wait', '--sim', '--check', '--markdown', '--yes']);
 
 /** Every command takes these. */
@@ -150,6 +156,7 @@ const ACCOUNT_OPTION_NAMES = ['--sim', '--at', '--stage', '--config', '--profile
 const COMMAND_OPTIONS: Record<string, string[]> = {
   release: ['--version', '--no-wait'],
   status: [],
+  init: ['--listener', '--rule', '--blue', '--green'],
   wait: [],
   history: ['--limit'],
   rollback: ['--no-wait'],
@@ -238,7 +245,7 @@ type Result = Awaited<ReturnType<Ops['status']>>;
 /** The local checks of an operating command's arguments (before anything reaches an account). */
 function checkOperatorArgs(p: Parsed): void {
   const { command, args } = p as Parsed & { command: string };
-  const arity: Record<string, [number, number]> = { status: [0, 1], wait: [1, 1], diff: [2, 2], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
+  const arity: Record<string, [number, number]> = { status: [0, 1], init: [1, 1], wait: [1, 1], diff: [2, 2], history: [1, 1], release: [2, 2], rollback: [1, 1], retire: [1, 1], abort: [1, 1], promote: [1, 1], prewarm: [2, 2], plan: [2, 2], verify: [1, 1], 'run-local': [1, 1] };
   const [min, max] = arity[command];
   if (args.length < min || args.length > max) throw new UsageError(`usage: greenlight ${COMMANDS[command].usage}`);
   numberOption(p, '--limit');
@@ -261,7 +268,7 @@ async function operate(ops: Ops, account: Account, p: Parsed, json: boolean): Pr
   const { command, args } = p as Parsed & { command: string };
   const wait = !p.flags.has('--no-wait');
   // The app named must be configured (a local check), before anything reaches the account.
-  if (args[0] && command !== 'run-local') ops.app(account, args[0]);
+  if (args[0] && command !== 'run-local' && command !== 'init') ops.app(account, args[0]);
   // release runs its own file checks first and calls this itself.
   if (MUTATING.has(command) && command !== 'release') await account.beforeChange?.();
   switch (command) {
@@ -269,6 +276,13 @@ async function operate(ops: Ops, account: Account, p: Parsed, json: boolean): Pr
       return ops.status(account, args[0]);
     case 'wait':
       return ops.waitFor(account, args[0]);
+    case 'init': {
+      const { init } = await import('./init.js');
+      const blue = p.values.get('--blue');
+      const green = p.values.get('--green');
+      if (!blue || !green) throw new UsageError(`usage: greenlight ${COMMANDS.init.usage}`);
+      return init(account, { app: args[0], listenerArn: p.values.get('--listener'), ruleArn: p.values.get('--rule'), blue, green, configPath: p.values.get('--config') ?? 'greenlight.config.yml' });
+    }
     case 'history':
       return ops.history(account, args[0], numberOption(p, '--limit') ?? 20);
     case 'release':
@@ -520,6 +534,7 @@ async function main(argv: string[]): Promise<number> {
       profile: p.values.get('--profile'),
       region: p.values.get('--region'),
       yes: flags.has('--yes'),
+      configMayBeMissing: command === 'init',
       // What the command changes, shown (and in a terminal confirmed) before it acts on AWS.
       mutating: MUTATING.has(command) ? `${command} ${args.join(' ')}`.trim() : undefined,
     };

@@ -282,3 +282,33 @@ describe('CLI: diff', () => {
     expect((ecs.diff as string).split('\n').filter((l) => /^[-+] /.test(l))).toHaveLength(4);
   });
 });
+
+describe('CLI: init', () => {
+  it('writes an app entry from the resources that exist, which check-config accepts and which matches the deployed config', async () => {
+    const { loadScenarioFile, startSession } = await import('../../src/local/simulate.js');
+    const { scenarioPath } = await import('../../src/cli/scenarios.js');
+    const { parse } = await import('yaml');
+    const expected = (scenario: string, app: string) => {
+      const s = startSession(loadScenarioFile(scenarioPath(scenario)));
+      s.uninstall();
+      return s.config.apps[app] as Record<string, unknown> & { blue: Record<string, unknown>; green: Record<string, unknown> };
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'greenlight-init-')), 'greenlight.config.yml');
+    const asg = expected('asg-rule-route', 'api');
+    const a = cli('init', 'api2', '--sim', 'asg-rule-route', '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-green', '--config', file);
+    expect(a).toMatchObject({ code: 0, out: expect.stringContaining('apps.api2 written') });
+    const ecs = expected('ecs-release', 'api');
+    const e = cli('init', 'api3', '--sim', 'ecs-release', '--listener', ecs.listenerArn as string, '--blue', `${ecs.blue.cluster}/api-blue`, '--green', `${ecs.green.cluster}/api-green`, '--config', file);
+    expect(e.code).toBe(0);
+    const doc = parse(readFileSync(file, 'utf8')).apps;
+    expect(doc.api2).toEqual({ kind: 'asg', listenerArn: asg.listenerArn, ruleArn: asg.ruleArn, launchTemplateId: asg.launchTemplateId, artifact: { type: 'ami' }, blue: asg.blue, green: asg.green });
+    expect(doc.api3).toMatchObject({ kind: 'ecs', capacity: 'fargate', listenerArn: ecs.listenerArn, blue: ecs.blue, green: ecs.green });
+    expect(cli('check-config', file)).toMatchObject({ code: 0 });
+    // Again: refused, the file unchanged; a wrong pairing is refused with the reason.
+    const before = readFileSync(file, 'utf8');
+    expect(cli('init', 'api2', '--sim', 'asg-rule-route', '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-green', '--config', file)).toMatchObject({ code: 2, err: expect.stringContaining('already has an app "api2"') });
+    expect(cli('init', 'api4', '--sim', 'asg-rule-route', '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-blue', '--config', file)).toMatchObject({ code: 2, err: expect.stringContaining('one target group') });
+    expect(cli('init', 'api4', '--sim', 'asg-rule-route', '--listener', asg.listenerArn as string, '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-green', '--config', file)).toMatchObject({ code: 2, err: expect.stringContaining('one of them') });
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+});
