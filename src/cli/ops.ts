@@ -83,7 +83,7 @@ export async function status(account: Account, only?: string): Promise<Result> {
       lock: lock.owner ? { execution: lock.owner.split(':').pop(), version: lock.ownerVersion, phase: lock.phase, leaseUntil: new Date((lock.leaseUntil ?? 0) * 1000).toISOString() } : null,
       waiting: lock.waiter ? { execution: lock.waiter.split(':').pop(), version: lock.waiterVersion } : null,
       running: running.filter((e) => e.app === name).map((e) => ({ execution: e.name, started: e.startDate?.toISOString() })),
-      phase: phaseOf(name, a, lock, colours),
+      phase: phaseOf(name, a, lock, colours, account.now()),
     });
   }
   const lines: string[] = [];
@@ -130,11 +130,15 @@ async function routedStatus(account: Account, a: Routed): Promise<ColourStatus[]
 }
 
 /** What the app's running release is doing, in words, with the command that answers it where one does. */
-function phaseOf(name: string, a: AppConfig, lock: { owner?: string; ownerVersion?: string; ownerAction?: string; phase?: string; approvalToken?: string }, colours: ColourStatus[]): string | null {
+function phaseOf(name: string, a: AppConfig, lock: { owner?: string; ownerVersion?: string; ownerAction?: string; phase?: string; approvalToken?: string; warmUntil?: number }, colours: ColourStatus[], now: Date): string | null {
   if (!lock.owner) return null;
   const what = `${lock.ownerAction && lock.ownerAction !== 'release' ? `${lock.ownerAction} to ` : ''}${lock.ownerVersion ?? '?'}`;
   if (lock.approvalToken) return `${what} waits for approval: greenlight promote ${name} moves traffic, greenlight abort ${name} rolls it back`;
-  if (lock.phase === 'warm') return `${what} is live; the old colour is kept warm for a rollback at once (greenlight rollback ${name}); greenlight retire ${name} ends the window now`;
+  if (lock.phase === 'warm') {
+    const left = lock.warmUntil !== undefined ? Math.max(0, lock.warmUntil - Math.floor(now.getTime() / 1000)) : null;
+    const until = left === null ? '' : ` for ${left >= 120 ? `${Math.round(left / 60)} min` : `${left} s`} more`;
+    return `${what} is live; the old colour is kept warm${until} for a rollback at once (greenlight rollback ${name}); greenlight retire ${name} ends the window now`;
+  }
   if (lock.phase === 'retiring') return `${what} is live; the old colour is being retired`;
   const split = colours.filter((c) => (c.percent ?? 0) > 0);
   if (a.kind !== 'eip' && split.length === 2) {

@@ -50,6 +50,8 @@ export interface LockState {
    * colour is live (that is read from the load balancer).
    */
   ownerColour?: 'blue' | 'green';
+  /** Epoch seconds: the end of the old colour's current keep-warm step (for status; the state machine keeps the time). */
+  warmUntil?: number;
   /** `greenlight abort` let go of the lock held by this execution (a local run-local execution, which StopExecution cannot reach, stops itself on reading it). */
   abortedOwner?: string;
 }
@@ -113,7 +115,7 @@ export function abortedLock(lock: LockState): LockState {
 
 /** The lock after its owner lets go; a waiter stays registered (and the newest release that took it). */
 export function released(lock: LockState): LockState {
-  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, routeWritten: _rw, ownerColour: _oc, ...rest } = lock;
+  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, routeWritten: _rw, ownerColour: _oc, warmUntil: _wu, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };
 }
 

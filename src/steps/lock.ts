@@ -20,6 +20,8 @@ interface LockInput {
   release: Release;
   settings: Settings;
   execution: Execution;
+  /** warm: how long the old colour now stays warm (the next retire step's wait), for status to show. */
+  warmSeconds?: number;
 }
 
 /** A write that loses a race is read and decided again, at most this many times per call. */
@@ -60,7 +62,9 @@ function decide(input: LockInput, lock: LockState, me: Claimant, now: number, le
     // Only the owner changes its phase; an owner that lost the lock leaves everything as it is.
     if (lock.owner !== me.execution) return { result: { owned: false, owner: lock.owner ?? null } };
     const phase = input.op === 'warm' ? 'warm' : 'retiring';
-    return { next: { ...lock, rev: lock.rev + 1, phase, leaseUntil: lease }, result: { owned: true } };
+    const { warmUntil: _w, ...rest } = lock;
+    const warmUntil = input.op === 'warm' && input.warmSeconds !== undefined ? { warmUntil: now + Math.round(input.warmSeconds) } : {};
+    return { next: { ...rest, rev: lock.rev + 1, phase, leaseUntil: lease, ...warmUntil }, result: { owned: true } };
   }
   const d = decideAcquire(lock, me, now);
   if (d.decision === 'superseded') return { result: { state: 'superseded' as const, by: d.by, byVersion: d.byVersion ?? null } };

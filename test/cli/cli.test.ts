@@ -246,7 +246,7 @@ describe('CLI: status says the phase; weights in percent; outcome words', () => 
     expect(gate.phase).toMatch(/waits for approval: greenlight promote web/);
     // A plain forward (weight 1, no ForwardConfig weights) is 100%, not "weight 1".
     expect(gate.colours.map((c) => `${c.colour} ${c.percent}`)).toEqual(['blue 100', 'green 0']);
-    expect(statusOf('asg-release', 300).phase).toMatch(/kept warm for a rollback at once/);
+    expect(statusOf('asg-release', 300).phase).toMatch(/kept warm for 8 min more for a rollback at once/);
     expect(statusOf('asg-release', 1000).phase).toBeNull();
   });
   it('a retire that succeeds says retired, not released', () => {
