@@ -16,7 +16,7 @@ interface Step {
   expects: RegExp[];
 }
 
-export function runnableSteps(markdown: string): Step[] {
+function runnableSteps(markdown: string): Step[] {
   const steps: Step[] = [];
   for (const block of markdown.matchAll(/^```sh runnable\n([\s\S]*?)^```$/gm)) {
     for (const line of block[1].split('\n')) {

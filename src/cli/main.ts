@@ -525,7 +525,6 @@ async function main(argv: string[]): Promise<number> {
     const { withAccount } = await import('./account.js');
     const ops = await import('./ops.js');
     ops.setJsonMode(json);
-    const wait = !flags.has('--no-wait');
     const opts = {
       sim: flags.has('--sim') ? p.sim : undefined,
       at: numberOption(p, '--at'),
