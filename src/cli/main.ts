@@ -18,7 +18,8 @@ interface CommandSpec {
 }
 
 const ACCOUNT_OPTIONS = [
-  '--sim [scenario]     Run against the simulator: the account as the scenario (default asg-release) leaves it',
+  '--sim [session]      Act on a simulator session (greenlight sim start; alone: the session "default"), or on the',
+  '                     account as a scenario leaves it (--sim <scenario>; default asg-release)',
   '--at <seconds>       With --sim: stop the scenario at this virtual time first (e.g. mid-release)',
   '--stage <stage>      The deployed stack greenlight-<stage> (default dev); or set GREENLIGHT_BUCKET, GREENLIGHT_TABLE,',
   '                     GREENLIGHT_RELEASE_STATE_MACHINE_ARN',
@@ -37,7 +38,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       'The file goes to s3://<bucket>/releases/<app>/<version>.<ext> with a SHA-256 checksum; the upload starts the\nrelease (S3 → EventBridge). The version comes from --version, the manifest\'s "version", or the file name.\nAn s3:// URI already in the artifact bucket starts {"app","version"} instead. Progress: weights and health.',
     options: ['--version <v>   the release version', '--no-wait       return after the upload'],
   },
-  status: { usage: 'status [app]', summary: 'Live colour and version, weights, capacity and health per colour, lock, running executions' },
+  status: { usage: 'status [app]', summary: 'Live colour and version, traffic in percent, capacity and health per colour, the running release\'s phase, lock, executions' },
   history: { usage: 'history <app> [--limit N]', summary: 'The recorded releases of an app, newest first (default 20)' },
   rollback: {
     usage: 'rollback <app> [--no-wait]',
