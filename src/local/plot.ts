@@ -36,18 +36,32 @@ const MARK = { release: '#555555', ready: '#2e7d32', route: '#1565c0', alarm: '#
 export function markers(r: SimulationResult): Marker[] {
   const out: Marker[] = [];
   for (const e of r.executions) {
-    const release = e.name.replace(/-[0-9a-f]{16}$/, '').replace(/_/g, '.');
+    // A hand-typed input names its action (rollback, retire); an upload's execution its version.
+    const typed = parseInput(e.input);
+    const release = typed?.action && typed.app ? `${typed.app} ${typed.action}` : typed?.version && typed.app ? `${typed.app}-${typed.version}` : e.name.replace(/-[0-9a-f]{16}$/, '').replace(/_/g, '.');
     if (e.statesEntered.some((st) => st.name === 'PrepareGreen')) out.push({ t: e.startedAt, label: `${release} started`, kind: 'release' });
     const ready = e.statesEntered.find((st) => st.name === 'StartShift');
     if (ready) out.push({ t: ready.t, label: 'green ready', kind: 'ready' });
     const rollback = e.statesEntered.find((st) => st.name === 'Rollback');
     if (rollback) out.push({ t: rollback.t, label: 'rollback', kind: 'rollback' });
   }
-  for (const c of r.calls)
+  for (const c of r.calls) {
     if ((c.command === 'ModifyListener' || c.command === 'ModifyRule') && !c.error && ['switchTraffic', 'rollback', 'guard'].includes(c.caller))
       out.push({ t: c.end ?? c.t, label: c.caller === 'switchTraffic' ? 'route write' : c.caller === 'guard' ? 'guard flip' : 'route back', kind: c.caller === 'switchTraffic' ? 'route' : 'rollback' });
+    // eip: the Elastic IP moving is the switch.
+    if (c.command === 'AssociateAddress' && !c.error) out.push({ t: c.end ?? c.t, label: c.caller === 'rollback' ? 'address back' : 'address moved', kind: c.caller === 'rollback' ? 'rollback' : 'route' });
+  }
   for (const a of r.world.ec2.alarmChanges) if (a.state === 'ALARM' || a.state === 'OK') out.push({ t: a.t, label: `${a.name} ${a.state}`, kind: 'alarm' });
   return out.sort((a, b) => a.t - b.t);
+}
+
+function parseInput(input: string): { app?: string; action?: string; version?: string } | null {
+  try {
+    const v = JSON.parse(input) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as { app?: string; action?: string; version?: string }) : null;
+  } catch {
+    return null;
+  }
 }
 
 export function renderPlot(r: SimulationResult): string {
