@@ -169,3 +169,24 @@ describe('Flow: history, notifications, metrics', () => {
     expect(history(r)[0]).toMatchObject({ outcome: 'released' });
   });
 });
+
+describe('Flow: a hand-typed rollback after a failed release', () => {
+  it('goes back to the version that served before the live one, not to the failed version left on the idle colour', async () => {
+    // 1.1.0 released over 1.0.0; 1.2.0 is broken and rolled back (its colour stays pinned to it);
+    // then {"app":"web","action":"rollback"}: 1.0.0 must come back, not 1.2.0.
+    const r = await runInline({
+      apps: [webApp],
+      brokenVersions: ['1.2.0'],
+      steps: [
+        { at: 5, upload: { app: 'web', version: '1.1.0' } },
+        { at: 400, upload: { app: 'web', version: '1.2.0' } },
+        { at: 1200, startRelease: { input: { app: 'web', action: 'rollback' } } },
+      ],
+    });
+    const rollback = r.executions.find((e) => JSON.parse(e.input).action === 'rollback')!;
+    expect(rollback.status).toBe('SUCCEEDED');
+    expect((rollback.output as { version?: string }).version).toBe('1.0.0');
+    const last = r.traffic.seconds.get('web')!.at(-1)!;
+    expect(Object.keys(last.versions)).toEqual(['1.0.0']);
+  });
+});
