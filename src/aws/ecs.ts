@@ -139,22 +139,19 @@ export async function setDraining(ecs: ECSClient, cluster: string, containerInst
 /**
  * When the last of the service's running tasks on `taskDefinition` started (epoch ms), if at
  * least `count` of them run: ECS registers a task with its target groups as it starts
- * (ACTIVATING, just before RUNNING), so this bounds green's last registration from above.
+ * (ACTIVATING, just before RUNNING), so this bounds green's last registration. One page of
+ * tasks at most (100: the reads stay flat as the service grows); `complete` says whether that
+ * was every task, else `at` is the latest start among the page's, a lower bound.
  */
-export async function lastTaskStart(ecs: ECSClient, cluster: string, serviceName: string, taskDefinition: string, count: number): Promise<number | null> {
-  const arns: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await call(`ecs:ListTasks ${cluster}/${serviceName} RUNNING`, () => ecs.send(new ListTasksCommand({ cluster, serviceName, desiredStatus: 'RUNNING', maxResults: 100, nextToken })));
-    arns.push(...(page.taskArns ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  const starts: number[] = [];
-  for (let i = 0; i < arns.length; i += 100) {
-    const out = await call(`ecs:DescribeTasks ${cluster} ${Math.min(100, arns.length - i)} tasks`, () => ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) })));
-    for (const t of out.tasks ?? []) if (t.lastStatus === 'RUNNING' && t.taskDefinitionArn === taskDefinition && t.startedAt) starts.push(t.startedAt.getTime());
-  }
-  return starts.length >= count && count > 0 ? Math.max(...starts) : null;
+export async function lastTaskStart(ecs: ECSClient, cluster: string, serviceName: string, taskDefinition: string, count: number): Promise<{ at: number; complete: boolean } | null> {
+  const page = await call(`ecs:ListTasks ${cluster}/${serviceName} RUNNING`, () => ecs.send(new ListTasksCommand({ cluster, serviceName, desiredStatus: 'RUNNING', maxResults: 100 })));
+  const arns = page.taskArns ?? [];
+  if (!arns.length) return null;
+  const out = await call(`ecs:DescribeTasks ${cluster} ${arns.length} tasks`, () => ecs.send(new DescribeTasksCommand({ cluster, tasks: arns })));
+  const starts = (out.tasks ?? []).filter((t) => t.lastStatus === 'RUNNING' && t.taskDefinitionArn === taskDefinition && t.startedAt).map((t) => t.startedAt!.getTime());
+  const complete = !page.nextToken;
+  if (!starts.length || (complete && starts.length < count)) return null;
+  return { at: Math.max(...starts), complete };
 }
 
 /** Why the service's most recently stopped task stopped (e.g. CannotPullContainerError), if any stopped in the last hour. */

@@ -27,6 +27,8 @@ export interface GreenView {
   healthCheck: HealthCheckTiming | null;
   /** When the last of green's targets registered (epoch ms), if known. */
   lastRegisteredAt: number | null;
+  /** lastRegisteredAt is only a lower bound (a sample of the targets): once its instant passed, poll. */
+  lastRegisteredIsLowerBound?: boolean;
 }
 
 /** Green healthy in its target group but its service not settled yet: look again this soon. */
@@ -53,6 +55,8 @@ export function nextGreenCheck(v: GreenView): { at: number; why: string } {
   // green could turn healthy (then back to the poll: a settle that takes longer is not seconds).
   if ((v.healthy ?? 0) >= v.desired && v.now < first + v.pollSeconds * 1000)
     return cap(v, { at: v.now + SETTLE_MS, why: 'every target healthy; waiting for the service to report its rollout complete' });
+  // From a sample, the instant may come before the last target's: after it, poll (not the grid).
+  if (v.lastRegisteredIsLowerBound && first <= v.now) return cap(v, { ...poll, why: `${poll.why} (the sampled targets can be healthy now; the rest registered later)` });
   // The first check instant at or after the threshold that is still ahead.
   const k = first > v.now ? 0 : Math.floor((v.now - first) / rounds) + 1;
   const at = first + k * rounds;

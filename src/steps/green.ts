@@ -110,13 +110,18 @@ async function nextCheck(deps: Deps, input: Input & { green: Green }, a: Assessm
       return null;
     });
   }
-  // ecs: each task registers as it starts; its start time is on the task.
+  // ecs: each task registers as it starts; its start time is on the task (one page of tasks is
+  // read: above 100 tasks the latest start of that page is a lower bound, and after it passes
+  // green is polled).
+  let lowerBound = false;
   if (app.kind === 'ecs' && healthCheck && view.inService >= a.desired) {
-    lastRegisteredAt = await lastTaskStart(deps.clients.ecs, plan.idle.cluster!, plan.idle.serviceName!, green.pinned, a.desired).catch((e: Error) => {
+    const started = await lastTaskStart(deps.clients.ecs, plan.idle.cluster!, plan.idle.serviceName!, green.pinned, a.desired).catch((e: Error) => {
       unread.push(`the service's task start times (${e.name})`);
       return null;
     });
+    lastRegisteredAt = started?.at ?? null;
+    lowerBound = started ? !started.complete : false;
   }
-  const next = nextGreenCheck({ ...view, healthCheck, lastRegisteredAt });
+  const next = nextGreenCheck({ ...view, healthCheck, lastRegisteredAt, lastRegisteredIsLowerBound: lowerBound });
   return { ...next, why: unread.length ? `${next.why}; could not read ${unread.join(', ')}` : next.why, healthCheck };
 }

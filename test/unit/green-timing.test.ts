@@ -61,3 +61,13 @@ describe('Function: bakeWatchSeconds / nextBakeLook', () => {
     expect(nextBakeLook(T0 + 5000, T0 - 1000, T0, 30)).toEqual({ nextAt: new Date(T0 + 5000).toISOString(), last: true });
   });
 });
+
+describe('Function: nextGreenCheck with a sampled registration time (ECS services of more than 100 tasks)', () => {
+  it('wakes at the sample instant, and once it has passed polls instead of waiting a whole interval', () => {
+    const sampled = { ...base, lastRegisteredAt: T0 - 10_000, lastRegisteredIsLowerBound: true };
+    expect(nextGreenCheck(sampled).at).toBe(T0 - 10_000 + 75_000 + CHECK_MARGIN_MS);
+    const after = nextGreenCheck({ ...sampled, now: T0 - 10_000 + 75_000 + CHECK_MARGIN_MS + 1 });
+    expect(after.at).toBe(T0 - 10_000 + 75_000 + CHECK_MARGIN_MS + 1 + 5_000);
+    expect(after.why).toContain('poll every 5 s');
+  });
+});
