@@ -375,8 +375,8 @@ function simImage(account: Account, appName: string, version: string): { app: st
   return { app: appName, version, imageId: session.world.registerImage(version, `${appName}-${version}`).imageId };
 }
 
-/** Run `act` in a simulator session: its log replayed first; what it changes appended after. */
-async function inSession<T>(ops: Ops, name: string, p: Parsed | ((t: number) => SessionEntry | undefined), act: (a: Account) => Promise<T>): Promise<T> {
+/** Run `act` in a simulator session: its log replayed first; `entryOf` says what to append to it (the time the command began). */
+async function inSession<T>(ops: Ops, name: string, entryOf: (t: number) => SessionEntry | undefined, act: (a: Account) => Promise<T>): Promise<T> {
   const { withAccount } = await import('./account.js');
   const file = readSession(name);
   const json = ops.isJsonMode();
@@ -385,7 +385,7 @@ async function inSession<T>(ops: Ops, name: string, p: Parsed | ((t: number) => 
     ops.setJsonMode(json);
     const t = account.session!.clock.now;
     const r = await act(account);
-    const entry = typeof p === 'function' ? p(t) : p.command && MUTATING.has(p.command) ? logEntry(p, t) : undefined;
+    const entry = entryOf(t);
     if (entry) file.log.push(entry);
     file.now = account.session!.clock.now;
     writeSession(file);
@@ -546,7 +546,7 @@ async function main(argv: string[]): Promise<number> {
     if (session && opts.at !== undefined) throw new UsageError('--at is for a scenario, not a simulator session (greenlight sim advance <duration> moves its time)');
     const act = (account: Account) => operate(ops, account, p, json);
     const result = session
-      ? await inSession(ops, session, p, act)
+      ? await inSession(ops, session, (t) => (MUTATING.has(p.command!) ? logEntry(p, t) : undefined), act)
       : await withAccount(opts, act);
     process.stdout.write(json ? `${JSON.stringify(result.json)}\n` : result.text);
     return result.code;

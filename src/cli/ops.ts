@@ -124,8 +124,7 @@ async function routedStatus(account: Account, a: Routed): Promise<ColourStatus[]
       });
     }
   }
-  const total = weights.blue + weights.green;
-  for (const c of out) c.percent = total ? Math.round(((c.weight ?? 0) / total) * 1000) / 10 : 0;
+  for (const c of out) c.percent = percentOf(c.weight ?? 0, weights);
   return out;
 }
 
@@ -198,11 +197,10 @@ export async function history(account: Account, name: string, limit: number): Pr
   const records = await readHistory(account.clients.dynamodb, account.names.table, name, limit);
   const cv = (c: HistoryRecord['before']) => (c ? `${c.colour} ${c.version ?? '?'}` : '-');
   // A retire or prewarm that succeeded moved no traffic: its word is what it did, its colours are in its reason.
-  const word = (r: HistoryRecord) => (r.outcome === 'released' && r.action === 'retire' ? 'retired' : r.outcome === 'released' && r.action === 'prewarm' ? 'prewarmed' : r.outcome);
   const moves = (r: HistoryRecord) => (r.action === 'retire' || r.action === 'prewarm' ? '' : ` ${cv(r.before)} → ${cv(r.after)}`);
   const lines = records.map(
     (r) =>
-      `${`${r.startedAt}  ${r.action.padEnd(8)} ${r.version.padEnd(12)} ${word(r).padEnd(12)}${moves(r)}${r.artifact ? `  s3v=${r.artifact.versionId}` : ''}`.trimEnd()}${r.reason ? `\n      ${r.reason}` : ''}`,
+      `${`${r.startedAt}  ${r.action.padEnd(8)} ${r.version.padEnd(12)} ${doneWord(r.outcome, r.action).padEnd(12)}${moves(r)}${r.artifact ? `  s3v=${r.artifact.versionId}` : ''}`.trimEnd()}${r.reason ? `\n      ${r.reason}` : ''}`,
   );
   return { code: 0, text: records.length ? `${lines.join('\n')}\n` : `no releases of ${name} recorded yet\n`, json: { app: name, releases: records } };
 }
@@ -369,9 +367,19 @@ function outcomeWord(e: ExecutionInfo, out: { outcome?: string } | null): string
   } catch {
     action = undefined;
   }
-  const outcome = out?.outcome ?? 'released';
+  return doneWord(out?.outcome ?? 'released', action);
+}
+
+/** A success is worded by what was asked: a retire "retired", a prewarm "prewarmed", a rollback "rolled-back". */
+function doneWord(outcome: string, action: unknown): string {
   if (outcome !== 'released') return outcome;
   return action === 'retire' ? 'retired' : action === 'prewarm' ? 'prewarmed' : action === 'rollback' ? 'rolled-back' : 'released';
+}
+
+/** A colour's forward weight as a percentage of the route's total (to a tenth). */
+function percentOf(weight: number, w: { blue: number; green: number }): number {
+  const total = w.blue + w.green;
+  return total ? Math.round((weight / total) * 1000) / 10 : 0;
 }
 
 let jsonMode = false;
@@ -384,9 +392,7 @@ export function isJsonMode(): boolean {
 
 async function progress(account: Account, a: Routed): Promise<string> {
   const w = colourWeights(await readRoute(account.clients.elbv2, routeOf(a)), a);
-  const total = w.blue + w.green;
-  const pct = (x: number) => (total ? Math.round((x / total) * 1000) / 10 : 0);
-  const parts = [`traffic blue ${pct(w.blue)}% / green ${pct(w.green)}%`];
+  const parts = [`traffic blue ${percentOf(w.blue, w)}% / green ${percentOf(w.green, w)}%`];
   for (const colour of ['blue', 'green'] as Colour[]) {
     const h = await targetHealth(account.clients.elbv2, a[colour].targetGroupArn);
     parts.push(`${colour} ${h.filter((t) => t.state === 'healthy').length}/${h.length} healthy`);
