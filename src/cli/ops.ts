@@ -15,7 +15,7 @@ import { GreenlightError } from '../core/errors.js';
 import { causeMessage } from '../core/text.js';
 import type { HistoryRecord } from '../core/history.js';
 import { LAUNCH_HOOK, TERMINATE_HOOK } from '../core/capacity.js';
-import { abortedLock } from '../core/lock.js';
+import { abortedLock, type LockState } from '../core/lock.js';
 import { executionNameFor, parseReleaseDescription } from '../core/release.js';
 import { colourWeights, liveColour, other, shiftedActions, shiftSteps } from '../core/route.js';
 import { answerApproval } from '../steps/approval.js';
@@ -84,6 +84,7 @@ export async function status(account: Account, only?: string): Promise<Result> {
       waiting: lock.waiter ? { execution: lock.waiter.split(':').pop(), version: lock.waiterVersion } : null,
       running: running.filter((e) => e.app === name).map((e) => ({ execution: e.name, started: e.startDate?.toISOString() })),
       phase: phaseOf(name, a, lock, colours, account.now()),
+      step: stepOf(a, lock, colours, account.now()),
     });
   }
   const lines: string[] = [];
@@ -129,25 +130,40 @@ async function routedStatus(account: Account, a: Routed): Promise<ColourStatus[]
 }
 
 /** What the app's running release is doing, in words, with the command that answers it where one does. */
-function phaseOf(name: string, a: AppConfig, lock: { owner?: string; ownerVersion?: string; ownerAction?: string; phase?: string; approvalToken?: string; warmUntil?: number }, colours: ColourStatus[], now: Date): string | null {
+function phaseOf(name: string, a: AppConfig, lock: LockState, colours: ColourStatus[], now: Date): string | null {
   if (!lock.owner) return null;
   const what = `${lock.ownerAction && lock.ownerAction !== 'release' ? `${lock.ownerAction} to ` : ''}${lock.ownerVersion ?? '?'}`;
   if (lock.approvalToken) return `${what} waits for approval: greenlight promote ${name} moves traffic, greenlight abort ${name} rolls it back`;
   if (lock.phase === 'warm') {
     const left = lock.warmUntil !== undefined ? Math.max(0, lock.warmUntil - Math.floor(now.getTime() / 1000)) : null;
-    const until = left === null ? '' : ` for ${left >= 120 ? `${Math.round(left / 60)} min` : `${left} s`} more`;
+    const until = left === null ? '' : ` for ${duration(left)} more`;
     return `${what} is live; the old colour is kept warm${until} for a rollback at once (greenlight rollback ${name}); greenlight retire ${name} ends the window now`;
   }
   if (lock.phase === 'retiring') return `${what} is live; the old colour is being retired`;
-  const split = colours.filter((c) => (c.percent ?? 0) > 0);
-  if (a.kind !== 'eip' && split.length === 2) {
-    const steps = shiftSteps(a.traffic);
-    const newest = colours.find((c) => c.version === lock.ownerVersion);
-    const at = newest?.percent ?? 0;
-    const k = steps.findIndex((st) => st.percent === Math.round(at));
-    return `${what} takes ${at}% of traffic: step ${k >= 0 ? k + 1 : '?'} of ${steps.length} (${steps.map((st) => `${st.percent}%`).join(' → ')}); greenlight abort ${name} rolls it back`;
+  const step = stepOf(a, lock, colours, now);
+  if (step) {
+    const bake = step.bakeLeftSeconds === null ? '' : `, ${duration(step.bakeLeftSeconds)} of its ${duration(step.bakeSeconds)} bake left`;
+    return `${what} takes ${step.percent}% of traffic: step ${step.step ?? '?'} of ${step.of} (${step.percents.map((p) => `${p}%`).join(' → ')})${bake}; greenlight abort ${name} rolls it back`;
   }
   return `${what} is being prepared and checked (green comes up, then its health is checked before any traffic moves)`;
+}
+
+/** Where a progressive release is while traffic is split: its step, and the step's bake time left (its bake counts from its route write's read-back). */
+function stepOf(a: AppConfig, lock: LockState, colours: ColourStatus[], now: Date) {
+  if (!lock.owner || a.kind === 'eip' || colours.filter((c) => (c.percent ?? 0) > 0).length !== 2) return null;
+  const steps = shiftSteps(a.traffic);
+  const percent = colours.find((c) => c.version === lock.ownerVersion)?.percent ?? 0;
+  const k = steps.findIndex((st) => st.percent === Math.round(percent));
+  const bakeSeconds = k >= 0 ? steps[k].bakeSeconds : 0;
+  const bakeLeftSeconds = k >= 0 && lock.routeLandedAt !== undefined ? Math.max(0, lock.routeLandedAt + bakeSeconds - Math.floor(now.getTime() / 1000)) : null;
+  return { step: k >= 0 ? k + 1 : null, of: steps.length, percent, percents: steps.map((st) => st.percent), bakeSeconds, bakeLeftSeconds };
+}
+
+/** Seconds in words: "45 s", "5 min". */
+function duration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  const m = Math.floor(seconds / 60);
+  return m >= 10 || seconds % 60 === 0 ? `${Math.round(seconds / 60)} min` : `${m} min ${seconds % 60} s`;
 }
 
 async function eipStatus(account: Account, a: Extract<AppConfig, { kind: 'eip' }>, name: string): Promise<ColourStatus[]> {

@@ -50,6 +50,8 @@ export interface LockState {
    * colour is live (that is read from the load balancer).
    */
   ownerColour?: 'blue' | 'green';
+  /** Epoch seconds: when the owner's latest route write was read back (a step's bake counts from here; for status). */
+  routeLandedAt?: number;
   /** Epoch seconds: the end of the old colour's current keep-warm step (for status; the state machine keeps the time). */
   warmUntil?: number;
   /** `greenlight abort` let go of the lock held by this execution (a local run-local execution, which StopExecution cannot reach, stops itself on reading it). */
@@ -115,7 +117,7 @@ export function abortedLock(lock: LockState): LockState {
 
 /** The lock after its owner lets go; a waiter stays registered (and the newest release that took it). */
 export function released(lock: LockState): LockState {
-  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, routeWritten: _rw, ownerColour: _oc, warmUntil: _wu, ...rest } = lock;
+  const { owner: _o, ownerSince: _s, ownerVersion: _v, ownerAction: _a, leaseUntil: _l, phase: _p, approvalToken: _t, switching: _w, abortBy: _b, abortReason: _r, guardedOwner: _g, guardedVersion: _gv, routeWritten: _rw, routeLandedAt: _rl, ownerColour: _oc, warmUntil: _wu, ...rest } = lock;
   return { ...rest, rev: lock.rev + 1 };
 }
 
@@ -144,10 +146,10 @@ export function beforeRouteWrite(
 }
 
 /** After a route write has landed (read back): no longer in flight; did the guard ask for a rollback meanwhile? */
-export function afterRouteWrite(lock: LockState, me: string): { next?: LockState; result: 'ok' | 'lost' | 'abort' } {
+export function afterRouteWrite(lock: LockState, me: string, nowSeconds: number): { next?: LockState; result: 'ok' | 'lost' | 'abort' } {
   if (lock.owner !== me) return { result: 'lost' };
   const { switching: _w, ...rest } = lock;
-  return { next: { ...rest, rev: lock.rev + 1 }, result: lock.abortBy ? 'abort' : 'ok' };
+  return { next: { ...rest, rev: lock.rev + 1, routeLandedAt: nowSeconds }, result: lock.abortBy ? 'abort' : 'ok' };
 }
 
 /** What the guard does with a release that holds the lock: take it over, or (a write in flight) ask it to roll back itself. */

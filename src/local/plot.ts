@@ -118,18 +118,10 @@ export function renderPlot(r: SimulationResult): string {
     out.push(legend(tops[0], i, PALETTE[i % PALETTE.length], `version ${v}`));
   });
 
-  // 2. Capacity per colour: desired (dashed) and healthy targets (solid).
   const cap = r.capacity;
-  const capMax = Math.max(1, ...cap.flatMap((c) => Object.values(c.colours).flatMap((v) => [v.desired, v.healthy])));
-  const y2 = panel(1, 'Capacity per colour (solid: healthy targets, dashed: desired)', capMax, '', 'instances or tasks');
-  (['blue', 'green'] as const).forEach((c, i) => {
-    const pts = (key: 'desired' | 'healthy') => cap.map((p) => `${f(x(p.t))},${f(y2(p.colours[c]?.[key] ?? 0))}`).join(' ');
-    if (cap.length) {
-      out.push(`<polyline points="${pts('healthy')}" fill="none" stroke="${COLOUR[c]}" stroke-width="2"/>`);
-      out.push(`<polyline points="${pts('desired')}" fill="none" stroke="${COLOUR[c]}" stroke-width="1.5" stroke-dasharray="5,4"/>`);
-    }
-    out.push(legend(tops[1], i, COLOUR[c], `${c} colour`));
-  });
+  if (cap.some((p) => p.servers)) serverLanes(out, cap, x, panel, versions, end);
+  else capacityPanel(out, cap, x, panel, tops[1]);
+
 
   // 3. Failed requests per second: sized to its data (a line when nothing failed).
   if (failMax > 0) {
@@ -153,6 +145,62 @@ export function renderPlot(r: SimulationResult): string {
   out.push(`<text x="${LEFT}" y="${height - 12}" fill="#555">${esc(`time to live ${s.timeToLiveSeconds ?? 'n/a'} s (physical limit ${s.greenReadyBoundSeconds} s)`)}</text>`);
   out.push('</svg>');
   return `${out.join('\n')}\n`;
+}
+
+type Panel = (k: number, title: string, yMax: number, unit: string, axis: string) => (v: number) => number;
+type Cap = SimulationResult['capacity'];
+
+/** 2. Capacity per colour: desired (dashed) and healthy targets (solid). */
+function capacityPanel(out: string[], cap: Cap, x: (t: number) => number, panel: Panel, top: number) {
+  const capMax = Math.max(1, ...cap.flatMap((c) => Object.values(c.colours).flatMap((v) => [v.desired, v.healthy])));
+  const y = panel(1, 'Capacity per colour (solid: healthy targets, dashed: desired)', capMax, '', 'instances or tasks');
+  (['blue', 'green'] as const).forEach((c, i) => {
+    const pts = (key: 'desired' | 'healthy') => cap.map((p) => `${f(x(p.t))},${f(y(p.colours[c]?.[key] ?? 0))}`).join(' ');
+    if (cap.length) {
+      out.push(`<polyline points="${pts('healthy')}" fill="none" stroke="${COLOUR[c]}" stroke-width="2"/>`);
+      out.push(`<polyline points="${pts('desired')}" fill="none" stroke="${COLOUR[c]}" stroke-width="1.5" stroke-dasharray="5,4"/>`);
+    }
+    out.push(legend(top, i, COLOUR[c], `${c} colour`));
+  });
+}
+
+/** The opacity of a server's bar by its state: faint while it boots, full while it answers. */
+const STATE_OPACITY: Record<string, number> = { pending: 0.25, running: 0.5, serving: 0.9, stopping: 0.15, stopped: 0.1, 'shutting-down': 0.1, terminated: 0 };
+
+/**
+ * 2 (eip). One lane per server: its EC2 state over time in its version's colour (faint while
+ * pending, half while running but not answering, full while it answers), and a black bar
+ * where it holds the Elastic IP.
+ */
+function serverLanes(out: string[], cap: Cap, x: (t: number) => number, panel: Panel, versions: string[], end: number) {
+  const ids = [...new Set(cap.flatMap((p) => (p.servers ?? []).map((sv) => sv.id)))];
+  const y = panel(1, 'Servers (bar: EC2 state, darker when it answers; black: holds the Elastic IP)', Math.max(1, ids.length), '', 'servers');
+  const lane = (k: number) => y(ids.length - k) + 4;
+  const h = (y(0) - y(1)) - 8;
+  const spans = new Map<string, { t0: number; t1: number; state: string; version: string | null; holds: boolean }[]>();
+  cap.forEach((p, j) => {
+    const t1 = cap[j + 1]?.t ?? end;
+    for (const sv of p.servers ?? []) {
+      const state = sv.state === 'running' && sv.serving ? 'serving' : sv.state;
+      const list = spans.get(sv.id) ?? [];
+      const last = list.at(-1);
+      if (last && last.state === state && last.holds === sv.holdsAddress && last.t1 === p.t) last.t1 = t1;
+      else list.push({ t0: p.t, t1, state, version: sv.version, holds: sv.holdsAddress });
+      spans.set(sv.id, list);
+    }
+  });
+  ids.forEach((id, k) => {
+    const list = spans.get(id) ?? [];
+    const version = list.find((sp) => sp.version)?.version ?? null;
+    const colour = version && versions.includes(version) ? PALETTE[versions.indexOf(version) % PALETTE.length] : '#999999';
+    out.push(`<text x="${W - RIGHT + 14}" y="${f(lane(k) + h / 2 + 4)}" font-size="10">${esc(`${id.slice(0, 12)} ${version ?? ''}`)}</text>`);
+    for (const sp of list) {
+      const w = Math.max(1, x(sp.t1) - x(sp.t0));
+      const label = `${id} ${version ?? ''}: ${sp.state}${sp.holds ? ', holds the Elastic IP' : ''} (${Math.round(sp.t0)}-${Math.round(sp.t1)} s)`;
+      out.push(`<rect x="${f(x(sp.t0))}" y="${f(lane(k))}" width="${f(w)}" height="${f(h)}" fill="${colour}" fill-opacity="${STATE_OPACITY[sp.state] ?? 0.3}" class="server-state" data-state="${sp.state}"><title>${esc(label)}</title></rect>`);
+      if (sp.holds) out.push(`<rect x="${f(x(sp.t0))}" y="${f(lane(k))}" width="${f(w)}" height="4" fill="#111111" class="server-address"/>`);
+    }
+  });
 }
 
 function legend(panelTop: number, i: number, colour: string, label: string): string {

@@ -92,6 +92,16 @@ export interface Summary {
 export interface CapacitySample {
   t: number;
   colours: Record<string, { desired: number; healthy: number }>;
+  /** eip: every server of the app, its EC2 state, whether it answers, whether it holds the address. */
+  servers?: ServerSample[];
+}
+
+export interface ServerSample {
+  id: string;
+  version: string | null;
+  state: string;
+  serving: boolean;
+  holdsAddress: boolean;
 }
 
 export interface SimulationResult {
@@ -391,7 +401,8 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   traffic.start();
   const capacity: CapacitySample[] = [];
   const sample = () => {
-    const a = config.apps[primaryApp(scenario)];
+    const name = primaryApp(scenario);
+    const a = config.apps[name];
     if (a && a.kind !== 'eip') {
       const colours: CapacitySample['colours'] = {};
       for (const c of ['blue', 'green'] as const) {
@@ -402,6 +413,12 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
         colours[c] = { desired, healthy };
       }
       capacity.push({ t: clock.now, colours });
+    } else if (a) {
+      const holder = world.ec2.address(a.allocationId).instanceId;
+      const servers = [...world.instances.values()]
+        .filter((i) => i.group === null && i.tags?.['greenlight:app'] === name && (i.state !== 'terminated' || (i.terminatedAt ?? 0) > clock.now - 5))
+        .map((i) => ({ id: i.id, version: i.version, state: i.state, serving: world.serving(i.id), holdsAddress: i.id === holder }));
+      capacity.push({ t: clock.now, colours: {}, servers });
     }
     if (!traffic.stopped) clock.after(5, sample);
   };

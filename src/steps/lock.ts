@@ -128,7 +128,7 @@ export async function fencedRouteWrite<T>(
   if (pre === 'lost' || pre === undefined) throw new LockLost(`this execution no longer holds ${app}'s lock: not changing its route`);
   if (pre === 'abort') throw new AlarmFiring(await abortReason(deps, app));
   const out = await write();
-  const post = await changeLock(deps, app, (lock) => afterRouteWrite(lock, executionId));
+  const post = await changeLock(deps, app, (lock) => afterRouteWrite(lock, executionId, Math.floor(deps.now().getTime() / 1000)));
   if (post === 'abort' && !opts.rollingBack) throw new AlarmFiring(await abortReason(deps, app));
   return out;
 }

@@ -236,17 +236,24 @@ describe('CLI: status says the phase; weights in percent; outcome words', () => 
   const statusOf = (scenario: string, at: number) => {
     const r = cli('status', 'web', '--sim', scenario, '--at', String(at), '--json');
     expect(r.code).toBe(0);
-    return JSON.parse(r.out).apps[0] as { phase: string | null; colours: { colour: string; percent: number }[]; live: unknown };
+    return JSON.parse(r.out).apps[0] as { phase: string | null; colours: { colour: string; percent: number }[]; live: unknown; step: { step: number; bakeSeconds: number; bakeLeftSeconds: number } | null };
   };
   it('mid-canary: the step and the split; at the gate: the command that answers it; keep-warm; nothing running', () => {
     const canary = statusOf('canary', 200);
     expect(canary.phase).toMatch(/1\.4\.2 takes 10% of traffic: step 1 of 2 \(10% → 100%\)/);
     expect(canary.colours.map((c) => `${c.colour} ${c.percent}`)).toEqual(['blue 90', 'green 10']);
+    // The step's bake time left, counted from the shift's read-back: a minute later, a minute less.
+    const later = statusOf('canary', 260);
+    expect(canary.step).toMatchObject({ step: 1, bakeSeconds: 300 });
+    expect(canary.step!.bakeLeftSeconds).toBeGreaterThan(0);
+    expect(canary.step!.bakeLeftSeconds).toBeLessThan(300);
+    expect(canary.step!.bakeLeftSeconds - later.step!.bakeLeftSeconds).toBe(60);
+    expect(later.phase).toContain(`${Math.floor(later.step!.bakeLeftSeconds / 60)} min ${later.step!.bakeLeftSeconds % 60} s of its 5 min bake left`);
     const gate = statusOf('approval', 150);
     expect(gate.phase).toMatch(/waits for approval: greenlight promote web/);
     // A plain forward (weight 1, no ForwardConfig weights) is 100%, not "weight 1".
     expect(gate.colours.map((c) => `${c.colour} ${c.percent}`)).toEqual(['blue 100', 'green 0']);
-    expect(statusOf('asg-release', 300).phase).toMatch(/kept warm for 8 min more for a rollback at once/);
+    expect(statusOf('asg-release', 300).phase).toMatch(/kept warm for 7 min 31 s more for a rollback at once/);
     expect(statusOf('asg-release', 1000).phase).toBeNull();
   });
   it('a retire that succeeds says retired, not released', () => {

@@ -166,6 +166,32 @@ describe('simulate --plot', () => {
   });
 });
 
+describe('simulate --plot: eip servers', () => {
+  it('eip-release: a lane per server with its EC2 state; the address moves once, to a server that already answers', async () => {
+    const { renderPlot } = await import('../../src/local/plot.js');
+    const r = await runShipped('eip-release');
+    const samples = r.capacity.filter((c) => c.servers);
+    expect(samples.length).toBe(r.capacity.length);
+    const holders = samples.map((c) => c.servers!.filter((sv) => sv.holdsAddress).map((sv) => sv.id));
+    expect(holders.every((h) => h.length === 1)).toBe(true);
+    const changes = holders.filter((h, k) => k > 0 && h[0] !== holders[k - 1][0]);
+    expect(changes.length).toBe(1);
+    // The new server's states in order: booting, up, answering; it answered before it got the address.
+    const newId = holders.at(-1)![0];
+    const states = samples.map((c) => c.servers!.find((sv) => sv.id === newId)).filter((sv) => sv !== undefined);
+    const seq = states.map((sv) => (sv.serving ? 'serving' : sv.state)).filter((st, k, all) => k === 0 || st !== all[k - 1]);
+    expect(seq).toEqual(['pending', 'running', 'serving']);
+    expect(states.find((sv) => sv.holdsAddress)!.serving).toBe(true);
+    const oldId = holders[0][0];
+    expect(['stopped', 'terminated']).toContain(samples.at(-1)!.servers!.find((sv) => sv.id === oldId)?.state ?? 'terminated');
+    const svg = renderPlot(r);
+    expect(svg).toContain('Servers (bar: EC2 state');
+    expect(svg).not.toContain('Capacity per colour');
+    expect([...svg.matchAll(/data-state="([a-z-]+)"/g)].map((m) => m[1])).toEqual(expect.arrayContaining(['pending', 'running', 'serving', 'stopped']));
+    expect((svg.match(/class="server-address"/g) ?? []).length).toBe(2);
+  });
+});
+
 describe('simulate --plot: event markers', () => {
   it('alarm-rollback: the release, green ready, the route write, the alarm and the guard flip, in order', async () => {
     const { markers, renderPlot } = await import('../../src/local/plot.js');
