@@ -1,19 +1,19 @@
-import { registerClient } from './clients.js';
 import {
   AutoScalingClient,
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
-  DescribeScalingActivitiesCommand,
   DescribeLifecycleHooksCommand,
-  ResumeProcessesCommand,
-  SuspendProcessesCommand,
+  DescribeScalingActivitiesCommand,
   RecordLifecycleActionHeartbeatCommand,
+  ResumeProcessesCommand,
   SetInstanceHealthCommand,
+  SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { AwsResourceNotFound } from '../core/errors.js';
 import type { Capacity, GroupInstance } from '../core/fleet.js';
+import { registerClient } from './clients.js';
 import { call } from './errors.js';
 
 registerClient('autoscaling', (config) => new AutoScalingClient(config));

@@ -2,6 +2,7 @@ import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -27,6 +28,8 @@ export interface Clients {
   dynamodb: DynamoDBClient;
   events: EventBridgeClient;
   sns: SNSClient;
+  /** The CLI's only (release checks a manifest's images). */
+  ecr: ECRClient;
 }
 
 export type Service = keyof Clients;
@@ -42,6 +45,7 @@ const ADAPTER: Record<Service, string> = {
   dynamodb: 'dynamodb',
   events: 'notify',
   sns: 'notify',
+  ecr: 'ecr',
 };
 const SERVICES = Object.keys(ADAPTER) as Service[];
 

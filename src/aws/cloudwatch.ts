@@ -1,5 +1,5 @@
-import { registerClient } from './clients.js';
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { registerClient } from './clients.js';
 import { call } from './errors.js';
 
 registerClient('cloudwatch', (config) => new CloudWatchClient(config));

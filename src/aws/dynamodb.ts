@@ -1,4 +1,3 @@
-import { registerClient } from './clients.js';
 import {
   type AttributeValue,
   DescribeTableCommand,
@@ -9,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { HistoryRecord } from '../core/history.js';
 import type { LockState } from '../core/lock.js';
+import { registerClient } from './clients.js';
 import { call } from './errors.js';
 
 registerClient('dynamodb', (config) => new DynamoDBClient(config));

@@ -1,4 +1,3 @@
-import { registerClient } from './clients.js';
 import {
   AssociateAddressCommand,
   CreateImageCommand,
@@ -6,8 +5,8 @@ import {
   DeregisterImageCommand,
   DescribeAddressesCommand,
   DescribeImagesCommand,
-  DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
+  DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   RunInstancesCommand,
@@ -16,6 +15,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { AwsResourceNotFound } from '../core/errors.js';
+import { registerClient } from './clients.js';
 import { call } from './errors.js';
 
 registerClient('ec2', (config) => new EC2Client(config));

@@ -1,9 +1,8 @@
-import { registerClient } from './clients.js';
 import {
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
-  DescribeTasksCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   ECSClient,
   ListContainerInstancesCommand,
   ListTasksCommand,
@@ -14,6 +13,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { ServiceDeployment, TaskDefinition } from '../core/ecs.js';
 import { AwsResourceNotFound } from '../core/errors.js';
+import { registerClient } from './clients.js';
 import { call } from './errors.js';
 
 registerClient('ecs', (config) => new ECSClient(config));

@@ -1,4 +1,3 @@
-import { registerClient } from './clients.js';
 import {
   type Action,
   CreateRuleCommand,
@@ -15,6 +14,7 @@ import { AwsResourceNotFound } from '../core/errors.js';
 import type { TargetHealth } from '../core/fleet.js';
 import type { HealthCheckTiming } from '../core/green-timing.js';
 import type { RouteAction } from '../core/route.js';
+import { registerClient } from './clients.js';
 import { call } from './errors.js';
 
 registerClient('elbv2', (config) => new ElasticLoadBalancingV2Client(config));

@@ -1,8 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { registerClient } from './clients.js';
-import { chatMessage, DETAIL_TYPES, EVENT_SOURCE, headline, type ReleaseEventDetail } from '../core/history.js';
 import { TransientAwsError } from '../core/errors.js';
+import { chatMessage, DETAIL_TYPES, EVENT_SOURCE, headline, type ReleaseEventDetail } from '../core/history.js';
+import { registerClient } from './clients.js';
 import { call } from './errors.js';
 
 registerClient('events', (config) => new EventBridgeClient(config));

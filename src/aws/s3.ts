@@ -1,6 +1,6 @@
-import { registerClient } from './clients.js';
 import { GetBucketVersioningCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AwsResourceNotFound } from '../core/errors.js';
+import { registerClient } from './clients.js';
 import { call } from './errors.js';
 
 registerClient('s3', (config) => new S3Client(config));

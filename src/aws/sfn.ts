@@ -1,4 +1,3 @@
-import { registerClient } from './clients.js';
 import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
@@ -10,6 +9,7 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { AwsResourceNotFound } from '../core/errors.js';
+import { registerClient } from './clients.js';
 import { call } from './errors.js';
 
 registerClient('sfn', (config) => new SFNClient(config));

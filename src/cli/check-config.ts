@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT } from '../local/definitions.js';
 import { parseConfig } from '../core/config.js';
+import { ROOT } from '../local/definitions.js';
 
 /** deploy/config.cjs: the same region check `serverless package` makes. */
 const regionProblems = (doc: unknown, region: string): string[] =>

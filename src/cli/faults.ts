@@ -1,9 +1,9 @@
-import { bakeWatchSeconds } from '../core/green-timing.js';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { bakeWatchSeconds } from '../core/green-timing.js';
+import { colourAt as routeColourAt } from '../local/invariants.js';
 import { loadScenarioFile, type SessionOptions, type SimulationResult, simulate } from '../local/simulate.js';
 import type { FaultKind, FaultRule } from '../local/transport.js';
-import { colourAt as routeColourAt } from '../local/invariants.js';
 import type { Scenario, ScenarioStep } from '../sim/scenario.js';
 import { scenarioPath } from './scenarios.js';
 

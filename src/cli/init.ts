@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseDocument, stringify } from 'yaml';
 import { describeGroups } from '../aws/autoscaling.js';
 import { describeServices } from '../aws/ecs.js';
-import { readRoute, type RouteRef } from '../aws/elbv2.js';
+import { type RouteRef, readRoute } from '../aws/elbv2.js';
 import { parseConfig } from '../core/config.js';
 import { forwardWeights } from '../core/route.js';
 import type { Account } from './account.js';

@@ -1,34 +1,35 @@
 import { readFileSync } from 'node:fs';
-import { createTwoFilesPatch } from 'diff';
 import { basename } from 'node:path';
+import { createTwoFilesPatch } from 'diff';
 import { describeGroups, lifecycleHookNames } from '../aws/autoscaling.js';
 import { readHistory, readLock, tableStatus, writeLock } from '../aws/dynamodb.js';
 import { addressOf, describeInstances, imageOwnership, launchTemplateVersions } from '../aws/ec2.js';
+import { ecrImageExists } from '../aws/ecr.js';
 import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
 import { existingTargetGroups, readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
 import { bucketVersioning, putObject } from '../aws/s3.js';
 import { describeExecution, type ExecutionInfo, listExecutions, startExecution, stateMachineExists, stopExecution } from '../aws/sfn.js';
 import { artifactTypeOf, checkKeyMatchesArtifactType, parseAmiManifest, parseReleaseKey } from '../core/artifact.js';
-import { parseImageManifest } from '../core/ecs.js';
-import { type AppConfig, appConfig, type Colour } from '../core/config.js';
-import { GreenlightError } from '../core/errors.js';
-import { causeMessage } from '../core/text.js';
-import type { HistoryRecord } from '../core/history.js';
 import { LAUNCH_HOOK, TERMINATE_HOOK } from '../core/capacity.js';
+import { type AppConfig, appConfig, type Colour } from '../core/config.js';
+import { parseEcrImage, parseImageManifest } from '../core/ecs.js';
+import { GreenlightError } from '../core/errors.js';
+import type { HistoryRecord } from '../core/history.js';
 import { abortedLock, type LockState } from '../core/lock.js';
 import { executionNameFor, parseReleaseDescription } from '../core/release.js';
 import { colourWeights, liveColour, other, shiftedActions, shiftSteps } from '../core/route.js';
-import { answerApproval } from '../steps/approval.js';
-import { retireAsg } from '../steps/asg.js';
+import { causeMessage } from '../core/text.js';
 import { functionTimeouts } from '../local/definitions.js';
 import { uploadArtifact } from '../local/simulate.js';
+import { answerApproval } from '../steps/approval.js';
+import { retireAsg } from '../steps/asg.js';
 import type { Deps } from '../steps/deps.js';
 import { RELEASE_TAG, retireEcs } from '../steps/ecs.js';
-import { scheduleFor } from '../steps/traffic.js';
 import { prepareCapacity, prepareGreen } from '../steps/green.js';
 import { plan as planStep, rejectIfShadowed } from '../steps/plan.js';
-import { routeOf, side } from '../steps/sides.js';
 import { resolve } from '../steps/resolve.js';
+import { routeOf, side } from '../steps/sides.js';
+import { scheduleFor } from '../steps/traffic.js';
 import type { Account } from './account.js';
 import { dryRunClients, type PlannedCall } from './dryrun.js';
 import { UsageError } from './scenarios.js';
@@ -291,8 +292,9 @@ async function checkedArtifact(account: Account, name: string, a: AppConfig, sou
     // The same checks Resolve makes in Lambda, made here before anything is written: first
     // those of the file itself (no AWS call), then the AMI it names (a read).
     const imageId = type === 'ami' ? parseAmiManifest(body, parsed).imageId : undefined;
-    if (type === 'image') parseImageManifest(body, parsed);
+    const images = type === 'image' ? parseImageManifest(body, parsed).images : {};
     await account.beforeChange?.();
+    await checkImagesExist(account, name, source, images);
     if (imageId) {
       const owners = 'allowedImageOwners' in a ? a.allowedImageOwners : ['self'];
       const image = await imageOwnership(account.clients.ec2, imageId, owners);
@@ -305,6 +307,24 @@ async function checkedArtifact(account: Account, name: string, a: AppConfig, sou
     throw new UsageError(`${(err as Error).message}; nothing was uploaded (--version <version> names the release)`);
   }
   return { key, ext };
+}
+
+/**
+ * Each image a manifest names, in ECR (the account's registry in the account's region): does it
+ * exist? Images of other registries (Docker Hub, ghcr.io, ECR Public) or other regions are not
+ * checked, and the command says so; the release's own pull check then finds a missing one.
+ */
+async function checkImagesExist(account: Account, name: string, source: string, images: Record<string, string>): Promise<void> {
+  const region = await account.clients.ecr.config.region();
+  for (const [container, image] of Object.entries(images)) {
+    const ref = parseEcrImage(image);
+    if (!ref || ref.region !== region) {
+      process.stderr.write(`note: ${container}'s image ${image} is not in this region's ECR: not checked before the upload (ECS reports a failed pull)\n`);
+      continue;
+    }
+    const found = await ecrImageExists(account.clients.ecr, ref);
+    if (!found.exists) throw new UsageError(`${source} names ${image} for container ${container} of ${name}, which does not exist (${found.why}); push it first; nothing was uploaded`);
+  }
 }
 
 function versionOf(source: string, body: string, ext: string): string {

@@ -207,3 +207,26 @@ export function assessService(svc: ServiceState, targets: readonly { state: stri
     ready: !!stable && desired > 0 && healthy === desired && live.length === desired,
   };
 }
+
+// ---- image references ----
+
+/** An image in a private ECR registry, as a task definition names it. */
+export interface EcrImageRef {
+  registryId: string;
+  region: string;
+  repository: string;
+  tag?: string;
+  digest?: string;
+}
+
+/**
+ * `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>[:<tag>][@sha256:<digest>]`, or null
+ * for any other registry (Docker Hub, ghcr.io, ECR Public: no ECR API in the account answers
+ * for those). No tag and no digest means the tag "latest", as Docker resolves it.
+ */
+export function parseEcrImage(image: string): EcrImageRef | null {
+  const m = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9][a-z0-9._/-]*?)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(image);
+  if (!m) return null;
+  const [, registryId, region, repository, tag, digest] = m;
+  return { registryId, region, repository, ...(digest ? { digest } : { tag: tag ?? 'latest' }) };
+}

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Config } from '../core/config.js';
 import { SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
 import type { VirtualClock } from '../sim/clock.js';
@@ -5,8 +7,6 @@ import type { World } from '../sim/world.js';
 import type { Deps } from '../steps/deps.js';
 import { isPrivateAddress } from '../steps/http.js';
 import { ROOT } from './definitions.js';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { SimTransport } from './transport.js';
 
 // What a handler gets when it runs on the simulator: the real SDK clients over the simulated

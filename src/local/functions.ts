@@ -1,9 +1,9 @@
 import * as approval from '../../functions/approval.js';
+import * as bakeCheck from '../../functions/bakeCheck.js';
 import * as checkCapacity from '../../functions/checkCapacity.js';
+import * as checkGreen from '../../functions/checkGreen.js';
 import * as classify from '../../functions/classify.js';
 import * as completeLifecycle from '../../functions/completeLifecycle.js';
-import * as bakeCheck from '../../functions/bakeCheck.js';
-import * as checkGreen from '../../functions/checkGreen.js';
 import * as dispatch from '../../functions/dispatch.js';
 import * as drainCheck from '../../functions/drainCheck.js';
 import * as drainStart from '../../functions/drainStart.js';

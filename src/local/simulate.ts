@@ -7,20 +7,19 @@ import { simApi, simulatedCommands } from '../sim/api.js';
 import { buildWorld, pushImage, REGISTRY, SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
 import { type BusEvent, EventBus } from '../sim/eventbridge.js';
+import { LambdaService } from '../sim/lambda.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
 import { Traffic } from '../sim/traffic.js';
 import { ACCOUNT, type Action, hexId, REGION, type World } from '../sim/world.js';
-import { alarmPattern, eventPatterns, functionTimeouts, guardPattern, lifecyclePattern, loadDefinition } from './definitions.js';
-import { LambdaService } from '../sim/lambda.js';
 import { answerApproval } from '../steps/approval.js';
 import type { Deps } from '../steps/deps.js';
+import { alarmPattern, eventPatterns, functionTimeouts, guardPattern, lifecyclePattern, loadDefinition } from './definitions.js';
 import { simDeps } from './deps.js';
 import { FUNCTIONS } from './functions.js';
-import { checkInvariants, desired, type RouteWrite } from './invariants.js';
+import { authorizer, functionPolicies } from './iam-policy.js';
+import { checkInvariants, desired, interleavedPairs, type RouteWrite, releaseOf } from './invariants.js';
 import { Processes } from './processes.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
-import { authorizer, functionPolicies } from './iam-policy.js';
-import { interleavedPairs, releaseOf } from './invariants.js';
 import { type CallRecord, changesInfrastructure, SimTransport } from './transport.js';
 
 // One scenario, end to end: the S3 upload, EventBridge, the dispatch Lambda, the release state

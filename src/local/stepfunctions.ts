@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ROOT } from './definitions.js';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { StepFunctionsBackend } from '../sim/api.js';
 import type { VirtualClock } from '../sim/clock.js';
 import { SimAwsError } from '../sim/errors.js';
+import { ROOT } from './definitions.js';
 import type { Processes } from './processes.js';
 
 // Runs the real ASL files (the ones serverless.yml deploys) with aws-local-stepfunctions.

@@ -1,18 +1,11 @@
-import * as AutoScaling from '@aws-sdk/client-auto-scaling';
-import * as CloudWatch from '@aws-sdk/client-cloudwatch';
-import * as DynamoDB from '@aws-sdk/client-dynamodb';
-import * as EC2 from '@aws-sdk/client-ec2';
-import * as ECS from '@aws-sdk/client-ecs';
-import * as ELBv2 from '@aws-sdk/client-elastic-load-balancing-v2';
-import * as EventBridge from '@aws-sdk/client-eventbridge';
-import * as S3 from '@aws-sdk/client-s3';
-import * as SFN from '@aws-sdk/client-sfn';
-import * as SNS from '@aws-sdk/client-sns';
 import { type Clients, createClients } from '../aws/clients.js';
+// The CLI's ECR client: no step loads its adapter, and the clients below are all built at once.
+import '../aws/ecr.js';
 import type { Service } from '../sim/api.js';
 import type { VirtualClock } from '../sim/clock.js';
 import { SimAwsError } from '../sim/errors.js';
 import { currentInvocation } from '../sim/lambda.js';
+import { SERVICE } from '../sim/services/index.js';
 
 // Plugs the simulator in below the SDK: the real clients, Command objects, serializers'
 // inputs and retry strategy run unchanged; only the HTTP round trip is answered locally.
@@ -67,67 +60,6 @@ export class LambdaCrash extends Error {
   override readonly name = 'Lambda.Unknown';
 }
 
-const MODULES: Record<Service, Record<string, unknown>> = { s3: S3, ec2: EC2, ecs: ECS, autoscaling: AutoScaling, elbv2: ELBv2, sfn: SFN, cloudwatch: CloudWatch, dynamodb: DynamoDB, events: EventBridge, sns: SNS };
-const BASE: Record<Service, string> = {
-  s3: 'S3ServiceException',
-  ec2: 'EC2ServiceException',
-  ecs: 'ECSServiceException',
-  autoscaling: 'AutoScalingServiceException',
-  elbv2: 'ElasticLoadBalancingV2ServiceException',
-  sfn: 'SFNServiceException',
-  cloudwatch: 'CloudWatchServiceException',
-  dynamodb: 'DynamoDBServiceException',
-  events: 'EventBridgeServiceException',
-  sns: 'SNSServiceException',
-};
-const FAULT_CODES: Record<FaultKind, Record<Service, [string, number]>> = {
-  throttle: {
-    s3: ['SlowDown', 503],
-    ec2: ['RequestLimitExceeded', 503],
-    ecs: ['ThrottlingException', 400],
-    autoscaling: ['Throttling', 400],
-    elbv2: ['Throttling', 400],
-    sfn: ['ThrottlingException', 400],
-    cloudwatch: ['Throttling', 400],
-    dynamodb: ['ThrottlingException', 400],
-    events: ['ThrottlingException', 400],
-    sns: ['Throttled', 400],
-  },
-  'server-error': {
-    s3: ['InternalError', 500],
-    ec2: ['InternalError', 500],
-    ecs: ['ServerException', 500],
-    autoscaling: ['InternalFailure', 500],
-    elbv2: ['InternalFailure', 500],
-    sfn: ['InternalFailure', 500],
-    cloudwatch: ['InternalServiceError', 500],
-    dynamodb: ['InternalServerError', 500],
-    events: ['InternalException', 500],
-    sns: ['InternalError', 500],
-  },
-  crash: NONE(),
-  'stale-read': NONE(),
-  delay: NONE(),
-  'lambda-timeout': NONE(),
-  'access-denied': {
-    s3: ['AccessDenied', 403],
-    ec2: ['UnauthorizedOperation', 403],
-    ecs: ['AccessDeniedException', 400],
-    autoscaling: ['AccessDenied', 403],
-    elbv2: ['AccessDenied', 403],
-    sfn: ['AccessDeniedException', 403],
-    cloudwatch: ['AccessDenied', 403],
-    dynamodb: ['AccessDeniedException', 400],
-    events: ['AccessDeniedException', 400],
-    sns: ['AuthorizationError', 403],
-  },
-};
-
-/** Fault kinds that are not an AWS error answer. */
-function NONE(): Record<Service, [string, number]> {
-  return Object.fromEntries(Object.keys(BASE).map((s) => [s, ['', 0]])) as Record<Service, [string, number]>;
-}
-
 /** greenlight's own services: executions, locks and history, notifications. */
 export const OWN_SERVICES: ReadonlySet<Service> = new Set(['sfn', 'dynamodb', 'events', 'sns']);
 
@@ -143,13 +75,13 @@ export function isMutating(command: string): boolean {
 
 /** The SDK's own exception class for this code when the client models one, else its base class. */
 export function sdkError(service: Service, code: string, message: string, status: number, extra: Record<string, unknown> = {}): Error {
-  const mod = MODULES[service];
+  const { sdk: mod, baseException } = SERVICE[service];
   const cls = [code, `${code}Exception`].map((n) => mod[n]).find((c) => typeof c === 'function') as
     | (new (o: object) => Error)
     | undefined;
   const meta = { $metadata: { httpStatusCode: status, attempts: 1 }, $fault: status >= 500 ? 'server' : 'client', message, ...extra };
-  if (cls && cls.name !== BASE[service]) return new cls(meta);
-  const Base = mod[BASE[service]] as new (o: object) => Error;
+  if (cls && cls.name !== baseException) return new cls(meta);
+  const Base = mod[baseException] as new (o: object) => Error;
   return new Base({ name: code, ...meta });
 }
 
@@ -248,15 +180,15 @@ export class SimTransport {
         if (latency > 0) await this.clock.sleep(latency);
         if (inv?.frozen) return new Promise(() => {});
         record.end = this.clock.now;
-        if (fault && fault.kind !== 'crash' && fault.kind !== 'delay' && fault.kind !== 'lambda-timeout') {
+        if (fault && (fault.kind === 'throttle' || fault.kind === 'server-error' || fault.kind === 'access-denied')) {
           fault.fired++;
-          const [code, status] = FAULT_CODES[fault.kind][service];
+          const [code, status] = SERVICE[service].faults[fault.kind];
           record.error = code;
           throw sdkError(service, code, `injected ${fault.kind}`, status);
         }
         const denial = inv && this.authorize ? this.authorize(service, short, args.input, caller) : null;
         if (denial) {
-          const [code, status] = FAULT_CODES['access-denied'][service];
+          const [code, status] = SERVICE[service].faults['access-denied'];
           record.error = code;
           this.denied.push({ t: this.clock.now, caller, command: short, message: denial });
           throw sdkError(service, code, denial, status);

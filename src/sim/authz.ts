@@ -1,4 +1,5 @@
 import type { AuthRequest } from './iam.js';
+import { SERVICES } from './services/index.js';
 import { ACCOUNT, type LaunchTemplateData, REGION, type World } from './world.js';
 
 // What AWS authorizes for each API call greenlight makes: the IAM action, every resource it
@@ -200,18 +201,7 @@ export const AUTHZ: Record<string, Record<string, Builder>> = {
 };
 
 /** IAM's service prefix for each client. */
-export const IAM_PREFIX: Record<string, string> = {
-  s3: 's3',
-  ec2: 'ec2',
-  autoscaling: 'autoscaling',
-  elbv2: 'elasticloadbalancing',
-  ecs: 'ecs',
-  sfn: 'states',
-  cloudwatch: 'cloudwatch',
-  dynamodb: 'dynamodb',
-  events: 'events',
-  sns: 'sns',
-};
+export const IAM_PREFIX: Record<string, string> = Object.fromEntries(SERVICES.map((s) => [s.name, s.iamPrefix]));
 
 /**
  * Every IAM action a call of this command may be authorized for, as the builders above ask:

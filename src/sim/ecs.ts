@@ -92,6 +92,23 @@ export class EcsModel {
   readonly images = new Map<string, string>();
   /** Other images the registries serve (sidecars): pullable, no app version of their own. */
   readonly pullable = new Set<string>();
+
+  /**
+   * The app version an image reference pulls: the reference as pushed, or `<repository>:<tag>`
+   * of an image pushed by digest whose version is that tag (CI tags each push with its version).
+   */
+  imageVersion(ref: string): string | undefined {
+    const exact = this.images.get(ref);
+    if (exact !== undefined) return exact;
+    const m = /^(.+\/[^:@/]+):([^:@/]+)$/.exec(ref);
+    if (!m) return undefined;
+    for (const [pushed, version] of this.images) if (version === m[2] && pushed.startsWith(`${m[1]}@`)) return version;
+    return undefined;
+  }
+
+  private canPull(ref: string): boolean {
+    return this.imageVersion(ref) !== undefined || this.pullable.has(ref);
+  }
   /** Groups whose next N launched instances never join their cluster (agent failure). */
   readonly failJoinNext = new Map<string, number>();
   /** Tasks that were still taking traffic when their instance went away. */
@@ -358,7 +375,7 @@ export class EcsModel {
       ip: `10.0.${(n >> 8) & 255}.${n & 255}`,
       cpu: placed.cpu,
       memory: placed.memory,
-      version: this.images.get(td.def.containerDefinitions[0].image) ?? null,
+      version: this.imageVersion(td.def.containerDefinitions[0].image) ?? null,
       servesFrom: null,
     };
     this.tasks.set(t.arn, t);
@@ -389,8 +406,8 @@ export class EcsModel {
     if (!placed) return false;
     const t = this.newTask(s, d, td, placed);
     // ECS pulls every container's image; the first that no registry serves stops the task.
-    const image = td.def.containerDefinitions.map((c) => c.image).find((im) => !this.images.has(im) && !this.pullable.has(im)) ?? td.def.containerDefinitions[0].image;
-    const missing = td.def.containerDefinitions.some((c) => !this.images.has(c.image) && !this.pullable.has(c.image));
+    const image = td.def.containerDefinitions.map((c) => c.image).find((im) => !this.canPull(im)) ?? td.def.containerDefinitions[0].image;
+    const missing = td.def.containerDefinitions.some((c) => !this.canPull(c.image));
     const p = this.physics;
     const provision = s.launchType === 'FARGATE' ? p.provisionSeconds : 0;
     this.world.clock.after(provision, () => {

@@ -1,8 +1,8 @@
 import { describeGroups, updateGroup } from '../aws/autoscaling.js';
 import { activeContainerInstances, describeServices, describeTaskDefinition, lastStoppedReason, registerTaskDefinition, updateService } from '../aws/ecs.js';
 import { targetHealth } from '../aws/elbv2.js';
-import type { EcsAppConfig } from '../core/config.js';
 import { countsAsCapacity } from '../core/capacity.js';
+import type { EcsAppConfig } from '../core/config.js';
 import { assessService, deriveTaskDefinition } from '../core/ecs.js';
 import { CapacityTimeout, GreenCrashLooping, InvalidInput } from '../core/errors.js';
 import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';

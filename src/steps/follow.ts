@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { completeLifecycleAction, describeGroups, recordHeartbeat } from '../aws/autoscaling.js';
 import { activeContainerInstances, type ContainerInstanceState, containerInstanceOf, describeServices, setDraining, updateService } from '../aws/ecs.js';
 import { readRoute } from '../aws/elbv2.js';
@@ -17,7 +18,6 @@ import type { Colour } from '../core/config.js';
 import { InvalidInput } from '../core/errors.js';
 import { colourWeights, liveColour } from '../core/route.js';
 import { APP_NAME, formatIssues } from '../core/text.js';
-import * as z from 'zod/mini';
 import '../core/zod.js';
 import type { Deps } from './deps.js';
 import { routeOf } from './sides.js';

@@ -1,20 +1,19 @@
+import { lastLaunchInService } from '../aws/autoscaling.js';
+import { lastTaskStart } from '../aws/ecs.js';
+import { healthCheckOf, readRoute } from '../aws/elbv2.js';
 import { appConfig } from '../core/config.js';
 import { GreenHealthTimeout, LiveColourChanged } from '../core/errors.js';
-import { readRoute } from '../aws/elbv2.js';
-import { colourWeights } from '../core/route.js';
+import { type HealthCheckTiming, nextGreenCheck } from '../core/green-timing.js';
 import type { Release, Settings } from '../core/release.js';
+import { colourWeights } from '../core/route.js';
 import { assessAsg, prepareGreenAsg } from './asg.js';
 import type { Deps } from './deps.js';
-import { assessEip, prepareGreenEip } from './eip.js';
 import { assessEcs, checkCapacity as checkCapacityEcs, prepareCapacity as prepareCapacityEcs, prepareGreenEcs } from './ecs.js';
+import { assessEip, prepareGreenEip } from './eip.js';
 import type { Execution } from './lock.js';
 import { ensurePreview } from './preview.js';
 import { tell } from './record.js';
 import type { Assessment, CapacityState, Green, Plan, PreparedGreen } from './types.js';
-import { type HealthCheckTiming, nextGreenCheck } from '../core/green-timing.js';
-import { lastLaunchInService } from '../aws/autoscaling.js';
-import { lastTaskStart } from '../aws/ecs.js';
-import { healthCheckOf } from '../aws/elbv2.js';
 
 // Green: pin the artifact, give green the live colour's size, then report readiness.
 // Each call converges: it reads what exists and does only what is missing.

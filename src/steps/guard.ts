@@ -2,16 +2,16 @@ import { alarmStates } from '../aws/cloudwatch.js';
 import { readLock } from '../aws/dynamodb.js';
 import { readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
 import { describeExecution, startExecution, stopExecution } from '../aws/sfn.js';
+import { AlarmEvent } from '../core/alarm-event.js';
 import type { AppConfig, Colour } from '../core/config.js';
 import { AlarmFiring, InvalidInput } from '../core/errors.js';
 import { guardTakeover, released } from '../core/lock.js';
-import { changeLock } from './lock.js';
 import { colourWeights, liveColour, other, routeSends, shiftedActions } from '../core/route.js';
 import type { Deps } from './deps.js';
 import { logger } from './lambda.js';
-import { routeOf, side } from './sides.js';
+import { changeLock } from './lock.js';
 import { closeStoppedRelease } from './record.js';
-import { AlarmEvent } from '../core/alarm-event.js';
+import { routeOf, side } from './sides.js';
 
 // Guard alarms (an app's `alarms:`). Checked when a release starts (one in ALARM rejects it),
 // before every traffic step (one in ALARM rolls back), and event-driven: an alarm going to ALARM

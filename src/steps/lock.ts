@@ -1,8 +1,8 @@
 import { readLock, writeLock } from '../aws/dynamodb.js';
 import { AlarmFiring, LockLost, TransientAwsError } from '../core/errors.js';
-import { afterRouteWrite, beforeRouteWrite, type Claimant, acquired, decideAcquire, type LockState, leaseSeconds, released, waiting } from '../core/lock.js';
-import type { Release, Settings } from '../core/release.js';
 import { lockWaitSeconds } from '../core/limits.js';
+import { acquired, afterRouteWrite, beforeRouteWrite, type Claimant, decideAcquire, type LockState, leaseSeconds, released, waiting } from '../core/lock.js';
+import type { Release, Settings } from '../core/release.js';
 import { shiftSteps } from '../core/route.js';
 import type { Deps } from './deps.js';
 import { startHistory, tell } from './record.js';

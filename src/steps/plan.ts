@@ -1,8 +1,8 @@
-import { listenerRules, readRoute, type RouteRef } from '../aws/elbv2.js';
+import { listenerRules, type RouteRef, readRoute } from '../aws/elbv2.js';
+import { headObject } from '../aws/s3.js';
 import { type AppConfig, appConfig, type Colour } from '../core/config.js';
 import { AwsResourceNotFound, InvalidInput, LiveColourChanged } from '../core/errors.js';
 import { parseReleaseDescription, type Release, releaseDescription } from '../core/release.js';
-import { headObject } from '../aws/s3.js';
 import { colourWeights, liveColour, other, shadowingRule } from '../core/route.js';
 import { planAsg } from './asg.js';
 import type { Deps } from './deps.js';
@@ -10,8 +10,8 @@ import { planEcs } from './ecs.js';
 import { planEip } from './eip.js';
 import { rejectIfAlarming } from './guard.js';
 import { pinnedRelease } from './pinned.js';
-import type { Plan } from './types.js';
 import { routeOf, side } from './sides.js';
+import type { Plan } from './types.js';
 
 // Plan: read which colour is live (from the load balancer, the only source of that truth),
 // check that the configured resources fit together, and decide what green must become.

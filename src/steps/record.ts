@@ -3,11 +3,11 @@ import { putHistory, readHistory } from '../aws/dynamodb.js';
 import { publishReleaseMessage, putReleaseEvent } from '../aws/notify.js';
 import { type ColourVersion, type HistoryRecord, type Milestone, milestoneOf, type Outcome, type ReleaseEventDetail, releaseSummary } from '../core/history.js';
 import type { Release } from '../core/release.js';
+import { describeFailure } from '../core/text.js';
 import type { Deps } from './deps.js';
+import { logger } from './lambda.js';
 import type { Execution } from './lock.js';
 import { releaseLock } from './lock.js';
-import { logger } from './lambda.js';
-import { describeFailure } from '../core/text.js';
 import type { Plan } from './types.js';
 
 // History, notifications and metrics. A notification that cannot be delivered never changes a

@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
 import '../core/zod.js';
-import { imageOwnership } from '../aws/ec2.js';
 import { readHistory } from '../aws/dynamodb.js';
-import { rollbackTarget } from '../core/history.js';
+import { imageOwnership } from '../aws/ec2.js';
 import { readRoute } from '../aws/elbv2.js';
 import { findObject, getObjectText, headObject } from '../aws/s3.js';
+import { AlarmEvent } from '../core/alarm-event.js';
 import {
   artifactTypeOf,
   candidateKeys,
@@ -19,13 +19,13 @@ import {
 import { type AppConfig, appConfig, type Colour } from '../core/config.js';
 import { parseImageManifest } from '../core/ecs.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
+import { rollbackTarget } from '../core/history.js';
 import { type Artifact, parseReleaseDescription, type Release, type Settings } from '../core/release.js';
 import { colourWeights, liveColour, other } from '../core/route.js';
 import { APP_NAME, formatIssues, truncate } from '../core/text.js';
 import type { Deps } from './deps.js';
 import { pinnedRelease } from './pinned.js';
 import { routeOf, side } from './sides.js';
-import { AlarmEvent } from '../core/alarm-event.js';
 
 // Resolve: turn an S3 event or a hand-typed input into one exact, pinned artifact.
 // Reads only. Any problem is an InvalidInput, which the state machine reports as rejected.

@@ -1,4 +1,4 @@
-import { readRoute, type RouteRef, writeRoute } from '../aws/elbv2.js';
+import { type RouteRef, readRoute, writeRoute } from '../aws/elbv2.js';
 import { appConfig } from '../core/config.js';
 import { SmokeCheckFailed, TrafficNotShifted } from '../core/errors.js';
 import type { Release } from '../core/release.js';

@@ -1,21 +1,21 @@
 import { alarmStates } from '../aws/cloudwatch.js';
+import { readLock } from '../aws/dynamodb.js';
 import { healthCheckOf, readRoute, writeRoute } from '../aws/elbv2.js';
-import { bakeWatchSeconds, type HealthCheckTiming, nextBakeLook } from '../core/green-timing.js';
 import { type AppConfig, appConfig } from '../core/config.js';
-import { retireSchedule } from '../core/retire.js';
-import { describeFailure } from '../core/text.js';
 import { AwsAccessDenied, GreenNotHealthy, LiveColourChanged, TrafficNotShifted } from '../core/errors.js';
+import { bakeWatchSeconds, type HealthCheckTiming, nextBakeLook } from '../core/green-timing.js';
 import type { Release, Settings } from '../core/release.js';
+import { retireSchedule } from '../core/retire.js';
 import { colourWeights, liveColour, type RouteAction, routeSends, shiftedActions, shiftSteps } from '../core/route.js';
+import { describeFailure } from '../core/text.js';
 import { quiesceAsg, retireAsg, zeroGroup } from './asg.js';
 import type { Deps } from './deps.js';
 import { quiesceEcs, retireEcs, zeroGreenEcs } from './ecs.js';
 import { retireEip, rollbackEip, switchEip } from './eip.js';
 import { assess } from './green.js';
 import { stopIfAlarming } from './guard.js';
-import { ensurePreview, removePreview } from './preview.js';
 import { type Execution, fencedRouteWrite } from './lock.js';
-import { readLock } from '../aws/dynamodb.js';
+import { ensurePreview, removePreview } from './preview.js';
 import { tell } from './record.js';
 import type { Green, Plan } from './types.js';
 

@@ -1,7 +1,7 @@
-import type { HealthCheckTiming } from '../core/green-timing.js';
 import type { RouteRef } from '../aws/elbv2.js';
 import type { Colour } from '../core/config.js';
 import type { Capacity } from '../core/fleet.js';
+import type { HealthCheckTiming } from '../core/green-timing.js';
 
 // What the steps pass each other through the state machine. Small: it is shown in the console.
 

@@ -1,4 +1,3 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   AutoScalingClient,
   AutoScalingServiceException,
@@ -7,6 +6,7 @@ import {
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateVersionCommand, DescribeImagesCommand, EC2Client, EC2ServiceException } from '@aws-sdk/client-ec2';
+import { DescribeContainerInstancesCommand, DescribeServicesCommand, ECSClient, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeListenersCommand,
   DescribeRulesCommand,
@@ -16,9 +16,9 @@ import {
   ModifyRuleCommand,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { DescribeContainerInstancesCommand, DescribeServicesCommand, ECSClient, ListContainerInstancesCommand } from '@aws-sdk/client-ecs';
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completeLifecycleAction, describeGroups, updateGroup } from '../../src/aws/autoscaling.js';
 import { createLaunchTemplateVersion, imageOwnership } from '../../src/aws/ec2.js';

@@ -101,6 +101,31 @@ describe('CLI operations on the simulator', () => {
     });
   });
 
+  it('release checks an ECS manifest\'s images in ECR before it uploads: a missing one makes no write at all', async () => {
+    const { pushImage } = await import('../../src/sim/build.js');
+    const { writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'greenlight-ecr-'));
+    const registry = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+    await withAccount(sim('ecs-release', 5), async (account) => {
+      const { world, transport } = account.session!;
+      const objects = () => [...world.buckets.values()].flatMap((b) => [...b.objects.keys()]).sort();
+      const before = objects();
+      writeFileSync(join(dir, '5.0.0.json'), JSON.stringify({ version: '5.0.0', images: { api: `${registry}/api:5.0.0` } }));
+      const from = transport.calls.length;
+      await expect(ops.release(account, 'api', join(dir, '5.0.0.json'), { wait: false })).rejects.toThrow(/api:5\.0\.0 for container api of api, which does not exist.*nothing was uploaded/);
+      const made = transport.calls.slice(from);
+      expect(made.map((c) => c.command)).toContain('DescribeImages');
+      expect(made.filter((c) => c.mutating)).toEqual([]);
+      expect(objects()).toEqual(before);
+      // Pushed: the same manifest is uploaded.
+      pushImage(world, 'api', '5.0.0');
+      const r = await ops.release(account, 'api', join(dir, '5.0.0.json'), { wait: false });
+      expect(r.code).toBe(0);
+      expect(objects()).toEqual([...before, 'releases/api/5.0.0.json'].sort());
+      return r;
+    });
+  });
+
   it('verify says NG, and exits 1, when a configured resource is missing', async () => {
     await withAccount(sim('asg-release', 5), async (account) => {
       const world = account.session!.world;

@@ -81,6 +81,31 @@ describe('Simulator session: start, release a registered AMI, canary, alarm, rol
     expect(gl('sim', 'stop', '--session', 'twice').code).toBe(0);
   }, 120_000);
 
+  it('ECS: release checks the manifest\'s images in ECR first; a missing one uploads nothing, a pushed one releases', () => {
+    expect(gl('sim', 'start', 'ecs-release', '--session', 'ecr').code).toBe(0);
+    const registry = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+    const manifest = (version: string, image: string) => {
+      writeFileSync(join(dir, `${version}.json`), JSON.stringify({ version, images: { api: image } }));
+      return `${version}.json`;
+    };
+    const objects = () => json('sim', 'status', '--session', 'ecr');
+    const before = objects();
+    // A tag never pushed, and a repository that does not exist: exit 2, the image named, nothing uploaded.
+    const tag = gl('release', 'api', manifest('2.1.0', `${registry}/api:2.1.0`), '--sim', 'ecr');
+    expect(tag).toMatchObject({ code: 2, err: expect.stringMatching(/api:2\.1\.0 for container api of api, which does not exist \(tag 2\.1\.0 is not in repository api\).*nothing was uploaded/) });
+    const repo = gl('release', 'api', manifest('2.1.0', `${registry}/nosuch:2.1.0`), '--sim', 'ecr');
+    expect(repo).toMatchObject({ code: 2, err: expect.stringContaining('repository nosuch does not exist in registry 123456789012') });
+    expect(json('sim', 'list').sessions).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'ecr', commands: 0 })]));
+    expect(objects()).toEqual(before);
+    // Pushed (sim image add): by digest, or by its version's tag; the release goes live.
+    const pushed = json('sim', 'image', 'add', 'api', '2.0.0', '--session', 'ecr');
+    expect(pushed.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    const released = gl('release', 'api', manifest('2.0.0', `${registry}/api:2.0.0`), '--sim', 'ecr');
+    expect(released.code).toBe(0);
+    expect(web(json('status', '--sim', 'ecr')).live).toEqual({ colour: 'green', version: '2.0.0' });
+    expect(gl('sim', 'stop', '--session', 'ecr').code).toBe(0);
+  }, 240_000);
+
   it('durations', () => {
     expect([parseDuration('90'), parseDuration('90s'), parseDuration('5m'), parseDuration('1h30m'), parseDuration('2.5s')]).toEqual([90, 90, 300, 5400, 2.5]);
     expect(() => parseDuration('0')).toThrow('more than 0');

@@ -4,19 +4,7 @@
 // user would (one process per command), and asserts the end state by reading it back through
 // the API. In CI the endpoint is moto 4.1.15 (../shared/vendor), whose response bugs are repaired
 // by moto-shim.mjs, loaded into every process here and never part of the product.
-import { createClients } from '../../src/aws/clients.js';
-import { parseConfig } from '../../src/core/config.js';
-import type { Deps } from '../../src/steps/deps.js';
-import { readLock } from '../../src/aws/dynamodb.js';
-import { acquired } from '../../src/core/lock.js';
-import { dispatch } from '../../src/steps/dispatch.js';
-import { onGuardAlarm } from '../../src/steps/guard.js';
-import { changeLock } from '../../src/steps/lock.js';
-import { httpGet } from '../../src/steps/http.js';
-import { classify, drainCheck, drainStart, joinCheck, setTaskCount } from '../../src/steps/follow.js';
-import { removePreview } from '../../src/steps/preview.js';
-import { lastLaunchInService } from '../../src/aws/autoscaling.js';
-import { committedFunctionActions } from '../../src/cli/derive-iam.js';
+
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,8 +39,8 @@ import {
   CreateLoadBalancerCommand,
   CreateRuleCommand,
   CreateTargetGroupCommand,
-  DescribeListenersCommand,
   DeregisterTargetsCommand,
+  DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
@@ -61,6 +49,19 @@ import { CreateBucketCommand, GetObjectCommand, PutBucketVersioningCommand, PutO
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { stringify } from 'yaml';
+import { lastLaunchInService } from '../../src/aws/autoscaling.js';
+import { createClients } from '../../src/aws/clients.js';
+import { readLock } from '../../src/aws/dynamodb.js';
+import { committedFunctionActions } from '../../src/cli/derive-iam.js';
+import { parseConfig } from '../../src/core/config.js';
+import { acquired } from '../../src/core/lock.js';
+import type { Deps } from '../../src/steps/deps.js';
+import { dispatch } from '../../src/steps/dispatch.js';
+import { classify, drainCheck, drainStart, joinCheck, setTaskCount } from '../../src/steps/follow.js';
+import { onGuardAlarm } from '../../src/steps/guard.js';
+import { httpGet } from '../../src/steps/http.js';
+import { changeLock } from '../../src/steps/lock.js';
+import { removePreview } from '../../src/steps/preview.js';
 import { leftovers, teardown } from './teardown.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');

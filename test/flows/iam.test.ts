@@ -1,13 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { ROOT } from '../../src/local/definitions.js';
 import { loadScenarioFile, simulate } from '../../src/local/simulate.js';
 import { changesInfrastructure } from '../../src/local/transport.js';
 import { AUTHZ } from '../../src/sim/authz.js';
 import { actionData } from '../../src/sim/iam.js';
-import { ROOT } from '../../src/local/definitions.js';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { parse } from 'yaml';
-import { readFileSync } from 'node:fs';
 import { runShipped } from './helpers.js';
 
 // The simulator enforces the stack's IAM: each function's calls are authorized against the

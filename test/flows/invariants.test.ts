@@ -1,7 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
 import { DescribeListenersCommand, ModifyListenerCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { loadScenario, type SessionOptions, simulate } from '../../src/local/simulate.js';
+import { describe, expect, it } from '@jest/globals';
 import { released } from '../../src/core/lock.js';
+import { loadScenario, type SessionOptions, simulate } from '../../src/local/simulate.js';
 import { changeLock } from '../../src/steps/lock.js';
 import { tell } from '../../src/steps/record.js';
 import { webApp } from './helpers.js';

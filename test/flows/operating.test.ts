@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import type { SimulationResult } from '../../src/local/simulate.js';
 import { SIM_TABLE, SIM_TOPIC } from '../../src/sim/build.js';
 import { mutatingCalls, runInline, runShipped, webApp } from './helpers.js';
-import type { SimulationResult } from '../../src/local/simulate.js';
 
 function history(r: SimulationResult, app = 'web') {
   return r.world.dynamodb

@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { zipEntries } from '../../src/local/zip.js';
 import { committedFunctionActions, SDK_INTERNAL_COMMANDS, shippedBundleContents } from '../../src/cli/derive-iam.js';
 import { ROOT } from '../../src/local/definitions.js';
+import { zipEntries } from '../../src/local/zip.js';
 
 // Assertions on the template that `serverless deploy` would really deploy.
 

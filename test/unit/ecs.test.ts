@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { assessService, deriveTaskDefinition, parseImageManifest, repositoryOf } from '../../src/core/ecs.js';
+import { assessService, deriveTaskDefinition, parseEcrImage, parseImageManifest, repositoryOf } from '../../src/core/ecs.js';
 import { InvalidInput } from '../../src/core/errors.js';
 
 const live = {
@@ -116,5 +116,17 @@ describe('What a manifest may change (apps.<app>.images, deniedEnvironment)', ()
     for (const key of ['DB_PASSWORD', 'AWS_ACCESS_KEY_ID', 'NODE_OPTIONS', 'LD_PRELOAD', 'FEATURE_X'])
       expect(() => deriveTaskDefinition(live, {}, { api: { [key]: 'x' } }, policy)).toThrow(new RegExp(`sets environment variable ${key} of container api, which`));
     expect(deriveTaskDefinition(live, {}, { api: { LOG_LEVEL: 'debug' } }, policy).containerDefinitions![0].environment).toEqual([{ name: 'LOG_LEVEL', value: 'debug' }]);
+  });
+});
+
+describe('parseEcrImage: which image references ECR can be asked about', () => {
+  it('private ECR by tag, by digest, with no tag (latest); other registries are not ECR', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(parseEcrImage('123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:2.0.0')).toEqual({ registryId: '123456789012', region: 'eu-west-1', repository: 'team/api', tag: '2.0.0' });
+    expect(parseEcrImage(`123456789012.dkr.ecr.us-east-1.amazonaws.com/api@${digest}`)).toEqual({ registryId: '123456789012', region: 'us-east-1', repository: 'api', digest });
+    expect(parseEcrImage(`123456789012.dkr.ecr.us-east-1.amazonaws.com/api:2.0.0@${digest}`)).toMatchObject({ digest });
+    expect(parseEcrImage('123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api')).toMatchObject({ region: 'cn-north-1', tag: 'latest' });
+    for (const other of ['nginx:1.27', 'docker.io/library/nginx:1.27', 'ghcr.io/org/api:1', 'public.ecr.aws/nginx/nginx:1', '12345.dkr.ecr.us-east-1.amazonaws.com/api:1'])
+      expect(parseEcrImage(other)).toBeNull();
   });
 });

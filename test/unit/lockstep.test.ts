@@ -1,8 +1,8 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
 import { ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
-import { lockStep } from '../../src/steps/lock.js';
 import type { Deps } from '../../src/steps/deps.js';
+import { lockStep } from '../../src/steps/lock.js';
 
 // Lock contention never crashes an execution: when every compare-and-set loses, the answer
 // still has the field its Choice reads, or the step fails with an error its Retry repeats.

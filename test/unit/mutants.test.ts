@@ -1,8 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
 import { loadMutants } from '../../src/cli/mutants.js';
-import { existsSync } from 'node:fs';
 import { ROOT } from '../../src/local/definitions.js';
 
 // `npm run mutants` takes an hour; a mutant whose text no longer matches the code would only
