@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { describeGroups, lifecycleHookNames } from '../aws/autoscaling.js';
-import { readHistory, readLock, tableStatus, writeLock } from '../aws/dynamodb.js';
+import { changeLock, readHistory, readLock, tableStatus } from '../aws/dynamodb.js';
 import { addressOf, describeInstances, imageOwnership, launchTemplateVersions } from '../aws/ec2.js';
 import { ecrImageExists } from '../aws/ecr.js';
 import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
@@ -470,9 +470,8 @@ export async function abort(account: Account, name: string, wait: boolean): Prom
     let freed = false;
     if (wait)
       for (let waited = 0, bound = lockWriteWindowSeconds(); waited <= bound && !freed; waited += 2) {
-        const now = await readLock(dynamodb, account.names.table, name);
-        if (now.owner && stopped.has(now.owner)) freed = await writeLock(dynamodb, account.names.table, name, now.rev, abortedLock(now));
-        else await account.sleep(2);
+        freed = (await changeLock(dynamodb, account.names.table, name, (l) => (l.owner && stopped.has(l.owner) ? { next: abortedLock(l), result: true } : { result: false }))) === true;
+        if (!freed) await account.sleep(2);
       }
     const note = wait ? '' : ` (without --wait, a lock its last step may still take is let go when its lease runs out)`;
     return {
@@ -490,7 +489,8 @@ export async function abort(account: Account, name: string, wait: boolean): Prom
   }
   const owner = await describeExecution(sfn, lock.owner).catch(() => null);
   if (owner?.status === 'RUNNING') await stopExecution(sfn, lock.owner, 'Aborted', `aborted with greenlight abort ${name}`);
-  if (!(await writeLock(dynamodb, account.names.table, name, lock.rev, abortedLock(lock))))
+  // Let go of the lock the stopped owner held (its lease renewals race this: decided again on the lock as it is).
+  if (!(await changeLock(dynamodb, account.names.table, name, (l) => (l.owner === lock.owner ? { next: abortedLock(l), result: true } : { result: false }))))
     return { code: 1, text: `the lock of ${name} changed while aborting; run greenlight status ${name} and try again\n`, json: { aborted: lock.owner } };
   let header = `stopped ${lock.owner.split(':').pop()} (${lock.ownerVersion})\n`;
   if (a.kind === 'eip') return { code: 0, text: `${header}the Elastic IP was not moved by an unfinished release; run greenlight status ${name}\n`, json: { aborted: lock.owner } };

@@ -1,4 +1,5 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { historyQuery, lockKey, lockOf } from '../aws/dynamodb.js';
 import type { Config } from '../core/config.js';
 import { DETAIL_TYPES } from '../core/history.js';
 import { SIM_TABLE } from '../sim/build.js';
@@ -156,14 +157,13 @@ export function checkInvariants(i: InvariantInput): string[] {
   if (belowMin) bad.push(`capacity-min: for ${belowMinSeconds} s fewer than ${floor} targets served (${i.minHealthyPercent}% of ${reference}), first at t=${Math.round(belowMin.t)} with ${belowMin.serving}`);
 
   // The lock and the records, at the end.
-  const lockItem = i.world.dynamodb.getItem({ TableName: SIM_TABLE, Key: { pk: { S: `app#${i.app}` }, sk: { S: 'lock' } } }).Item;
-  const lock = lockItem ? (unmarshall(lockItem as never) as { owner?: string }) : {};
+  const lock = lockOf(i.world.dynamodb.getItem({ TableName: SIM_TABLE, Key: lockKey(i.app) }).Item);
   if (lock.owner) {
     const owner = i.executions.find((e) => e.executionArn === lock.owner);
     if (owner?.status !== 'RUNNING') bad.push(`lock-free: the lock of ${i.app} is held at the end by ${lock.owner.split(':').pop()} (${owner ? owner.status : 'no such execution'})`);
   }
   const history = i.world.dynamodb
-    .query({ TableName: SIM_TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': { S: `app#${i.app}` }, ':p': { S: 'release#' } } })
+    .query({ TableName: SIM_TABLE, ...historyQuery(i.app) })
     .Items.map((x) => unmarshall(x as never) as { executionArn: string; outcome: string });
   for (const h of history) {
     const e = i.executions.find((x) => x.executionArn === h.executionArn);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { historyQuery, lockItem, lockKey, lockOf } from '../aws/dynamodb.js';
 import { countsAsCapacity, desiredTasks } from '../core/capacity.js';
 import type { Config } from '../core/config.js';
 import { causeMessage, formatIssues } from '../core/text.js';
@@ -202,16 +203,14 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
     const now = Math.floor(clock.date().getTime() / 1000);
     world.dynamodb.putItem({
       TableName: SIM_TABLE,
-      Item: {
-        pk: { S: `app#${stale.app}` },
-        sk: { S: 'lock' },
-        rev: { N: '1' },
-        owner: { S: `${RELEASE_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:crashed-release` },
-        ownerSince: { N: String((now - 3600) * 1000) },
-        ownerVersion: { S: 'crashed' },
-        leaseUntil: { N: String(now + stale.leaseSecondsLeft) },
-        phase: { S: 'running' },
-      },
+      Item: lockItem(stale.app, {
+        rev: 1,
+        owner: `${RELEASE_STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:crashed-release`,
+        ownerSince: (now - 3600) * 1000,
+        ownerVersion: 'crashed',
+        leaseUntil: now + stale.leaseSecondsLeft,
+        phase: 'running',
+      }),
     });
     world.note(`${stale.app}: a crashed release holds the lock; its lease runs out in ${stale.leaseSecondsLeft} s`);
   }
@@ -268,8 +267,8 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
     const arn = (input as { ListenerArn?: string; RuleArn?: string }).ListenerArn ?? (input as { RuleArn?: string }).RuleArn ?? '';
     const app = routeApps.get(arn);
     if (!app) return;
-    const item = world.dynamodb.getItem({ TableName: SIM_TABLE, Key: { pk: { S: `app#${app}` }, sk: { S: 'lock' } } }).Item;
-    routeWrites.push({ t: clock.now, started: rec.firstAttempt ?? rec.t, app, arn, caller: rec.caller, execution: rec.execution, lockOwner: item?.owner?.S, actions: structuredClone((input as { DefaultActions?: Action[]; Actions?: Action[] }).DefaultActions ?? (input as { Actions?: Action[] }).Actions ?? []) });
+    const lock = lockOf(world.dynamodb.getItem({ TableName: SIM_TABLE, Key: lockKey(app) }).Item);
+    routeWrites.push({ t: clock.now, started: rec.firstAttempt ?? rec.t, app, arn, caller: rec.caller, execution: rec.execution, lockOwner: lock.owner, actions: structuredClone((input as { DefaultActions?: Action[]; Actions?: Action[] }).DefaultActions ?? (input as { Actions?: Action[] }).Actions ?? []) });
   };
   const handlers = Object.fromEntries(
     Object.entries(FUNCTIONS).map(([name, mod]) => {
@@ -613,11 +612,7 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
     summary.superseded = executions.filter((e) => (e.output as { outcome?: string } | undefined)?.outcome === 'superseded').length;
   }
   summary.events = countBy(world.published.filter((e) => e.source === 'greenlight').map((e) => e.detailType));
-  summary.historyRecords = world.dynamodb.query({
-    TableName: SIM_TABLE,
-    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-    ExpressionAttributeValues: { ':pk': { S: `app#${primary}` }, ':p': { S: 'release#' } },
-  }).Count;
+  summary.historyRecords = world.dynamodb.query({ TableName: SIM_TABLE, ...historyQuery(primary) }).Count;
   const fault = scenario.steps.find((st) => 'failInstance' in st);
   if (fault) summary.replacementSeconds = recoveredAfter(seconds, fault.at);
   if (ttl !== null) world.timeline.push({ t: uploadAt + ttl, text: `traffic: 100% of ${primary} requests answered by ${uploadedVersion}` });

@@ -1,4 +1,4 @@
-import { readLock, writeLock } from '../aws/dynamodb.js';
+import { changeLock as changeLockItem, readLock } from '../aws/dynamodb.js';
 import { AlarmFiring, LockLost, TransientAwsError } from '../core/errors.js';
 import { lockWaitSeconds } from '../core/limits.js';
 import { acquired, afterRouteWrite, beforeRouteWrite, type Claimant, decideAcquire, type LockState, leaseSeconds, released, waiting } from '../core/lock.js';
@@ -23,9 +23,6 @@ interface LockInput {
   /** warm: how long the old colour now stays warm (the next retire step's wait), for status to show. */
   warmSeconds?: number;
 }
-
-/** A write that loses a race is read and decided again, at most this many times per call. */
-const CAS_ATTEMPTS = 4;
 
 export async function lockStep(deps: Deps, input: LockInput) {
   const { release, execution } = input;
@@ -76,19 +73,9 @@ function decide(input: LockInput, lock: LockState, me: Claimant, now: number, le
   return { next: acquired(lock, me, lease), result: { state: 'acquired' as const, why: d.why, ...tookOver } };
 }
 
-/**
- * Read the app's lock, let `change` decide, and write its `next` only if nobody changed the lock
- * since it was read (compare-and-set on the revision); a lost race reads and decides again.
- * Undefined when every attempt lost.
- */
-export async function changeLock<T>(deps: Deps, app: string, change: (lock: LockState) => { next?: LockState; result: T }): Promise<T | undefined> {
-  const { dynamodb } = deps.clients;
-  for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-    const lock = await readLock(dynamodb, deps.env.table, app);
-    const c = change(lock);
-    if (!c.next || (await writeLock(dynamodb, deps.env.table, app, lock.rev, c.next))) return c.result;
-  }
-  return undefined;
+/** The app's lock changed through the table adapter's one compare-and-set loop (src/aws/dynamodb.ts). */
+export function changeLock<T>(deps: Deps, app: string, change: (lock: LockState) => { next?: LockState; result: T }): Promise<T | undefined> {
+  return changeLockItem(deps.clients.dynamodb, deps.env.table, app, change);
 }
 
 /** Let go of the lock if this execution holds it (a waiter stays registered). */

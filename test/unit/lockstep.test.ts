@@ -39,3 +39,26 @@ describe('Function: lockStep under contention', () => {
     expect(r.waitSeconds).toBeGreaterThan(0);
   });
 });
+
+describe('The lock adapter: a lost race decides again on the item DynamoDB returned', () => {
+  it('ReturnValuesOnConditionCheckFailure: the current item comes with the failure, so the retry reads nothing', async () => {
+    const { changeLock } = await import('../../src/aws/dynamodb.js');
+    db.reset();
+    db.on(GetItemCommand).resolves({ Item: { pk: { S: 'app#web' }, sk: { S: 'lock' }, rev: { N: '1' } } });
+    // The first write loses to a writer that made revision 2; the second wins.
+    db.on(PutItemCommand)
+      .rejectsOnce(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, Item: { pk: { S: 'app#web' }, sk: { S: 'lock' }, rev: { N: '2' }, owner: { S: 'other' } } }))
+      .resolves({});
+    const seen: (string | undefined)[] = [];
+    const r = await changeLock(deps.clients.dynamodb, 'greenlight', 'web', (l) => {
+      seen.push(`${l.rev} ${l.owner ?? '-'}`);
+      return { next: { ...l, rev: l.rev + 1, waiter: me }, result: l.rev };
+    });
+    expect(r).toBe(2);
+    expect(seen).toEqual(['1 -', '2 other']);
+    expect(db.commandCalls(GetItemCommand).length).toBe(1);
+    const puts = db.commandCalls(PutItemCommand).map((c) => c.args[0].input);
+    expect(puts.map((p) => p.ExpressionAttributeValues?.[':rev']?.N)).toEqual(['1', '2']);
+    expect(puts.every((p) => p.ReturnValuesOnConditionCheckFailure === 'ALL_OLD')).toBe(true);
+  });
+});
