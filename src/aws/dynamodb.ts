@@ -82,8 +82,15 @@ export const LOCK_ATTEMPTS = 4;
  * changed the lock since (compare-and-set on its revision). A lost race hands `change` the lock
  * as it now is, and it decides again. Undefined when every attempt lost.
  */
-export async function changeLock<T>(db: DynamoDBClient, table: string, app: string, change: (lock: LockState) => { next?: LockState; result: T }): Promise<T | undefined> {
-  let lock = await readLock(db, table, app);
+export async function changeLock<T>(
+  db: DynamoDBClient,
+  table: string,
+  app: string,
+  change: (lock: LockState) => { next?: LockState; result: T },
+  /** The lock as the caller just read it (saves the first read; a stale one costs one lost write). */
+  known?: LockState,
+): Promise<T | undefined> {
+  let lock = known ?? (await readLock(db, table, app));
   for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
     const c = change(lock);
     if (!c.next) return c.result;

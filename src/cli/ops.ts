@@ -22,14 +22,15 @@ import { causeMessage } from '../core/text.js';
 import { functionTimeouts } from '../local/definitions.js';
 import { uploadArtifact } from '../local/simulate.js';
 import { answerApproval } from '../steps/approval.js';
-import { retireAsg } from '../steps/asg.js';
 import type { Deps } from '../steps/deps.js';
-import { RELEASE_TAG, retireEcs } from '../steps/ecs.js';
 import { prepareCapacity, prepareGreen } from '../steps/green.js';
-import { plan as planStep, rejectIfShadowed } from '../steps/plan.js';
+import { retireAsg } from '../steps/kinds/asg.js';
+import { RELEASE_TAG, retireEcs } from '../steps/kinds/ecs.js';
+import { rejectIfShadowed, scheduleFor } from '../steps/kinds/routed.js';
+import { plan as planStep } from '../steps/plan.js';
 import { resolve } from '../steps/resolve.js';
 import { routeOf, side } from '../steps/sides.js';
-import { scheduleFor } from '../steps/traffic.js';
+
 import type { Account } from './account.js';
 import { dryRunClients, type PlannedCall } from './dryrun.js';
 import { UsageError } from './scenarios.js';
@@ -490,7 +491,7 @@ export async function abort(account: Account, name: string, wait: boolean): Prom
   const owner = await describeExecution(sfn, lock.owner).catch(() => null);
   if (owner?.status === 'RUNNING') await stopExecution(sfn, lock.owner, 'Aborted', `aborted with greenlight abort ${name}`);
   // Let go of the lock the stopped owner held (its lease renewals race this: decided again on the lock as it is).
-  if (!(await changeLock(dynamodb, account.names.table, name, (l) => (l.owner === lock.owner ? { next: abortedLock(l), result: true } : { result: false }))))
+  if (!(await changeLock(dynamodb, account.names.table, name, (l) => (l.owner === lock.owner ? { next: abortedLock(l), result: true } : { result: false }), lock)))
     return { code: 1, text: `the lock of ${name} changed while aborting; run greenlight status ${name} and try again\n`, json: { aborted: lock.owner } };
   let header = `stopped ${lock.owner.split(':').pop()} (${lock.ownerVersion})\n`;
   if (a.kind === 'eip') return { code: 0, text: `${header}the Elastic IP was not moved by an unfinished release; run greenlight status ${name}\n`, json: { aborted: lock.owner } };

@@ -4,7 +4,7 @@ import { describeServices, describeTaskDefinition } from '../aws/ecs.js';
 import type { AppConfig, Colour } from '../core/config.js';
 import { parseReleaseDescription } from '../core/release.js';
 import type { Deps } from './deps.js';
-import { RELEASE_TAG } from './ecs.js';
+import { RELEASE_TAG } from './kinds/ecs.js';
 import { side } from './sides.js';
 
 // Which release a colour runs: the description of its group's launch template version (asg),

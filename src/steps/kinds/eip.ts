@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { putStatusAlarm } from '../aws/cloudwatch.js';
+import { putStatusAlarm } from '../../aws/cloudwatch.js';
 import {
   addressOf,
   associateAddress,
@@ -14,14 +14,18 @@ import {
   startInstance,
   stopInstance,
   terminateInstance,
-} from '../aws/ec2.js';
-import type { EipAppConfig } from '../core/config.js';
-import { GreenNotHealthy, InvalidInput, LiveColourChanged, SmokeCheckFailed, TrafficNotShifted } from '../core/errors.js';
-import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';
+} from '../../aws/ec2.js';
+import type { EipAppConfig } from '../../core/config.js';
+import { GreenNotHealthy, InvalidInput, LiveColourChanged, SmokeCheckFailed, TrafficNotShifted } from '../../core/errors.js';
+import { nextGreenCheck } from '../../core/green-timing.js';
+import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../../core/release.js';
+import type { Deps } from '../deps.js';
+import { checkUrl } from '../http.js';
+import { tell } from '../record.js';
+import type { Shift } from '../traffic.js';
+import type { Assessment, Green, Plan, PreparedGreen } from '../types.js';
 import { deadline, ensureLaunchTemplateVersion, userDataFor } from './asg.js';
-import type { Deps } from './deps.js';
-import { checkUrl } from './http.js';
-import type { Assessment, Green, Plan, PreparedGreen } from './types.js';
+import type { GreenInput, NextCheck, Retired, RetireInput, RollbackInput, RolledBack, SwitchInput } from './driver.js';
 
 // Kind eip: one instance behind an Elastic IP (seed 000). Stamp a new server, check it, move the
 // address (one call), keep the old server stopped for the rollback window, then terminate it.
@@ -262,4 +266,46 @@ function releaseFromTags(release: Release, tags: Record<string, string>, bucket:
     trigger: release.trigger,
     artifact: { bucket, key: tags[TAG_ARTIFACT] ?? '', versionId: r?.versionId ?? '', sha256: null, type: 'bundle' },
   };
+}
+
+// ---- the driver (./driver.ts): what the release's steps call for an eip app ----
+
+export function plan(deps: Deps, app: EipAppConfig, release: Release): Promise<Plan> {
+  if ((release.action ?? 'release') === 'retire') throw new InvalidInput('retire is for asg and ecs apps');
+  return planEip(deps, app, release);
+}
+
+export function prepareGreen(deps: Deps, app: EipAppConfig, input: GreenInput): Promise<PreparedGreen> {
+  return prepareGreenEip(deps, app, input.release, input.settings, input.plan);
+}
+
+export function assess(deps: Deps, app: EipAppConfig, input: GreenInput & { green: Green }): Promise<Assessment> {
+  return assessEip(deps, app, input.release, input.plan, input.green);
+}
+
+/** No target group: the server's checks are polled. */
+export async function nextCheck(deps: Deps, _app: EipAppConfig, input: GreenInput & { green: Green }, a: Assessment): Promise<NextCheck> {
+  const view = { now: deps.now().getTime(), pollSeconds: input.settings.pollSeconds, deadline: Date.parse(input.green.deadline), desired: a.desired, inService: a.inService ?? 0 };
+  return nextGreenCheck({ ...view, healthCheck: null, lastRegisteredAt: null });
+}
+
+/** The address moves to the new server: one step, all of the traffic. */
+export async function switchTraffic(deps: Deps, app: EipAppConfig, input: SwitchInput): Promise<Shift> {
+  const { release, plan, green } = input;
+  const at = deps.now().toISOString();
+  await switchEip(deps, app, release, plan, green);
+  if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent: 100 } });
+  return { step: 1, percent: 100, bakeSeconds: 0, done: true, at };
+}
+
+/** Two steps: stop the old server (the rollback target), terminate it after the window. */
+export async function retire(deps: Deps, app: EipAppConfig, input: RetireInput): Promise<Retired> {
+  const k = input.phase === 'zero' ? -1 : (input.step ?? 0);
+  const phase = k === 0 ? 'warm' : 'zero';
+  const r = await retireEip(deps, app, input.release, input.plan, phase);
+  return { colour: input.plan.live.colour, phase, ...r, heldSince: null, step: k + 1, done: phase === 'zero', waitSeconds: input.settings?.keepWarmSeconds ?? 0 };
+}
+
+export async function rollback(deps: Deps, app: EipAppConfig, input: RollbackInput): Promise<RolledBack> {
+  return { reason: input.reason, liveColour: input.plan.live.colour, ...(await rollbackEip(deps, app, input.release, input.plan)) };
 }

@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
-import { describeGroups, type Group, replaceInstance, resumeProcesses, suspendProcesses, updateGroup } from '../aws/autoscaling.js';
-import { createLaunchTemplateVersion, launchTemplateVersions } from '../aws/ec2.js';
-import { targetHealth } from '../aws/elbv2.js';
-import { renderUserData } from '../core/artifact.js';
-import type { AsgAppConfig } from '../core/config.js';
-import { InvalidInput } from '../core/errors.js';
-import { assessGreen, warmCapacity } from '../core/fleet.js';
-import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';
-import type { Deps } from './deps.js';
-import type { Assessment, Green, Plan, PreparedGreen, Side } from './types.js';
+import { describeGroups, type Group, lastLaunchInService, replaceInstance, resumeProcesses, suspendProcesses, updateGroup } from '../../aws/autoscaling.js';
+import { createLaunchTemplateVersion, launchTemplateVersions } from '../../aws/ec2.js';
+import { targetHealth } from '../../aws/elbv2.js';
+import { renderUserData } from '../../core/artifact.js';
+import type { AsgAppConfig } from '../../core/config.js';
+import { InvalidInput } from '../../core/errors.js';
+import { assessGreen, warmCapacity } from '../../core/fleet.js';
+import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../../core/release.js';
+import type { Deps } from '../deps.js';
+import type { Shift } from '../traffic.js';
+import type { Assessment, Green, Plan, PreparedGreen, Side } from '../types.js';
+import type { GreenInput, NextCheck, Retired, RetireInput, RollbackInput, RolledBack, SwitchInput } from './driver.js';
+import { nextCheckRouted, planRouted, prepareRouted, retireRouted, rollbackRouted, switchRouted } from './routed.js';
 
 // Kind asg: each colour is an Auto Scaling group; a release is a launch-template version.
 
@@ -146,4 +149,46 @@ export async function zeroGroup(deps: Deps, name: string): Promise<void> {
 
 export function deadline(deps: Deps, settings: Settings): string {
   return new Date(deps.now().getTime() + settings.timeoutSeconds * 1000).toISOString();
+}
+
+// ---- the driver (./driver.ts): what the release's steps call for an asg app ----
+
+export function plan(deps: Deps, app: AsgAppConfig, release: Release): Promise<Plan> {
+  return planRouted(deps, app, release, planAsg);
+}
+
+export function prepareGreen(deps: Deps, app: AsgAppConfig, input: GreenInput): Promise<PreparedGreen> {
+  return prepareRouted(deps, app, input, () => prepareGreenAsg(deps, app, input.release, input.settings, input.plan));
+}
+
+export function assess(deps: Deps, _app: AsgAppConfig, input: GreenInput & { green: Green }): Promise<Assessment> {
+  return assessAsg(deps, input.plan, input.green);
+}
+
+/** Each instance registers with green's target group as it enters service, which its launch activity records. */
+export function nextCheck(deps: Deps, _app: AsgAppConfig, input: GreenInput & { green: Green }, a: Assessment): Promise<NextCheck> {
+  const { plan, green, settings } = input;
+  const since = Date.parse(green.deadline) - settings.timeoutSeconds * 1000 - 300_000;
+  return nextCheckRouted(deps, input, a, {
+    ecs: false,
+    registeredAt: async () => {
+      try {
+        return { at: await lastLaunchInService(deps.clients.autoscaling, plan.idle.autoScalingGroupName!, since), lowerBound: false };
+      } catch (e) {
+        return { at: null, lowerBound: false, unread: `the group's launch activities (${(e as Error).name})` };
+      }
+    },
+  });
+}
+
+export function switchTraffic(deps: Deps, app: AsgAppConfig, input: SwitchInput): Promise<Shift> {
+  return switchRouted(deps, app, input, () => assessAsg(deps, input.plan, input.green));
+}
+
+export function retire(deps: Deps, app: AsgAppConfig, input: RetireInput): Promise<Retired> {
+  return retireRouted(deps, app, input, { scale: (units) => retireAsg(deps, input.plan, units), quiesce: () => quiesceAsg(deps, app, input.plan) });
+}
+
+export function rollback(deps: Deps, app: AsgAppConfig, input: RollbackInput): Promise<RolledBack> {
+  return rollbackRouted(deps, app, input, () => zeroGroup(deps, input.plan.idle.autoScalingGroupName!));
 }

@@ -1,14 +1,17 @@
-import { describeGroups, updateGroup } from '../aws/autoscaling.js';
-import { activeContainerInstances, describeServices, describeTaskDefinition, lastStoppedReason, registerTaskDefinition, updateService } from '../aws/ecs.js';
-import { targetHealth } from '../aws/elbv2.js';
-import { countsAsCapacity } from '../core/capacity.js';
-import type { EcsAppConfig } from '../core/config.js';
-import { assessService, deriveTaskDefinition } from '../core/ecs.js';
-import { CapacityTimeout, GreenCrashLooping, InvalidInput } from '../core/errors.js';
-import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../core/release.js';
+import { describeGroups, updateGroup } from '../../aws/autoscaling.js';
+import { activeContainerInstances, describeServices, describeTaskDefinition, lastStoppedReason, lastTaskStart, registerTaskDefinition, updateService } from '../../aws/ecs.js';
+import { targetHealth } from '../../aws/elbv2.js';
+import { countsAsCapacity } from '../../core/capacity.js';
+import type { EcsAppConfig } from '../../core/config.js';
+import { assessService, deriveTaskDefinition } from '../../core/ecs.js';
+import { CapacityTimeout, GreenCrashLooping, InvalidInput } from '../../core/errors.js';
+import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../../core/release.js';
+import type { Deps } from '../deps.js';
+import type { Shift } from '../traffic.js';
+import type { Assessment, CapacityState, Green, Plan, PreparedGreen, Side } from '../types.js';
 import { deadline, zeroGroup } from './asg.js';
-import type { Deps } from './deps.js';
-import type { Assessment, CapacityState, Green, Plan, PreparedGreen, Side } from './types.js';
+import type { GreenInput, NextCheck, Retired, RetireInput, RollbackInput, RolledBack, SwitchInput } from './driver.js';
+import { nextCheckRouted, planRouted, prepareRouted, retireRouted, rollbackRouted, switchRouted } from './routed.js';
 
 // Kind ecs: each colour is an ECS service (Fargate, or EC2 capacity from the colour's own
 // cluster and Auto Scaling group); a release is a task-definition revision.
@@ -159,4 +162,49 @@ export async function zeroGreenEcs(deps: Deps, plan: Plan): Promise<void> {
 /** What the app's config lets a manifest change (checked in Plan, before any change, and again when green's revision is made). */
 function manifestPolicy(app: EcsAppConfig, name: string) {
   return { app: name, repositories: app.images.repositories, requireDigest: app.images.requireDigest, deniedEnvironment: app.deniedEnvironment };
+}
+
+// ---- the driver (./driver.ts): what the release's steps call for an ecs app ----
+
+export function plan(deps: Deps, app: EcsAppConfig, release: Release): Promise<Plan> {
+  return planRouted(deps, app, release, planEcs);
+}
+
+export function prepareGreen(deps: Deps, app: EcsAppConfig, input: GreenInput): Promise<PreparedGreen> {
+  return prepareRouted(deps, app, input, () => prepareGreenEcs(deps, input.release, input.settings, input.plan));
+}
+
+export function assess(deps: Deps, app: EcsAppConfig, input: GreenInput & { green: Green }): Promise<Assessment> {
+  return assessEcs(deps, app, input.plan, input.green);
+}
+
+/**
+ * Each task registers as it starts; its start time is on the task (one page of tasks is read:
+ * above 100 tasks the latest start of that page is a lower bound, and after it passes green is polled).
+ */
+export function nextCheck(deps: Deps, _app: EcsAppConfig, input: GreenInput & { green: Green }, a: Assessment): Promise<NextCheck> {
+  const { plan, green } = input;
+  return nextCheckRouted(deps, input, a, {
+    ecs: true,
+    registeredAt: async () => {
+      try {
+        const started = await lastTaskStart(deps.clients.ecs, plan.idle.cluster!, plan.idle.serviceName!, green.pinned, a.desired);
+        return { at: started?.at ?? null, lowerBound: started ? !started.complete : false };
+      } catch (e) {
+        return { at: null, lowerBound: false, unread: `the service's task start times (${(e as Error).name})` };
+      }
+    },
+  });
+}
+
+export function switchTraffic(deps: Deps, app: EcsAppConfig, input: SwitchInput): Promise<Shift> {
+  return switchRouted(deps, app, input, () => assessEcs(deps, app, input.plan, input.green));
+}
+
+export function retire(deps: Deps, app: EcsAppConfig, input: RetireInput): Promise<Retired> {
+  return retireRouted(deps, app, input, { scale: (units) => retireEcs(deps, input.plan, units), quiesce: () => quiesceEcs(deps, app, input.plan) });
+}
+
+export function rollback(deps: Deps, app: EcsAppConfig, input: RollbackInput): Promise<RolledBack> {
+  return rollbackRouted(deps, app, input, () => zeroGreenEcs(deps, input.plan));
 }
