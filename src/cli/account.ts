@@ -43,6 +43,11 @@ export interface Account {
    * account and region it acts on are shown (and in a terminal confirmed) once.
    */
   beforeChange?: () => Promise<void>;
+  /**
+   * Where a command that follows an execution writes each line as it happens (a terminal);
+   * unset (--json, a replay, the dashboard), the lines are in the command's result instead.
+   */
+  live?: (text: string) => void;
 }
 
 export interface AccountOptions {

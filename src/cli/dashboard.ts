@@ -9,7 +9,7 @@ import type { Account } from './account.js';
 // CLI (`withTarget` runs one against AWS or a session), so the page shows what `status` shows.
 
 export type Action = 'promote' | 'abort' | 'rollback';
-type Ops = typeof import('./ops.js');
+type Ops = typeof import('./commands/index.js');
 type Result = Awaited<ReturnType<Ops['status']>>;
 
 export interface DashboardTarget {
@@ -90,7 +90,7 @@ export async function startDashboard(ops: Ops, target: DashboardTarget, port = 0
 
 /** The button's command, as the CLI runs it; in a session, followed to its end (the page then shows how it ended). */
 async function run(ops: Ops, account: Account, action: Action, app: string, sim: boolean): Promise<Result> {
-  if (action === 'rollback') return ops.action(account, app, 'rollback', sim);
+  if (action === 'rollback') return ops.rollback(account, app, sim);
   if (action === 'abort') return ops.abort(account, app, sim);
   const r = await ops.promote(account, app);
   if (!sim || r.code !== 0) return r;

@@ -240,7 +240,7 @@ function numberOption(p: Parsed, name: string): number | undefined {
   return n;
 }
 
-type Ops = typeof import('./ops.js');
+type Ops = typeof import('./commands/index.js');
 type Result = Awaited<ReturnType<Ops['status']>>;
 
 /** The local checks of an operating command's arguments (before anything reaches an account). */
@@ -289,8 +289,9 @@ async function operate(ops: Ops, account: Account, p: Parsed, json: boolean): Pr
     case 'release':
       return ops.release(account, args[0], args[1], { version: p.values.get('--version'), wait });
     case 'rollback':
+      return ops.rollback(account, args[0], wait);
     case 'retire':
-      return ops.action(account, args[0], command, wait);
+      return ops.retire(account, args[0], wait);
     case 'abort':
       return ops.abort(account, args[0], wait);
     case 'promote':
@@ -352,7 +353,6 @@ async function replayEntry(ops: Ops, account: Account, entry: SessionEntry): Pro
       return f;
     });
   }
-  ops.setJsonMode(true);
   try {
     await operate(ops, account, parseArgs(argv), true);
   } catch {
@@ -379,10 +379,8 @@ function simImage(account: Account, appName: string, version: string): { app: st
 async function inSession<T>(ops: Ops, name: string, entryOf: (t: number) => SessionEntry | undefined, act: (a: Account) => Promise<T>): Promise<T> {
   const { withAccount } = await import('./account.js');
   const file = readSession(name);
-  const json = ops.isJsonMode();
   const replay = { session: file, apply: (a: Account, e: SessionEntry) => replayEntry(ops, a, e) };
   return withAccount({ stage: 'dev', configPath: 'unused', replay }, async (account) => {
-    ops.setJsonMode(json);
     const t = account.session!.clock.now;
     const r = await act(account);
     const entry = entryOf(t);
@@ -397,8 +395,7 @@ async function inSession<T>(ops: Ops, name: string, entryOf: (t: number) => Sess
 async function runSim(p: Parsed, json: boolean): Promise<number> {
   const [sub, ...rest] = p.args;
   const name = checkSessionName(p.values.get('--session') ?? 'default');
-  const ops = await import('./ops.js');
-  ops.setJsonMode(json);
+  const ops = await import('./commands/index.js');
   const out = (r: Result, header: string) => {
     process.stdout.write(json ? `${JSON.stringify({ session: name, ...(r.json as object) })}\n` : `${header}\n${r.text}`);
     return r.code;
@@ -479,10 +476,9 @@ async function runDashboard(p: Parsed): Promise<number> {
   if (p.args.length) throw new UsageError(`usage: greenlight ${COMMANDS.dashboard.usage}`);
   const port = numberOption(p, '--port') ?? 8765;
   if (!Number.isInteger(port) || port > 65535) throw new UsageError(`--port must be a port number (0-65535), not "${p.values.get('--port')}"`);
-  const ops = await import('./ops.js');
+  const ops = await import('./commands/index.js');
   const { withAccount } = await import('./account.js');
   const { startDashboard } = await import('./dashboard.js');
-  ops.setJsonMode(true);
   const session = sessionOf(p);
   if (p.flags.has('--sim') && !session) throw new UsageError(`the dashboard acts on a simulator session: greenlight sim start [scenario] first${p.sim ? ` (no session "${p.sim}")` : ''}`);
   if (session) for (const o of ['--profile', '--region', '--stage']) if (p.values.has(o)) throw new UsageError(`${o} is for an AWS account, not --sim`);
@@ -524,8 +520,7 @@ async function main(argv: string[]): Promise<number> {
   const json = flags.has('--json');
   if (OPERATOR.has(command)) {
     const { withAccount } = await import('./account.js');
-    const ops = await import('./ops.js');
-    ops.setJsonMode(json);
+    const ops = await import('./commands/index.js');
     const opts = {
       sim: flags.has('--sim') ? p.sim : undefined,
       at: numberOption(p, '--at'),
@@ -544,7 +539,11 @@ async function main(argv: string[]): Promise<number> {
     checkOperatorArgs(p);
     const session = sessionOf(p);
     if (session && opts.at !== undefined) throw new UsageError('--at is for a scenario, not a simulator session (greenlight sim advance <duration> moves its time)');
-    const act = (account: Account) => operate(ops, account, p, json);
+    const act = (account: Account) => {
+      // A terminal sees a followed execution's lines as they happen; --json gets one document.
+      if (!json) account.live = (text) => process.stdout.write(text);
+      return operate(ops, account, p, json);
+    };
     const result = session
       ? await inSession(ops, session, (t) => (MUTATING.has(p.command!) ? logEntry(p, t) : undefined), act)
       : await withAccount(opts, act);

@@ -7,7 +7,7 @@ import { CAPACITY_STATE_MACHINE_ARN, RELEASE_STATE_MACHINE_ARN } from '../local/
 import { type ExecutionRecord, LocalStepFunctions } from '../local/stepfunctions.js';
 import { VirtualClock } from '../sim/clock.js';
 import type { Account } from './account.js';
-import type { Result } from './ops.js';
+import type { Result } from './commands/index.js';
 import { UsageError } from './scenarios.js';
 
 // run-local: one execution of a state machine on this machine (aws-local-stepfunctions), with

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { withAccount } from '../../src/cli/account.js';
-import * as ops from '../../src/cli/ops.js';
+import * as ops from '../../src/cli/commands/index.js';
 import { ROOT } from '../../src/local/definitions.js';
 import { changesInfrastructure } from '../../src/local/transport.js';
 
@@ -142,7 +142,6 @@ describe('CLI operations on the simulator', () => {
   });
 
   it('abort mid-canary stops the release, frees its lock and rolls the split traffic back to blue', async () => {
-    ops.setJsonMode(true);
     await withAccount(sim('canary', 200), async (account) => {
       const r = await ops.abort(account, 'web', true);
       expect(r.code).toBe(0);
@@ -154,13 +153,11 @@ describe('CLI operations on the simulator', () => {
       expect(tgs.filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn?.split('/')[1])).toEqual(['web-blue']);
       return r;
     });
-    ops.setJsonMode(false);
   });
 });
 
 describe('CLI: abort before the lock', () => {
   it('abort of a release that has not taken the lock yet stops it: nothing changes, nothing is left behind', async () => {
-    ops.setJsonMode(true);
     await withAccount(sim('asg-release', 12.2), async (account) => { // started at 11.4 s, the lock written at 12.5 s
       const { world, sfn, procs } = account.session!;
       const before = world.launchTemplates.get([...world.launchTemplates.keys()][0])!.latestVersion;
@@ -181,7 +178,6 @@ describe('CLI: abort before the lock', () => {
       expect((await ops.abort(account, 'web', true)).code).toBe(1);
       return r;
     });
-    ops.setJsonMode(false);
   });
 });
 
