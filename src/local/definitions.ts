@@ -3,6 +3,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { ACCOUNT, REGION } from '../sim/world.js';
+
+/** The simulated account's two state machines. */
+export const RELEASE_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:greenlight-sim-release`;
+export const CAPACITY_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:greenlight-sim-capacity`;
 
 // The same files serverless.yml loads with ${file(...)}.
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,33 +1,33 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { historyQuery, lockItem, lockKey, lockOf } from '../aws/dynamodb.js';
+import { historyQuery, lockItem, } from '../aws/dynamodb.js';
 import { countsAsCapacity, desiredTasks } from '../core/capacity.js';
 import type { Config } from '../core/config.js';
 import { causeMessage, formatIssues } from '../core/text.js';
 import { simApi, simulatedCommands } from '../sim/api.js';
-import { buildWorld, pushImage, REGISTRY, SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
+import { buildWorld, SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
-import { type BusEvent, EventBus } from '../sim/eventbridge.js';
 import { LambdaService } from '../sim/lambda.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
 import { Traffic } from '../sim/traffic.js';
-import { ACCOUNT, type Action, hexId, REGION, type World } from '../sim/world.js';
-import { answerApproval } from '../steps/approval.js';
+import type { Action, World } from '../sim/world.js';
 import type { Deps } from '../steps/deps.js';
-import { alarmPattern, eventPatterns, functionTimeouts, guardPattern, lifecyclePattern, loadDefinition } from './definitions.js';
+import { CAPACITY_STATE_MACHINE_ARN, functionTimeouts, loadDefinition, RELEASE_STATE_MACHINE_ARN } from './definitions.js';
 import { simDeps } from './deps.js';
 import { FUNCTIONS } from './functions.js';
 import { authorizer, functionPolicies } from './iam-policy.js';
 import { checkInvariants, desired, interleavedPairs, type RouteWrite, releaseOf } from './invariants.js';
 import { Processes } from './processes.js';
+import { scheduleSteps } from './scenario-steps.js';
 import { type ExecutionRecord, LocalStepFunctions } from './stepfunctions.js';
 import { type CallRecord, changesInfrastructure, SimTransport } from './transport.js';
+import { recordRouteWrites, sampleCapacity, wireEvents } from './wiring.js';
 
 // One scenario, end to end: the S3 upload, EventBridge, the dispatch Lambda, the release state
 // machine and its real handlers, the simulated account and a synthetic client, in virtual time.
 
-export const RELEASE_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:greenlight-sim-release`;
-export const CAPACITY_STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:greenlight-sim-capacity`;
+export { CAPACITY_STATE_MACHINE_ARN, RELEASE_STATE_MACHINE_ARN } from './definitions.js';
+export { uploadArtifact } from './scenario-steps.js';
 
 /** Present when the scenario has an app whose ECS tasks follow its Auto Scaling group. */
 export interface CapacitySummary {
@@ -254,22 +254,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   const removed = (st: { Sid?: string }) => !!st.Sid && scenario.iam.removeStatements.includes(st.Sid);
   transport.authorize = authorizer(world, (caller) => (policies.get(caller) ?? []).filter((st) => !removed(st)), options.observeIam);
   // Every write to an app's production route, with the lock's owner when it landed.
-  const routeWrites: RouteWrite[] = [];
-  /** Changes a person made to an app's route by hand (scenario steps). */
-  const manualRouteChanges: { t: number; app: string }[] = [];
-  const routeApps = new Map(
-    Object.entries(config.apps)
-      .filter(([, a]) => a.kind !== 'eip')
-      .map(([name, a]) => [(a as { ruleArn?: string; listenerArn: string }).ruleArn ?? (a as { listenerArn: string }).listenerArn, name]),
-  );
-  transport.onWrite = (rec, input) => {
-    if (rec.command !== 'ModifyListener' && rec.command !== 'ModifyRule') return;
-    const arn = (input as { ListenerArn?: string; RuleArn?: string }).ListenerArn ?? (input as { RuleArn?: string }).RuleArn ?? '';
-    const app = routeApps.get(arn);
-    if (!app) return;
-    const lock = lockOf(world.dynamodb.getItem({ TableName: SIM_TABLE, Key: lockKey(app) }).Item);
-    routeWrites.push({ t: clock.now, started: rec.firstAttempt ?? rec.t, app, arn, caller: rec.caller, execution: rec.execution, lockOwner: lock.owner, actions: structuredClone((input as { DefaultActions?: Action[]; Actions?: Action[] }).DefaultActions ?? (input as { Actions?: Action[] }).Actions ?? []) });
-  };
+  const { routeWrites, manualRouteChanges } = recordRouteWrites(world, config, transport, clock);
   const handlers = Object.fromEntries(
     Object.entries(FUNCTIONS).map(([name, mod]) => {
       const deps = simDeps({ world, clock, config, transport, caller: name, releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN });
@@ -280,113 +265,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   sfn.register(RELEASE_STATE_MACHINE_ARN, loadDefinition('release'), handlers);
   sfn.register(CAPACITY_STATE_MACHINE_ARN, loadDefinition('capacity'), handlers);
 
-  const bus = new EventBus(clock, scenario.eventDelaySeconds);
-  for (const [name, pattern] of Object.entries(eventPatterns(config, SIM_BUCKET)))
-    bus.putRule({
-      name,
-      pattern,
-      target: (event) =>
-        void procs.spawn(async () => {
-          try {
-            const r = (await lambda.invoke('dispatch', () => handlers.dispatch(event, { functionName: 'dispatch', awsRequestId: event.id }), { requestId: event.id })) as {
-              started?: boolean;
-              executionName?: string;
-              ecr?: { app: string; key?: string; ignored?: string }[];
-            };
-            if (r.ecr) for (const x of r.ecr) world.note(x.ignored ? `ECR push ignored for ${x.app}: ${x.ignored}` : `ECR push → manifest ${x.key}`);
-            else world.note(r.started ? `release execution ${r.executionName} started` : `duplicate delivery ignored (${r.executionName})`);
-          } catch (err) {
-            world.note(`dispatch failed: ${(err as Error).name}: ${(err as Error).message}`);
-          }
-        }),
-    });
-  world.onObjectCreated = (bucket, key, v) => bus.put(s3Event(world, bucket.name, key, v));
-
-  // Lifecycle actions go to the capacity state machine (an EventBridge rule with a Step
-  // Functions target: the execution gets a generated name), and a schedule reconciles.
-  const lifecycle = lifecyclePattern(config);
-  if (lifecycle) {
-    bus.putRule({
-      name: 'lifecycle',
-      pattern: lifecycle,
-      target: (event) => {
-        sfn.startExecution({ stateMachineArn: CAPACITY_STATE_MACHINE_ARN, input: JSON.stringify(event) });
-      },
-    });
-    const every = config.reconcileMinutes * 60;
-    const tick = () => {
-      sfn.startExecution({ stateMachineArn: CAPACITY_STATE_MACHINE_ARN, input: JSON.stringify({ action: 'reconcile' }) });
-      clock.after(every, tick);
-    };
-    clock.after(every, tick);
-  }
-  // Status alarms of eip apps start the release machine, which replaces the faulty server.
-  const alarm = alarmPattern(config);
-  if (alarm)
-    bus.putRule({
-      name: 'status-alarm',
-      pattern: alarm,
-      target: (event) => {
-        const r = sfn.startExecution({ stateMachineArn: RELEASE_STATE_MACHINE_ARN, input: JSON.stringify(event) });
-        world.note(`replacement execution ${r.executionArn.split(':').pop()} started by ${(event.detail as { alarmName: string }).alarmName}`);
-      },
-    });
-  // Guard alarms of asg/ecs apps invoke the guard function (asynchronously, as EventBridge does:
-  // if it fails, Lambda retries it after 1 minute, then after 2 more).
-  const guard = guardPattern(config);
-  if (guard)
-    bus.putRule({
-      name: 'guard',
-      pattern: guard,
-      target: (event) => {
-        const invoke = (attempt: number) =>
-          void procs.spawn(async () => {
-            try {
-              const requestId = `${event.id}-${attempt}`;
-              const r = (await lambda.invoke('guard', () => handlers.guard(event, { functionName: 'guard', awsRequestId: requestId }), { requestId })) as { app: string; action: string; detail: string }[];
-              for (const x of r) world.note(`guard ${(event.detail as { alarmName: string }).alarmName}: ${x.app} ${x.action}: ${x.detail}`);
-            } catch (err) {
-              world.note(`guard failed (attempt ${attempt + 1}): ${(err as Error).name}: ${(err as Error).message}`);
-              if (attempt < 2) {
-                // Lambda's asynchronous retry: pending work, the run is not over before it.
-                counters.pendingRedrives++;
-                clock.after(attempt === 0 ? 60 : 120, () => {
-                  counters.pendingRedrives--;
-                  invoke(attempt + 1);
-                });
-              }
-            }
-          });
-        invoke(0);
-      },
-    });
-  world.ec2.onAlarm = (a, previous) =>
-    bus.put({
-      version: '0',
-      id: hexId(`alarm-${a.name}-${clock.now}`, 32),
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      account: ACCOUNT,
-      time: clock.date().toISOString(),
-      region: REGION,
-      resources: [`arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${a.name}`],
-      detail: {
-        alarmName: a.name,
-        state: { value: a.state, reason: 'Threshold Crossed' },
-        previousState: { value: previous },
-        configuration: {
-          metrics: [
-            a.instanceId
-              ? { id: 'm1', metricStat: { metric: { namespace: 'AWS/EC2', name: 'StatusCheckFailed', dimensions: { InstanceId: a.instanceId } }, period: 60, stat: 'Maximum' }, returnData: true }
-              : { id: 'm1', metricStat: { metric: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', dimensions: {} }, period: 60, stat: 'Sum' }, returnData: true },
-          ],
-        },
-      },
-    });
-  world.onLifecycleEvent = (e) => {
-    counters.lifecycleEvents++;
-    bus.put({ version: '0', id: hexId(`lc-${counters.lifecycleEvents}`, 32), source: 'aws.autoscaling', account: ACCOUNT, time: clock.date().toISOString(), region: REGION, ...e });
-  };
+  const { bus, lifecycle } = wireEvents({ scenario, world, config, clock, sfn, procs, lambda, handlers, counters });
 
   const traffic = new Traffic(
     world,
@@ -397,30 +276,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
     }),
   );
   traffic.start();
-  const capacity: CapacitySample[] = [];
-  const sample = () => {
-    const name = primaryApp(scenario);
-    const a = config.apps[name];
-    if (a && a.kind !== 'eip') {
-      const colours: CapacitySample['colours'] = {};
-      for (const c of ['blue', 'green'] as const) {
-        const side = a[c];
-        const tg = world.targetGroups.get(side.targetGroupArn);
-        const healthy = tg ? [...tg.targets.values()].filter((t) => t.state === 'healthy').length : 0;
-        const desired = 'serviceName' in side ? world.ecs.service(side.cluster, side.serviceName).desiredCount : world.groups.get(side.autoScalingGroupName!)?.desired ?? 0;
-        colours[c] = { desired, healthy };
-      }
-      capacity.push({ t: clock.now, colours });
-    } else if (a) {
-      const holder = world.ec2.address(a.allocationId).instanceId;
-      const servers = [...world.instances.values()]
-        .filter((i) => i.group === null && i.tags?.['greenlight:app'] === name && (i.state !== 'terminated' || (i.terminatedAt ?? 0) > clock.now - 5))
-        .map((i) => ({ id: i.id, version: i.version, state: i.state, serving: world.serving(i.id), holdsAddress: i.id === holder }));
-      capacity.push({ t: clock.now, colours: {}, servers });
-    }
-    if (!traffic.stopped) clock.after(5, sample);
-  };
-  sample();
+  const capacity = sampleCapacity(world, config, clock, primaryApp(scenario), traffic);
 
   const primary = primaryApp(scenario);
   const uploads = (scenario.steps.filter((st) => 'upload' in st && st.upload.app === primary) as Extract<Scenario['steps'][number], { upload: unknown }>[]).sort((a, b) => a.at - b.at);
@@ -434,93 +290,7 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
   const before = snapshot(world, config, others);
 
   counters.pending = scenario.steps.length;
-  for (const step of scenario.steps) {
-    clock.at(step.at, () => {
-      counters.pending--;
-      if ('upload' in step) {
-        const app = scenario.apps.find((a) => a.name === step.upload.app);
-        if (!app) throw new Error(`scenario ${scenario.name}: upload for unknown app ${step.upload.app}`);
-        bus.duplicateNext += step.upload.deliveries - 1;
-        if (step.upload.lateSeconds) bus.lateNext.push(step.upload.lateSeconds);
-        if (step.upload.again) reuploadArtifact(world, app, step.upload.version);
-        else uploadArtifact(world, app, step.upload.version, step.upload.environment);
-      } else if ('failInstance' in step) {
-        const c = config.apps[step.failInstance.app];
-        if (c?.kind === 'ecs' || !c) throw new Error(`scenario: failInstance needs an eip or asg app, not ${step.failInstance.app}`);
-        // eip: the live server; asg: the instance of the first alarm the app names.
-        const target = c.kind === 'eip' ? world.ec2.address(c.allocationId).instanceId : world.ec2.alarms.get(c.replaceOnAlarms[0] ?? '')?.instanceId;
-        if (!target) throw new Error(`scenario: ${step.failInstance.app} has no instance to fail (asg apps need replaceOnAlarms)`);
-        world.ec2.impair(world.instances.get(target)!);
-      } else if ('scale' in step) {
-        const { app, colour, desired, dropEvents, failJoin } = step.scale;
-        const group = world.groups.has(`${app}-${colour}-capacity`) ? `${app}-${colour}-capacity` : `${app}-${colour}`;
-        if (dropEvents) bus.dropNext.set('lifecycle', (bus.dropNext.get('lifecycle') ?? 0) + dropEvents);
-        if (failJoin) world.ecs.failJoinNext.set(group, (world.ecs.failJoinNext.get(group) ?? 0) + failJoin);
-        const g = world.group(group);
-        world.updateGroup(group, { desired, min: Math.min(g.min, desired), max: Math.max(g.max, desired) });
-      } else if ('ecrPush' in step) {
-        const { repository, tag } = step.ecrPush;
-        const digest = `sha256:${hexId(`ecr-${repository}-${tag}`, 64)}`;
-        world.ecs.images.set(`${REGISTRY}/${repository}@${digest}`, tag);
-        world.note(`ECR push ${repository}:${tag}`);
-        bus.put({
-          version: '0',
-          id: hexId(`ecr-event-${repository}-${tag}`, 32),
-          'detail-type': 'ECR Image Action',
-          source: 'aws.ecr',
-          account: ACCOUNT,
-          time: clock.date().toISOString(),
-          region: REGION,
-          resources: [],
-          detail: { result: 'SUCCESS', 'repository-name': repository, 'image-digest': digest, 'action-type': 'PUSH', 'image-tag': tag },
-        });
-      } else if ('uploadRaw' in step) {
-        const { storedSha256 } = step.uploadRaw;
-        world.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum, storedSha256);
-      } else if ('approve' in step) {
-        const { app, decision } = step.approve;
-        const deps = simDeps({ world, clock, config, transport, caller: 'operator', releaseStateMachineArn: RELEASE_STATE_MACHINE_ARN });
-        void procs.spawn(async () => {
-          try {
-            const r = await answerApproval(deps, app, decision, 'operator (scenario)');
-            world.note(r ? `operator: ${decision} ${app} ${r.version}` : `operator: ${decision} ${app}: nothing waits for approval`);
-          } catch (err) {
-            // The operator's command failed (e.g. an injected fault): it says so, as the CLI would.
-            world.note(`operator: ${decision} ${app} failed: ${(err as Error).name}: ${(err as Error).message}`);
-          }
-        });
-      } else if ('setRoute' in step) {
-        const a = config.apps[step.setRoute.app];
-        if (!a || a.kind === 'eip') throw new Error(`scenario: setRoute needs an asg or ecs app, not ${step.setRoute.app}`);
-        const { colour, share } = step.setRoute;
-        const tg = a[colour].targetGroupArn;
-        const rest = a[colour === 'blue' ? 'green' : 'blue'].targetGroupArn;
-        const groups = share >= 100 ? [{ TargetGroupArn: tg, Weight: 1 }] : [{ TargetGroupArn: tg, Weight: share }, { TargetGroupArn: rest, Weight: 100 - share }];
-        const actions = [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }];
-        world.note(`an operator points ${step.setRoute.app}'s route at ${colour}${share < 100 ? ` (${share}%)` : ''} by hand`);
-        manualRouteChanges.push({ t: clock.now, app: step.setRoute.app });
-        if (a.ruleArn) api.elbv2.ModifyRuleCommand({ RuleArn: a.ruleArn, Actions: actions });
-        else api.elbv2.ModifyListenerCommand({ ListenerArn: a.listenerArn, DefaultActions: actions });
-      } else if ('failTargets' in step) {
-        const a = config.apps[step.failTargets.app];
-        if (!a || a.kind === 'eip') throw new Error(`scenario: failTargets needs an asg or ecs app, not ${step.failTargets.app}`);
-        const tg = world.targetGroup(a[step.failTargets.colour].targetGroupArn);
-        const ids = [...tg.targets.keys()];
-        const n = Math.ceil(ids.length * step.failTargets.share - 1e-9);
-        for (const id of ids.slice(0, n)) {
-          world.hung.add(id);
-          const t = tg.targets.get(id)!;
-          if (step.failTargets.immediate && t.state !== 'draining') Object.assign(t, { state: 'unhealthy', reason: 'Target.FailedHealthChecks' });
-        }
-        world.note(`${n} of ${ids.length} ${tg.name} targets stop answering`);
-      } else if ('setAlarm' in step) {
-        world.ec2.setAlarm(step.setAlarm.name, step.setAlarm.state);
-      } else if ('startRelease' in step) {
-        const r = sfn.startExecution({ stateMachineArn: RELEASE_STATE_MACHINE_ARN, input: JSON.stringify(step.startRelease.input) });
-        world.note(`execution started by hand: ${r.executionArn.split(':').pop()}`);
-      }
-    });
-  }
+  scheduleSteps({ scenario, world, config, clock, bus, sfn, api, transport, procs, manualRouteChanges }, () => counters.pending--);
 
   const initialLive = liveColourOf(world, config, primary);
   const primaryConfig = config.apps[primary];
@@ -652,42 +422,6 @@ export function summarize(session: Session, limitHit: boolean): SimulationResult
   if (want?.liveVersion && summary.liveVersion !== want.liveVersion) summary.invariantViolations.push(`expected: ${summary.liveVersion} live at the end, the scenario expects ${want.liveVersion}`);
   const timeline = [...world.timeline].sort((a, b) => a.t - b.t);
   return { summary: cap ? { ...summary, ...cap } : summary, capacity, timeline, world, executions: all, calls, traffic, faults: transport.faults, lambda: session.lambda.invocations, config };
-}
-
-/**
- * Build and upload a release of `version`: an AMI and its manifest, an image in the registry and
- * its manifest, or a bundle. With `announce` false the bucket's EventBridge notification is not
- * sent (the artifact is staged, nothing starts).
- */
-export function uploadArtifact(world: World, app: Scenario['apps'][number], version: string, environment?: Record<string, Record<string, string>>, announce = true): string {
-  const bucket = world.buckets.get(SIM_BUCKET)!;
-  const wasOn = bucket.eventBridge;
-  bucket.eventBridge = announce && wasOn;
-  try {
-    if (app.kind === 'ecs') {
-      const image = pushImage(world, app.name, version);
-      const manifest = { version, images: { [app.containers[0]]: image }, ...(environment ? { environment } : {}) };
-      world.putObject(SIM_BUCKET, `releases/${app.name}/${version}.json`, Buffer.from(JSON.stringify(manifest)));
-      return `releases/${app.name}/${version}.json`;
-    }
-    if (app.artifact === 'ami') {
-      const img = world.registerImage(version, `${app.name}-${version}`);
-      world.putObject(SIM_BUCKET, `releases/${app.name}/${version}.json`, Buffer.from(JSON.stringify({ version, imageId: img.imageId })));
-      return `releases/${app.name}/${version}.json`;
-    }
-    world.putObject(SIM_BUCKET, `releases/${app.name}/${version}.tar.gz`, Buffer.from(`bundle ${app.name} ${version}`));
-    return `releases/${app.name}/${version}.tar.gz`;
-  } finally {
-    bucket.eventBridge = wasOn;
-  }
-}
-
-/** CI uploads the same artifact again: the same bytes at the same key, a new S3 object version. */
-function reuploadArtifact(world: World, app: Scenario['apps'][number], version: string): void {
-  const keys = [`releases/${app.name}/${version}.json`, `releases/${app.name}/${version}.tar.gz`];
-  const key = keys.find((k) => world.buckets.get(SIM_BUCKET)!.objects.has(k));
-  if (!key) throw new Error(`scenario: upload again of ${app.name} ${version}, which was never uploaded`);
-  world.putObject(SIM_BUCKET, key, world.getObject(SIM_BUCKET, key).body);
 }
 
 /** States in which a release execution changes (or may change) the app's infrastructure. */
@@ -902,26 +636,5 @@ function countChanged(a: Map<string, string>, b: Map<string, string>): number {
   return n;
 }
 
-function s3Event(world: World, bucket: string, key: string, v: { versionId: string; body: Buffer; etag: string; sequencer: string }): BusEvent {
-  return {
-    version: '0',
-    id: hexId(`event-${key}-${v.versionId}`, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
-    'detail-type': 'Object Created',
-    source: 'aws.s3',
-    account: ACCOUNT,
-    time: world.clock.date().toISOString(),
-    region: REGION,
-    resources: [`arn:aws:s3:::${bucket}`],
-    detail: {
-      version: '0',
-      bucket: { name: bucket },
-      object: { key, size: v.body.length, etag: v.etag.replace(/"/g, ''), 'version-id': v.versionId, sequencer: v.sequencer },
-      'request-id': hexId(`req-${v.versionId}`, 16).toUpperCase(),
-      requester: ACCOUNT,
-      'source-ip-address': '203.0.113.10',
-      reason: 'PutObject',
-    },
-  };
-}
 
 export { busySpans, interleavedPairs } from './invariants.js';

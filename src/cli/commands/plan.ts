@@ -1,7 +1,7 @@
 import { readRoute, writeRoute } from '../../aws/elbv2.js';
 import { GreenlightError } from '../../core/errors.js';
 import { shiftedActions, shiftSteps } from '../../core/route.js';
-import { uploadArtifact } from '../../local/simulate.js';
+import { uploadArtifact } from '../../local/scenario-steps.js';
 import type { Deps } from '../../steps/deps.js';
 import { prepareCapacity, prepareGreen } from '../../steps/green.js';
 import { retireAsg } from '../../steps/kinds/asg.js';
