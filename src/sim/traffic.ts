@@ -1,5 +1,5 @@
 import type { VirtualClock } from './clock.js';
-import type { World } from './world.js';
+import { GOLDEN, type World } from './world.js';
 
 // A synthetic client: every virtual second it sends each app's requests through the listener.
 // Each request follows the route's weights to a target group, then goes to one of its healthy
@@ -28,14 +28,12 @@ export interface TrafficSource {
   requestsPerSecond: number;
 }
 
-const PHI = 0.6180339887498949;
 
 export class Traffic {
   readonly seconds = new Map<string, Second[]>();
   /** Requests the load balancer could only send to a target group with no healthy target. */
   toColourWithoutHealthyTarget = 0;
   private seq = 0;
-  private rr = new Map<string, number>();
   stopped = false;
 
   constructor(
@@ -97,30 +95,12 @@ export class Traffic {
       const holder = w.ec2.address(s.allocationId).instanceId;
       return holder && w.serving(holder) ? w.versionOf(holder) : null;
     }
-    const forward = w.describeActions(w.routeFor(s.listenerArn, s.host, s.path ?? '/')).find((a) => a.Type === 'forward');
-    const groups = (forward?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0);
-    const total = groups.reduce((n, g) => n + (g.Weight ?? 0), 0);
-    if (!total) return null;
     // Low-discrepancy sequence: exact weight shares without randomness.
-    const x = ((this.seq++ * PHI) % 1) * total;
-    let chosen = groups[groups.length - 1];
-    for (let acc = 0, k = 0; k < groups.length; k++) {
-      acc += groups[k].Weight ?? 0;
-      if (x < acc) {
-        chosen = groups[k];
-        break;
-      }
-    }
-    const tg = w.targetGroups.get(chosen.TargetGroupArn ?? '');
-    if (!tg) return null;
-    const live = [...tg.targets.values()].filter((t) => t.state !== 'draining');
-    const healthy = live.filter((t) => t.state === 'healthy');
-    const pool = healthy.length ? healthy : live;
-    if (!healthy.length) this.toColourWithoutHealthyTarget++;
-    if (!pool.length) return null;
-    const i = this.rr.get(tg.arn) ?? 0;
-    this.rr.set(tg.arn, i + 1);
-    const target = pool[i % pool.length];
+    const r = w.albRoute(s.listenerArn, s.host, s.path ?? '/', (this.seq++ * GOLDEN) % 1);
+    if ('fixed' in r) return null;
+    if (r.failOpen) this.toColourWithoutHealthyTarget++;
+    if (!r.target) return null;
+    const target = r.target;
     return w.serving(target.id) ? w.versionOf(target.id) : null;
   }
 }

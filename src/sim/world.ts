@@ -126,6 +126,12 @@ export interface HealthCheck {
   healthyThresholdCount: number;
   unhealthyThresholdCount: number;
 }
+/** Where the load balancer sent one request: a fixed response, or a target (null: 503). */
+export type AlbRouted = { fixed: { status: number; body: string } } | { target: Target | null; failOpen: boolean; targetGroup?: TargetGroup };
+
+/** The golden ratio's fractional part: successive multiples spread evenly over [0, 1). */
+export const GOLDEN = 0.6180339887498949;
+
 export interface Target {
   id: string;
   state: 'initial' | 'healthy' | 'unhealthy' | 'draining';
@@ -780,19 +786,55 @@ export class World {
    * or 500 when its version fails smoke checks; 503 without a healthy target, status 0 when no
    * listener or nothing answers.
    */
+  /**
+   * The load balancer's routing of one request, the one both HTTP checks through a listener and
+   * the synthetic client use: the first matching rule (else the default action); a fixed
+   * response as configured; a forward picks a target group by weight (`pick` in [0, 1)), then
+   * one of its healthy targets round robin; when none is healthy ALB fails open, to any target
+   * that is not draining; a group with no target at all answers 503.
+   */
+  albRoute(listenerArn: string, host: string, path: string, pick: number): AlbRouted {
+    const actions = this.describeActions(this.routeFor(listenerArn, host, path.split('?')[0]));
+    const fixed = actions.find((a) => a.Type === 'fixed-response') as { FixedResponseConfig?: { StatusCode?: string; MessageBody?: string } } | undefined;
+    if (fixed) return { fixed: { status: Number(fixed.FixedResponseConfig?.StatusCode ?? 200), body: fixed.FixedResponseConfig?.MessageBody ?? '' } };
+    const forward = actions.find((a) => a.Type === 'forward');
+    const groups = (forward?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0);
+    const total = groups.reduce((n, g) => n + (g.Weight ?? 0), 0);
+    if (!total) return { target: null, failOpen: false };
+    const x = pick * total;
+    let chosen = groups[groups.length - 1];
+    for (let acc = 0, k = 0; k < groups.length; k++) {
+      acc += groups[k].Weight ?? 0;
+      if (x < acc) {
+        chosen = groups[k];
+        break;
+      }
+    }
+    const tg = this.targetGroups.get(chosen.TargetGroupArn ?? '');
+    if (!tg) return { target: null, failOpen: false };
+    const live = [...tg.targets.values()].filter((t) => t.state !== 'draining');
+    const healthy = live.filter((t) => t.state === 'healthy');
+    const pool = healthy.length ? healthy : live;
+    if (!pool.length) return { target: null, failOpen: true, targetGroup: tg };
+    const i = this.roundRobin.get(tg.arn) ?? 0;
+    this.roundRobin.set(tg.arn, i + 1);
+    return { target: pool[i % pool.length], failOpen: !healthy.length, targetGroup: tg };
+  }
+
+  /** Where the load balancer's round robin is, per target group. */
+  private readonly roundRobin = new Map<string, number>();
+  /** HTTP checks' own weight sequence (low-discrepancy: exact shares without randomness). */
+  private httpSeq = 0;
+
+  /** An HTTP request to the load balancer's listener on `port` (smoke checks, preview URLs). */
   httpViaAlb(port: number, host: string, path: string): { status: number; body: string } {
     const listener = [...this.listeners.values()].find((l) => l.port === port);
     if (!listener) return { status: 0, body: '' };
-    const actions = this.describeActions(this.routeFor(listener.arn, host, path.split('?')[0]));
-    const fixed = actions.find((a) => a.Type === 'fixed-response') as { FixedResponseConfig?: { StatusCode?: string; MessageBody?: string } } | undefined;
-    if (fixed) return { status: Number(fixed.FixedResponseConfig?.StatusCode ?? 200), body: fixed.FixedResponseConfig?.MessageBody ?? '' };
-    const forward = actions.find((a) => a.Type === 'forward');
-    const groups = (forward?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).sort((a, b) => (b.Weight ?? 0) - (a.Weight ?? 0));
-    const tg = groups[0] ? this.targetGroups.get(groups[0].TargetGroupArn ?? '') : undefined;
-    const target = tg ? [...tg.targets.values()].find((t) => t.state === 'healthy') : undefined;
-    if (!target) return { status: 503, body: 'Service Unavailable' };
-    if (!this.serving(target.id)) return { status: 502, body: 'Bad Gateway' };
-    const version = this.versionOf(target.id) ?? '';
+    const r = this.albRoute(listener.arn, host, path, (this.httpSeq++ * GOLDEN) % 1);
+    if ('fixed' in r) return r.fixed;
+    if (!r.target) return { status: 503, body: 'Service Unavailable' };
+    if (!this.serving(r.target.id)) return { status: 502, body: 'Bad Gateway' };
+    const version = this.versionOf(r.target.id) ?? '';
     return this.smokeFailVersions.has(version) ? { status: 500, body: `error ${version} ${path}` } : { status: 200, body: `ok ${version} ${path}` };
   }
 

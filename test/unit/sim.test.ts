@@ -42,3 +42,37 @@ describe('Function: loadScenario', () => {
     expect(loadScenario({ ...base, faults: [{ command: 'ModifyListener', kind: 'throttle', times: 3 }] }).faults).toHaveLength(1);
   });
 });
+
+describe('Function: the load balancer routes every request one way (HTTP checks and synthetic traffic)', () => {
+  const build = async () => {
+    const { loadScenario } = await import('../../src/local/simulate.js');
+    const { buildWorld } = await import('../../src/sim/build.js');
+    const { simApi, NO_STEP_FUNCTIONS } = await import('../../src/sim/api.js');
+    const scenario = loadScenario({ name: 't', description: 't', apps: [{ name: 'web', instances: 2 }], steps: [{ at: 999, upload: { app: 'web', version: '2.0.0' } }] });
+    const built = buildWorld(scenario, new VirtualClock());
+    const app = built.config.apps.web as { listenerArn: string; blue: { targetGroupArn: string }; green: { targetGroupArn: string } };
+    const api = simApi(built.world, NO_STEP_FUNCTIONS);
+    const route = (blue: number, green: number) =>
+      api.elbv2.ModifyListenerCommand({ ListenerArn: app.listenerArn, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: app.blue.targetGroupArn, Weight: blue }, { TargetGroupArn: app.green.targetGroupArn, Weight: green }] } }] });
+    const port = built.world.listener(app.listenerArn).port;
+    return { ...built, app, route, port, host: built.hosts.get('web')! };
+  };
+
+  it('a split route: HTTP checks follow the weights as requests do (10% reach the empty green group: 503)', async () => {
+    const { world, route, port, host } = await build();
+    route(90, 10);
+    const answers = Array.from({ length: 100 }, () => world.httpViaAlb(port, host, '/').status);
+    expect(answers.filter((s) => s === 503).length).toBe(10);
+    expect(answers.filter((s) => s === 200).length).toBe(90);
+  });
+
+  it('no healthy target in the chosen group: ALB fails open to its targets, for checks as for traffic', async () => {
+    const { world, app, route, port, host } = await build();
+    route(100, 0);
+    for (const t of world.targetGroup(app.blue.targetGroupArn).targets.values()) Object.assign(t, { state: 'unhealthy', reason: 'Target.FailedHealthChecks' });
+    const r = world.albRoute(app.listenerArn, host, '/', 0.5);
+    expect('target' in r && r.failOpen && r.target !== null).toBe(true);
+    // The targets still answer (they only fail their checks): the request succeeds.
+    expect(world.httpViaAlb(port, host, '/').status).toBe(200);
+  });
+});
