@@ -28,7 +28,7 @@ export function simDeps(o: { world: World; clock: VirtualClock; config: Config; 
       }
       const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
       // The ALB's own name, or a name its listener rules route (their DNS points at the ALB).
-      if (u.hostname === world.lbDnsName || world.routesHost(u.hostname)) return world.httpViaAlb(port, u.hostname, u.pathname + u.search);
+      if (u.hostname === world.elb.lbDnsName || world.elb.routesHost(u.hostname)) return world.elb.httpViaAlb(port, u.hostname, u.pathname + u.search);
       return world.ec2.http(u.hostname, port, u.pathname + u.search);
     },
     metrics: (emf) => world.metrics.push({ t: clock.now, emf }),

@@ -315,21 +315,21 @@ function fullyLiveRuns(seconds: Second[], t: number): string[] {
 /** The colour the app's route sent everything to at time t (from the route-change log; `initial` before any change). */
 export function colourAt(world: World, a: Routed, t: number, initial: string): string {
   const arn = a.ruleArn ?? a.listenerArn;
-  const change = world.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
+  const change = world.elb.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
   return change ? colourOfActions(world, a, change.actions) : initial;
 }
 
 /** The share (percent, rounded) of the app's route that `colour` took at time t. */
 function shareAt(world: World, a: Routed, colour: 'blue' | 'green', t: number, initial: string): number {
   const arn = a.ruleArn ?? a.listenerArn;
-  const change = world.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
+  const change = world.elb.routeChanges.filter((c) => c.arn === arn && c.t <= t).pop();
   if (!change) return colour === initial ? 100 : 0;
   return shareOfActions(world, a, colour, change.actions);
 }
 
 /** The share (percent, rounded) these route actions give `colour`. */
 function shareOfActions(world: World, a: Routed, colour: 'blue' | 'green', actions: Action[]): number {
-  const f = world.describeActions(actions).find((x) => x.Type === 'forward');
+  const f = world.elb.describeActions(actions).find((x) => x.Type === 'forward');
   const groups = f?.ForwardConfig?.TargetGroups ?? [];
   const total = groups.reduce((n, g) => n + (g.Weight ?? 0), 0);
   const mine = groups.find((g) => g.TargetGroupArn === a[colour].targetGroupArn)?.Weight ?? 0;
@@ -337,8 +337,8 @@ function shareOfActions(world: World, a: Routed, colour: 'blue' | 'green', actio
 }
 
 /** 'blue', 'green', 'split' or 'none': where these route actions send the requests. */
-function colourOfActions(world: World, a: Routed, actions: Parameters<World['describeActions']>[0]): string {
-  const f = world.describeActions(actions).find((x) => x.Type === 'forward');
+function colourOfActions(world: World, a: Routed, actions: Parameters<World['elb']['describeActions']>[0]): string {
+  const f = world.elb.describeActions(actions).find((x) => x.Type === 'forward');
   const live = (f?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn);
   if (live.length === 0) return 'none';
   if (live.length > 1) return 'split';
@@ -382,7 +382,7 @@ type Routed = Exclude<Config['apps'][string], { kind: 'eip' }>;
 
 /** 'blue', 'green', 'split' or 'none': where the app's production route sends its requests now. */
 export function colourOfRoute(world: World, a: Routed): string {
-  return colourOfActions(world, a, a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions);
+  return colourOfActions(world, a, a.ruleArn ? world.elb.rule(a.ruleArn).actions : world.elb.listener(a.listenerArn).defaultActions);
 }
 
 export function desired(world: World, a: Routed, colour: 'blue' | 'green'): number {
@@ -391,7 +391,7 @@ export function desired(world: World, a: Routed, colour: 'blue' | 'green'): numb
 }
 
 export function healthyIn(world: World, a: Routed, colour: 'blue' | 'green'): number {
-  const tg = world.targetGroups.get(a[colour].targetGroupArn);
+  const tg = world.elb.targetGroups.get(a[colour].targetGroupArn);
   return tg ? [...tg.targets.values()].filter((t) => t.state === 'healthy' && world.serving(t.id)).length : 0;
 }
 

@@ -126,7 +126,7 @@ const STEPS: { [K in StepKind]: (s: StepContext, step: StepOf<K>) => void } = {
     const { world, config } = s;
     const a = config.apps[step.failTargets.app];
     if (!a || a.kind === 'eip') throw new Error(`scenario: failTargets needs an asg or ecs app, not ${step.failTargets.app}`);
-    const tg = world.targetGroup(a[step.failTargets.colour].targetGroupArn);
+    const tg = world.elb.targetGroup(a[step.failTargets.colour].targetGroupArn);
     const ids = [...tg.targets.keys()];
     const n = Math.ceil(ids.length * step.failTargets.share - 1e-9);
     for (const id of ids.slice(0, n)) {

@@ -438,7 +438,7 @@ function rollbackLatency(world: World, config: Config, app: string, colour: stri
   };
   // Until the route is all on the old colour for good: after the last change (at or after the
   // alarm, or before it if still in force) that sent traffic elsewhere, e.g. a write in flight.
-  const changes = world.routeChanges.filter((c) => c.arn === arn);
+  const changes = world.elb.routeChanges.filter((c) => c.arn === arn);
   const inForce = changes.filter((c) => c.t <= from).pop();
   const after = changes.filter((c) => c.t > from);
   const lastAway = [...(inForce && !back(inForce.actions) ? [inForce] : []), ...after.filter((c) => !back(c.actions))].pop();
@@ -595,7 +595,7 @@ function lastVersion(seconds: { versions: Record<string, number> }[]): string | 
 function liveColourOf(world: World, config: Config, app: string): string {
   const a = config.apps[app];
   if (a.kind === 'eip') return world.ec2.address(a.allocationId).instanceId ?? 'none';
-  const f = world.describeActions(routeActions(world, a)).find((x) => x.Type === 'forward');
+  const f = world.elb.describeActions(routeActions(world, a)).find((x) => x.Type === 'forward');
   const live = (f?.ForwardConfig?.TargetGroups ?? []).filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn);
   const colours = live.map((tg) => (tg === a.blue.targetGroupArn ? 'blue' : tg === a.green.targetGroupArn ? 'green' : 'other'));
   return colours.length === 1 ? colours[0] : colours.length ? `split(${colours.join('+')})` : 'none';
@@ -627,7 +627,7 @@ function snapshot(world: World, config: Config, apps: string[]): Map<string, str
 
 /** The actions of an app's route: its listener rule, or the listener's default actions. */
 function routeActions(world: World, a: { listenerArn: string; ruleArn?: string }) {
-  return a.ruleArn ? world.rule(a.ruleArn).actions : world.listener(a.listenerArn).defaultActions;
+  return a.ruleArn ? world.elb.rule(a.ruleArn).actions : world.elb.listener(a.listenerArn).defaultActions;
 }
 
 function countChanged(a: Map<string, string>, b: Map<string, string>): number {

@@ -183,7 +183,7 @@ export function sampleCapacity(world: World, config: Config, clock: VirtualClock
       const colours: CapacitySample['colours'] = {};
       for (const c of ['blue', 'green'] as const) {
         const side = a[c];
-        const tg = world.targetGroups.get(side.targetGroupArn);
+        const tg = world.elb.targetGroups.get(side.targetGroupArn);
         const healthy = tg ? [...tg.targets.values()].filter((t) => t.state === 'healthy').length : 0;
         const desired = 'serviceName' in side ? world.ecs.service(side.cluster, side.serviceName).desiredCount : world.groups.get(side.autoScalingGroupName!)?.desired ?? 0;
         colours[c] = { desired, healthy };

@@ -78,7 +78,7 @@ type Builder = (i: Input, w: World) => AuthRequest[];
 const groupArn = (w: World, name: string) => w.groups.get(name)?.arn ?? `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/${name}`;
 const groupOfInstance = (w: World, id: string) => w.instances.get(id)?.group ?? 'unknown';
 const instanceReq = (w: World, action: string, id: string): AuthRequest => ({ action, resource: ec2Arn('instance', id), context: resourceTags(w.instances.get(id)?.tags) });
-const ruleReq = (w: World, action: string, arn: string): AuthRequest => ({ action, resource: arn, context: resourceTags(w.rules.get(arn)?.tags) });
+const ruleReq = (w: World, action: string, arn: string): AuthRequest => ({ action, resource: arn, context: resourceTags(w.elb.rules.get(arn)?.tags) });
 const tableArn = (name: string) => `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
 
 /** Reading an object (or its head): s3:GetObjectVersion when a version is named. */

@@ -37,7 +37,7 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   world.ec2 = new Ec2Model(world, scenario.physics);
   for (const v of scenario.brokenVersions) world.brokenVersions.add(v);
   for (const f of scenario.flakyVersions) world.flakyVersions.set(f.version, { share: f.share, started: 0 });
-  for (const v of scenario.smokeFailVersions) world.smokeFailVersions.add(v);
+  for (const v of scenario.smokeFailVersions) world.elb.smokeFailVersions.add(v);
   world.buckets.set(SIM_BUCKET, { name: SIM_BUCKET, versioned: true, eventBridge: true, objects: new Map() });
   world.dynamodb.createTable(SIM_TABLE, 'pk', 'sk');
   world.snsTopics.add(SIM_TOPIC);
@@ -45,7 +45,7 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   const lbId = hexId('lb');
   const lbArn = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:loadbalancer/app/shared/${lbId}`;
   const listenerArn = `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:listener/app/shared/${lbId}/${hexId('listener')}`;
-  world.listeners.set(listenerArn, {
+  world.elb.listeners.set(listenerArn, {
     arn: listenerArn,
     loadBalancerArn: lbArn,
     port: 443,
@@ -71,7 +71,7 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
       ...(r.host ? [{ Field: 'host-header', HostHeaderConfig: { Values: [r.host] } }] : []),
       ...(r.path ? [{ Field: 'path-pattern', PathPatternConfig: { Values: [r.path] } }] : []),
     ];
-    world.rules.set(arn, { arn, listenerArn, priority: r.priority, conditions, actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: String(r.status), ContentType: 'text/plain', MessageBody: r.body } }] });
+    world.elb.rules.set(arn, { arn, listenerArn, priority: r.priority, conditions, actions: [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: String(r.status), ContentType: 'text/plain', MessageBody: r.body } }] });
   }
   // The functions that check the apps over HTTP run in the account's VPC (config `vpc:`), unless
   // the scenario says they are outside it.
@@ -91,7 +91,7 @@ function buildRoute(world: World, app: ScenarioApp, listenerArn: string, index: 
       deregistrationDelaySeconds: app.deregistrationDelaySeconds,
       targets: new Map(),
     };
-    world.targetGroups.set(t.arn, t);
+    world.elb.targetGroups.set(t.arn, t);
     return t;
   };
   const tgs = { blue: tg('blue'), green: tg('green') };
@@ -99,10 +99,10 @@ function buildRoute(world: World, app: ScenarioApp, listenerArn: string, index: 
   const forward = [{ Type: 'forward', TargetGroupArn: liveTg.arn }];
 
   let ruleArn: string | undefined;
-  if (app.route === 'listener') world.listener(listenerArn).defaultActions = forward;
+  if (app.route === 'listener') world.elb.listener(listenerArn).defaultActions = forward;
   else {
     ruleArn = `${listenerArn.replace(':listener/', ':listener-rule/')}/${hexId(`rule-${app.name}`)}`;
-    world.rules.set(ruleArn, {
+    world.elb.rules.set(ruleArn, {
       arn: ruleArn,
       listenerArn,
       priority: app.rulePriority ?? 10 * (index + 1),
@@ -118,17 +118,17 @@ function buildRoute(world: World, app: ScenarioApp, listenerArn: string, index: 
   if (app.testListener) {
     const port = 9000 + index;
     const testArn = `${listenerArn.replace(/\/[0-9a-f]+$/, '')}/${hexId(`test-listener-${app.name}`)}`;
-    world.listeners.set(testArn, {
+    world.elb.listeners.set(testArn, {
       arn: testArn,
-      loadBalancerArn: world.listener(listenerArn).loadBalancerArn,
+      loadBalancerArn: world.elb.listener(listenerArn).loadBalancerArn,
       port,
       protocol: 'HTTP',
       defaultActions: [{ Type: 'forward', TargetGroupArn: tgs[app.live === 'blue' ? 'green' : 'blue'].arn }],
     });
-    test = { listenerArn: testArn, baseUrl: `http://${world.lbDnsName}:${port}`, checks: app.testListener.checks };
+    test = { listenerArn: testArn, baseUrl: `http://${world.elb.lbDnsName}:${port}`, checks: app.testListener.checks };
   } else if (app.testRule) {
     const testRuleArn = `${listenerArn.replace(':listener/', ':listener-rule/')}/${hexId(`test-rule-${app.name}`)}`;
-    world.rules.set(testRuleArn, {
+    world.elb.rules.set(testRuleArn, {
       arn: testRuleArn,
       listenerArn,
       priority: 1 + index,
@@ -233,7 +233,7 @@ function buildAsgApp(world: World, app: AsgScenarioApp, listenerArn: string, ind
   for (const id of liveGroup.instances) {
     const i = world.instances.get(id)!;
     Object.assign(i, { state: 'running', lifecycle: 'InService', servesFrom: 0, launchedAt: -3600 });
-    world.register(liveTg.arn, id);
+    world.elb.register(liveTg.arn, id);
     const t = liveTg.targets.get(id)!;
     Object.assign(t, { state: 'healthy', reason: undefined, okStreak: app.healthCheck.healthyThresholdCount, registeredAt: -3600 });
   }

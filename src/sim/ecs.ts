@@ -178,7 +178,7 @@ export class EcsModel {
       ci.status = 'INACTIVE';
       for (const t of this.tasks.values()) {
         if (t.containerInstance !== ci.arn || t.lastStatus === 'STOPPED') continue;
-        const serving = [...this.world.targetGroups.values()].some((tg) => {
+        const serving = [...this.world.elb.targetGroups.values()].some((tg) => {
           const target = tg.targets.get(t.ip);
           return target !== undefined && target.state !== 'draining';
         });
@@ -308,7 +308,7 @@ export class EcsModel {
   private healthyInLb(s: Service, t: Task): boolean {
     if (t.lastStatus !== 'RUNNING' || t.stopping) return false;
     if (!s.loadBalancers.length) return true;
-    return s.loadBalancers.every((lb) => this.world.targetGroups.get(lb.targetGroupArn)?.targets.get(t.ip)?.state === 'healthy');
+    return s.loadBalancers.every((lb) => this.world.elb.targetGroups.get(lb.targetGroupArn)?.targets.get(t.ip)?.state === 'healthy');
   }
 
   private onDrainingHost(t: Task): boolean {
@@ -393,8 +393,8 @@ export class EcsModel {
       const t = this.newTask(s, d, td, placed);
       Object.assign(t, { lastStatus: 'RUNNING', servesFrom: -3600, startedAt: -3600 });
       for (const lb of s.loadBalancers) {
-        this.world.register(lb.targetGroupArn, t.ip);
-        const target = this.world.targetGroups.get(lb.targetGroupArn)!.targets.get(t.ip)!;
+        this.world.elb.register(lb.targetGroupArn, t.ip);
+        const target = this.world.elb.targetGroups.get(lb.targetGroupArn)!.targets.get(t.ip)!;
         Object.assign(target, { state: 'healthy', reason: undefined, okStreak: 99 });
       }
     }
@@ -423,7 +423,7 @@ export class EcsModel {
           const broken = this.world.startsBroken(t.arn, t.version);
           if (broken) this.world.clock.after(p.crashSeconds, () => this.stopTask(t, 'Essential container in task exited', true));
           else t.servesFrom = this.world.clock.now + this.world.physics.appStartSeconds;
-          for (const lb of s.loadBalancers) this.world.register(lb.targetGroupArn, t.ip);
+          for (const lb of s.loadBalancers) this.world.elb.register(lb.targetGroupArn, t.ip);
           const running = this.counts(s).running;
           this.world.note(`${s.name}: ${running} task${running === 1 ? '' : 's'} RUNNING`, `running:${s.name}`);
         });
@@ -445,7 +445,7 @@ export class EcsModel {
       this.world.note(`${s.name} task ${t.arn.split('/').pop()!.slice(0, 8)} stopped: ${reason}`);
     }
     let delay = 0;
-    for (const tg of this.world.targetGroups.values()) {
+    for (const tg of this.world.elb.targetGroups.values()) {
       const target = tg.targets.get(t.ip);
       if (!target || target.state === 'draining') continue;
       if (failed) {

@@ -75,12 +75,12 @@ export class Traffic {
       const holder = w.ec2.address(s.allocationId).instanceId;
       return { serving: holder && w.serving(holder) ? 1 : 0, unhealthyGroups: 0 };
     }
-    const forward = w.describeActions(w.routeFor(s.listenerArn, s.host, s.path ?? '/')).find((a) => a.Type === 'forward');
+    const forward = w.elb.describeActions(w.elb.routeFor(s.listenerArn, s.host, s.path ?? '/')).find((a) => a.Type === 'forward');
     let serving = 0;
     let unhealthyGroups = 0;
     for (const g of forward?.ForwardConfig?.TargetGroups ?? []) {
       if ((g.Weight ?? 0) <= 0) continue;
-      const tg = w.targetGroups.get(g.TargetGroupArn ?? '');
+      const tg = w.elb.targetGroups.get(g.TargetGroupArn ?? '');
       const healthy = tg ? [...tg.targets.values()].filter((t) => t.state === 'healthy' && w.serving(t.id)).length : 0;
       serving += healthy;
       if (!healthy) unhealthyGroups++;
@@ -96,7 +96,7 @@ export class Traffic {
       return holder && w.serving(holder) ? w.versionOf(holder) : null;
     }
     // Low-discrepancy sequence: exact weight shares without randomness.
-    const r = w.albRoute(s.listenerArn, s.host, s.path ?? '/', (this.seq++ * GOLDEN) % 1);
+    const r = w.elb.albRoute(s.listenerArn, s.host, s.path ?? '/', (this.seq++ * GOLDEN) % 1);
     if ('fixed' in r) return null;
     if (r.failOpen) this.toColourWithoutHealthyTarget++;
     if (!r.target) return null;

@@ -130,7 +130,7 @@ describe('CLI operations on the simulator', () => {
     await withAccount(sim('asg-release', 5), async (account) => {
       const world = account.session!.world;
       const green = account.config.apps.web.kind === 'asg' ? account.config.apps.web.green.targetGroupArn : '';
-      world.targetGroups.delete(green);
+      world.elb.targetGroups.delete(green);
       world.groups.delete('web-blue');
       const r = await ops.verify(account, 'web');
       expect(r.code).toBe(1);
@@ -149,7 +149,7 @@ describe('CLI operations on the simulator', () => {
       const { world, sfn } = account.session!;
       const stopped = [...sfn.executions.values()].find((e) => e.name.startsWith('web-1_4_2'))!;
       expect(stopped.status).toBe('ABORTED');
-      const tgs = world.listener([...world.listeners.keys()][0]).defaultActions[0].ForwardConfig!.TargetGroups!;
+      const tgs = world.elb.listener([...world.elb.listeners.keys()][0]).defaultActions[0].ForwardConfig!.TargetGroups!;
       expect(tgs.filter((g) => (g.Weight ?? 0) > 0).map((g) => g.TargetGroupArn?.split('/')[1])).toEqual(['web-blue']);
       return r;
     });

@@ -4,8 +4,8 @@ import { mutatingCalls, runInline, runShipped } from './helpers.js';
 
 /** Every weight green's target group had on the app's listener, in order. */
 function greenWeights(r: SimulationResult): number[] {
-  const green = [...r.world.targetGroups.values()].find((t) => t.name === 'web-green')!.arn;
-  return r.world.routeChanges.map((c) => c.actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups?.find((g) => g.TargetGroupArn === green)?.Weight ?? 0);
+  const green = [...r.world.elb.targetGroups.values()].find((t) => t.name === 'web-green')!.arn;
+  return r.world.elb.routeChanges.map((c) => c.actions.find((a) => a.Type === 'forward')?.ForwardConfig?.TargetGroups?.find((g) => g.TargetGroupArn === green)?.Weight ?? 0);
 }
 
 const canaryWeb = (extra: Record<string, unknown> = {}) => ({
@@ -72,7 +72,7 @@ describe('Flow: guard alarms', () => {
     expect(r.summary).toMatchObject({ liveColor: 'blue', liveVersion: '1.4.1', failedRequests: 0 });
     // Blue went 1 → 4 instances first; the flip came only once all four were healthy.
     const scaleUp = mutatingCalls(r, 'UpdateAutoScalingGroup').find((c) => c.t >= 200)!;
-    const flip = r.world.routeChanges.filter((c) => c.t >= 200)[0];
+    const flip = r.world.elb.routeChanges.filter((c) => c.t >= 200)[0];
     expect(flip.t - scaleUp.t).toBeGreaterThan(60);
   });
 });
@@ -89,7 +89,7 @@ describe('Flow: test traffic and smoke checks', () => {
     expect(r.summary).toMatchObject({ outcome: 'rolled-back', prodRequestsToGreen: 0, liveVersion: '1.4.1', failedRequests: 0 });
     expect(r.summary.reason).toMatch(/SmokeCheckFailed: .*status 500/);
     // The production listener was never written.
-    const prod = r.world.routeChanges.filter((c) => c.arn === (r.world.listeners.values().next().value as { arn: string }).arn);
+    const prod = r.world.elb.routeChanges.filter((c) => c.arn === (r.world.elb.listeners.values().next().value as { arn: string }).arn);
     expect(prod).toEqual([]);
   });
 
@@ -102,10 +102,10 @@ describe('Flow: test traffic and smoke checks', () => {
       ],
     });
     expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.3', failedRequests: 0 });
-    const testListener = [...r.world.listeners.values()].find((l) => l.port === 9000)!;
-    const blue = [...r.world.targetGroups.values()].find((t) => t.name === 'web-blue')!.arn;
+    const testListener = [...r.world.elb.listeners.values()].find((l) => l.port === 9000)!;
+    const blue = [...r.world.elb.targetGroups.values()].find((t) => t.name === 'web-blue')!.arn;
     // 1.4.3 went to blue: the test listener was re-pointed there (read back) before its checks.
-    expect(r.world.routeChanges.filter((c) => c.arn === testListener.arn).map((c) => c.actions[0].ForwardConfig?.TargetGroups?.[0].TargetGroupArn)).toEqual([blue]);
+    expect(r.world.elb.routeChanges.filter((c) => c.arn === testListener.arn).map((c) => c.actions[0].ForwardConfig?.TargetGroups?.[0].TargetGroupArn)).toEqual([blue]);
     expect(r.executions.every((e) => e.statesEntered.some((s) => s.name === 'SmokeTest'))).toBe(true);
   });
 });
@@ -236,11 +236,11 @@ describe('Flow: stepped retirement, quiesce, rollback during the step-down', () 
     expect(blueSizes.length).toBeGreaterThan(0);
     expect(r.world.timeline.filter((e) => /^web-blue desired/.test(e.text)).map((e) => e.text)).toEqual(['web-blue desired 4 → 2', 'web-blue desired 2 → 4']);
     // The step-down came 5 minutes after the switch; the rollback's flip only once blue was whole again.
-    const switched = r.world.routeChanges[0].t;
+    const switched = r.world.elb.routeChanges[0].t;
     const down = r.world.timeline.find((e) => e.text === 'web-blue desired 4 → 2')!.t;
     expect(down - switched).toBeGreaterThanOrEqual(300);
     const up = r.world.timeline.find((e) => e.text === 'web-blue desired 2 → 4')!.t;
-    const back = r.world.routeChanges[1].t;
+    const back = r.world.elb.routeChanges[1].t;
     expect(back - up).toBeGreaterThan(60);
     // Quiesce: blue's processes were suspended at the switch and resumed for the rollback; green's
     // are suspended now; the event was published for each.
@@ -266,9 +266,9 @@ describe('Flow: approval gate', () => {
   it('approval: the release waits at the gate (Approval Needed) and moves traffic only when promoted', async () => {
     const r = await runShipped('approval');
     expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2', failedRequests: 0 });
-    expect(r.world.routeChanges.map((c) => c.t)).toEqual([expect.any(Number)]);
-    expect(r.world.routeChanges[0].t).toBeGreaterThanOrEqual(400);
-    expect(r.world.routeChanges[0].t).toBeLessThan(402);
+    expect(r.world.elb.routeChanges.map((c) => c.t)).toEqual([expect.any(Number)]);
+    expect(r.world.elb.routeChanges[0].t).toBeGreaterThanOrEqual(400);
+    expect(r.world.elb.routeChanges[0].t).toBeLessThan(402);
     const needed = r.world.published.find((e) => e.detailType === 'Approval Needed')!;
     expect(needed.t).toBeLessThan(160);
   });
@@ -283,7 +283,7 @@ describe('Flow: approval gate', () => {
     });
     expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1', failedRequests: 0 });
     expect(r.summary.reason).toMatch(/ApprovalRejected: aborted by operator/);
-    expect(r.world.routeChanges).toEqual([]);
+    expect(r.world.elb.routeChanges).toEqual([]);
     expect(r.world.group('web-green').desired).toBe(0);
   });
 
@@ -308,7 +308,7 @@ describe('Flow: preview URLs', () => {
     const { startSession, runToQuiet, loadScenario, summarize } = await import('../../src/local/simulate.js');
     const session = startSession(loadScenario({ name: 'preview', description: 'test', apps: [app], steps: [{ at: 10, upload: { app: 'web', version: '1.4.2' } }] }));
     const w = session.world;
-    const get = (host: string) => w.httpViaAlb(443, host, '/');
+    const get = (host: string) => w.elb.httpViaAlb(443, host, '/');
     await runToQuiet(session, 200); // green healthy, waiting at the gate
     const beforeSwitch = { next: get('1-4-2.preview.example.com'), prod: get('web.example.com') };
     await runToQuiet(session, 400); // switched; blue warm (1 instance)
@@ -320,7 +320,7 @@ describe('Flow: preview URLs', () => {
     expect(beforeSwitch.prod.body).toBe('ok 1.4.1 /');
     expect(warm).toEqual({ prev: { status: 200, body: 'ok 1.4.1 /' }, next: { status: 200, body: 'ok 1.4.2 /' }, prod: { status: 200, body: 'ok 1.4.2 /' } });
     // Retired: the previous version's rule is gone, the new one's stays.
-    const hosts = [...w.rules.values()].flatMap((x) => x.conditions.flatMap((c) => c.HostHeaderConfig?.Values ?? []));
+    const hosts = [...w.elb.rules.values()].flatMap((x) => x.conditions.flatMap((c) => c.HostHeaderConfig?.Values ?? []));
     expect(hosts).toEqual(['1-4-2.preview.example.com']);
   });
 });
@@ -387,7 +387,7 @@ describe('Flow: smoke checks through a test rule (host match on the production l
     const r = await runInline({ apps: [ruled()], steps: [{ at: 10, upload: { app: 'web', version: '1.4.2' } }] });
     expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2', failedRequests: 0 });
     const smoke = r.executions[0].statesEntered.find((s) => s.name === 'SmokeTest')!.t;
-    const prod = r.world.routeChanges.find((c) => c.arn.includes(':listener/'))!.t;
+    const prod = r.world.elb.routeChanges.find((c) => c.arn.includes(':listener/'))!.t;
     expect(prod).toBeGreaterThan(smoke);
   });
 
@@ -395,6 +395,6 @@ describe('Flow: smoke checks through a test rule (host match on the production l
     const r = await runInline({ smokeFailVersions: ['1.4.2'], apps: [ruled()], steps: [{ at: 10, upload: { app: 'web', version: '1.4.2' } }] });
     expect(r.summary).toMatchObject({ outcome: 'rolled-back', prodRequestsToGreen: 0, liveVersion: '1.4.1', failedRequests: 0 });
     expect(r.summary.reason).toMatch(/smoke check through the test rule failed on green \(1\.4\.2\): GET https:\/\/web-test\.example\.com\/health → status 500/);
-    expect(r.world.routeChanges.filter((c) => c.arn.includes(':listener/'))).toEqual([]);
+    expect(r.world.elb.routeChanges.filter((c) => c.arn.includes(':listener/'))).toEqual([]);
   });
 });

@@ -54,14 +54,14 @@ describe('Function: the load balancer routes every request one way (HTTP checks 
     const api = simApi(built.world, NO_STEP_FUNCTIONS);
     const route = (blue: number, green: number) =>
       api.elbv2.ModifyListenerCommand({ ListenerArn: app.listenerArn, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: app.blue.targetGroupArn, Weight: blue }, { TargetGroupArn: app.green.targetGroupArn, Weight: green }] } }] });
-    const port = built.world.listener(app.listenerArn).port;
+    const port = built.world.elb.listener(app.listenerArn).port;
     return { ...built, app, route, port, host: built.hosts.get('web')! };
   };
 
   it('a split route: HTTP checks follow the weights as requests do (10% reach the empty green group: 503)', async () => {
     const { world, route, port, host } = await build();
     route(90, 10);
-    const answers = Array.from({ length: 100 }, () => world.httpViaAlb(port, host, '/').status);
+    const answers = Array.from({ length: 100 }, () => world.elb.httpViaAlb(port, host, '/').status);
     expect(answers.filter((s) => s === 503).length).toBe(10);
     expect(answers.filter((s) => s === 200).length).toBe(90);
   });
@@ -69,10 +69,10 @@ describe('Function: the load balancer routes every request one way (HTTP checks 
   it('no healthy target in the chosen group: ALB fails open to its targets, for checks as for traffic', async () => {
     const { world, app, route, port, host } = await build();
     route(100, 0);
-    for (const t of world.targetGroup(app.blue.targetGroupArn).targets.values()) Object.assign(t, { state: 'unhealthy', reason: 'Target.FailedHealthChecks' });
-    const r = world.albRoute(app.listenerArn, host, '/', 0.5);
+    for (const t of world.elb.targetGroup(app.blue.targetGroupArn).targets.values()) Object.assign(t, { state: 'unhealthy', reason: 'Target.FailedHealthChecks' });
+    const r = world.elb.albRoute(app.listenerArn, host, '/', 0.5);
     expect('target' in r && r.failOpen && r.target !== null).toBe(true);
     // The targets still answer (they only fail their checks): the request succeeds.
-    expect(world.httpViaAlb(port, host, '/').status).toBe(200);
+    expect(world.elb.httpViaAlb(port, host, '/').status).toBe(200);
   });
 });
