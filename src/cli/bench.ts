@@ -14,6 +14,7 @@ const CAPACITY_SCENARIOS = ['ecs-scale-out', 'ecs-burst'];
 /** simSpeed: this scenario as a whole CLI process (start-up included). */
 const SPEED_SCENARIO = 'canary';
 
+/** Long: one run measures every figure the issue asks for in one object (scenarios, cold starts, zip sizes, simulator speed, fleet sweep), each a few lines in order; split, each part would take the same dozen arguments. */
 export async function runBench(json: boolean, quick = false, markdown = false): Promise<number> {
   const printTable = <R>(cols: [string, (r: R) => string][], rows: R[]) => writeTable(cols, rows, markdown);
   const rows: (Summary & Partial<CapacitySummary> & { realMs: number; callsPerInstance: number | null })[] = [];

@@ -1,3 +1,4 @@
+// Size: the fault matrix (its cases, runner, report and markdown) is one tool; its cases are data.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { bakeWatchSeconds } from '../core/green-timing.js';
@@ -400,6 +401,7 @@ export async function faultMatrix(opts: {
   return report;
 }
 
+/** Long: the matrix's one loop (scenario × fault × state), with its worker pool and progress; the per-run work is in runCase. */
 async function matrixRuns(opts: Parameters<typeof faultMatrix>[0], report: MatrixReport): Promise<void> {
   const { quick, only, runId, randomRuns = 8, seed = 20261126, progress = () => {}, options, known } = opts;
   const wanted = (id: string) => runId === undefined || runId === id;

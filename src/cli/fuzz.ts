@@ -81,6 +81,7 @@ export async function runFuzz(json: boolean): Promise<number> {
   return r.rejectedByIntendedCheck === r.inputs && r.mutatingCalls === 0 && r.controlAccepted ? 0 : 1;
 }
 
+/** Long: the list of bad-input classes, each a generator and its expected check: a table written as code. */
 export async function fuzz(opts: { perClass?: number; seed?: number }) {
   const { perClass = 110, seed = 424242 } = opts;
   const clock = new VirtualClock();

@@ -1,3 +1,4 @@
+// Size: the config schema (every option of every kind, with its documentation) and its cross-field checks; one place a user's config is defined.
 import * as z from 'zod/mini';
 import './zod.js';
 import { checkUserDataTemplate } from './artifact.js';

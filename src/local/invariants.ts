@@ -1,3 +1,4 @@
+// Size: every guarantee checked at the end of a run, and the readings of the run they share.
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { historyQuery, lockKey, lockOf } from '../aws/dynamodb.js';
 import type { Config } from '../core/config.js';
@@ -64,6 +65,7 @@ export interface InvariantInput {
 
 const ENDED_BACK = new Set(['rolled-back', 'rejected', 'aborted', 'superseded', 'already-live']);
 
+/** Long: the guarantees, one block each (end state, capacity, lock, events, manual changes, newest upload, one at a time, guard alarms, fenced writes), sharing what they read of the run; each block is named by its comment and its violation's prefix. */
 export function checkInvariants(i: InvariantInput): string[] {
   const bad: string[] = [];
   const a = i.config.apps[i.app];

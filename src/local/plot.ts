@@ -64,6 +64,7 @@ function parseInput(input: string): { app?: string; action?: string; version?: s
   }
 }
 
+/** Long: one SVG drawn top to bottom (title, three panels, markers, footer); the panels' own drawing is in capacityPanel and serverLanes. */
 export function renderPlot(r: SimulationResult): string {
   const s = r.summary;
   const seconds = r.traffic.seconds.get(s.app) ?? [];

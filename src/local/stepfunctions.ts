@@ -1,3 +1,4 @@
+// Size: the local Step Functions service (start, describe, list, stop, redrive, callbacks, history limits) around aws-local-stepfunctions.
 import './polyfill.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -272,6 +273,7 @@ export class LocalStepFunctions implements StepFunctionsBackend {
 
   private resumed = new Map<string, StateMachine>();
 
+  /** Long: one execution from start to end in aws-local-stepfunctions, with its callbacks, crash point, stop and history; its parts share the execution's state. */
   private async run(m: Machine, rec: ExecutionRecord, input: unknown, startAt?: string): Promise<void> {
     const overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
     let lastEntered: { name: string; input: unknown } | undefined;

@@ -149,10 +149,11 @@ export class SimTransport {
     return undefined;
   }
 
+  /** Long: the SDK middleware that answers a call: fault, latency, IAM, the simulated API, stale reads, crash: one call's path, in order. */
   private attach(client: AnyClient, service: Service, label: string): void {
     const table = this.api[service];
     client.middlewareStack.addRelativeTo(
-      // biome-ignore lint/suspicious/noExplicitAny: middleware generics are not worth spelling out here.
+      // biome-ignore lint/suspicious/noExplicitAny: middleware generics are not worth spelling out here. Long: it is attach's whole body, one call's path in order.
       (_next: any, context: any) => async (args: any) => {
         const inv = currentInvocation.getStore();
         // A frozen sandbox (the function timed out) sends nothing more.

@@ -42,8 +42,17 @@ export interface EventWiring {
 
 /** The stack's EventBridge rules and the services' events, on one bus. */
 export function wireEvents(w: EventWiring) {
-  const { scenario, world, config, clock, sfn, procs, lambda, handlers, counters } = w;
-  const bus = new EventBus(clock, scenario.eventDelaySeconds);
+  const bus = new EventBus(w.clock, w.scenario.eventDelaySeconds);
+  wireUploads(w, bus);
+  const lifecycle = wireCapacityAndReplacement(w, bus);
+  wireGuard(w, bus);
+  wireServiceEvents(w, bus);
+  return { bus, lifecycle };
+}
+
+/** S3 uploads (and ECR pushes) go to the dispatch function, which starts the release. */
+function wireUploads(w: EventWiring, bus: EventBus): void {
+  const { world, config, procs, lambda, handlers } = w;
   for (const [name, pattern] of Object.entries(eventPatterns(config, SIM_BUCKET)))
     bus.putRule({
       name,
@@ -64,6 +73,11 @@ export function wireEvents(w: EventWiring) {
         }),
     });
   world.onObjectCreated = (bucket, key, v) => bus.put(s3Event(world, bucket.name, key, v));
+}
+
+/** Lifecycle actions to the capacity machine (and its reconcile schedule); eip status alarms to a replacement. */
+function wireCapacityAndReplacement(w: EventWiring, bus: EventBus) {
+  const { world, config, clock, sfn } = w;
 
   // Lifecycle actions go to the capacity state machine (an EventBridge rule with a Step
   // Functions target: the execution gets a generated name), and a schedule reconciles.
@@ -94,6 +108,11 @@ export function wireEvents(w: EventWiring) {
         world.note(`replacement execution ${r.executionArn.split(':').pop()} started by ${(event.detail as { alarmName: string }).alarmName}`);
       },
     });
+  return lifecycle;
+}
+
+function wireGuard(w: EventWiring, bus: EventBus): void {
+  const { world, config, clock, procs, lambda, handlers, counters } = w;
   // Guard alarms of asg/ecs apps invoke the guard function (asynchronously, as EventBridge does:
   // if it fails, Lambda retries it after 1 minute, then after 2 more).
   const guard = guardPattern(config);
@@ -123,6 +142,11 @@ export function wireEvents(w: EventWiring) {
         invoke(0);
       },
     });
+}
+
+/** What AWS services put on the bus themselves: CloudWatch alarm state changes, Auto Scaling lifecycle actions. */
+function wireServiceEvents(w: EventWiring, bus: EventBus): void {
+  const { world, clock, counters } = w;
   world.ec2.onAlarm = (a, previous) =>
     bus.put({
       version: '0',
@@ -150,7 +174,6 @@ export function wireEvents(w: EventWiring) {
     counters.lifecycleEvents++;
     bus.put({ version: '0', id: hexId(`lc-${counters.lifecycleEvents}`, 32), source: 'aws.autoscaling', account: ACCOUNT, time: clock.date().toISOString(), region: REGION, ...e });
   };
-  return { bus, lifecycle };
 }
 
 /** Every write to an app's production route, with the lock's owner when it landed. */

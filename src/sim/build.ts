@@ -266,6 +266,7 @@ export function pushImage(world: World, app: string, version: string): string {
   return image;
 }
 
+/** Long: one ECS app's resources as an account would hold them (clusters, capacity groups, task definition, services, target groups), in creation order. */
 function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, index: number) {
   const { tgs, route } = buildRoute(world, app, listenerArn, index);
   const ecs = world.ecs;

@@ -1,3 +1,4 @@
+// Size: the ECS model (task definitions, services and deployments, tasks, placement, container instances, draining): one service's whole physics.
 import { SimAwsError } from './errors.js';
 import { ACCOUNT, hexId, type Instance, REGION, type World } from './world.js';
 

@@ -1,3 +1,4 @@
+// Size: EC2 instances and Auto Scaling groups are one physics here (launch, boot, lifecycle hooks, health, termination); S3 and the account's shared state sit with them. ELB (elb.ts), ECS (ecs.ts) and EC2 servers (ec2.ts) have their own files.
 import { createHash } from 'node:crypto';
 import type { VirtualClock } from './clock.js';
 import { SimDynamoDB } from './dynamodb.js';

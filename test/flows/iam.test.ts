@@ -47,7 +47,7 @@ describe('Flow: IAM enforced in the simulator', () => {
   });
 
   it('every action the simulator authorizes and every action the stack allows exists in AWS\'s reference', () => {
-    const probe = { launchTemplates: new Map(), instances: new Map(), groups: new Map(), rules: new Map(), images: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }) };
+    const probe = { launchTemplates: new Map(), instances: new Map(), groups: new Map(), elb: { rules: new Map() }, images: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }) };
     const sample: Record<string, unknown> = { InstanceIds: ['i-1'], services: ['s'], containerInstances: ['c'], tasks: ['t'], Entries: [{ Source: 'greenlight' }], LaunchTemplate: { LaunchTemplateId: 'lt-1' }, Tags: [{ Key: 'k', Value: 'v' }], tags: [{ key: 'k', value: 'v' }], taskRoleArn: 'arn:aws:iam::1:role/r', TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'k', Value: 'v' }] }] };
     const actions = new Set<string>();
     for (const [, commands] of Object.entries(AUTHZ))

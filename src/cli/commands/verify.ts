@@ -19,7 +19,10 @@ import { app, type Result } from './shared.js';
 
 type Check = { check: string; status: 'OK' | 'NG' | 'SKIP'; detail: string };
 
-/** OK / NG / SKIP for every resource the app's config names, and greenlight's own. */
+/**
+ * OK / NG / SKIP for every resource the app's config names, and greenlight's own.
+ * Long: one check per configured resource, in the order an operator reads them; each is a few lines and needs the ones before it.
+ */
 export async function verify(account: Account, name: string): Promise<Result> {
   const a = app(account, name);
   const checks: Check[] = [];
