@@ -1,4 +1,4 @@
-import { classify } from '../src/steps/follow.js';
+import { classify } from '../src/steps/capacity.js';
 import { lambda } from '../src/steps/lambda.js';
 
 export const { handler, withDeps } = lambda('classify', classify);

@@ -1,4 +1,4 @@
-import { completeLifecycle } from '../src/steps/follow.js';
+import { completeLifecycle } from '../src/steps/capacity.js';
 import { lambda } from '../src/steps/lambda.js';
 
 export const { handler, withDeps } = lambda('completeLifecycle', completeLifecycle);

@@ -1,4 +1,4 @@
-import { drainCheck } from '../src/steps/follow.js';
+import { drainCheck } from '../src/steps/capacity.js';
 import { lambda } from '../src/steps/lambda.js';
 
 export const { handler, withDeps } = lambda('drainCheck', drainCheck);

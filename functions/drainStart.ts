@@ -1,4 +1,4 @@
-import { drainStart } from '../src/steps/follow.js';
+import { drainStart } from '../src/steps/capacity.js';
 import { lambda } from '../src/steps/lambda.js';
 
 export const { handler, withDeps } = lambda('drainStart', drainStart);

@@ -1,4 +1,4 @@
-import { joinCheck } from '../src/steps/follow.js';
+import { joinCheck } from '../src/steps/capacity.js';
 import { lambda } from '../src/steps/lambda.js';
 
 export const { handler, withDeps } = lambda('joinCheck', joinCheck);

@@ -1,4 +1,4 @@
-import { reconcile } from '../src/steps/follow.js';
+import { reconcile } from '../src/steps/capacity.js';
 import { lambda } from '../src/steps/lambda.js';
 
 export const { handler, withDeps } = lambda('reconcile', reconcile);

@@ -1,4 +1,4 @@
-import { setTaskCount } from '../src/steps/follow.js';
+import { setTaskCount } from '../src/steps/capacity.js';
 import { lambda } from '../src/steps/lambda.js';
 
 export const { handler, withDeps } = lambda('setTaskCount', setTaskCount);

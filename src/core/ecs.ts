@@ -6,7 +6,8 @@ import { InvalidInput } from './errors.js';
 import { formatIssues } from './text.js';
 
 // Pure decisions for ECS apps: the image manifest, the task definition a release registers,
-// and whether a service has settled.
+// and whether a service has settled. How many tasks a service runs when its count follows its
+// Auto Scaling group (ECS on EC2 capacity) is decided in ./capacity.ts, for src/steps/capacity.ts.
 
 const IMAGE = /^[a-z0-9][a-z0-9._/:-]{0,254}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;

@@ -57,7 +57,7 @@ import { parseConfig } from '../../src/core/config.js';
 import { acquired } from '../../src/core/lock.js';
 import type { Deps } from '../../src/steps/deps.js';
 import { dispatch } from '../../src/steps/dispatch.js';
-import { classify, drainCheck, drainStart, joinCheck, setTaskCount } from '../../src/steps/follow.js';
+import { classify, drainCheck, drainStart, joinCheck, setTaskCount } from '../../src/steps/capacity.js';
 import { onGuardAlarm } from '../../src/steps/guard.js';
 import { httpGet } from '../../src/steps/http.js';
 import { changeLock } from '../../src/steps/lock.js';
