@@ -99,6 +99,7 @@ async function awsAccount(opts: AccountOptions): Promise<Account> {
     config,
     now: () => new Date(),
     http: httpGet,
+    logger: { info: () => {}, warn: () => {} },
     metrics: () => {},
     env: { artifactBucket: names.bucket, releaseStateMachineArn: names.releaseStateMachineArn, table: names.table, eventBusName: 'default', topicArn: names.topicArn },
   };

@@ -6,6 +6,7 @@ import type { VirtualClock } from '../sim/clock.js';
 import type { World } from '../sim/world.js';
 import type { Deps } from '../steps/deps.js';
 import { isPrivateAddress } from '../steps/http.js';
+import { logger } from '../steps/lambda.js';
 import { ROOT } from './definitions.js';
 import type { SimTransport } from './transport.js';
 
@@ -31,6 +32,7 @@ export function simDeps(o: { world: World; clock: VirtualClock; config: Config; 
       if (u.hostname === world.elb.lbDnsName || world.elb.routesHost(u.hostname)) return world.elb.httpViaAlb(port, u.hostname, u.pathname + u.search);
       return world.ec2.http(u.hostname, port, u.pathname + u.search);
     },
+    logger,
     metrics: (emf) => world.metrics.push({ t: clock.now, emf }),
     env: { artifactBucket: SIM_BUCKET, releaseStateMachineArn: o.releaseStateMachineArn, table: SIM_TABLE, eventBusName: 'default', topicArn: SIM_TOPIC },
   };

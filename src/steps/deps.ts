@@ -1,5 +1,9 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clients } from '../aws/clients.js';
 import type { Config } from '../core/config.js';
+
+/** The part of a logger the steps use (Powertools Logger's). */
+export type Log = Pick<Logger, 'info' | 'warn'>;
 
 /** What a step needs from the outside world. Lambda builds it from the environment; the local runner from the simulator. */
 export interface Deps {
@@ -8,6 +12,8 @@ export interface Deps {
   now: () => Date;
   /** One HTTP GET (health and smoke checks of kind eip); status 0 when nothing answered. */
   http: (url: string) => Promise<{ status: number; body: string }>;
+  /** Where a step's log lines go: the Powertools logger (structured JSON, with the Lambda context). */
+  logger: Log;
   /** Where Powertools Metrics' EMF documents go: stdout in Lambda (CloudWatch extracts them). */
   metrics: (emf: object) => void;
   env: {

@@ -3,7 +3,6 @@ import { startExecution } from '../aws/sfn.js';
 import { sha256Base64, VERSION } from '../core/artifact.js';
 import { executionNameFor } from '../core/release.js';
 import type { Deps } from './deps.js';
-import { logger } from './lambda.js';
 
 // EventBridge → releases.
 // - S3 "Object Created": one release execution per upload, named after the upload so that a
@@ -32,7 +31,7 @@ export async function dispatch(deps: Deps, event: EventLike) {
     sequencer: str(o?.sequencer),
   });
   const res = await startExecution(deps.clients.sfn, deps.env.releaseStateMachineArn, name, event);
-  logger.info(res.started ? 'release execution started' : 'duplicate delivery ignored', { executionName: name });
+  deps.logger.info(res.started ? 'release execution started' : 'duplicate delivery ignored', { executionName: name });
   return { executionName: name, ...res };
 }
 
@@ -42,7 +41,7 @@ async function fromEcrPush(deps: Deps, event: EventLike) {
   const tag = str(d['image-tag']);
   const digest = str(d['image-digest']);
   if (d['action-type'] !== 'PUSH' || d.result !== 'SUCCESS' || !repo || !tag || !digest || !/^sha256:[0-9a-f]{64}$/.test(digest)) {
-    logger.info('ECR event ignored: not a successful tagged push', { repository: repo, tag });
+    deps.logger.info('ECR event ignored: not a successful tagged push', { repository: repo, tag });
     return { ecr: [], ignored: 'not a successful tagged push' };
   }
   const image = `${event.account}.dkr.ecr.${event.region}.amazonaws.com/${repo}@${digest}`;
@@ -62,7 +61,7 @@ async function fromEcrPush(deps: Deps, event: EventLike) {
       continue;
     }
     await putObject(deps.clients.s3, deps.env.artifactBucket, key, body, 'application/json');
-    logger.info('manifest written for ECR push', { app, key, image });
+    deps.logger.info('manifest written for ECR push', { app, key, image });
     results.push({ app, key });
   }
   return { ecr: results };

@@ -32,6 +32,7 @@ function lambdaDeps(): Deps {
       config: parseConfig(embeddedConfig()),
       now: () => new Date(),
       http: httpGet,
+      logger,
       metrics: (emf) => process.stdout.write(`${JSON.stringify(emf)}\n`),
       env: {
         artifactBucket: requireEnv('ARTIFACT_BUCKET'),
@@ -45,6 +46,19 @@ function lambdaDeps(): Deps {
   return cached;
 }
 
+/**
+ * A step's failure, logged once with its name (the error's name is what the state's Retry and
+ * Catch match); the error then goes on to Step Functions unchanged (no response is set).
+ */
+export function logFailure(name: string, log: () => Deps['logger']): middy.MiddlewareObj {
+  return {
+    onError: (request) => {
+      const e = request.error as Error;
+      log().warn(`${name} failed`, { errorName: e.name, errorMessage: e.message });
+    },
+  };
+}
+
 export type Step<I, O> = (deps: Deps, input: I) => Promise<O>;
 
 /**
@@ -53,15 +67,9 @@ export type Step<I, O> = (deps: Deps, input: I) => Promise<O>;
  */
 export function lambda<I, O>(name: string, step: Step<I, O>) {
   const build = (deps: () => Deps) =>
-    middy(async (event: I): Promise<O> => {
-      try {
-        return await step(deps(), event);
-      } catch (err) {
-        const e = err as Error;
-        logger.warn(`${name} failed`, { errorName: e.name, errorMessage: e.message });
-        throw err;
-      }
-    }).use(injectLambdaContext(logger, { clearState: true }));
+    middy(async (event: I): Promise<O> => step(deps(), event))
+      .use(injectLambdaContext(logger, { clearState: true }))
+      .use(logFailure(name, () => deps().logger));
   return {
     handler: build(lambdaDeps),
     withDeps: (deps: Deps) => build(() => deps),

@@ -549,6 +549,7 @@ async function main() {
     config: parseConfig(doc),
     now: () => new Date(),
     http: httpGet,
+    logger: { info: () => {}, warn: () => {} },
     metrics: () => {},
     env: { artifactBucket: names.bucket, releaseStateMachineArn: names.release, table: names.table, eventBusName: 'default', topicArn: names.topic },
   });
