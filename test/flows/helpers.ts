@@ -24,3 +24,17 @@ export const webApp = {
 export function mutatingCalls(r: SimulationResult, command?: string) {
   return r.calls.filter((c) => changesInfrastructure(c) && (!command || c.command === command));
 }
+
+/** Every change to the app's production route, as the load balancer recorded it: when, and green's share in percent. */
+export function greenShares(r: SimulationResult, app: string): { t: number; percent: number }[] {
+  const a = r.config.apps[app] as { listenerArn: string; ruleArn?: string; green: { targetGroupArn: string } };
+  const arn = a.ruleArn ?? a.listenerArn;
+  return r.world.elb.routeChanges
+    .filter((c) => c.arn === arn)
+    .map((c) => {
+      const groups = c.actions.find((x) => x.Type === 'forward')?.ForwardConfig?.TargetGroups ?? [];
+      const total = groups.reduce((n, g) => n + (g.Weight ?? 1), 0);
+      const green = groups.filter((g) => g.TargetGroupArn === a.green.targetGroupArn).reduce((n, g) => n + (g.Weight ?? 1), 0);
+      return { t: c.t, percent: total ? Math.round((100 * green) / total) : 0 };
+    });
+}

@@ -1,9 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { shiftSteps } from '../../src/core/route.js';
-import { mutatingCalls, runShipped } from './helpers.js';
-
-const weights = (timeline: { t: number; text: string }[]) =>
-  timeline.filter((e) => /default action → /.test(e.text)).map((e) => Number(/-green (\d+)/.exec(e.text)![1]));
+import { greenShares, mutatingCalls, runShipped } from './helpers.js';
 
 describe('Function: shiftSteps', () => {
   it.each([
@@ -22,10 +19,10 @@ describe('Flow: progressive traffic shifting', () => {
   it('canary: 10% for the bake, then 100%, each step read back; no failed request', async () => {
     const r = await runShipped('canary');
     expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2', failedRequests: 0 });
-    expect(weights(r.timeline)).toEqual([10, 100]);
+    const steps = greenShares(r, 'web');
+    expect(steps.map((s) => s.percent)).toEqual([10, 100]);
     expect(mutatingCalls(r, 'ModifyListener')).toHaveLength(2);
     // During the bake about 10% of requests were answered by the new version.
-    const steps = r.timeline.filter((e) => /default action → /.test(e.text));
     const bake = r.traffic.seconds.get('web')!.filter((s) => s.t > steps[0].t + 1 && s.t < steps[1].t);
     const total = bake.reduce((n, s) => n + s.total, 0);
     const green = bake.reduce((n, s) => n + (s.versions['1.4.2'] ?? 0), 0);
@@ -36,8 +33,9 @@ describe('Flow: progressive traffic shifting', () => {
   it('linear: 25, 50, 75, 100 one minute apart', async () => {
     const r = await runShipped('linear');
     expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '3.3.0', failedRequests: 0 });
-    expect(weights(r.timeline)).toEqual([25, 50, 75, 100]);
-    const at = r.timeline.filter((e) => /default action → /.test(e.text)).map((e) => e.t);
+    const shares = greenShares(r, 'api');
+    expect(shares.map((s) => s.percent)).toEqual([25, 50, 75, 100]);
+    const at = shares.map((s) => s.t);
     for (let k = 1; k < at.length; k++) expect(at[k] - at[k - 1]).toBeGreaterThanOrEqual(60);
   });
 });
