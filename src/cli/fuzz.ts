@@ -103,7 +103,7 @@ export async function fuzz(opts: { perClass?: number; seed?: number }) {
   const nextVersion = () => `9.${Math.floor(n / 1000)}.${n++ % 1000}`;
   const upload = (app: string, version: string, body: string, checksum?: string) => {
     const key = `releases/${app}/${version}.json`;
-    const v = world.putObject(SIM_BUCKET, key, Buffer.from(body));
+    const v = world.s3.putObject(SIM_BUCKET, key, Buffer.from(body));
     if (checksum) v.sha256 = checksum;
     return s3Event(key, { 'version-id': v.versionId });
   };
@@ -230,9 +230,9 @@ export async function fuzz(opts: { perClass?: number; seed?: number }) {
   }
   const mutatingCalls = transport.calls.filter(changesInfrastructure).length;
   // Control: a valid upload must pass both steps, or this harness would prove nothing.
-  const good = world.putObject(SIM_BUCKET, 'releases/web/2.0.0.json', Buffer.from(JSON.stringify({ version: '2.0.0', imageId: ami })));
+  const good = world.s3.putObject(SIM_BUCKET, 'releases/web/2.0.0.json', Buffer.from(JSON.stringify({ version: '2.0.0', imageId: ami })));
   // And an ECS manifest within the app's policy: the live repository by digest, an ordinary variable.
-  const goodEcs = world.putObject(
+  const goodEcs = world.s3.putObject(
     SIM_BUCKET,
     'releases/api/2.0.0.json',
     Buffer.from(JSON.stringify({ version: '2.0.0', images: { [container]: `${liveRepo}${digest('control')}` }, environment: { [container]: { LOG_LEVEL: 'debug' } } })),

@@ -89,7 +89,7 @@ const STEPS: { [K in StepKind]: (s: StepContext, step: StepOf<K>) => void } = {
   uploadRaw: (s, step) => {
     const { world } = s;
     const { storedSha256 } = step.uploadRaw;
-    world.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum, storedSha256);
+    world.s3.putObject(SIM_BUCKET, step.uploadRaw.key, Buffer.from(step.uploadRaw.body), step.uploadRaw.checksum, storedSha256);
   },
   /** An operator answers the approval gate, as `greenlight promote` / `abort` would. */
   approve: (s, step) => {
@@ -170,22 +170,22 @@ export function scheduleSteps(s: StepContext, done: () => void): void {
  * sent (the artifact is staged, nothing starts).
  */
 export function uploadArtifact(world: World, app: Scenario['apps'][number], version: string, environment?: Record<string, Record<string, string>>, announce = true): string {
-  const bucket = world.buckets.get(SIM_BUCKET)!;
+  const bucket = world.s3.buckets.get(SIM_BUCKET)!;
   const wasOn = bucket.eventBridge;
   bucket.eventBridge = announce && wasOn;
   try {
     if (app.kind === 'ecs') {
       const image = pushImage(world, app.name, version);
       const manifest = { version, images: { [app.containers[0]]: image }, ...(environment ? { environment } : {}) };
-      world.putObject(SIM_BUCKET, `releases/${app.name}/${version}.json`, Buffer.from(JSON.stringify(manifest)));
+      world.s3.putObject(SIM_BUCKET, `releases/${app.name}/${version}.json`, Buffer.from(JSON.stringify(manifest)));
       return `releases/${app.name}/${version}.json`;
     }
     if (app.artifact === 'ami') {
       const img = world.registerImage(version, `${app.name}-${version}`);
-      world.putObject(SIM_BUCKET, `releases/${app.name}/${version}.json`, Buffer.from(JSON.stringify({ version, imageId: img.imageId })));
+      world.s3.putObject(SIM_BUCKET, `releases/${app.name}/${version}.json`, Buffer.from(JSON.stringify({ version, imageId: img.imageId })));
       return `releases/${app.name}/${version}.json`;
     }
-    world.putObject(SIM_BUCKET, `releases/${app.name}/${version}.tar.gz`, Buffer.from(`bundle ${app.name} ${version}`));
+    world.s3.putObject(SIM_BUCKET, `releases/${app.name}/${version}.tar.gz`, Buffer.from(`bundle ${app.name} ${version}`));
     return `releases/${app.name}/${version}.tar.gz`;
   } finally {
     bucket.eventBridge = wasOn;
@@ -195,7 +195,7 @@ export function uploadArtifact(world: World, app: Scenario['apps'][number], vers
 /** CI uploads the same artifact again: the same bytes at the same key, a new S3 object version. */
 export function reuploadArtifact(world: World, app: Scenario['apps'][number], version: string): void {
   const keys = [`releases/${app.name}/${version}.json`, `releases/${app.name}/${version}.tar.gz`];
-  const key = keys.find((k) => world.buckets.get(SIM_BUCKET)!.objects.has(k));
+  const key = keys.find((k) => world.s3.buckets.get(SIM_BUCKET)!.objects.has(k));
   if (!key) throw new Error(`scenario: upload again of ${app.name} ${version}, which was never uploaded`);
-  world.putObject(SIM_BUCKET, key, world.getObject(SIM_BUCKET, key).body);
+  world.s3.putObject(SIM_BUCKET, key, world.s3.getObject(SIM_BUCKET, key).body);
 }

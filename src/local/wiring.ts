@@ -72,7 +72,7 @@ function wireUploads(w: EventWiring, bus: EventBus): void {
           }
         }),
     });
-  world.onObjectCreated = (bucket, key, v) => bus.put(s3Event(world, bucket.name, key, v));
+  world.s3.onObjectCreated = (bucket, key, v) => bus.put(s3Event(world, bucket.name, key, v));
 }
 
 /** Lifecycle actions to the capacity machine (and its reconcile schedule); eip status alarms to a replacement. */

@@ -38,7 +38,7 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   for (const v of scenario.brokenVersions) world.brokenVersions.add(v);
   for (const f of scenario.flakyVersions) world.flakyVersions.set(f.version, { share: f.share, started: 0 });
   for (const v of scenario.smokeFailVersions) world.elb.smokeFailVersions.add(v);
-  world.buckets.set(SIM_BUCKET, { name: SIM_BUCKET, versioned: true, eventBridge: true, objects: new Map() });
+  world.s3.buckets.set(SIM_BUCKET, { name: SIM_BUCKET, versioned: true, eventBridge: true, objects: new Map() });
   world.dynamodb.createTable(SIM_TABLE, 'pk', 'sk');
   world.snsTopics.add(SIM_TOPIC);
 
@@ -152,12 +152,12 @@ function initialLaunchTemplate(world: World, app: { name: string; artifact: 'ami
   if (app.artifact === 'ami') {
     const img = world.registerImage(app.initialVersion, `${app.name}-${app.initialVersion}`);
     const key = `releases/${app.name}/${app.initialVersion}.json`;
-    versionId = world.putObject(SIM_BUCKET, key, Buffer.from(JSON.stringify({ version: app.initialVersion, imageId: img.imageId }))).versionId;
+    versionId = world.s3.putObject(SIM_BUCKET, key, Buffer.from(JSON.stringify({ version: app.initialVersion, imageId: img.imageId }))).versionId;
     data = { ImageId: img.imageId, InstanceType: 't3.small' };
   } else {
     const base = world.registerImage(null, 'al2023-base');
     const key = `releases/${app.name}/${app.initialVersion}.tar.gz`;
-    const obj = world.putObject(SIM_BUCKET, key, Buffer.from(`bundle ${app.name} ${app.initialVersion}`));
+    const obj = world.s3.putObject(SIM_BUCKET, key, Buffer.from(`bundle ${app.name} ${app.initialVersion}`));
     versionId = obj.versionId;
     const userData = renderUserData(DEFAULT_USER_DATA, {
       app: app.name,
@@ -272,7 +272,7 @@ function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, ind
   const ecs = world.ecs;
   const image = pushImage(world, app.name, app.initialVersion);
   const key = `releases/${app.name}/${app.initialVersion}.json`;
-  const versionId = world.putObject(SIM_BUCKET, key, Buffer.from(JSON.stringify({ version: app.initialVersion, images: { [app.containers[0]]: image } }))).versionId;
+  const versionId = world.s3.putObject(SIM_BUCKET, key, Buffer.from(JSON.stringify({ version: app.initialVersion, images: { [app.containers[0]]: image } }))).versionId;
   const fargate = app.capacity === 'fargate';
   ecs.pullable.add(SIDECAR_IMAGE);
   const td = ecs.registerTaskDefinition(

@@ -1,4 +1,4 @@
-// Size: EC2 instances and Auto Scaling groups are one physics here (launch, boot, lifecycle hooks, health, termination); S3 and the account's shared state sit with them. ELB (elb.ts), ECS (ecs.ts) and EC2 servers (ec2.ts) have their own files.
+// Size: EC2 instances and Auto Scaling groups are one physics here (launch, boot, lifecycle hooks, health, termination), with the account's shared state (clock, timeline, serials). S3 (s3.ts), ELB (elb.ts), ECS (ecs.ts) and EC2 servers (ec2.ts) have their own files.
 import { createHash } from 'node:crypto';
 import type { VirtualClock } from './clock.js';
 import { SimDynamoDB } from './dynamodb.js';
@@ -6,6 +6,9 @@ import type { Ec2Model } from './ec2.js';
 import type { EcsModel } from './ecs.js';
 import { LoadBalancers } from './elb.js';
 import { SimAwsError } from './errors.js';
+import { type Bucket, type ObjectVersion, S3Model } from './s3.js';
+
+export type { Bucket, ObjectVersion };
 
 // The simulated AWS account: state plus the physics (boot, health checks, draining, scaling).
 // Each behaviour follows AWS's documentation; src/sim/README.md lists them with sources.
@@ -15,22 +18,6 @@ export const REGION = 'us-east-1';
 
 export function hexId(seed: string, len = 16): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, len);
-}
-
-// ---------- S3 ----------
-export interface ObjectVersion {
-  versionId: string;
-  body: Buffer;
-  sha256: string | null;
-  etag: string;
-  lastModified: Date;
-  sequencer: string;
-}
-export interface Bucket {
-  name: string;
-  versioned: boolean;
-  eventBridge: boolean;
-  objects: Map<string, ObjectVersion[]>; // newest last
 }
 
 // ---------- EC2 ----------
@@ -193,7 +180,8 @@ export interface TimelineEntry {
 }
 
 export class World {
-  readonly buckets = new Map<string, Bucket>();
+  /** S3: the buckets and their object versions. */
+  readonly s3 = new S3Model(this);
   readonly images = new Map<string, Image>();
   readonly launchTemplates = new Map<string, LaunchTemplate>();
   readonly instances = new Map<string, Instance>();
@@ -245,7 +233,6 @@ export class World {
   /** Called for every lifecycle action (the EventBridge model subscribes). */
   onLifecycleEvent: (e: { 'detail-type': string; resources: string[]; detail: Record<string, unknown> }) => void = () => {};
   /** Called for every S3 object created (the EventBridge model subscribes). */
-  onObjectCreated: (bucket: Bucket, key: string, v: ObjectVersion) => void = () => {};
   private counter = 0;
 
   constructor(
@@ -260,43 +247,13 @@ export class World {
     else this.timeline.push({ t: this.clock.now, text, key });
   }
 
+  /** The account's one serial number (ids, S3 versions and sequencers draw from it, in order). */
+  serial(): number {
+    return this.counter++;
+  }
+
   private nextId(prefix: string, len = 17): string {
     return `${prefix}${hexId(`${prefix}${this.counter++}`, len)}`;
-  }
-
-  // ===== S3 =====
-  bucket(name: string): Bucket {
-    const b = this.buckets.get(name);
-    if (!b) throw new SimAwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
-    return b;
-  }
-
-  putObject(bucketName: string, key: string, body: Buffer, withChecksum = true, storedSha256?: string): ObjectVersion {
-    const b = this.bucket(bucketName);
-    const v: ObjectVersion = {
-      versionId: b.versioned ? hexId(`v${this.counter++}`, 32) : 'null',
-      body,
-      sha256: storedSha256 ?? (withChecksum ? createHash('sha256').update(body).digest('base64') : null),
-      etag: `"${createHash('md5').update(body).digest('hex')}"`,
-      lastModified: this.clock.date(),
-      sequencer: hexId(`seq${this.counter++}`, 18).toUpperCase(),
-    };
-    const list = b.objects.get(key) ?? [];
-    if (!b.versioned) list.length = 0;
-    list.push(v);
-    b.objects.set(key, list);
-    this.note(`s3 upload s3://${bucketName}/${key}`);
-    if (b.eventBridge) this.onObjectCreated(b, key, v);
-    return v;
-  }
-
-  getObject(bucketName: string, key: string, versionId?: string): ObjectVersion {
-    const list = this.bucket(bucketName).objects.get(key);
-    if (!list?.length) throw new SimAwsError('NoSuchKey', 'The specified key does not exist.', 404);
-    if (!versionId) return list[list.length - 1];
-    const v = list.find((x) => x.versionId === versionId);
-    if (!v) throw new SimAwsError('NoSuchVersion', 'The specified version does not exist.', 404);
-    return v;
   }
 
   // ===== EC2 =====
@@ -366,7 +323,7 @@ export class World {
     if ((!uri || !vid) && img.version) return { version: img.version };
     if (!uri || !vid) return { version: null, why: 'user data names no s3:// bundle and version id' };
     try {
-      this.getObject(uri[1], uri[2], vid[1]);
+      this.s3.getObject(uri[1], uri[2], vid[1]);
     } catch {
       return { version: null, why: `bundle s3://${uri[1]}/${uri[2]} version ${vid[1]} not found` };
     }

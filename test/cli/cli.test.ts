@@ -108,7 +108,7 @@ describe('CLI operations on the simulator', () => {
     const registry = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
     await withAccount(sim('ecs-release', 5), async (account) => {
       const { world, transport } = account.session!;
-      const objects = () => [...world.buckets.values()].flatMap((b) => [...b.objects.keys()]).sort();
+      const objects = () => [...world.s3.buckets.values()].flatMap((b) => [...b.objects.keys()]).sort();
       const before = objects();
       writeFileSync(join(dir, '5.0.0.json'), JSON.stringify({ version: '5.0.0', images: { api: `${registry}/api:5.0.0` } }));
       const from = transport.calls.length;

@@ -85,7 +85,7 @@ describe('Flow: shipped asg scenarios on the simulator', () => {
     const g = before.world.groups.get('web-green')!;
     const v = before.world.launchTemplates.get(g.launchTemplateId)!.versions.get(Number(g.launchTemplateVersion))!;
     const userData = Buffer.from(v.data.UserData!, 'base64').toString();
-    const obj = before.world.getObject('greenlight-artifacts-sim', 'releases/web/2.1.0.tar.gz');
+    const obj = before.world.s3.getObject('greenlight-artifacts-sim', 'releases/web/2.1.0.tar.gz');
     expect(userData).toContain(`--version-id ${obj.versionId}`);
     expect(userData).toContain('s3://greenlight-artifacts-sim/releases/web/2.1.0.tar.gz');
   });

@@ -72,10 +72,10 @@ describe('Flow: ECS releases on the simulator', () => {
   it('ecs-ecr-push: a matching tag becomes a manifest pinned by digest and releases; "latest" is ignored', async () => {
     const r = await runShipped('ecs-ecr-push');
     expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '3.3.0', executions: 1, failedRequests: 0 });
-    const manifest = JSON.parse(r.world.getObject('greenlight-artifacts-sim', 'releases/api/3.3.0.json').body.toString());
+    const manifest = JSON.parse(r.world.s3.getObject('greenlight-artifacts-sim', 'releases/api/3.3.0.json').body.toString());
     expect(manifest).toEqual({ version: '3.3.0', images: { app: expect.stringMatching(/^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/api@sha256:[0-9a-f]{64}$/) }, description: 'ECR push api:3.3.0' });
     expect(r.timeline.some((e) => e.text.startsWith('ECR push ignored for api: tag latest'))).toBe(true);
-    expect(() => r.world.getObject('greenlight-artifacts-sim', 'releases/api/latest.json')).toThrow();
+    expect(() => r.world.s3.getObject('greenlight-artifacts-sim', 'releases/api/latest.json')).toThrow();
   });
 
   it('a task role not listed in passRoles is refused by Plan (naming the role and the field), before any change; the same role listed releases', async () => {

@@ -79,6 +79,6 @@ export async function plan(account: Account, name: string, version: string): Pro
 function stageInSimulator(account: Account, name: string, version: string): string | null {
   const { world, scenario } = account.session!;
   const spec = scenario.apps.find((x) => x.name === name);
-  if (!spec || [...(world.buckets.get(account.names.bucket)?.objects.keys() ?? [])].some((k) => k.startsWith(`releases/${name}/${version}.`))) return null;
+  if (!spec || [...(world.s3.buckets.get(account.names.bucket)?.objects.keys() ?? [])].some((k) => k.startsWith(`releases/${name}/${version}.`))) return null;
   return `s3://${account.names.bucket}/${uploadArtifact(world, spec, version, undefined, false)}`;
 }

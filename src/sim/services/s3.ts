@@ -15,13 +15,13 @@ export const s3 = defineService({
   faults: { throttle: ['SlowDown', 503], 'server-error': ['InternalError', 500], 'access-denied': ['AccessDenied', 403] },
   commands: (w: World, _sfn) => ({
     PutObjectCommand: (i: { Bucket: string; Key: string; Body: string | Uint8Array }) => {
-      const v = w.putObject(i.Bucket, i.Key, Buffer.from(i.Body as string));
+      const v = w.s3.putObject(i.Bucket, i.Key, Buffer.from(i.Body as string));
       return { VersionId: v.versionId, ETag: v.etag, ChecksumSHA256: v.sha256 ?? undefined };
     },
     HeadObjectCommand: (i: { Bucket: string; Key: string; VersionId?: string; ChecksumMode?: string }) => {
-      let v: ReturnType<World['getObject']>;
+      let v: ReturnType<World['s3']['getObject']>;
       try {
-        v = w.getObject(i.Bucket, i.Key, i.VersionId);
+        v = w.s3.getObject(i.Bucket, i.Key, i.VersionId);
       } catch (e) {
         // HEAD responses have no body, so S3 errors reach the SDK as a bare 404 "NotFound".
         if (e instanceof SimAwsError && e.status === 404) throw new SimAwsError('NotFound', 'Not Found', 404);
@@ -36,12 +36,12 @@ export const s3 = defineService({
       };
     },
     GetBucketVersioningCommand: (i: { Bucket: string }) => {
-      const b = w.buckets.get(i.Bucket);
+      const b = w.s3.buckets.get(i.Bucket);
       if (!b) throw new SimAwsError('NoSuchBucket', 'The specified bucket does not exist', 404);
       return b.versioned ? { Status: 'Enabled' } : {};
     },
     GetObjectCommand: (i: { Bucket: string; Key: string; VersionId?: string }) => {
-      const v = w.getObject(i.Bucket, i.Key, i.VersionId);
+      const v = w.s3.getObject(i.Bucket, i.Key, i.VersionId);
       return { VersionId: v.versionId, ContentLength: v.body.length, ETag: v.etag, Body: sdkStreamMixin(Readable.from([v.body])) };
     },
   }),
