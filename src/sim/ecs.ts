@@ -279,6 +279,7 @@ export class EcsModel {
     }
     if (change.desiredCount !== undefined && change.desiredCount !== s.desiredCount) {
       this.world.note(`${s.name} desiredCount ${s.desiredCount} → ${change.desiredCount}`);
+      this.world.capacityChanges.push({ t: this.world.clock.now, name: s.name, from: s.desiredCount, to: change.desiredCount });
       s.desiredCount = change.desiredCount;
     }
     if (td !== s.taskDefinition || change.forceNewDeployment) {

@@ -208,6 +208,8 @@ export class World {
     return bad;
   }
   readonly timeline: TimelineEntry[] = [];
+  /** Every change of a group's desired capacity or a service's desired count, as the API took it (for reports and tests). */
+  readonly capacityChanges: { t: number; name: string; from: number; to: number }[] = [];
   /** Other models (ECS) follow instances through these. */
   readonly instanceHooks: { running?: (i: Instance) => void; terminating?: (i: Instance) => void }[] = [];
   /** The ECS model, when the scenario has ECS apps. */
@@ -356,7 +358,10 @@ export class World {
     }
     const before = g.desired;
     Object.assign(g, { min, max, desired });
-    if (before !== desired) this.note(`${g.name} desired ${before} → ${desired}`);
+    if (before !== desired) {
+      this.note(`${g.name} desired ${before} → ${desired}`);
+      this.capacityChanges.push({ t: this.clock.now, name: g.name, from: before, to: desired });
+    }
     this.reconcile(g);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { runShipped } from './helpers.js';
+import { desiredChanges, runShipped } from './helpers.js';
 
 const FIELDS = ['desiredCount', 'expectedDesiredCount', 'tasksStoppedWhileServing', 'lifecycleActionsCompleted', 'lifecycleActionsAbandoned', 'awsCalls'];
 
@@ -12,7 +12,8 @@ describe('Flow: ECS tasks follow the Auto Scaling group (capacity state machine)
   });
 
   it('ecs-scale-in: 6 → 3 under traffic, drained before termination: no task stopped while serving', async () => {
-    const { summary: s, timeline, calls } = await runShipped('ecs-scale-in');
+    const r = await runShipped('ecs-scale-in');
+    const { summary: s, calls } = r;
     expect(s).toMatchObject({ outcome: 'converged', desiredCount: 6, expectedDesiredCount: 6, tasksStoppedWhileServing: 0, failedRequests: 0, lifecycleActionsCompleted: 3 });
     expect(s.requests).toBeGreaterThan(1000);
     // Draining came before each completion.
@@ -20,7 +21,7 @@ describe('Flow: ECS tasks follow the Auto Scaling group (capacity state machine)
     const completes = calls.filter((c) => c.command === 'CompleteLifecycleAction');
     expect(drains).toHaveLength(3);
     expect(Math.max(...drains.map((c) => c.t))).toBeLessThan(Math.min(...completes.map((c) => c.t)));
-    expect(timeline.some((e) => /desiredCount 12 → 6/.test(e.text))).toBe(true);
+    expect(r.world.capacityChanges.some((c) => c.from === 12 && c.to === 6)).toBe(true);
   });
 
   it('ecs-burst: 0 → 40 launches then 20 terminations end at the exact count, AWS calls linear in events', async () => {
@@ -31,31 +32,34 @@ describe('Flow: ECS tasks follow the Auto Scaling group (capacity state machine)
   });
 
   it('ecs-lost-event: a dropped launch event is fixed by the scheduled reconcile', async () => {
-    const { summary: s, timeline, executions } = await runShipped('ecs-lost-event');
+    const r = await runShipped('ecs-lost-event');
+    const { summary: s, executions } = r;
     expect(s).toMatchObject({ outcome: 'converged', desiredCount: 6, expectedDesiredCount: 6, eventsDropped: 1, lifecycleActionsCompleted: 0 });
-    const fix = timeline.find((e) => e.text === 'api-blue desiredCount 4 → 6')!;
+    const fix = desiredChanges(r, 'api-blue').find((c) => c.change === '4 → 6')!;
     expect(fix.t).toBeGreaterThanOrEqual(300); // the first reconcile, not an event
     expect(executions.some((e) => e.input === '{"action":"reconcile"}' && e.status === 'SUCCEEDED')).toBe(true);
   });
 
   it('ecs-join-timeout: the instance that never joins is abandoned and the count is not raised for it', async () => {
-    const { summary: s, timeline } = await runShipped('ecs-join-timeout');
+    const r = await runShipped('ecs-join-timeout');
+    const { summary: s, timeline } = r;
     expect(s).toMatchObject({ outcome: 'converged', desiredCount: 6, expectedDesiredCount: 6, lifecycleActionsAbandoned: 1, lifecycleActionsCompleted: 1 });
     const abandoned = timeline.find((e) => /launch abandoned/.test(e.text))!;
-    const raised = timeline.filter((e) => /^api-blue desiredCount 4 → /.test(e.text));
+    const raised = desiredChanges(r, 'api-blue').filter((c) => c.from === 4);
     expect(raised).toHaveLength(1);
     expect(raised[0].t).toBeGreaterThan(abandoned.t); // only once the replacement joined
   });
 
   it('ecs-scale-during-release: the live colour follows its group, the idle colour belongs to the release', async () => {
-    const { summary: s, calls, timeline, executions } = await runShipped('ecs-scale-during-release');
+    const r = await runShipped('ecs-scale-during-release');
+    const { summary: s, calls, executions } = r;
     expect(s).toMatchObject({ outcome: 'released', liveColor: 'green', failedRequests: 0, desiredCount: 6, expectedDesiredCount: 6, tasksStoppedWhileServing: 0 });
     const release = executions.find((e) => e.name.startsWith('shop-'))!;
     const switchedAt = release.statesEntered.find((x) => x.name === 'SwitchTraffic')!.t;
     const byCapacity = (c: (typeof calls)[number]) => ['setTaskCount', 'drainStart', 'reconcile'].includes(c.caller) && c.command === 'UpdateService';
     // Before the switch the capacity machine changed only blue (live): 6 → 8 for the new instance.
-    expect(timeline.some((e) => e.text === 'shop-blue desiredCount 6 → 8' && e.t < switchedAt)).toBe(true);
-    expect(timeline.some((e) => /^shop-green desiredCount/.test(e.text) && e.t < switchedAt && !/0 → 6/.test(e.text))).toBe(false);
+    expect(desiredChanges(r, 'shop-blue').some((c) => c.change === '6 → 8' && c.t < switchedAt)).toBe(true);
+    expect(desiredChanges(r, 'shop-green').filter((c) => c.t < switchedAt && c.change !== '0 → 6')).toEqual([]);
     expect(calls.filter((c) => byCapacity(c) && c.t < switchedAt)).toHaveLength(1);
     // Green's launches went through the hooks, completed by the capacity machine, without a count change.
     expect(s.lifecycleActionsCompleted).toBeGreaterThanOrEqual(4);
@@ -95,7 +99,8 @@ describe('Flow: a flapping group never drops serving capacity (issue 13 item 4)'
     const heldSeeds: number[] = [];
     for (let seed = 1; seed <= 10; seed++) {
       const scenario = { ...loadScenarioFile(join(process.cwd(), 'scenarios', 'capacity-flap.yml')), seed };
-      const { summary: s, timeline, executions } = await simulate(scenario);
+      const r = await simulate(scenario);
+      const { summary: s, executions } = r;
       expect({ seed, violations: s.invariantViolations, failed: s.failedRequests }).toEqual({ seed, violations: [], failed: 0 });
       expect(s).toMatchObject({ desiredCount: 6, expectedDesiredCount: 6, tasksStoppedWhileServing: 0 });
       // Every lifecycle action ended one way or the other, and is counted.
@@ -105,7 +110,7 @@ describe('Flow: a flapping group never drops serving capacity (issue 13 item 4)'
         expect(e.statesEntered.at(-1)!.t - e.statesEntered[0].t).toBeLessThan(120);
       // Whenever a serving instance was the victim, its drain waited for the replacement to join.
       if (executions.some((e) => e.statesEntered.filter((st) => st.name === 'DrainCheck').length > 5)) heldSeeds.push(seed);
-      expect(timeline.some((e) => /desiredCount 6 → 4/.test(e.text))).toBe(false);
+      expect(r.world.capacityChanges.some((c) => c.from === 6 && c.to === 4)).toBe(false);
     }
     // The seeds differ in their victims: at least one held a serving instance.
     expect(heldSeeds.length).toBeGreaterThan(0);

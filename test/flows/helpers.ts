@@ -38,3 +38,8 @@ export function greenShares(r: SimulationResult, app: string): { t: number; perc
       return { t: c.t, percent: total ? Math.round((100 * green) / total) : 0 };
     });
 }
+
+/** Every change of a group's desired capacity or a service's desired count (by name), as the simulated API took it. */
+export function desiredChanges(r: SimulationResult, name: string): { t: number; from: number; to: number; change: string }[] {
+  return r.world.capacityChanges.filter((c) => c.name === name).map((c) => ({ t: c.t, from: c.from, to: c.to, change: `${c.from} → ${c.to}` }));
+}

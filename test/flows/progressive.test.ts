@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SimulationResult } from '../../src/local/simulate.js';
-import { mutatingCalls, runInline, runShipped } from './helpers.js';
+import { desiredChanges, mutatingCalls, runInline, runShipped } from './helpers.js';
 
 /** Every weight green's target group had on the app's listener, in order. */
 function greenWeights(r: SimulationResult): number[] {
@@ -234,12 +234,12 @@ describe('Flow: stepped retirement, quiesce, rollback during the step-down', () 
     expect(r.summary).toMatchObject({ liveColor: 'blue', liveVersion: '1.4.1', failedRequests: 0 });
     const blueSizes = mutatingCalls(r, 'UpdateAutoScalingGroup').map((c) => c.t);
     expect(blueSizes.length).toBeGreaterThan(0);
-    expect(r.world.timeline.filter((e) => /^web-blue desired/.test(e.text)).map((e) => e.text)).toEqual(['web-blue desired 4 → 2', 'web-blue desired 2 → 4']);
+    expect(desiredChanges(r, 'web-blue').map((c) => c.change)).toEqual(['4 → 2', '2 → 4']);
     // The step-down came 5 minutes after the switch; the rollback's flip only once blue was whole again.
     const switched = r.world.elb.routeChanges[0].t;
-    const down = r.world.timeline.find((e) => e.text === 'web-blue desired 4 → 2')!.t;
+    const down = desiredChanges(r, 'web-blue').find((c) => c.change === '4 → 2')!.t;
     expect(down - switched).toBeGreaterThanOrEqual(300);
-    const up = r.world.timeline.find((e) => e.text === 'web-blue desired 2 → 4')!.t;
+    const up = desiredChanges(r, 'web-blue').find((c) => c.change === '2 → 4')!.t;
     const back = r.world.elb.routeChanges[1].t;
     expect(back - up).toBeGreaterThan(60);
     // Quiesce: blue's processes were suspended at the switch and resumed for the rollback; green's
@@ -370,7 +370,7 @@ describe('Flow: retirement by metric', () => {
       ],
     });
     expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2', failedRequests: 0 });
-    const down = r.world.timeline.find((e) => e.text === 'web-blue desired 4 → 0')!.t;
+    const down = desiredChanges(r, 'web-blue').find((c) => c.change === '4 → 0')!.t;
     // Due at ~270 s (2 min after the switch); held while the alarm fired; done within a minute of OK.
     expect(down).toBeGreaterThanOrEqual(600);
     expect(down).toBeLessThan(661);
