@@ -10,6 +10,7 @@ import * as eip from './kinds/eip.js';
 import type { Execution } from './lock.js';
 import { ensurePreview } from './preview.js';
 import { tell } from './record.js';
+import { routedPlan } from './sides.js';
 import type { Assessment, CapacityState, Green, Plan } from './types.js';
 
 // Green: pin the artifact, give green the live colour's size, then report readiness.
@@ -27,11 +28,11 @@ interface Input {
 }
 
 export async function prepareCapacity(deps: Deps, input: Input): Promise<CapacityState> {
-  return prepareCapacityEcs(deps, input.settings, input.plan);
+  return prepareCapacityEcs(deps, input.settings, routedPlan(input.plan, 'PrepareCapacity'));
 }
 
 export async function checkCapacity(deps: Deps, input: Input & { capacity: CapacityState }): Promise<CapacityState> {
-  return checkCapacityEcs(deps, input.settings, input.plan, input.capacity);
+  return checkCapacityEcs(deps, input.settings, routedPlan(input.plan, 'CheckCapacity'), input.capacity);
 }
 
 export async function prepareGreen(deps: Deps, input: Input): Promise<Green> {
@@ -53,11 +54,11 @@ export async function checkGreen(deps: Deps, input: Input & { green: Green; exec
   const app = appConfig(deps.config, release.app);
   const a = await assess(deps, input);
   if (!a.ready && deps.now().getTime() > Date.parse(green.deadline))
-    throw new GreenHealthTimeout(`green (${plan.idle.serviceName ?? plan.idle.autoScalingGroupName ?? a.instanceId ?? 'new server'}) not healthy after ${settings.timeoutSeconds} s: ${a.detail}`);
+    throw new GreenHealthTimeout(`green (${(plan.kind !== 'eip' && (plan.idle.serviceName ?? plan.idle.autoScalingGroupName)) || a.instanceId || 'new server'}) not healthy after ${settings.timeoutSeconds} s: ${a.detail}`);
   if (a.ready && input.execution) await tell(deps, { event: 'green-healthy', release, execution: input.execution, extra: { healthy: a.healthy, desired: a.desired } });
   // Preview URL of the new version, as soon as it is healthy (before checks, approval, traffic).
   const moves = (release.action ?? 'release') === 'release' || release.action === 'rollback';
-  if (a.ready && app.kind !== 'eip' && moves) await ensurePreview(deps, app, release.app, release.version, plan.idle.targetGroupArn);
+  if (a.ready && app.kind !== 'eip' && plan.kind !== 'eip' && moves) await ensurePreview(deps, app, release.app, release.version, plan.idle.targetGroupArn);
   const next = a.ready ? { at: deps.now().getTime(), why: 'ready' } : await forKind(NEXT_CHECK, app)(deps, app, input, a);
   return {
     ...green,

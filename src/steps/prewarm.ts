@@ -1,6 +1,7 @@
 import { describeGroups, updateGroup } from '../aws/autoscaling.js';
 import type { Release } from '../core/release.js';
 import type { Deps } from './deps.js';
+import { routedPlan } from './sides.js';
 import type { Plan } from './types.js';
 
 // Pre-warm (ECS on EC2 capacity): the idle colour's Auto Scaling group keeps `capacity`
@@ -8,7 +9,7 @@ import type { Plan } from './types.js';
 // step finds them ready) instead of waiting for instances to boot. 0 lets them go.
 
 export async function prewarm(deps: Deps, input: { release: Release; plan: Plan }) {
-  const name = input.plan.idle.autoScalingGroupName!;
+  const name = routedPlan(input.plan, 'Prewarm').idle.autoScalingGroupName!;
   const want = input.release.capacity ?? 0;
   const g = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
   const c = g.capacity;

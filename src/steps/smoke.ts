@@ -12,9 +12,10 @@ import type { Plan } from './types.js';
 // green. Safe to re-run: the test route is only written when it does not point at green yet.
 
 export async function smokeTest(deps: Deps, input: { release: Release; plan: Plan }) {
-  const { release, plan } = input;
+  const { release } = input;
   const app = appConfig(deps.config, release.app);
-  if (app.kind === 'eip' || !app.test) return { checks: 0, skipped: true };
+  if (app.kind === 'eip' || input.plan.kind === 'eip' || !app.test) return { checks: 0, skipped: true };
+  const plan = input.plan;
   const test = app.test;
   const route: RouteRef = test.ruleArn ? { listenerArn: app.listenerArn, ruleArn: test.ruleArn } : { listenerArn: test.listenerArn! };
   const { elbv2 } = deps.clients;

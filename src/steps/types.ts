@@ -5,6 +5,7 @@ import type { HealthCheckTiming } from '../core/green-timing.js';
 
 // What the steps pass each other through the state machine. Small: it is shown in the console.
 
+/** One colour of a routed app (asg, ecs): its target group and its group or service. */
 export interface Side {
   colour: Colour;
   targetGroupArn: string;
@@ -12,33 +13,55 @@ export interface Side {
   autoScalingGroupName?: string;
   cluster?: string;
   serviceName?: string;
-  /** eip: the instance (the live one; for a rollback, the stopped previous one). */
-  instanceId?: string;
 }
 
-export interface Plan {
-  kind: 'asg' | 'ecs' | 'eip';
-  /** asg/ecs: the listener or rule; eip: none (the Elastic IP is `address`). */
-  route?: RouteRef;
-  address?: { allocationId: string; publicIp: string };
-  live: Side & {
-    version: string | null;
-    /** asg: launch template version number; ecs: task definition ARN. */
-    pinned: string;
-    /** asg: instances (desired); ecs: running tasks. Green gets as many. */
-    units: number;
-    /** The live Auto Scaling group's capacity (asg, and ecs on ec2 capacity). */
-    capacity: Capacity | null;
-    /** eip: the live server's release description (a replacement carries it on). */
-    release?: string;
-  };
-  idle: Side;
+/** What the live side reports, for any kind. */
+interface LiveFacts {
+  version: string | null;
+  /** asg: launch template version number; ecs: task definition ARN; eip: the server's launch template version. */
+  pinned: string;
+  /** asg: instances (desired); ecs: running tasks; eip: 1. Green gets as many. */
+  units: number;
+  /** The live Auto Scaling group's capacity (asg, and ecs on ec2 capacity). */
+  capacity: Capacity | null;
+}
+
+interface PlanCommon {
   /** ecs on ec2 capacity: green's cluster capacity comes up before its service. */
   needsCapacity: boolean;
   alreadyLive: boolean;
   /** alreadyLive because this is a re-upload: the live artifact has the same content (SHA-256). */
   sameContent?: boolean;
 }
+
+/** asg, ecs: behind a listener or rule, blue and green. */
+export interface RoutedPlan extends PlanCommon {
+  kind: 'asg' | 'ecs';
+  route: RouteRef;
+  live: Side & LiveFacts;
+  idle: Side;
+}
+
+/**
+ * eip: one server behind an Elastic IP. `colour` names the slot (live "blue", the new server
+ * "green") for history and events; there is no target group.
+ */
+export interface EipPlan extends PlanCommon {
+  kind: 'eip';
+  address: { allocationId: string; publicIp: string };
+  live: LiveFacts & {
+    colour: Colour;
+    /** The live server. */
+    instanceId: string;
+    /** The live server's release description (a replacement carries it on). */
+    release: string;
+  };
+  /** For a rollback, the stopped previous server. */
+  idle: { colour: Colour; instanceId?: string };
+}
+
+/** What Plan decided, by kind (the state machine passes it to every later step). */
+export type Plan = RoutedPlan | EipPlan;
 
 export interface CapacityState {
   desired: number;

@@ -47,11 +47,11 @@ export async function plan(account: Account, name: string, version: string): Pro
   }
   mark(`${p.idle.colour} on ${version}`);
   await prepareGreen(deps, { release: rel, settings, plan: p });
-  if (a.kind !== 'eip') {
-    const actions = await readRoute(deps.clients.elbv2, p.route!);
+  if (a.kind !== 'eip' && p.kind !== 'eip') {
+    const actions = await readRoute(deps.clients.elbv2, p.route);
     for (const step of shiftSteps(a.traffic)) {
       mark(`once ${p.idle.colour} is healthy (${settings.timeoutSeconds} s at most): ${step.percent}% of traffic${step.bakeSeconds ? `, then bake ${step.bakeSeconds} s` : ''}`);
-      await writeRoute(deps.clients.elbv2, p.route!, shiftedActions(actions, p.idle.targetGroupArn, p.live.targetGroupArn, step.percent));
+      await writeRoute(deps.clients.elbv2, p.route, shiftedActions(actions, p.idle.targetGroupArn, p.live.targetGroupArn, step.percent));
     }
     for (const step of scheduleFor(a, p)) {
       mark(`${step.afterSeconds ? `${step.afterSeconds} s after the switch` : 'at the switch'}: ${p.live.colour} down to ${step.units} ${a.kind === 'ecs' ? 'tasks' : 'instances'}`);

@@ -9,13 +9,13 @@ import { assessGreen, warmCapacity } from '../../core/fleet.js';
 import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../../core/release.js';
 import type { Deps } from '../deps.js';
 import type { Shift } from '../traffic.js';
-import type { Assessment, Green, Plan, PreparedGreen, Side } from '../types.js';
+import type { Assessment, Green, PreparedGreen, RoutedPlan, Side } from '../types.js';
 import type { GreenInput, NextCheck, Retired, RetireInput, RollbackInput, RolledBack, SwitchInput } from './driver.js';
 import { nextCheckRouted, planRouted, prepareRouted, retireRouted, rollbackRouted, switchRouted } from './routed.js';
 
 // Kind asg: each colour is an Auto Scaling group; a release is a launch-template version.
 
-export async function planAsg(deps: Deps, app: AsgAppConfig, release: Release, live: Side, idle: Side): Promise<Pick<Plan, 'live' | 'alreadyLive' | 'needsCapacity'>> {
+export async function planAsg(deps: Deps, app: AsgAppConfig, release: Release, live: Side, idle: Side): Promise<Pick<RoutedPlan, 'live' | 'alreadyLive' | 'needsCapacity'>> {
   const groups = await describeGroups(deps.clients.autoscaling, [live.autoScalingGroupName!, idle.autoScalingGroupName!]);
   const liveGroup = groups.get(live.autoScalingGroupName!)!;
   for (const [s, g] of [
@@ -43,7 +43,7 @@ export async function planAsg(deps: Deps, app: AsgAppConfig, release: Release, l
   };
 }
 
-export async function prepareGreenAsg(deps: Deps, app: AsgAppConfig, release: Release, settings: Settings, plan: Plan): Promise<PreparedGreen> {
+export async function prepareGreenAsg(deps: Deps, app: AsgAppConfig, release: Release, settings: Settings, plan: RoutedPlan): Promise<PreparedGreen> {
   const { autoscaling } = deps.clients;
   const name = plan.idle.autoScalingGroupName!;
   const group = (await describeGroups(autoscaling, [name])).get(name)!;
@@ -106,7 +106,7 @@ export function userDataFor(template: string, release: Release): string {
   });
 }
 
-export async function assessAsg(deps: Deps, plan: Plan, green: Green): Promise<Assessment> {
+export async function assessAsg(deps: Deps, plan: RoutedPlan, green: Green): Promise<Assessment> {
   const name = plan.idle.autoScalingGroupName!;
   const group = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
   const targets = await targetHealth(deps.clients.elbv2, plan.idle.targetGroupArn);
@@ -123,7 +123,7 @@ export async function assessAsg(deps: Deps, plan: Plan, green: Green): Promise<A
 }
 
 /** The old colour's group down to `units` instances (never up). */
-export async function retireAsg(deps: Deps, plan: Plan, units: number) {
+export async function retireAsg(deps: Deps, plan: RoutedPlan, units: number) {
   const name = plan.live.autoScalingGroupName!;
   const group = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
   const target = warmCapacity(group.capacity, units);
@@ -132,7 +132,7 @@ export async function retireAsg(deps: Deps, plan: Plan, units: number) {
 }
 
 /** Quiesce (asg): suspend the configured processes of the old colour's group. */
-export async function quiesceAsg(deps: Deps, app: AsgAppConfig, plan: Plan): Promise<string[]> {
+export async function quiesceAsg(deps: Deps, app: AsgAppConfig, plan: RoutedPlan): Promise<string[]> {
   const processes = app.retire.quiesce?.suspendProcesses ?? [];
   if (!processes.length) return [];
   const name = plan.live.autoScalingGroupName!;
@@ -153,20 +153,20 @@ export function deadline(deps: Deps, settings: Settings): string {
 
 // ---- the driver (./driver.ts): what the release's steps call for an asg app ----
 
-export function plan(deps: Deps, app: AsgAppConfig, release: Release): Promise<Plan> {
+export function plan(deps: Deps, app: AsgAppConfig, release: Release): Promise<RoutedPlan> {
   return planRouted(deps, app, release, planAsg);
 }
 
-export function prepareGreen(deps: Deps, app: AsgAppConfig, input: GreenInput): Promise<PreparedGreen> {
+export function prepareGreen(deps: Deps, app: AsgAppConfig, input: GreenInput<RoutedPlan>): Promise<PreparedGreen> {
   return prepareRouted(deps, app, input, () => prepareGreenAsg(deps, app, input.release, input.settings, input.plan));
 }
 
-export function assess(deps: Deps, _app: AsgAppConfig, input: GreenInput & { green: Green }): Promise<Assessment> {
+export function assess(deps: Deps, _app: AsgAppConfig, input: GreenInput<RoutedPlan> & { green: Green }): Promise<Assessment> {
   return assessAsg(deps, input.plan, input.green);
 }
 
 /** Each instance registers with green's target group as it enters service, which its launch activity records. */
-export function nextCheck(deps: Deps, _app: AsgAppConfig, input: GreenInput & { green: Green }, a: Assessment): Promise<NextCheck> {
+export function nextCheck(deps: Deps, _app: AsgAppConfig, input: GreenInput<RoutedPlan> & { green: Green }, a: Assessment): Promise<NextCheck> {
   const { plan, green, settings } = input;
   const since = Date.parse(green.deadline) - settings.timeoutSeconds * 1000 - 300_000;
   return nextCheckRouted(deps, input, a, {
@@ -181,14 +181,14 @@ export function nextCheck(deps: Deps, _app: AsgAppConfig, input: GreenInput & { 
   });
 }
 
-export function switchTraffic(deps: Deps, app: AsgAppConfig, input: SwitchInput): Promise<Shift> {
+export function switchTraffic(deps: Deps, app: AsgAppConfig, input: SwitchInput<RoutedPlan>): Promise<Shift> {
   return switchRouted(deps, app, input, () => assessAsg(deps, input.plan, input.green));
 }
 
-export function retire(deps: Deps, app: AsgAppConfig, input: RetireInput): Promise<Retired> {
+export function retire(deps: Deps, app: AsgAppConfig, input: RetireInput<RoutedPlan>): Promise<Retired> {
   return retireRouted(deps, app, input, { scale: (units) => retireAsg(deps, input.plan, units), quiesce: () => quiesceAsg(deps, app, input.plan) });
 }
 
-export function rollback(deps: Deps, app: AsgAppConfig, input: RollbackInput): Promise<RolledBack> {
+export function rollback(deps: Deps, app: AsgAppConfig, input: RollbackInput<RoutedPlan>): Promise<RolledBack> {
   return rollbackRouted(deps, app, input, () => zeroGroup(deps, input.plan.idle.autoScalingGroupName!));
 }

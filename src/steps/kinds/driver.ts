@@ -4,7 +4,7 @@ import type { Release, Settings } from '../../core/release.js';
 import type { Deps } from '../deps.js';
 import type { Execution } from '../lock.js';
 import type { Shift } from '../traffic.js';
-import type { Assessment, Green, Plan, PreparedGreen } from '../types.js';
+import type { Assessment, EipPlan, Green, Plan, PreparedGreen, RoutedPlan } from '../types.js';
 
 // What differs by target kind, behind one interface (as Argo Rollouts puts each traffic router
 // behind TrafficRoutingReconciler). Each kind is one file, src/steps/kinds/<kind>.ts, exporting
@@ -19,10 +19,13 @@ import type { Assessment, Green, Plan, PreparedGreen } from '../types.js';
 export type Kind = AppConfig['kind'];
 export type AppOf<K extends Kind> = Extract<AppConfig, { kind: K }>;
 
-export interface GreenInput {
+/** The plan a kind's steps get: an eip app's, or a routed app's. */
+export type PlanOf<K extends Kind> = K extends 'eip' ? EipPlan : RoutedPlan;
+
+export interface GreenInput<P extends Plan = Plan> {
   release: Release;
   settings: Settings;
-  plan: Plan;
+  plan: P;
 }
 
 export interface NextCheck {
@@ -31,9 +34,9 @@ export interface NextCheck {
   healthCheck?: HealthCheckTiming | null;
 }
 
-export interface SwitchInput {
+export interface SwitchInput<P extends Plan = Plan> {
   release: Release;
-  plan: Plan;
+  plan: P;
   green: Green;
   /** The release's settings (the bake's watch window; a hand-typed input may lack them). */
   settings?: Settings;
@@ -41,9 +44,9 @@ export interface SwitchInput {
   execution?: Execution;
 }
 
-export interface RetireInput {
+export interface RetireInput<P extends Plan = Plan> {
   release: Release;
-  plan: Plan;
+  plan: P;
   phase?: 'zero';
   step?: number;
   heldSince?: string | null;
@@ -61,9 +64,9 @@ export interface Retired {
   [detail: string]: unknown;
 }
 
-export interface RollbackInput {
+export interface RollbackInput<P extends Plan = Plan> {
   release: Release;
-  plan: Plan;
+  plan: P;
   reason: string;
   execution?: Execution;
 }
@@ -74,28 +77,29 @@ export interface RolledBack {
   [detail: string]: unknown;
 }
 
-/** The release's steps that differ by kind. */
-export interface KindDriver<A extends AppConfig> {
+/** The release's steps that differ by kind (P: the plan of that kind). */
+export interface KindDriver<A extends AppConfig, P extends Plan = PlanOf<A['kind']>> {
   /** Which colour (or server) is live, read from AWS, and what green must become; reads only. */
-  plan(deps: Deps, app: A, release: Release): Promise<Plan>;
+  plan(deps: Deps, app: A, release: Release): Promise<P>;
   /** Bring green up on exactly the release's artifact, at the live colour's size; converges. */
-  prepareGreen(deps: Deps, app: A, input: GreenInput): Promise<PreparedGreen>;
+  prepareGreen(deps: Deps, app: A, input: GreenInput<P>): Promise<PreparedGreen>;
   /** Is green fully healthy on the pinned artifact? */
-  assess(deps: Deps, app: A, input: GreenInput & { green: Green }): Promise<Assessment>;
+  assess(deps: Deps, app: A, input: GreenInput<P> & { green: Green }): Promise<Assessment>;
   /** When to look at a green that is not ready yet: the earliest instant it can be. */
-  nextCheck(deps: Deps, app: A, input: GreenInput & { green: Green }, a: Assessment): Promise<NextCheck>;
+  nextCheck(deps: Deps, app: A, input: GreenInput<P> & { green: Green }, a: Assessment): Promise<NextCheck>;
   /** The next traffic step, read back (eip: the address moves, in one step). */
-  switchTraffic(deps: Deps, app: A, input: SwitchInput): Promise<Shift>;
+  switchTraffic(deps: Deps, app: A, input: SwitchInput<P>): Promise<Shift>;
   /** One step of the old colour's retirement (or all of it: `phase: "zero"`). */
-  retire(deps: Deps, app: A, input: RetireInput): Promise<Retired>;
+  retire(deps: Deps, app: A, input: RetireInput<P>): Promise<Retired>;
   /** Traffic back on the old colour if it moved; green to zero unless kept for inspection. */
-  rollback(deps: Deps, app: A, input: RollbackInput): Promise<RolledBack>;
+  rollback(deps: Deps, app: A, input: RollbackInput<P>): Promise<RolledBack>;
 }
 
 /** One method of every kind's driver, by kind: each step's table. */
 export type ByKind<M extends keyof KindDriver<AppConfig>> = { [K in Kind]: KindDriver<AppOf<K>>[M] };
 
 /** The app's own function from a step's table (the table is complete by its type). */
-export function forKind<M extends keyof KindDriver<AppConfig>>(table: ByKind<M>, app: AppConfig): KindDriver<AppConfig>[M] {
-  return table[app.kind] as KindDriver<AppConfig>[M];
+export function forKind<M extends keyof KindDriver<AppConfig>>(table: ByKind<M>, app: AppConfig): KindDriver<AppConfig, Plan>[M] {
+  // The plan a step gets was made for this app by its kind's own plan (Plan's `kind` says so).
+  return table[app.kind] as unknown as KindDriver<AppConfig, Plan>[M];
 }

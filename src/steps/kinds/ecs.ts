@@ -8,7 +8,7 @@ import { CapacityTimeout, GreenCrashLooping, InvalidInput } from '../../core/err
 import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../../core/release.js';
 import type { Deps } from '../deps.js';
 import type { Shift } from '../traffic.js';
-import type { Assessment, CapacityState, Green, Plan, PreparedGreen, Side } from '../types.js';
+import type { Assessment, CapacityState, Green, PreparedGreen, RoutedPlan, Side } from '../types.js';
 import { deadline, zeroGroup } from './asg.js';
 import type { GreenInput, NextCheck, Retired, RetireInput, RollbackInput, RolledBack, SwitchInput } from './driver.js';
 import { nextCheckRouted, planRouted, prepareRouted, retireRouted, rollbackRouted, switchRouted } from './routed.js';
@@ -22,7 +22,7 @@ async function service(deps: Deps, side: Side) {
   return (await describeServices(deps.clients.ecs, side.cluster!, [side.serviceName!])).get(side.serviceName!)!;
 }
 
-export async function planEcs(deps: Deps, app: EcsAppConfig, release: Release, live: Side, idle: Side): Promise<Pick<Plan, 'live' | 'alreadyLive' | 'needsCapacity'>> {
+export async function planEcs(deps: Deps, app: EcsAppConfig, release: Release, live: Side, idle: Side): Promise<Pick<RoutedPlan, 'live' | 'alreadyLive' | 'needsCapacity'>> {
   const [liveSvc, idleSvc] = await Promise.all([service(deps, live), service(deps, idle)]);
   for (const [s, svc] of [
     [live, liveSvc],
@@ -56,7 +56,7 @@ export async function planEcs(deps: Deps, app: EcsAppConfig, release: Release, l
 }
 
 /** ec2 capacity: green's cluster gets as many instances as blue's, before green's service moves. */
-export async function prepareCapacity(deps: Deps, settings: Settings, plan: Plan): Promise<CapacityState> {
+export async function prepareCapacity(deps: Deps, settings: Settings, plan: RoutedPlan): Promise<CapacityState> {
   const want = plan.live.capacity!;
   const name = plan.idle.autoScalingGroupName!;
   const g = (await describeGroups(deps.clients.autoscaling, [name])).get(name)!;
@@ -68,7 +68,7 @@ export async function prepareCapacity(deps: Deps, settings: Settings, plan: Plan
   return { desired: want.desired, active, ready: active >= want.desired, deadline: deadline(deps, settings) };
 }
 
-export async function checkCapacity(deps: Deps, settings: Settings, plan: Plan, capacity: CapacityState): Promise<CapacityState> {
+export async function checkCapacity(deps: Deps, settings: Settings, plan: RoutedPlan, capacity: CapacityState): Promise<CapacityState> {
   const active = await activeInGroup(deps, plan.idle);
   const ready = active >= capacity.desired;
   if (!ready && deps.now().getTime() > Date.parse(capacity.deadline))
@@ -89,7 +89,7 @@ async function activeInGroup(deps: Deps, side: Side): Promise<number> {
   return instances.filter((ci) => inService.has(ci.ec2InstanceId)).length;
 }
 
-export async function prepareGreenEcs(deps: Deps, release: Release, settings: Settings, plan: Plan): Promise<PreparedGreen> {
+export async function prepareGreenEcs(deps: Deps, release: Release, settings: Settings, plan: RoutedPlan): Promise<PreparedGreen> {
   const { ecs } = deps.clients;
   const description = releaseDescription(release);
   const idle = await service(deps, plan.idle);
@@ -113,7 +113,7 @@ export async function prepareGreenEcs(deps: Deps, release: Release, settings: Se
   return { pinned, desired, deadline: deadline(deps, settings), ready: false };
 }
 
-export async function assessEcs(deps: Deps, app: EcsAppConfig, plan: Plan, green: Green): Promise<Assessment> {
+export async function assessEcs(deps: Deps, app: EcsAppConfig, plan: RoutedPlan, green: Green): Promise<Assessment> {
   const [svc, targets] = await Promise.all([service(deps, plan.idle), targetHealth(deps.clients.elbv2, plan.idle.targetGroupArn)]);
   const a = assessService(svc, targets, green.pinned, green.desired);
   const detail = `${a.running}/${a.desired} tasks running, ${a.healthy}/${a.desired} healthy in its target group, ${svc.deployments.length} deployment(s)${a.failedTasks ? `, ${a.failedTasks} failed task(s)` : ''}`;
@@ -128,7 +128,7 @@ export async function assessEcs(deps: Deps, app: EcsAppConfig, plan: Plan, green
 }
 
 /** The old colour's service down to `units` tasks (never up); at 0 its EC2 capacity goes too. */
-export async function retireEcs(deps: Deps, plan: Plan, units: number) {
+export async function retireEcs(deps: Deps, plan: RoutedPlan, units: number) {
   const svc = await service(deps, plan.live);
   const desired = Math.min(svc.desiredCount, units);
   const changed = desired !== svc.desiredCount;
@@ -138,7 +138,7 @@ export async function retireEcs(deps: Deps, plan: Plan, units: number) {
 }
 
 /** Quiesce (ecs): the new colour's worker service takes the old one's count; the old one's goes to 0. */
-export async function quiesceEcs(deps: Deps, app: EcsAppConfig, plan: Plan): Promise<string[]> {
+export async function quiesceEcs(deps: Deps, app: EcsAppConfig, plan: RoutedPlan): Promise<string[]> {
   const workers = app.retire.quiesce?.workers;
   if (!workers) return [];
   const oldW = workers[plan.live.colour];
@@ -153,7 +153,7 @@ export async function quiesceEcs(deps: Deps, app: EcsAppConfig, plan: Plan): Pro
   return [`${oldW.serviceName} → 0`, `${newW.serviceName} → ${Math.max(n.desiredCount, o.desiredCount)}`];
 }
 
-export async function zeroGreenEcs(deps: Deps, plan: Plan): Promise<void> {
+export async function zeroGreenEcs(deps: Deps, plan: RoutedPlan): Promise<void> {
   const svc = await service(deps, plan.idle);
   if (svc.desiredCount !== 0) await updateService(deps.clients.ecs, plan.idle.cluster!, plan.idle.serviceName!, { desiredCount: 0 });
   if (plan.idle.autoScalingGroupName) await zeroGroup(deps, plan.idle.autoScalingGroupName);
@@ -166,15 +166,15 @@ function manifestPolicy(app: EcsAppConfig, name: string) {
 
 // ---- the driver (./driver.ts): what the release's steps call for an ecs app ----
 
-export function plan(deps: Deps, app: EcsAppConfig, release: Release): Promise<Plan> {
+export function plan(deps: Deps, app: EcsAppConfig, release: Release): Promise<RoutedPlan> {
   return planRouted(deps, app, release, planEcs);
 }
 
-export function prepareGreen(deps: Deps, app: EcsAppConfig, input: GreenInput): Promise<PreparedGreen> {
+export function prepareGreen(deps: Deps, app: EcsAppConfig, input: GreenInput<RoutedPlan>): Promise<PreparedGreen> {
   return prepareRouted(deps, app, input, () => prepareGreenEcs(deps, input.release, input.settings, input.plan));
 }
 
-export function assess(deps: Deps, app: EcsAppConfig, input: GreenInput & { green: Green }): Promise<Assessment> {
+export function assess(deps: Deps, app: EcsAppConfig, input: GreenInput<RoutedPlan> & { green: Green }): Promise<Assessment> {
   return assessEcs(deps, app, input.plan, input.green);
 }
 
@@ -182,7 +182,7 @@ export function assess(deps: Deps, app: EcsAppConfig, input: GreenInput & { gree
  * Each task registers as it starts; its start time is on the task (one page of tasks is read:
  * above 100 tasks the latest start of that page is a lower bound, and after it passes green is polled).
  */
-export function nextCheck(deps: Deps, _app: EcsAppConfig, input: GreenInput & { green: Green }, a: Assessment): Promise<NextCheck> {
+export function nextCheck(deps: Deps, _app: EcsAppConfig, input: GreenInput<RoutedPlan> & { green: Green }, a: Assessment): Promise<NextCheck> {
   const { plan, green } = input;
   return nextCheckRouted(deps, input, a, {
     ecs: true,
@@ -197,14 +197,14 @@ export function nextCheck(deps: Deps, _app: EcsAppConfig, input: GreenInput & { 
   });
 }
 
-export function switchTraffic(deps: Deps, app: EcsAppConfig, input: SwitchInput): Promise<Shift> {
+export function switchTraffic(deps: Deps, app: EcsAppConfig, input: SwitchInput<RoutedPlan>): Promise<Shift> {
   return switchRouted(deps, app, input, () => assessEcs(deps, app, input.plan, input.green));
 }
 
-export function retire(deps: Deps, app: EcsAppConfig, input: RetireInput): Promise<Retired> {
+export function retire(deps: Deps, app: EcsAppConfig, input: RetireInput<RoutedPlan>): Promise<Retired> {
   return retireRouted(deps, app, input, { scale: (units) => retireEcs(deps, input.plan, units), quiesce: () => quiesceEcs(deps, app, input.plan) });
 }
 
-export function rollback(deps: Deps, app: EcsAppConfig, input: RollbackInput): Promise<RolledBack> {
+export function rollback(deps: Deps, app: EcsAppConfig, input: RollbackInput<RoutedPlan>): Promise<RolledBack> {
   return rollbackRouted(deps, app, input, () => zeroGreenEcs(deps, input.plan));
 }

@@ -23,7 +23,7 @@ import type { Deps } from '../deps.js';
 import { checkUrl } from '../http.js';
 import { tell } from '../record.js';
 import type { Shift } from '../traffic.js';
-import type { Assessment, Green, Plan, PreparedGreen } from '../types.js';
+import type { Assessment, EipPlan, Green, PreparedGreen } from '../types.js';
 import { deadline, ensureLaunchTemplateVersion, userDataFor } from './asg.js';
 import type { GreenInput, NextCheck, Retired, RetireInput, RollbackInput, RolledBack, SwitchInput } from './driver.js';
 
@@ -41,7 +41,7 @@ const TAG_ARTIFACT = 'greenlight:artifact';
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 
-export async function planEip(deps: Deps, app: EipAppConfig, release: Release): Promise<Plan> {
+export async function planEip(deps: Deps, app: EipAppConfig, release: Release): Promise<EipPlan> {
   const { ec2 } = deps.clients;
   const addr = await addressOf(ec2, app.allocationId);
   if (!addr.instanceId) throw new InvalidInput(`Elastic IP ${addr.publicIp} (${app.allocationId}) is not associated with any instance: associate it with the live server first`);
@@ -59,7 +59,6 @@ export async function planEip(deps: Deps, app: EipAppConfig, release: Release): 
     address: { allocationId: app.allocationId, publicIp: addr.publicIp },
     live: {
       colour: 'blue',
-      targetGroupArn: '',
       instanceId: live.instanceId,
       version: parseReleaseDescription(live.tags[TAG_RELEASE])?.version ?? null,
       pinned: await liveLaunchTemplateVersion(ec2, app, live.tags),
@@ -67,7 +66,7 @@ export async function planEip(deps: Deps, app: EipAppConfig, release: Release): 
       units: 1,
       capacity: null,
     },
-    idle: { colour: 'green', targetGroupArn: '', ...(idleInstance ? { instanceId: idleInstance } : {}) },
+    idle: { colour: 'green', ...(idleInstance ? { instanceId: idleInstance } : {}) },
     needsCapacity: false,
     alreadyLive: action === 'release' && live.tags[TAG_RELEASE] === releaseDescription(release),
   };
@@ -88,14 +87,14 @@ async function liveLaunchTemplateVersion(ec2: Deps['clients']['ec2'], app: EipAp
 }
 
 /** The instance this execution brings up, if it exists already (a re-run converges on it). */
-async function findGreen(deps: Deps, release: Release, plan: Plan): Promise<InstanceInfo | undefined> {
+async function findGreen(deps: Deps, release: Release, plan: EipPlan): Promise<InstanceInfo | undefined> {
   if (plan.idle.instanceId) return (await describeInstances(deps.clients.ec2, { instanceIds: [plan.idle.instanceId] }))[0];
   const tags: Record<string, string> = release.action === 'replace' ? { [TAG_REPLACES]: plan.live.instanceId! } : { [TAG_RELEASE]: releaseDescription(release) };
   const found = await describeInstances(deps.clients.ec2, { tags: { [TAG_APP]: release.app, ...tags }, states: ['pending', 'running'] });
   return found.find((i) => i.instanceId !== plan.live.instanceId);
 }
 
-export async function prepareGreenEip(deps: Deps, app: EipAppConfig, release: Release, settings: Settings, plan: Plan): Promise<PreparedGreen> {
+export async function prepareGreenEip(deps: Deps, app: EipAppConfig, release: Release, settings: Settings, plan: EipPlan): Promise<PreparedGreen> {
   const { ec2 } = deps.clients;
   const base = { desired: 1, deadline: deadline(deps, settings), ready: false };
   if (release.action === 'rollback') {
@@ -146,7 +145,7 @@ function httpCheck(deps: Deps, ip: string, check: EipAppConfig['health']['check'
   return checkUrl(deps, `http://${ip}:${check.port}`, check);
 }
 
-export async function assessEip(deps: Deps, app: EipAppConfig, release: Release, plan: Plan, green: Green): Promise<Assessment> {
+export async function assessEip(deps: Deps, app: EipAppConfig, release: Release, plan: EipPlan, green: Green): Promise<Assessment> {
   const { ec2 } = deps.clients;
   const not = (detail: string, instanceId = green.instanceId ?? null): Assessment => ({ ready: false, desired: 1, inService: 0, healthy: 0, failedTasks: 0, detail, instanceId });
   const id = green.instanceId;
@@ -183,7 +182,7 @@ export async function assessEip(deps: Deps, app: EipAppConfig, release: Release,
 }
 
 /** Smoke checks, then one AssociateAddress (AllowReassociation), read back. */
-export async function switchEip(deps: Deps, app: EipAppConfig, release: Release, plan: Plan, green: Green) {
+export async function switchEip(deps: Deps, app: EipAppConfig, release: Release, plan: EipPlan, green: Green) {
   const { ec2 } = deps.clients;
   const at = () => deps.now().toISOString();
   const addr = await addressOf(ec2, app.allocationId);
@@ -204,7 +203,7 @@ export async function switchEip(deps: Deps, app: EipAppConfig, release: Release,
 }
 
 /** warm: stop the old server (the rollback target); zero: terminate it and prune images. */
-export async function retireEip(deps: Deps, app: EipAppConfig, release: Release, plan: Plan, phase: 'warm' | 'zero') {
+export async function retireEip(deps: Deps, app: EipAppConfig, release: Release, plan: EipPlan, phase: 'warm' | 'zero') {
   const { ec2 } = deps.clients;
   const old = plan.live.instanceId!;
   const addr = await addressOf(ec2, app.allocationId);
@@ -233,7 +232,7 @@ export async function retireEip(deps: Deps, app: EipAppConfig, release: Release,
 }
 
 /** The address back on the old server if it moved; the new server terminated (a rollback's is stopped again). */
-export async function rollbackEip(deps: Deps, app: EipAppConfig, release: Release, plan: Plan) {
+export async function rollbackEip(deps: Deps, app: EipAppConfig, release: Release, plan: EipPlan) {
   const { ec2 } = deps.clients;
   const addr = await addressOf(ec2, app.allocationId);
   let trafficRestored = false;
@@ -270,27 +269,27 @@ function releaseFromTags(release: Release, tags: Record<string, string>, bucket:
 
 // ---- the driver (./driver.ts): what the release's steps call for an eip app ----
 
-export function plan(deps: Deps, app: EipAppConfig, release: Release): Promise<Plan> {
+export function plan(deps: Deps, app: EipAppConfig, release: Release): Promise<EipPlan> {
   if ((release.action ?? 'release') === 'retire') throw new InvalidInput('retire is for asg and ecs apps');
   return planEip(deps, app, release);
 }
 
-export function prepareGreen(deps: Deps, app: EipAppConfig, input: GreenInput): Promise<PreparedGreen> {
+export function prepareGreen(deps: Deps, app: EipAppConfig, input: GreenInput<EipPlan>): Promise<PreparedGreen> {
   return prepareGreenEip(deps, app, input.release, input.settings, input.plan);
 }
 
-export function assess(deps: Deps, app: EipAppConfig, input: GreenInput & { green: Green }): Promise<Assessment> {
+export function assess(deps: Deps, app: EipAppConfig, input: GreenInput<EipPlan> & { green: Green }): Promise<Assessment> {
   return assessEip(deps, app, input.release, input.plan, input.green);
 }
 
 /** No target group: the server's checks are polled. */
-export async function nextCheck(deps: Deps, _app: EipAppConfig, input: GreenInput & { green: Green }, a: Assessment): Promise<NextCheck> {
+export async function nextCheck(deps: Deps, _app: EipAppConfig, input: GreenInput<EipPlan> & { green: Green }, a: Assessment): Promise<NextCheck> {
   const view = { now: deps.now().getTime(), pollSeconds: input.settings.pollSeconds, deadline: Date.parse(input.green.deadline), desired: a.desired, inService: a.inService ?? 0 };
   return nextGreenCheck({ ...view, healthCheck: null, lastRegisteredAt: null });
 }
 
 /** The address moves to the new server: one step, all of the traffic. */
-export async function switchTraffic(deps: Deps, app: EipAppConfig, input: SwitchInput): Promise<Shift> {
+export async function switchTraffic(deps: Deps, app: EipAppConfig, input: SwitchInput<EipPlan>): Promise<Shift> {
   const { release, plan, green } = input;
   const at = deps.now().toISOString();
   await switchEip(deps, app, release, plan, green);
@@ -299,13 +298,13 @@ export async function switchTraffic(deps: Deps, app: EipAppConfig, input: Switch
 }
 
 /** Two steps: stop the old server (the rollback target), terminate it after the window. */
-export async function retire(deps: Deps, app: EipAppConfig, input: RetireInput): Promise<Retired> {
+export async function retire(deps: Deps, app: EipAppConfig, input: RetireInput<EipPlan>): Promise<Retired> {
   const k = input.phase === 'zero' ? -1 : (input.step ?? 0);
   const phase = k === 0 ? 'warm' : 'zero';
   const r = await retireEip(deps, app, input.release, input.plan, phase);
   return { colour: input.plan.live.colour, phase, ...r, heldSince: null, step: k + 1, done: phase === 'zero', waitSeconds: input.settings?.keepWarmSeconds ?? 0 };
 }
 
-export async function rollback(deps: Deps, app: EipAppConfig, input: RollbackInput): Promise<RolledBack> {
+export async function rollback(deps: Deps, app: EipAppConfig, input: RollbackInput<EipPlan>): Promise<RolledBack> {
   return { reason: input.reason, liveColour: input.plan.live.colour, ...(await rollbackEip(deps, app, input.release, input.plan)) };
 }

@@ -16,7 +16,7 @@ import { ensurePreview, removePreview } from '../preview.js';
 import { tell } from '../record.js';
 import { routeOf, side } from '../sides.js';
 import type { Shift } from '../traffic.js';
-import type { Assessment, Green, Plan, PreparedGreen, Side } from '../types.js';
+import type { Assessment, Green, PreparedGreen, RoutedPlan, Side } from '../types.js';
 import type { GreenInput, NextCheck, Retired, RetireInput, RollbackInput, RolledBack, SwitchInput } from './driver.js';
 
 // What the two kinds behind an Application Load Balancer (asg, ecs) share: the route is read
@@ -26,7 +26,7 @@ import type { GreenInput, NextCheck, Retired, RetireInput, RollbackInput, Rolled
 export type RoutedApp = Exclude<AppConfig, { kind: 'eip' }>;
 
 /** What a routed kind's plan adds from its own colours: the live side's version, pin and size. */
-export type PlanSides<A extends RoutedApp> = (deps: Deps, app: A, release: Release, live: Side, idle: Side) => Promise<Pick<Plan, 'live' | 'alreadyLive' | 'needsCapacity'>>;
+export type PlanSides<A extends RoutedApp> = (deps: Deps, app: A, release: Release, live: Side, idle: Side) => Promise<Pick<RoutedPlan, 'live' | 'alreadyLive' | 'needsCapacity'>>;
 
 /** A rule-routed app whose rule no request reaches (a rule before it takes them all) is not released to. */
 export async function rejectIfShadowed(deps: Deps, app: RoutedApp): Promise<void> {
@@ -39,7 +39,7 @@ export async function rejectIfShadowed(deps: Deps, app: RoutedApp): Promise<void
 }
 
 /** Plan a routed release: which colour is live is read from the route, the only source of that truth. */
-export async function planRouted<A extends RoutedApp>(deps: Deps, app: A, release: Release, planSides: PlanSides<A>): Promise<Plan> {
+export async function planRouted<A extends RoutedApp>(deps: Deps, app: A, release: Release, planSides: PlanSides<A>): Promise<RoutedPlan> {
   const action = release.action ?? 'release';
   const route = routeOf(app);
   if (action === 'release') await rejectIfAlarming(deps, app, release.app);
@@ -70,7 +70,7 @@ export async function planRouted<A extends RoutedApp>(deps: Deps, app: A, releas
   return finishPlan(deps, app, release, route, live, planSides);
 }
 
-async function finishPlan<A extends RoutedApp>(deps: Deps, app: A, release: Release, route: RouteRef, live: Colour, planSides: PlanSides<A>): Promise<Plan> {
+async function finishPlan<A extends RoutedApp>(deps: Deps, app: A, release: Release, route: RouteRef, live: Colour, planSides: PlanSides<A>): Promise<RoutedPlan> {
   const liveSide = side(app, live);
   const idle = side(app, other(live));
   const kind = await planSides(deps, app, release, liveSide, idle);
@@ -109,8 +109,8 @@ async function colourPinnedTo(deps: Deps, app: RoutedApp, release: Release): Pro
  * Never deploy onto a colour that takes traffic (a plan made from a stale read of the route);
  * a rollback from a split route goes back to a colour that still takes part of it.
  */
-export async function prepareRouted<A extends RoutedApp>(deps: Deps, app: A, input: GreenInput, prepare: () => Promise<PreparedGreen>): Promise<PreparedGreen> {
-  const w = colourWeights(await readRoute(deps.clients.elbv2, input.plan.route!), app);
+export async function prepareRouted<A extends RoutedApp>(deps: Deps, app: A, input: GreenInput<RoutedPlan>, prepare: () => Promise<PreparedGreen>): Promise<PreparedGreen> {
+  const w = colourWeights(await readRoute(deps.clients.elbv2, input.plan.route), app);
   if (w[input.plan.idle.colour] > 0 && input.release.action !== 'rollback')
     throw new LiveColourChanged(`${input.plan.idle.colour} takes ${w[input.plan.idle.colour]}% of the traffic: not deploying onto it (the plan was made from another view of the route)`);
   return prepare();
@@ -124,7 +124,7 @@ export type RegisteredAt = (healthCheck: HealthCheckTiming) => Promise<{ at: num
  * after the configured poll. Reading the timing is best effort: an error here costs only the
  * prediction (the next check polls), never the release; the reason is kept in nextCheckWhy.
  */
-export async function nextCheckRouted(deps: Deps, input: GreenInput & { green: Green }, a: Assessment, opts: { ecs: boolean; registeredAt: RegisteredAt }): Promise<NextCheck> {
+export async function nextCheckRouted(deps: Deps, input: GreenInput<RoutedPlan> & { green: Green }, a: Assessment, opts: { ecs: boolean; registeredAt: RegisteredAt }): Promise<NextCheck> {
   const { plan, green, settings } = input;
   const view = { now: deps.now().getTime(), pollSeconds: settings.pollSeconds, deadline: Date.parse(green.deadline), desired: a.desired, inService: a.inService ?? 0, ...(opts.ecs ? { healthy: a.healthy } : {}) };
   const unread: string[] = [];
@@ -146,7 +146,7 @@ export async function nextCheckRouted(deps: Deps, input: GreenInput & { green: G
  * Apply the next traffic step (all at once, canary, linear or custom): a health guard, the
  * weighted forward action, and a read-back; the step does not count until the read-back shows it.
  */
-export async function switchRouted(deps: Deps, app: RoutedApp, input: SwitchInput, assess: () => Promise<Assessment>): Promise<Shift> {
+export async function switchRouted(deps: Deps, app: RoutedApp, input: SwitchInput<RoutedPlan>, assess: () => Promise<Assessment>): Promise<Shift> {
   const { plan, green, release } = input;
   // A rollback moves everything at once: the colour it returns to was live a moment ago.
   const steps = release.action === 'rollback' ? shiftSteps({ strategy: 'all-at-once' }) : shiftSteps(app.traffic);
@@ -154,7 +154,7 @@ export async function switchRouted(deps: Deps, app: RoutedApp, input: SwitchInpu
   const { percent, bakeSeconds } = steps[index];
   const to = plan.idle.targetGroupArn;
   const from = plan.live.targetGroupArn;
-  const actions = await readRoute(deps.clients.elbv2, plan.route!);
+  const actions = await readRoute(deps.clients.elbv2, plan.route);
   if (!routeSends(actions, to, from, percent)) await shift(deps, input, app, actions, index, percent, assess);
   // The bake runs from the moment the route (read back) sends this step's share.
   const result = { step: index + 1, percent, bakeSeconds, done: percent === 100, at: deps.now().toISOString() };
@@ -169,13 +169,13 @@ export async function switchRouted(deps: Deps, app: RoutedApp, input: SwitchInpu
 }
 
 /** Green's health check timing: read once by CheckGreen, else now (best effort: unread, the bake is watched every poll). */
-async function healthCheckFor(deps: Deps, plan: Plan, green: Green): Promise<HealthCheckTiming | null> {
+async function healthCheckFor(deps: Deps, plan: RoutedPlan, green: Green): Promise<HealthCheckTiming | null> {
   if (green.healthCheck !== undefined) return green.healthCheck;
   return healthCheckOf(deps.clients.elbv2, plan.idle.targetGroupArn).catch(() => null);
 }
 
 /** One traffic step: checks that the route is as expected and green may take traffic, write, read back. */
-async function shift(deps: Deps, input: SwitchInput, app: RoutedApp, actions: RouteAction[], index: number, percent: number, assess: () => Promise<Assessment>) {
+async function shift(deps: Deps, input: SwitchInput<RoutedPlan>, app: RoutedApp, actions: RouteAction[], index: number, percent: number, assess: () => Promise<Assessment>) {
   const { plan, release } = input;
   const { elbv2 } = deps.clients;
   const to = plan.idle.targetGroupArn;
@@ -195,15 +195,15 @@ async function shift(deps: Deps, input: SwitchInput, app: RoutedApp, actions: Ro
     // The alarms are read last, right before the write (the lock's marker may have taken a
     // while under throttling): an alarm that fired meanwhile stops the step here.
     if (release.action !== 'rollback') await stopIfAlarming(deps, app);
-    await writeRoute(elbv2, plan.route!, shiftedActions(actions, to, from, percent));
-    if (!routeSends(await readRoute(elbv2, plan.route!), to, from, percent))
+    await writeRoute(elbv2, plan.route, shiftedActions(actions, to, from, percent));
+    if (!routeSends(await readRoute(elbv2, plan.route), to, from, percent))
       throw new TrafficNotShifted(`the route was modified but the read-back does not send ${percent}% to ${plan.idle.colour} yet`);
   });
   if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent } });
 }
 
 /** The old colour's retirement schedule (keep-warm, or the configured steps). */
-export function scheduleFor(app: RoutedApp, plan: Plan) {
+export function scheduleFor(app: RoutedApp, plan: RoutedPlan) {
   return retireSchedule(app.retire, app.kind === 'asg' ? app.retire.keepWarmInstances : app.retire.keepWarmTasks, plan.live.units);
 }
 
@@ -217,11 +217,11 @@ export interface RetireParts {
  * Retire the old colour, one step of its schedule per call (`step`; the first also quiesces it),
  * or at once (`phase: "zero"`, the hand-typed retire). Answers when the next step is due.
  */
-export async function retireRouted(deps: Deps, app: RoutedApp, input: RetireInput, parts: RetireParts): Promise<Retired> {
+export async function retireRouted(deps: Deps, app: RoutedApp, input: RetireInput<RoutedPlan>, parts: RetireParts): Promise<Retired> {
   const { plan } = input;
   const k = input.phase === 'zero' ? -1 : (input.step ?? 0);
   // Never scale down a colour that takes traffic (e.g. after a manual flip back).
-  if (!routeSends(await readRoute(deps.clients.elbv2, plan.route!), plan.idle.targetGroupArn, plan.live.targetGroupArn))
+  if (!routeSends(await readRoute(deps.clients.elbv2, plan.route), plan.idle.targetGroupArn, plan.live.targetGroupArn))
     throw new LiveColourChanged(`${plan.idle.colour} no longer takes all traffic: not retiring ${plan.live.colour}`);
   const schedule = scheduleFor(app, plan);
   const held = k > 0 ? await holdWhileAlarm(deps, app, input, k) : null;
@@ -249,7 +249,7 @@ export async function retireRouted(deps: Deps, app: RoutedApp, input: RetireInpu
  * retire.maxHoldMinutes (an execution has a history limit): then the old colour stays as it is
  * and the release ends; retire it by hand once the alarm clears.
  */
-async function holdWhileAlarm(deps: Deps, app: RoutedApp, input: RetireInput, k: number): Promise<Retired | null> {
+async function holdWhileAlarm(deps: Deps, app: RoutedApp, input: RetireInput<RoutedPlan>, k: number): Promise<Retired | null> {
   const { plan, release } = input;
   if (!app.retire.holdWhileAlarm.length) return null;
   const held = (await alarmStates(deps.clients.cloudwatch, app.retire.holdWhileAlarm)).filter((a) => a.state === 'ALARM' || a.state === 'MISSING');
@@ -263,7 +263,7 @@ async function holdWhileAlarm(deps: Deps, app: RoutedApp, input: RetireInput, k:
 }
 
 /** The old colour stops consuming queues: processes suspended, workers handed over, an event. */
-async function quiesce(deps: Deps, app: RoutedApp, input: RetireInput, parts: RetireParts): Promise<string[]> {
+async function quiesce(deps: Deps, app: RoutedApp, input: RetireInput<RoutedPlan>, parts: RetireParts): Promise<string[]> {
   const { plan, release, execution } = input;
   const q = app.retire.quiesce;
   if (!q) return [];
@@ -276,12 +276,12 @@ async function quiesce(deps: Deps, app: RoutedApp, input: RetireInput, parts: Re
 }
 
 /** Traffic back on the old colour (if it moved), green to zero (unless kept for inspection). */
-export async function rollbackRouted(deps: Deps, app: RoutedApp, input: RollbackInput, zeroGreen: () => Promise<void>): Promise<RolledBack> {
+export async function rollbackRouted(deps: Deps, app: RoutedApp, input: RollbackInput<RoutedPlan>, zeroGreen: () => Promise<void>): Promise<RolledBack> {
   const { plan, release, reason } = input;
   const { elbv2 } = deps.clients;
   const back = plan.live.targetGroupArn;
   const away = plan.idle.targetGroupArn;
-  const actions = await readRoute(elbv2, plan.route!);
+  const actions = await readRoute(elbv2, plan.route);
   const trafficRestored = !routeSends(actions, back, away);
   // A route read can be stale (a switch's write that landed a moment ago not in it yet): one that
   // wrongly showed the route back already would have the rollback skip the write, then scale down
@@ -292,8 +292,8 @@ export async function rollbackRouted(deps: Deps, app: RoutedApp, input: Rollback
   if (trafficRestored || wrote) {
     try {
       await fencedRouteWrite(deps, release.app, input.execution?.id, { rollingBack: true, colour: plan.idle.colour }, async () => {
-        await writeRoute(elbv2, plan.route!, shiftedActions(actions, back, away, 100));
-        if (!routeSends(await readRoute(elbv2, plan.route!), back, away))
+        await writeRoute(elbv2, plan.route, shiftedActions(actions, back, away, 100));
+        if (!routeSends(await readRoute(elbv2, plan.route), back, away))
           throw new TrafficNotShifted(`rollback: the read-back does not send 100% to ${plan.live.colour} yet`);
       });
     } catch (err) {
