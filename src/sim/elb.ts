@@ -12,6 +12,9 @@ export class LoadBalancers {
   /** Every change of a listener's default actions or a rule's actions, in order. */
   readonly routeChanges: { t: number; arn: string; actions: Action[] }[] = [];
 
+  /** Each time a target's health changed: its group's counts then (for reports and tests). */
+  readonly healthChanges: { t: number; targetGroup: string; healthy: number; unhealthy: number; targets: number }[] = [];
+
   constructor(private readonly world: World) {}
 
   targetGroup(arn: string): TargetGroup {
@@ -66,6 +69,7 @@ export class LoadBalancers {
     const ts = [...tg.targets.values()].filter((t) => t.state !== 'draining');
     const healthy = ts.filter((t) => t.state === 'healthy').length;
     const unhealthy = ts.filter((t) => t.state === 'unhealthy').length;
+    this.healthChanges.push({ t: this.world.clock.now, targetGroup: tg.name, healthy, unhealthy, targets: ts.length });
     this.world.note(`${tg.name}: healthy ${healthy}/${ts.length}${unhealthy ? `, unhealthy ${unhealthy}` : ''}`, `health:${tg.name}`);
   }
 

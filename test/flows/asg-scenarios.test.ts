@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { desiredChanges, mutatingCalls, runShipped } from './helpers.js';
+import { allHealthyAt, desiredChanges, mutatingCalls, runShipped } from './helpers.js';
 
 describe('Flow: shipped asg scenarios on the simulator', () => {
   it('asg-release: released, zero failed requests, within 20% of the physical limit', async () => {
@@ -18,8 +18,8 @@ describe('Flow: shipped asg scenarios on the simulator', () => {
     // The route moved exactly once, only after every green target was healthy.
     const modify = mutatingCalls(r, 'ModifyListener');
     expect(modify).toHaveLength(1);
-    const healthy = r.timeline.find((e) => e.text === 'web-green: healthy 4/4')!;
-    expect(modify[0].t).toBeGreaterThanOrEqual(healthy.t);
+    const healthy = allHealthyAt(r, 'web-green', 4)!;
+    expect(modify[0].t).toBeGreaterThanOrEqual(healthy);
     // Blue was kept warm at one instance for the window, then retired.
     expect(desiredChanges(r, 'web-blue').map((c) => c.change)).toContain('4 → 1');
     expect(r.world.groups.get('web-blue')!.desired).toBe(0);
@@ -31,7 +31,7 @@ describe('Flow: shipped asg scenarios on the simulator', () => {
     const r = await runShipped('asg-release');
     const states = r.executions[0].statesEntered;
     const checks = states.filter((x) => x.name === 'CheckGreen');
-    const healthy = r.timeline.find((e) => e.text === 'web-green: healthy 4/4')!;
+    const healthy = { t: allHealthyAt(r, 'web-green', 4)! };
     const ready = states.find((x) => x.name === 'StartShift')!;
     // One look after the first poll (instances pending), one when they are all in service, one at the health instant.
     expect(checks.length).toBeLessThanOrEqual(4);

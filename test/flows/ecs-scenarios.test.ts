@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { desiredChanges, mutatingCalls, runShipped } from './helpers.js';
+import { allHealthyAt, desiredChanges, mutatingCalls, runShipped } from './helpers.js';
 
 describe('Flow: ECS releases on the simulator', () => {
   it('ecs-release: Fargate, released with zero failed requests within 20% of the physical limit', async () => {
@@ -18,7 +18,7 @@ describe('Flow: ECS releases on the simulator', () => {
     const r = await runShipped('ecs-release');
     const states = r.executions[0].statesEntered;
     const checks = states.filter((x) => x.name === 'CheckGreen');
-    const healthy = r.timeline.find((e) => e.text === 'api-green: healthy 6/6')!;
+    const healthy = { t: allHealthyAt(r, 'api-green', 6)! };
     const ready = states.find((x) => x.name === 'StartShift')!;
     // One look after the first poll (tasks provisioning), one once they run, one at the health
     // instant, and a second's settle for ECS to mark the rollout complete: 15 looks on a 5 s poll.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mutatingCalls, runInline, runShipped } from './helpers.js';
+import { allHealthyAt, mutatingCalls, runInline, runShipped } from './helpers.js';
 
 const holder = (r: Awaited<ReturnType<typeof runShipped>>) => r.world.ec2.address([...r.world.ec2.addresses.keys()][0]);
 
@@ -151,7 +151,7 @@ describe('Flow: replace, don\'t reboot, for an Auto Scaling app', () => {
     expect(mutatingCalls(r, 'SetInstanceHealth')).toHaveLength(1);
     const g = r.world.group('web-blue');
     expect(g.instances.map((id) => r.world.instances.get(id)!.lifecycle)).toEqual(['InService', 'InService', 'InService']);
-    expect(r.timeline.some((e) => e.text === 'web-blue: healthy 3/3')).toBe(true);
+    expect(allHealthyAt(r, 'web-blue', 3)).toBeDefined();
     // Only until the load balancer's health checks took the instance out (2 × 10 s).
     expect(r.summary.failedRequests).toBeLessThanOrEqual(40);
   });

@@ -43,3 +43,8 @@ export function greenShares(r: SimulationResult, app: string): { t: number; perc
 export function desiredChanges(r: SimulationResult, name: string): { t: number; from: number; to: number; change: string }[] {
   return r.world.capacityChanges.filter((c) => c.name === name).map((c) => ({ t: c.t, from: c.from, to: c.to, change: `${c.from} → ${c.to}` }));
 }
+
+/** When the target group (by name) first had `n` healthy targets out of `n`, as the load balancer recorded it; undefined if never. */
+export function allHealthyAt(r: SimulationResult, targetGroup: string, n: number): number | undefined {
+  return r.world.elb.healthChanges.find((h) => h.targetGroup === targetGroup && h.healthy === n && h.targets === n)?.t;
+}
