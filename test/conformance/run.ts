@@ -386,10 +386,15 @@ function janitor(emulator: boolean, targetGroups: string[]) {
   const loop = (async () => {
     while (!stop) {
       try {
+        // Targets first, then the groups: moto registers an instance's target as the instance
+        // joins its group, so every target read here is in a group read after it unless it has
+        // really left (read the other way round, an instance launched between the two reads
+        // looked gone, was deregistered, and green never turned healthy).
+        const byGroup = new Map<string, { Target?: { Id?: string } }[]>();
+        for (const tg of targetGroups) byGroup.set(tg, (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions ?? []);
         const groups = (await asg.send(new DescribeAutoScalingGroupsCommand({}))).AutoScalingGroups ?? [];
         const serving = new Set(groups.flatMap((g) => (g.Instances ?? []).filter((i) => i.LifecycleState === 'InService' || i.LifecycleState?.startsWith('Pending')).map((i) => i.InstanceId!)));
-        for (const tg of targetGroups) {
-          const targets = (await elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg }))).TargetHealthDescriptions ?? [];
+        for (const [tg, targets] of byGroup) {
           const gone = targets.filter((t) => t.Target?.Id?.startsWith('i-') && !serving.has(t.Target.Id));
           if (gone.length) {
             await elb.send(new DeregisterTargetsCommand({ TargetGroupArn: tg, Targets: gone.map((t) => ({ Id: t.Target!.Id! })) }));
