@@ -1,7 +1,7 @@
 import { DescribeImagesCommand, ECRClient } from '@aws-sdk/client-ecr';
 import type { EcrImageRef } from '../core/ecs.js';
 import { registerClient } from './clients.js';
-import { call } from './errors.js';
+import { mapAwsError } from './errors.js';
 
 registerClient('ecr', (config) => new ECRClient(config));
 
@@ -19,6 +19,6 @@ export async function ecrImageExists(ecr: ECRClient, ref: EcrImageRef): Promise<
     if (name === 'RepositoryNotFoundException') return { exists: false, why: `repository ${ref.repository} does not exist in registry ${ref.registryId}` };
     if (name === 'ImageNotFoundException') return { exists: false, why: `${ref.digest ? `digest ${ref.digest}` : `tag ${ref.tag}`} is not in repository ${ref.repository}` };
     // Anything else (denied, throttled) is the SDK's failure, mapped to a named domain error.
-    return call(`ecr:DescribeImages ${ref.repository}`, () => Promise.reject(err));
+    throw mapAwsError(err, `ecr:DescribeImages ${ref.repository}`);
   }
 }

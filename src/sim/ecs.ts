@@ -1,3 +1,4 @@
+import { type EcrImageRef, parseEcrImage } from '../core/ecs.js';
 // Size: the ECS model (task definitions, services and deployments, tasks, placement, container instances, draining): one service's whole physics.
 import { SimAwsError } from './errors.js';
 import { ACCOUNT, hexId, type Instance, REGION, type World } from './world.js';
@@ -101,10 +102,20 @@ export class EcsModel {
   imageVersion(ref: string): string | undefined {
     const exact = this.images.get(ref);
     if (exact !== undefined) return exact;
-    const m = /^(.+\/[^:@/]+):([^:@/]+)$/.exec(ref);
-    if (!m) return undefined;
-    for (const [pushed, version] of this.images) if (version === m[2] && pushed.startsWith(`${m[1]}@`)) return version;
-    return undefined;
+    const want = parseEcrImage(ref);
+    if (!want?.tag) return undefined;
+    return this.registryImages().find((im) => im.registryId === want.registryId && im.region === want.region && im.repository === want.repository && im.tags.includes(want.tag!))?.version ?? undefined;
+  }
+
+  /** The images pushed to ECR registries, each with its digest and tags (its version is one of them). */
+  registryImages(): (EcrImageRef & { digest: string; tags: string[]; version: string })[] {
+    const out: (EcrImageRef & { digest: string; tags: string[]; version: string })[] = [];
+    for (const [ref, version] of this.images) {
+      const im = parseEcrImage(ref);
+      if (!im) continue;
+      out.push({ ...im, digest: im.digest ?? `sha256:${hexId(`ecr-${ref}`, 64)}`, tags: [...new Set([im.tag, version].filter((t): t is string => !!t))], version });
+    }
+    return out;
   }
 
   private canPull(ref: string): boolean {

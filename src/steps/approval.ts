@@ -1,4 +1,4 @@
-import { changeLock as changeLockItem, readLock } from '../aws/dynamodb.js';
+import { readLock } from '../aws/dynamodb.js';
 import { sendTaskFailure, sendTaskSuccess } from '../aws/sfn.js';
 import { InvalidInput } from '../core/errors.js';
 import type { Release } from '../core/release.js';
@@ -32,9 +32,8 @@ export async function answerApproval(deps: Deps, app: string, decision: 'promote
   if (decision === 'promote') await sendTaskSuccess(sfn, lock.approvalToken, { approved: true, by: who, at: deps.now().toISOString() });
   else await sendTaskFailure(sfn, lock.approvalToken, 'ApprovalRejected', `aborted by ${who}`);
   // The token is answered: forget it (unless a later wait has put its own there meanwhile).
-  await changeLockItem(
-    dynamodb,
-    deps.env.table,
+  await changeLock(
+    deps,
     app,
     (l) => {
       if (l.approvalToken !== lock.approvalToken) return { result: false };

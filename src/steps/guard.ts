@@ -3,7 +3,7 @@ import { readLock } from '../aws/dynamodb.js';
 import { readRoute, targetHealth, writeRoute } from '../aws/elbv2.js';
 import { describeExecution, startExecution, stopExecution } from '../aws/sfn.js';
 import { AlarmEvent } from '../core/alarm-event.js';
-import type { AppConfig, Colour } from '../core/config.js';
+import type { Colour, RoutedAppConfig } from '../core/config.js';
 import { AlarmFiring, InvalidInput } from '../core/errors.js';
 import { guardTakeover, released } from '../core/lock.js';
 import { colourWeights, liveColour, other, routeSends, shiftedActions } from '../core/route.js';
@@ -17,10 +17,8 @@ import { routeOf, side } from './sides.js';
 // before every traffic step (one in ALARM rolls back), and event-driven: an alarm going to ALARM
 // flips a running release's traffic back at once, without waiting for its next step.
 
-type Routed = Exclude<AppConfig, { kind: 'eip' }>;
-
 /** Plan: a release does not start while a guard alarm fires, or while an alarm it names does not exist. Reads only. */
-export async function rejectIfAlarming(deps: Deps, app: Routed, name: string): Promise<void> {
+export async function rejectIfAlarming(deps: Deps, app: RoutedAppConfig, name: string): Promise<void> {
   const hold = app.retire.holdWhileAlarm.filter((a) => !app.alarms.includes(a));
   if (!app.alarms.length && !hold.length) return;
   const all = await alarmStates(deps.clients.cloudwatch, [...app.alarms, ...hold]);
@@ -36,7 +34,7 @@ export async function rejectIfAlarming(deps: Deps, app: Routed, name: string): P
 }
 
 /** Before a traffic step: any guard alarm in ALARM (or unreadable, or gone) stops the shift. */
-export async function stopIfAlarming(deps: Deps, app: Routed): Promise<void> {
+export async function stopIfAlarming(deps: Deps, app: RoutedAppConfig): Promise<void> {
   if (!app.alarms.length) return;
   // A failed read throws (and is retried by the state machine): it never counts as OK.
   const bad = (await alarmStates(deps.clients.cloudwatch, app.alarms)).filter((a) => a.state === 'ALARM' || a.state === 'MISSING');
@@ -72,7 +70,7 @@ export async function onGuardAlarm(deps: Deps, event: unknown): Promise<GuardOut
   return out;
 }
 
-async function guardApp(deps: Deps, name: string, app: Routed, alarm: string, eventId: string, attempt = 0): Promise<GuardOutcome> {
+async function guardApp(deps: Deps, name: string, app: RoutedAppConfig, alarm: string, eventId: string, attempt = 0): Promise<GuardOutcome> {
   const { dynamodb, elbv2, sfn } = deps.clients;
   const { table, releaseStateMachineArn } = deps.env;
   const me = `${GUARD_OWNER}${alarm}:${eventId}`.slice(0, 256);
@@ -136,7 +134,7 @@ async function guardApp(deps: Deps, name: string, app: Routed, alarm: string, ev
 
 interface GuardAct {
   name: string;
-  app: Routed;
+  app: RoutedAppConfig;
   alarm: string;
   owner: string;
   me: string;
@@ -212,7 +210,7 @@ async function actAsOwner(deps: Deps, g: GuardAct): Promise<GuardOutcome> {
 }
 
 /** Whether the old colour can take all traffic now: every target healthy, as many as the new colour serves with. */
-async function fullStrength(deps: Deps, app: Routed, old: Colour, fresh: Colour): Promise<{ ok: boolean; detail: string }> {
+async function fullStrength(deps: Deps, app: RoutedAppConfig, old: Colour, fresh: Colour): Promise<{ ok: boolean; detail: string }> {
   const [health, now] = await Promise.all([targetHealth(deps.clients.elbv2, side(app, old).targetGroupArn), targetHealth(deps.clients.elbv2, side(app, fresh).targetGroupArn)]);
   const healthy = health.filter((t) => t.state === 'healthy').length;
   return { ok: health.length > 0 && healthy === health.length && healthy >= now.filter((t) => t.state === 'healthy').length, detail: `${healthy}/${health.length} healthy` };

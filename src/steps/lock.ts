@@ -74,8 +74,8 @@ function decide(input: LockInput, lock: LockState, me: Claimant, now: number, le
 }
 
 /** The app's lock changed through the table adapter's one compare-and-set loop (src/aws/dynamodb.ts). */
-export function changeLock<T>(deps: Deps, app: string, change: (lock: LockState) => { next?: LockState; result: T }): Promise<T | undefined> {
-  return changeLockItem(deps.clients.dynamodb, deps.env.table, app, change);
+export function changeLock<T>(deps: Deps, app: string, change: (lock: LockState) => { next?: LockState; result: T }, known?: LockState): Promise<T | undefined> {
+  return changeLockItem(deps.clients.dynamodb, deps.env.table, app, change, known);
 }
 
 /** Let go of the lock if this execution holds it (a waiter stays registered). */
@@ -93,8 +93,6 @@ function leaseFor(deps: Deps, input: LockInput): number {
   // approval gate is: a release waiting for approval keeps the lock.
   return leaseSeconds({ timeoutSeconds: input.settings.timeoutSeconds, totalBakeSeconds: bakes + (input.settings.approvalTimeoutSeconds ?? 0) });
 }
-
-
 
 /**
  * A write to the app's production route, fenced by the lock: just before it, the execution must

@@ -1,12 +1,10 @@
 import { createHostRule, deleteRule, listenerRules, writeRoute } from '../aws/elbv2.js';
-import type { AppConfig } from '../core/config.js';
+import type { RoutedAppConfig } from '../core/config.js';
 import { forwardWeights } from '../core/route.js';
 import type { Deps } from './deps.js';
 
 // Preview URLs: a host-header rule <version>.<domain> per version on the production listener,
 // created and removed only by greenlight (tagged greenlight:preview). Every call converges.
-
-type Routed = Exclude<AppConfig, { kind: 'eip' }>;
 
 /** "1.4.2" → "1-4-2.preview.example.com": one DNS label, so a wildcard record covers it. */
 export function previewHost(version: string, domain: string): string {
@@ -14,7 +12,7 @@ export function previewHost(version: string, domain: string): string {
 }
 
 /** The preview rule of `version` forwards to `targetGroupArn` (created, or re-pointed). */
-export async function ensurePreview(deps: Deps, app: Routed, name: string, version: string | null, targetGroupArn: string): Promise<string | null> {
+export async function ensurePreview(deps: Deps, app: RoutedAppConfig, name: string, version: string | null, targetGroupArn: string): Promise<string | null> {
   if (!app.preview || !version) return null;
   const host = previewHost(version, app.preview.domain);
   const { elbv2 } = deps.clients;
@@ -35,7 +33,7 @@ export async function ensurePreview(deps: Deps, app: Routed, name: string, versi
 }
 
 /** The preview rule of `version` is gone (its colour was retired or rolled back). */
-export async function removePreview(deps: Deps, app: Routed, version: string | null): Promise<string | null> {
+export async function removePreview(deps: Deps, app: RoutedAppConfig, version: string | null): Promise<string | null> {
   if (!app.preview || !version) return null;
   const host = previewHost(version, app.preview.domain);
   const rule = (await listenerRules(deps.clients.elbv2, app.listenerArn)).find((r) => r.hosts.length === 1 && r.hosts[0] === host);

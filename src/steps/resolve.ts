@@ -16,7 +16,7 @@ import {
   sha256Base64,
   VERSION,
 } from '../core/artifact.js';
-import { type AppConfig, appConfig, type Colour } from '../core/config.js';
+import { type AppConfig, appConfig, type Colour, type RoutedAppConfig } from '../core/config.js';
 import { parseImageManifest } from '../core/ecs.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
 import { rollbackTarget } from '../core/history.js';
@@ -200,7 +200,7 @@ async function finish(deps: Deps, app: AppConfig, key: ReleaseKey, bucket: strin
  * version or task definition carries the release's description). While that colour is warm
  * this is quick; after it was retired, it is a re-release of the previous version.
  */
-async function previousRelease(deps: Deps, app: Exclude<AppConfig, { kind: 'eip' }>, name: string, from?: string): Promise<Resolved> {
+async function previousRelease(deps: Deps, app: RoutedAppConfig, name: string, from?: string): Promise<Resolved> {
   const weights = colourWeights(await readRoute(deps.clients.elbv2, routeOf(app)), app);
   let live = liveColour(weights);
   if (live === 'split') live = other(await stableColour(deps, name, weights));

@@ -1,6 +1,6 @@
 import { readRoute, targetHealth } from '../../aws/elbv2.js';
 import { describeExecution, type ExecutionInfo, listExecutions, startExecution } from '../../aws/sfn.js';
-import { type AppConfig, appConfig, type Colour } from '../../core/config.js';
+import { type AppConfig, appConfig, type Colour, type RoutedAppConfig } from '../../core/config.js';
 import { colourWeights } from '../../core/route.js';
 import { causeMessage } from '../../core/text.js';
 import { routeOf } from '../../steps/sides.js';
@@ -17,8 +17,6 @@ export interface Result {
   json: unknown;
 }
 
-export type Routed = Exclude<AppConfig, { kind: 'eip' }>;
-
 export function app(account: Account, name: string): AppConfig {
   try {
     return appConfig(account.config, name);
@@ -26,7 +24,6 @@ export function app(account: Account, name: string): AppConfig {
     throw new UsageError((err as Error).message);
   }
 }
-
 
 export interface Running extends ExecutionInfo {
   app: string | null;
@@ -52,7 +49,6 @@ export function appOfInput(input: string | undefined): string | null {
     return null;
   }
 }
-
 
 export async function startAndFollow(account: Account, name: string, input: Record<string, string | number>, wait: boolean): Promise<Result> {
   const stamp = account.now().toISOString().replace(/[^0-9]/g, '').slice(0, 14);
@@ -118,7 +114,7 @@ export function percentOf(weight: number, w: { blue: number; green: number }): n
   return total ? Math.round((weight / total) * 1000) / 10 : 0;
 }
 
-export async function progress(account: Account, a: Routed): Promise<string> {
+export async function progress(account: Account, a: RoutedAppConfig): Promise<string> {
   const w = colourWeights(await readRoute(account.clients.elbv2, routeOf(a)), a);
   const parts = [`traffic blue ${percentOf(w.blue, w)}% / green ${percentOf(w.green, w)}%`];
   for (const colour of ['blue', 'green'] as Colour[]) {

@@ -3,14 +3,14 @@ import { readLock } from '../../aws/dynamodb.js';
 import { addressOf, describeInstances, launchTemplateVersions } from '../../aws/ec2.js';
 import { describeServices, describeTaskDefinition } from '../../aws/ecs.js';
 import { readRoute, targetHealth } from '../../aws/elbv2.js';
-import type { AppConfig, Colour } from '../../core/config.js';
+import type { AppConfig, Colour, RoutedAppConfig } from '../../core/config.js';
 import type { LockState } from '../../core/lock.js';
 import { parseReleaseDescription } from '../../core/release.js';
 import { colourWeights, shiftSteps } from '../../core/route.js';
 import { RELEASE_TAG } from '../../steps/kinds/ecs.js';
 import { routeOf, side } from '../../steps/sides.js';
 import type { Account } from '../account.js';
-import { app, percentOf, type Result, type Routed, runningExecutions } from './shared.js';
+import { app, percentOf, type Result, runningExecutions } from './shared.js';
 
 // `greenlight status [app]`: the live colour and version, traffic per colour in percent,
 // capacity and health, and the running release's phase in words.
@@ -37,6 +37,7 @@ export async function status(account: Account, only?: string): Promise<Result> {
     const lock = await readLock(account.clients.dynamodb, account.names.table, name);
     const colours = a.kind === 'eip' ? await eipStatus(account, a, name) : await routedStatus(account, a);
     const live = colours.filter((c) => (c.weight ?? 0) > 0);
+    const step = stepOf(a, lock, colours, account.now());
     apps.push({
       app: name,
       kind: a.kind,
@@ -45,8 +46,8 @@ export async function status(account: Account, only?: string): Promise<Result> {
       lock: lock.owner ? { execution: lock.owner.split(':').pop(), version: lock.ownerVersion, phase: lock.phase, leaseUntil: new Date((lock.leaseUntil ?? 0) * 1000).toISOString() } : null,
       waiting: lock.waiter ? { execution: lock.waiter.split(':').pop(), version: lock.waiterVersion } : null,
       running: running.filter((e) => e.app === name).map((e) => ({ execution: e.name, started: e.startDate?.toISOString() })),
-      phase: phaseOf(name, a, lock, colours, account.now()),
-      step: stepOf(a, lock, colours, account.now()),
+      phase: phaseOf(name, lock, step, account.now()),
+      step,
     });
   }
   const lines: string[] = [];
@@ -62,7 +63,7 @@ export async function status(account: Account, only?: string): Promise<Result> {
   return { code: 0, text: `${lines.join('\n')}\n`, json: { apps } };
 }
 
-async function routedStatus(account: Account, a: Routed): Promise<ColourStatus[]> {
+async function routedStatus(account: Account, a: RoutedAppConfig): Promise<ColourStatus[]> {
   const { clients } = account;
   const weights = colourWeights(await readRoute(clients.elbv2, routeOf(a)), a);
   const out: ColourStatus[] = [];
@@ -92,7 +93,7 @@ async function routedStatus(account: Account, a: Routed): Promise<ColourStatus[]
 }
 
 /** What the app's running release is doing, in words, with the command that answers it where one does. */
-function phaseOf(name: string, a: AppConfig, lock: LockState, colours: ColourStatus[], now: Date): string | null {
+function phaseOf(name: string, lock: LockState, step: ReturnType<typeof stepOf>, now: Date): string | null {
   if (!lock.owner) return null;
   const what = `${lock.ownerAction && lock.ownerAction !== 'release' ? `${lock.ownerAction} to ` : ''}${lock.ownerVersion ?? '?'}`;
   if (lock.approvalToken) return `${what} waits for approval: greenlight promote ${name} moves traffic, greenlight abort ${name} rolls it back`;
@@ -102,7 +103,6 @@ function phaseOf(name: string, a: AppConfig, lock: LockState, colours: ColourSta
     return `${what} is live; the old colour is kept warm${until} for a rollback at once (greenlight rollback ${name}); greenlight retire ${name} ends the window now`;
   }
   if (lock.phase === 'retiring') return `${what} is live; the old colour is being retired`;
-  const step = stepOf(a, lock, colours, now);
   if (step) {
     const bake = step.bakeLeftSeconds === null ? '' : `, ${duration(step.bakeLeftSeconds)} of its ${duration(step.bakeSeconds)} bake left`;
     return `${what} takes ${step.percent}% of traffic: step ${step.step ?? '?'} of ${step.of} (${step.percents.map((p) => `${p}%`).join(' → ')})${bake}; greenlight abort ${name} rolls it back`;

@@ -1,33 +1,13 @@
 import * as SDK from '@aws-sdk/client-ecr';
 import { SimAwsError } from '../errors.js';
-import { ACCOUNT, hexId, REGION, type World } from '../world.js';
+import { ACCOUNT, REGION, type World } from '../world.js';
 import { defineService } from './service.js';
 
 // ECR, as the simulator answers it: DescribeImages, which `greenlight release` calls to check
 // that a manifest's images exist before it uploads anything. The registry's content is what
-// ECS can pull in the simulator (`world.ecs.images`, filled by scenario builds, `ecrPush` steps
+// ECS can pull in the simulator (`world.ecs.registryImages()`: scenario builds, `ecrPush` steps
 // and `sim image add`): a repository exists once an image was pushed to it, and an image pushed
 // by digest carries its version as its tag (as CI pushes `repo:<version>`).
-
-const REGISTRY = `${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`;
-
-interface StoredImage {
-  repository: string;
-  digest: string;
-  tags: string[];
-}
-
-function stored(w: World): StoredImage[] {
-  const out: StoredImage[] = [];
-  for (const [ref, version] of w.ecs.images) {
-    if (!ref.startsWith(`${REGISTRY}/`)) continue;
-    const m = /^([^:@]+)(?::([^@]+))?(?:@(sha256:[0-9a-f]{64}))?$/.exec(ref.slice(REGISTRY.length + 1));
-    if (!m) continue;
-    const [, repository, tag, digest] = m;
-    out.push({ repository, digest: digest ?? `sha256:${hexId(`ecr-${ref}`, 64)}`, tags: [...new Set([tag, version].filter((t): t is string => !!t))] });
-  }
-  return out;
-}
 
 type ImageId = { imageTag?: string; imageDigest?: string };
 
@@ -40,10 +20,12 @@ export const ecr = defineService({
   commands: (w: World, _sfn) => ({
     DescribeImagesCommand: (i: { registryId?: string; repositoryName: string; imageIds?: ImageId[] }) => {
       const registryId = i.registryId ?? ACCOUNT;
-      const images = registryId === ACCOUNT ? stored(w).filter((im) => im.repository === i.repositoryName) : [];
+      const images = w.ecs.registryImages().filter((im) => im.registryId === registryId && im.region === REGION && im.repository === i.repositoryName);
       if (!images.length) throw new SimAwsError('RepositoryNotFoundException', `The repository with name '${i.repositoryName}' does not exist in the registry with id '${registryId}'`);
       const wanted = i.imageIds ?? [];
-      const found = wanted.length ? wanted.map((id) => ({ id, image: images.find((im) => (id.imageDigest ? im.digest === id.imageDigest : true) && (id.imageTag ? im.tags.includes(id.imageTag) : true)) })) : images.map((image) => ({ id: {} as ImageId, image }));
+      const found = wanted.length
+        ? wanted.map((id) => ({ id, image: images.find((im) => (!id.imageDigest || im.digest === id.imageDigest) && (!id.imageTag || im.tags.includes(id.imageTag))) }))
+        : images.map((image) => ({ id: {} as ImageId, image }));
       const missing = found.find((f) => !f.image);
       if (missing)
         throw new SimAwsError(

@@ -2,7 +2,7 @@ import { alarmStates } from '../../aws/cloudwatch.js';
 import { readLock } from '../../aws/dynamodb.js';
 import { healthCheckOf, listenerRules, type RouteRef, readRoute, writeRoute } from '../../aws/elbv2.js';
 import { headObject } from '../../aws/s3.js';
-import type { AppConfig, Colour } from '../../core/config.js';
+import type { Colour, RoutedAppConfig } from '../../core/config.js';
 import { AwsAccessDenied, AwsResourceNotFound, GreenNotHealthy, InvalidInput, LiveColourChanged, TrafficNotShifted } from '../../core/errors.js';
 import { bakeWatchSeconds, type HealthCheckTiming, nextBakeLook, nextGreenCheck } from '../../core/green-timing.js';
 import { parseReleaseDescription, type Release, releaseDescription } from '../../core/release.js';
@@ -23,13 +23,11 @@ import type { GreenInput, NextCheck, Retired, RetireInput, RollbackInput, Rolled
 // and written here, with a health guard and a read-back on every write; each kind supplies
 // only what its colours are made of (groups or services).
 
-export type RoutedApp = Exclude<AppConfig, { kind: 'eip' }>;
-
 /** What a routed kind's plan adds from its own colours: the live side's version, pin and size. */
-export type PlanSides<A extends RoutedApp> = (deps: Deps, app: A, release: Release, live: Side, idle: Side) => Promise<Pick<RoutedPlan, 'live' | 'alreadyLive' | 'needsCapacity'>>;
+export type PlanSides<A extends RoutedAppConfig> = (deps: Deps, app: A, release: Release, live: Side, idle: Side) => Promise<Pick<RoutedPlan, 'live' | 'alreadyLive' | 'needsCapacity'>>;
 
 /** A rule-routed app whose rule no request reaches (a rule before it takes them all) is not released to. */
-export async function rejectIfShadowed(deps: Deps, app: RoutedApp): Promise<void> {
+export async function rejectIfShadowed(deps: Deps, app: RoutedAppConfig): Promise<void> {
   if (!app.ruleArn) return;
   const shadow = shadowingRule(await listenerRules(deps.clients.elbv2, app.listenerArn), app.ruleArn);
   if (shadow)
@@ -39,7 +37,7 @@ export async function rejectIfShadowed(deps: Deps, app: RoutedApp): Promise<void
 }
 
 /** Plan a routed release: which colour is live is read from the route, the only source of that truth. */
-export async function planRouted<A extends RoutedApp>(deps: Deps, app: A, release: Release, planSides: PlanSides<A>): Promise<RoutedPlan> {
+export async function planRouted<A extends RoutedAppConfig>(deps: Deps, app: A, release: Release, planSides: PlanSides<A>): Promise<RoutedPlan> {
   const action = release.action ?? 'release';
   const route = routeOf(app);
   if (action === 'release') await rejectIfAlarming(deps, app, release.app);
@@ -70,7 +68,7 @@ export async function planRouted<A extends RoutedApp>(deps: Deps, app: A, releas
   return finishPlan(deps, app, release, route, live, planSides);
 }
 
-async function finishPlan<A extends RoutedApp>(deps: Deps, app: A, release: Release, route: RouteRef, live: Colour, planSides: PlanSides<A>): Promise<RoutedPlan> {
+async function finishPlan<A extends RoutedAppConfig>(deps: Deps, app: A, release: Release, route: RouteRef, live: Colour, planSides: PlanSides<A>): Promise<RoutedPlan> {
   const liveSide = side(app, live);
   const idle = side(app, other(live));
   const kind = await planSides(deps, app, release, liveSide, idle);
@@ -85,7 +83,7 @@ async function finishPlan<A extends RoutedApp>(deps: Deps, app: A, release: Rele
  * A re-upload of the artifact that is live: the same app, version and key, another S3 object
  * version with the same SHA-256. Nothing to do (unless the hand-typed input says "force": true).
  */
-async function sameContentLive(deps: Deps, app: RoutedApp, release: Release, live: Colour): Promise<boolean> {
+async function sameContentLive(deps: Deps, app: RoutedAppConfig, release: Release, live: Colour): Promise<boolean> {
   const sha = release.artifact.sha256;
   if (!sha || !release.artifact.key) return false;
   const pinned = parseReleaseDescription(await pinnedRelease(deps, app, live));
@@ -99,7 +97,7 @@ async function sameContentLive(deps: Deps, app: RoutedApp, release: Release, liv
 }
 
 /** The colour whose launch template version or task definition carries this release. */
-async function colourPinnedTo(deps: Deps, app: RoutedApp, release: Release): Promise<Colour> {
+async function colourPinnedTo(deps: Deps, app: RoutedAppConfig, release: Release): Promise<Colour> {
   const want = releaseDescription(release);
   for (const colour of ['blue', 'green'] as Colour[]) if ((await pinnedRelease(deps, app, colour)) === want) return colour;
   throw new InvalidInput(`neither colour of ${release.app} runs ${release.version}: cannot roll back a split route to it`);
@@ -109,7 +107,7 @@ async function colourPinnedTo(deps: Deps, app: RoutedApp, release: Release): Pro
  * Never deploy onto a colour that takes traffic (a plan made from a stale read of the route);
  * a rollback from a split route goes back to a colour that still takes part of it.
  */
-export async function prepareRouted<A extends RoutedApp>(deps: Deps, app: A, input: GreenInput<RoutedPlan>, prepare: () => Promise<PreparedGreen>): Promise<PreparedGreen> {
+export async function prepareRouted<A extends RoutedAppConfig>(deps: Deps, app: A, input: GreenInput<RoutedPlan>, prepare: () => Promise<PreparedGreen>): Promise<PreparedGreen> {
   const w = colourWeights(await readRoute(deps.clients.elbv2, input.plan.route), app);
   if (w[input.plan.idle.colour] > 0 && input.release.action !== 'rollback')
     throw new LiveColourChanged(`${input.plan.idle.colour} takes ${w[input.plan.idle.colour]}% of the traffic: not deploying onto it (the plan was made from another view of the route)`);
@@ -146,7 +144,7 @@ export async function nextCheckRouted(deps: Deps, input: GreenInput<RoutedPlan> 
  * Apply the next traffic step (all at once, canary, linear or custom): a health guard, the
  * weighted forward action, and a read-back; the step does not count until the read-back shows it.
  */
-export async function switchRouted(deps: Deps, app: RoutedApp, input: SwitchInput<RoutedPlan>, assess: () => Promise<Assessment>): Promise<Shift> {
+export async function switchRouted(deps: Deps, app: RoutedAppConfig, input: SwitchInput<RoutedPlan>, assess: () => Promise<Assessment>): Promise<Shift> {
   const { plan, green, release } = input;
   // A rollback moves everything at once: the colour it returns to was live a moment ago.
   const steps = release.action === 'rollback' ? shiftSteps({ strategy: 'all-at-once' }) : shiftSteps(app.traffic);
@@ -175,7 +173,7 @@ async function healthCheckFor(deps: Deps, plan: RoutedPlan, green: Green): Promi
 }
 
 /** One traffic step: checks that the route is as expected and green may take traffic, write, read back. */
-async function shift(deps: Deps, input: SwitchInput<RoutedPlan>, app: RoutedApp, actions: RouteAction[], index: number, percent: number, assess: () => Promise<Assessment>) {
+async function shift(deps: Deps, input: SwitchInput<RoutedPlan>, app: RoutedAppConfig, actions: RouteAction[], index: number, percent: number, assess: () => Promise<Assessment>) {
   const { plan, release } = input;
   const { elbv2 } = deps.clients;
   const to = plan.idle.targetGroupArn;
@@ -203,7 +201,7 @@ async function shift(deps: Deps, input: SwitchInput<RoutedPlan>, app: RoutedApp,
 }
 
 /** The old colour's retirement schedule (keep-warm, or the configured steps). */
-export function scheduleFor(app: RoutedApp, plan: RoutedPlan) {
+export function scheduleFor(app: RoutedAppConfig, plan: RoutedPlan) {
   return retireSchedule(app.retire, app.kind === 'asg' ? app.retire.keepWarmInstances : app.retire.keepWarmTasks, plan.live.units);
 }
 
@@ -217,7 +215,7 @@ export interface RetireParts {
  * Retire the old colour, one step of its schedule per call (`step`; the first also quiesces it),
  * or at once (`phase: "zero"`, the hand-typed retire). Answers when the next step is due.
  */
-export async function retireRouted(deps: Deps, app: RoutedApp, input: RetireInput<RoutedPlan>, parts: RetireParts): Promise<Retired> {
+export async function retireRouted(deps: Deps, app: RoutedAppConfig, input: RetireInput<RoutedPlan>, parts: RetireParts): Promise<Retired> {
   const { plan } = input;
   const k = input.phase === 'zero' ? -1 : (input.step ?? 0);
   // Never scale down a colour that takes traffic (e.g. after a manual flip back).
@@ -249,7 +247,7 @@ export async function retireRouted(deps: Deps, app: RoutedApp, input: RetireInpu
  * retire.maxHoldMinutes (an execution has a history limit): then the old colour stays as it is
  * and the release ends; retire it by hand once the alarm clears.
  */
-async function holdWhileAlarm(deps: Deps, app: RoutedApp, input: RetireInput<RoutedPlan>, k: number): Promise<Retired | null> {
+async function holdWhileAlarm(deps: Deps, app: RoutedAppConfig, input: RetireInput<RoutedPlan>, k: number): Promise<Retired | null> {
   const { plan, release } = input;
   if (!app.retire.holdWhileAlarm.length) return null;
   const held = (await alarmStates(deps.clients.cloudwatch, app.retire.holdWhileAlarm)).filter((a) => a.state === 'ALARM' || a.state === 'MISSING');
@@ -263,7 +261,7 @@ async function holdWhileAlarm(deps: Deps, app: RoutedApp, input: RetireInput<Rou
 }
 
 /** The old colour stops consuming queues: processes suspended, workers handed over, an event. */
-async function quiesce(deps: Deps, app: RoutedApp, input: RetireInput<RoutedPlan>, parts: RetireParts): Promise<string[]> {
+async function quiesce(deps: Deps, app: RoutedAppConfig, input: RetireInput<RoutedPlan>, parts: RetireParts): Promise<string[]> {
   const { plan, release, execution } = input;
   const q = app.retire.quiesce;
   if (!q) return [];
@@ -276,7 +274,7 @@ async function quiesce(deps: Deps, app: RoutedApp, input: RetireInput<RoutedPlan
 }
 
 /** Traffic back on the old colour (if it moved), green to zero (unless kept for inspection). */
-export async function rollbackRouted(deps: Deps, app: RoutedApp, input: RollbackInput<RoutedPlan>, zeroGreen: () => Promise<void>): Promise<RolledBack> {
+export async function rollbackRouted(deps: Deps, app: RoutedAppConfig, input: RollbackInput<RoutedPlan>, zeroGreen: () => Promise<void>): Promise<RolledBack> {
   const { plan, release, reason } = input;
   const { elbv2 } = deps.clients;
   const back = plan.live.targetGroupArn;
