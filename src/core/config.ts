@@ -460,8 +460,8 @@ export type AppConfig = z.infer<typeof AppConfigSchema>;
 export type AsgAppConfig = z.infer<typeof asgApp>;
 export type EcsAppConfig = z.infer<typeof ecsApp>;
 export type EipAppConfig = z.infer<typeof eipApp>;
-/** An app behind a load balancer, blue and green (asg, ecs). */
-export type RoutedAppConfig = AsgAppConfig | EcsAppConfig;
+/** An app behind a load balancer, blue and green: the kinds whose traits (kinds.ts) say routed. */
+export type { RoutedAppConfig } from './kinds.js';
 export type Config = z.infer<typeof ConfigSchema>;
 export type Colour = 'blue' | 'green';
 

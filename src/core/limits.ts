@@ -1,5 +1,6 @@
 import { holdSeconds } from './capacity.js';
 import type { AppConfig } from './config.js';
+import { isRouted } from './kinds.js';
 import { leaseSeconds } from './lock.js';
 import { retireSchedule } from './retire.js';
 import { shiftSteps } from './route.js';
@@ -59,8 +60,8 @@ export function lockWaitPasses(pollSeconds: number, seconds: number): number {
   return n;
 }
 
-const bakes = (app: AppConfig) => (app.kind === 'eip' ? 0 : shiftSteps(app.traffic).reduce((n, s) => n + s.bakeSeconds, 0));
-const approvalSeconds = (app: AppConfig) => (app.kind !== 'eip' && app.approval ? app.approval.timeoutMinutes * 60 : 0);
+const bakes = (app: AppConfig) => (!isRouted(app) ? 0 : shiftSteps(app.traffic).reduce((n, s) => n + s.bakeSeconds, 0));
+const approvalSeconds = (app: AppConfig) => (isRouted(app) && app.approval ? app.approval.timeoutMinutes * 60 : 0);
 
 /** The longest another release of the app can hold its lock (its lease, renewed once). */
 export function longestLockHold(app: AppConfig): number {
@@ -83,7 +84,7 @@ export const LOOPS: Loop[] = [
     states: ['Plan', 'AlreadyLive?', 'PrepareCapacity', 'WaitForCapacity', 'CheckCapacity', 'CapacityReady?', 'PrepareGreen', 'Replan?', 'ReplansLeft?', 'FirstReplan', 'CountReplan', 'ReplanWait'],
     eventsPerPass: TASK + CHOICE + WAIT,
     passes: (app) => {
-      const capacity = app.kind === 'ecs' && app.capacity === 'ec2' ? Math.ceil(app.health.timeoutSeconds / app.health.pollSeconds) + 1 : 0;
+      const capacity = 'capacity' in app && app.capacity === 'ec2' ? Math.ceil(app.health.timeoutSeconds / app.health.pollSeconds) + 1 : 0;
       const replanPass = Math.ceil((3 * TASK + 4 * CHOICE + PASS + WAIT) / (TASK + CHOICE + WAIT));
       return (REPLANS + 1) * capacity + REPLANS * replanPass;
     },
@@ -104,7 +105,7 @@ export const LOOPS: Loop[] = [
     machine: 'release',
     states: ['SwitchTraffic', 'Shifted?', 'Bake', 'BakeCheck', 'BakeLeft?', 'BakeRest'],
     eventsPerPass: TASK + CHOICE + TASK + CHOICE,
-    passes: (app) => (app.kind === 'eip' ? 1 : shiftSteps(app.traffic).reduce((n, st) => n + Math.ceil(st.bakeSeconds / app.health.pollSeconds) + 2, 0)),
+    passes: (app) => (!isRouted(app) ? 1 : shiftSteps(app.traffic).reduce((n, st) => n + Math.ceil(st.bakeSeconds / app.health.pollSeconds) + 2, 0)),
     bound: 'traffic steps and bakeSeconds / health.pollSeconds (the bake is watched)',
   },
   {
@@ -112,7 +113,7 @@ export const LOOPS: Loop[] = [
     states: ['RetireStep', 'Retired?', 'YieldWhileWarm', 'RetireWait', 'Reclaim', 'StillOwner?'],
     eventsPerPass: 3 * TASK + 2 * CHOICE + WAIT,
     passes: (app) => {
-      if (app.kind === 'eip') return 2;
+      if (!isRouted(app)) return 2;
       const steps = retireSchedule(app.retire, 1, 1000).length;
       const holds = app.retire.holdWhileAlarm.length ? Math.ceil((app.retire.maxHoldMinutes * 60) / 60) * Math.max(1, steps - 1) : 0;
       return steps + holds;
@@ -123,7 +124,7 @@ export const LOOPS: Loop[] = [
     machine: 'capacity',
     states: ['WaitForJoin', 'JoinCheck', 'Joined?'],
     eventsPerPass: TASK + CHOICE + WAIT,
-    passes: (app) => (app.kind === 'ecs' && app.scaling ? Math.ceil(app.scaling.joinTimeoutSeconds / app.scaling.pollSeconds) + 1 : 0),
+    passes: (app) => ('scaling' in app && app.scaling ? Math.ceil(app.scaling.joinTimeoutSeconds / app.scaling.pollSeconds) + 1 : 0),
     bound: 'scaling.joinTimeoutSeconds / scaling.pollSeconds',
   },
   {
@@ -131,7 +132,7 @@ export const LOOPS: Loop[] = [
     states: ['WaitForDrain', 'DrainCheck', 'Drained?'],
     eventsPerPass: TASK + CHOICE + WAIT,
     // The same loop first holds the instance for a launching replacement (at most holdSeconds), then drains it.
-    passes: (app) => (app.kind === 'ecs' && app.scaling ? Math.ceil((holdSeconds(app.scaling) + app.scaling.drainTimeoutSeconds) / app.scaling.pollSeconds) + 2 : 0),
+    passes: (app) => ('scaling' in app && app.scaling ? Math.ceil((holdSeconds(app.scaling) + app.scaling.drainTimeoutSeconds) / app.scaling.pollSeconds) + 2 : 0),
     bound: '(scaling.joinTimeoutSeconds + scaling.drainTimeoutSeconds) / scaling.pollSeconds: a hold for the replacement, then the drain',
   },
 ];

@@ -10,8 +10,9 @@ import * as eip from './kinds/eip.js';
 import type { Execution } from './lock.js';
 import { ensurePreview } from './preview.js';
 import { tell } from './record.js';
-import { routedPlan } from './sides.js';
+import { isRoutedPlan, routedPlan } from './sides.js';
 import type { Assessment, CapacityState, Green, Plan } from './types.js';
+import { isRouted } from '../core/kinds.js';
 
 // Green: pin the artifact, give green the live colour's size, then report readiness.
 // Each call converges: it reads what exists and does only what is missing. What differs by kind
@@ -54,11 +55,11 @@ export async function checkGreen(deps: Deps, input: Input & { green: Green; exec
   const app = appConfig(deps.config, release.app);
   const a = await assess(deps, input);
   if (!a.ready && deps.now().getTime() > Date.parse(green.deadline))
-    throw new GreenHealthTimeout(`green (${(plan.kind !== 'eip' && (plan.idle.serviceName ?? plan.idle.autoScalingGroupName)) || a.instanceId || 'new server'}) not healthy after ${settings.timeoutSeconds} s: ${a.detail}`);
+    throw new GreenHealthTimeout(`green (${(isRoutedPlan(plan) && (plan.idle.serviceName ?? plan.idle.autoScalingGroupName)) || a.instanceId || 'new server'}) not healthy after ${settings.timeoutSeconds} s: ${a.detail}`);
   if (a.ready && input.execution) await tell(deps, { event: 'green-healthy', release, execution: input.execution, extra: { healthy: a.healthy, desired: a.desired } });
   // Preview URL of the new version, as soon as it is healthy (before checks, approval, traffic).
   const moves = (release.action ?? 'release') === 'release' || release.action === 'rollback';
-  if (a.ready && app.kind !== 'eip' && plan.kind !== 'eip' && moves) await ensurePreview(deps, app, release.app, release.version, plan.idle.targetGroupArn);
+  if (a.ready && isRouted(app) && isRoutedPlan(plan) && moves) await ensurePreview(deps, app, release.app, release.version, plan.idle.targetGroupArn);
   const next = a.ready ? { at: deps.now().getTime(), why: 'ready' } : await forKind(NEXT_CHECK, app)(deps, app, input, a);
   return {
     ...green,

@@ -12,6 +12,7 @@ import { logger } from './lambda.js';
 import { changeLock } from './lock.js';
 import { closeStoppedRelease } from './record.js';
 import { routeOf, side } from './sides.js';
+import { isRouted } from '../core/kinds.js';
 
 // Guard alarms (an app's `alarms:`). Checked when a release starts (one in ALARM rejects it),
 // before every traffic step (one in ALARM rolls back), and event-driven: an alarm going to ALARM
@@ -64,7 +65,7 @@ export async function onGuardAlarm(deps: Deps, event: unknown): Promise<GuardOut
   // One marker per alarm event: Lambda's retries of this event resume what an earlier attempt began.
   const eventId = String((event as { id?: unknown }).id ?? Math.floor(deps.now().getTime() / 1000));
   for (const [name, app] of Object.entries(deps.config.apps)) {
-    if (app.kind === 'eip' || !app.alarms.includes(alarmName)) continue;
+    if (!isRouted(app) || !app.alarms.includes(alarmName)) continue;
     out.push(await guardApp(deps, name, app, alarmName, eventId));
   }
   return out;

@@ -6,6 +6,7 @@ import type { Release, Settings } from '../core/release.js';
 import { shiftSteps } from '../core/route.js';
 import type { Deps } from './deps.js';
 import { startHistory, tell } from './record.js';
+import { isRouted } from '../core/kinds.js';
 
 // The per-app lock around a release (see src/core/lock.ts). Step Functions does the waiting:
 // `acquire` answers acquired, waiting (Wait, then ask again) or superseded, and never sleeps.
@@ -88,7 +89,7 @@ export async function releaseLock(deps: Deps, app: string, executionId: string):
 
 function leaseFor(deps: Deps, input: LockInput): number {
   const app = deps.config.apps[input.release.app];
-  const bakes = app && app.kind !== 'eip' ? shiftSteps(app.traffic).reduce((n, s) => n + s.bakeSeconds, 0) : 0;
+  const bakes = app && isRouted(app) ? shiftSteps(app.traffic).reduce((n, s) => n + s.bakeSeconds, 0) : 0;
   // The keep-warm window is not covered: an owner in it yields to any newer release. The
   // approval gate is: a release waiting for approval keeps the lock.
   return leaseSeconds({ timeoutSeconds: input.settings.timeoutSeconds, totalBakeSeconds: bakes + (input.settings.approvalTimeoutSeconds ?? 0) });

@@ -20,6 +20,7 @@ import { type AppConfig, appConfig, type Colour, type RoutedAppConfig } from '..
 import { parseImageManifest } from '../core/ecs.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
 import { rollbackTarget } from '../core/history.js';
+import { isRouted, type KindAction, refusal, traitsOf } from '../core/kinds.js';
 import { type Artifact, parseReleaseDescription, type Release, type Settings } from '../core/release.js';
 import { colourWeights, liveColour, other } from '../core/route.js';
 import { APP_NAME, formatIssues, truncate } from '../core/text.js';
@@ -99,7 +100,7 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
     const name = ev.data.detail.alarmName;
     if (ev.data.detail.state.value !== 'ALARM') throw new InvalidInput(`alarm ${name} is ${ev.data.detail.state.value}, not ALARM: nothing to replace`);
     // asg apps: an alarm the config names, on one instance → mark it Unhealthy.
-    const owner = Object.entries(deps.config.apps).find(([, a]) => a.kind === 'asg' && a.replaceOnAlarms.includes(name));
+    const owner = Object.entries(deps.config.apps).find(([, a]) => 'replaceOnAlarms' in a && a.replaceOnAlarms.includes(name));
     if (owner) {
       const instanceId = (ev.data.detail.configuration?.metrics ?? []).map((m) => m.metricStat?.metric.dimensions?.InstanceId).find((x) => !!x);
       if (!instanceId || !/^i-[0-9a-f]{8,17}$/.test(instanceId)) throw new InvalidInput(`alarm ${name} has no InstanceId dimension: greenlight cannot tell which instance to replace`);
@@ -109,7 +110,7 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
     const m = /^greenlight-([a-z][a-z0-9-]{0,39})-status$/.exec(name);
     if (!m) throw new InvalidInput(`alarm ${name} is neither a greenlight status alarm (greenlight-<app>-status) nor in any app's replaceOnAlarms`);
     const app = appConfig(deps.config, m[1]);
-    if (app.kind !== 'eip') throw new InvalidInput(`replacement on a status alarm is implemented for eip apps; ${m[1]} is ${app.kind}`);
+    refuseUnless(app, m[1], 'replace');
     return withoutArtifact(deps, app, m[1], 'replace', 'alarm');
   }
   if (isObject(input) && 'action' in input) {
@@ -120,19 +121,16 @@ export async function resolve(deps: Deps, input: unknown): Promise<Resolved> {
     if ((act.data.action === 'prewarm') !== (act.data.capacity !== undefined))
       throw new InvalidInput(act.data.action === 'prewarm' ? 'prewarm needs "capacity": the number of instances to keep warm, e.g. 3' : `"capacity" is only for prewarm`);
     if (act.data.action === 'prewarm') {
-      if (app.kind !== 'ecs' || app.capacity !== 'ec2')
-        throw new InvalidInput(
-          `prewarm keeps EC2 capacity behind an ECS cluster; ${act.data.app} is ${app.kind === 'ecs' ? 'on Fargate (nothing to keep warm)' : `${app.kind}: its release needs new instances from the new launch template version anyway (use an EC2 Auto Scaling warm pool)`}`,
-        );
+      refuseUnless(app, act.data.app, 'prewarm');
       const r = withoutArtifact(deps, app, act.data.app, 'prewarm', 'manual');
       return { ...r, release: { ...r.release, capacity: act.data.capacity } };
     }
     if (act.data.action === 'retire') {
-      if (app.kind === 'eip') throw new InvalidInput(`retire is for asg and ecs apps; ${act.data.app} is eip, whose stopped previous server is terminated when its rollback window ends`);
+      refuseUnless(app, act.data.app, 'retire');
       const r = withoutArtifact(deps, app, act.data.app, 'retire', 'manual');
       return act.data.colour ? { ...r, release: { ...r.release, colour: act.data.colour } } : r;
     }
-    if (app.kind === 'eip') return withoutArtifact(deps, app, act.data.app, 'rollback', 'manual');
+    if (traitsOf(app).rollbackFrom === 'plan' || !isRouted(app)) return withoutArtifact(deps, app, act.data.app, 'rollback', 'manual');
     return previousRelease(deps, app, act.data.app, act.data.from);
   }
   const manual = Manual.safeParse(input);
@@ -236,13 +234,13 @@ async function previousRelease(deps: Deps, app: RoutedAppConfig, name: string, f
 }
 
 function settingsFor(app: AppConfig, action: Release['action'] = 'release'): Settings {
-  const keepMinutes = app.kind === 'eip' ? (action === 'replace' ? 0 : app.retire.keepStoppedMinutes) : app.retire.keepWarmMinutes;
+  const keepMinutes = traitsOf(app).keepMinutes(app, action);
   return {
     pollSeconds: app.health.pollSeconds,
     timeoutSeconds: app.health.timeoutSeconds,
     keepWarmSeconds: Math.round(keepMinutes * 60),
-    smokeTest: app.kind !== 'eip' && !!app.test && action === 'release',
-    ...(app.kind !== 'eip' && app.approval && action === 'release'
+    smokeTest: isRouted(app) && !!app.test && action === 'release',
+    ...(isRouted(app) && app.approval && action === 'release'
       ? { approval: true, approvalTimeoutSeconds: Math.round(app.approval.timeoutMinutes * 60), approvalOnTimeout: app.approval.onTimeout }
       : { approval: false }),
   };
@@ -279,6 +277,12 @@ function decodeKey(key: string): string {
   } catch {
     throw new InvalidInput(`object key ${JSON.stringify(truncate(key, 120))} is not validly URL-encoded`);
   }
+}
+
+/** An action the app's kind does not take is a wrong input, named with the reason. */
+function refuseUnless(app: AppConfig, name: string, action: KindAction): void {
+  const why = refusal(app, name, action);
+  if (why) throw new InvalidInput(why);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -6,6 +6,8 @@ import { routeSends, shiftedActions } from '../core/route.js';
 import type { Deps } from './deps.js';
 import { checkUrl } from './http.js';
 import type { Plan } from './types.js';
+import { isRouted } from '../core/kinds.js';
+import { isRoutedPlan } from './sides.js';
 
 // Test traffic: green is put behind the app's test listener or test rule (read back), and the
 // configured checks go through it. A failure rolls back before any production request reaches
@@ -14,8 +16,8 @@ import type { Plan } from './types.js';
 export async function smokeTest(deps: Deps, input: { release: Release; plan: Plan }) {
   const { release } = input;
   const app = appConfig(deps.config, release.app);
-  if (app.kind === 'eip' || input.plan.kind === 'eip' || !app.test) return { checks: 0, skipped: true };
   const plan = input.plan;
+  if (!isRouted(app) || !isRoutedPlan(plan) || !app.test) return { checks: 0, skipped: true };
   const test = app.test;
   const route: RouteRef = test.ruleArn ? { listenerArn: app.listenerArn, ruleArn: test.ruleArn } : { listenerArn: test.listenerArn! };
   const { elbv2 } = deps.clients;

@@ -2,6 +2,7 @@ import type { RouteRef } from '../aws/elbv2.js';
 import type { Colour } from '../core/config.js';
 import type { Capacity } from '../core/fleet.js';
 import type { HealthCheckTiming } from '../core/green-timing.js';
+import type { RoutedKind } from '../core/kinds.js';
 
 // What the steps pass each other through the state machine. Small: it is shown in the console.
 
@@ -36,7 +37,7 @@ interface PlanCommon {
 
 /** asg, ecs: behind a listener or rule, blue and green. */
 export interface RoutedPlan extends PlanCommon {
-  kind: 'asg' | 'ecs';
+  kind: RoutedKind;
   route: RouteRef;
   live: Side & LiveFacts;
   idle: Side;

@@ -8,6 +8,7 @@ import { answerApproval } from '../../steps/approval.js';
 import { routeOf } from '../../steps/sides.js';
 import type { Account } from '../account.js';
 import { app, follow, type Result, runningExecutions, startAndFollow } from './shared.js';
+import { isRouted } from '../../core/kinds.js';
 
 // `greenlight abort <app>`: stop the running release, let go of its lock, then clean up with a
 // new execution: a rollback when traffic had started to move, else a retire of the half-made green.
@@ -56,7 +57,7 @@ export async function abort(account: Account, name: string, wait: boolean): Prom
   if (!(await changeLock(dynamodb, account.names.table, name, (l) => (l.owner === lock.owner ? { next: abortedLock(l), result: true } : { result: false }), lock)))
     return { code: 1, text: `the lock of ${name} changed while aborting; run greenlight status ${name} and try again\n`, json: { aborted: lock.owner } };
   let header = `stopped ${lock.owner.split(':').pop()} (${lock.ownerVersion})\n`;
-  if (a.kind === 'eip') return { code: 0, text: `${header}the Elastic IP was not moved by an unfinished release; run greenlight status ${name}\n`, json: { aborted: lock.owner } };
+  if (!isRouted(a)) return { code: 0, text: `${header}the Elastic IP was not moved by an unfinished release; run greenlight status ${name}\n`, json: { aborted: lock.owner } };
   const w = colourWeights(await readRoute(account.clients.elbv2, routeOf(a)), a);
   const cleanup = liveColour(w) === 'split' ? 'rollback' : 'retire';
   header += `${cleanup === 'rollback' ? 'traffic was split: rolling back' : 'traffic had not moved: retiring the unfinished colour'}\n`;

@@ -12,6 +12,8 @@ import { resolve } from '../../steps/resolve.js';
 import type { Account } from '../account.js';
 import { dryRunClients, type PlannedCall } from '../dryrun.js';
 import { app, type Result } from './shared.js';
+import { isRouted, traitsOf } from '../../core/kinds.js';
+import { isRoutedPlan } from '../../steps/sides.js';
 
 // `greenlight plan <app> <version>`: a dry run, every change recorded and not sent.
 
@@ -38,7 +40,7 @@ export async function plan(account: Account, name: string, version: string): Pro
   const head = [
     ...(staged ? [`(simulator: staged ${staged} without announcing it, as an upload would have put it)`] : []),
     `plan: ${name} ${version} from s3://${rel.artifact.bucket}/${rel.artifact.key} (version ${rel.artifact.versionId}, sha256 ${rel.artifact.sha256 ?? 'none'})`,
-    `live: ${p.live.colour} ${p.live.version ?? '(unknown)'}, ${p.live.units} ${a.kind === 'ecs' ? 'tasks' : 'instances'}; the release goes to ${p.idle.colour}`,
+    `live: ${p.live.colour} ${p.live.version ?? '(unknown)'}, ${p.live.units} ${traitsOf(a).unit}; the release goes to ${p.idle.colour}`,
   ];
   if (p.alreadyLive) return { code: 0, text: `${head.join('\n')}\nthis exact artifact is already live: a release would change nothing\n`, json: { release: rel, alreadyLive: true, calls: [] } };
   if (p.needsCapacity) {
@@ -47,14 +49,14 @@ export async function plan(account: Account, name: string, version: string): Pro
   }
   mark(`${p.idle.colour} on ${version}`);
   await prepareGreen(deps, { release: rel, settings, plan: p });
-  if (a.kind !== 'eip' && p.kind !== 'eip') {
+  if (isRouted(a) && isRoutedPlan(p)) {
     const actions = await readRoute(deps.clients.elbv2, p.route);
     for (const step of shiftSteps(a.traffic)) {
       mark(`once ${p.idle.colour} is healthy (${settings.timeoutSeconds} s at most): ${step.percent}% of traffic${step.bakeSeconds ? `, then bake ${step.bakeSeconds} s` : ''}`);
       await writeRoute(deps.clients.elbv2, p.route, shiftedActions(actions, p.idle.targetGroupArn, p.live.targetGroupArn, step.percent));
     }
     for (const step of scheduleFor(a, p)) {
-      mark(`${step.afterSeconds ? `${step.afterSeconds} s after the switch` : 'at the switch'}: ${p.live.colour} down to ${step.units} ${a.kind === 'ecs' ? 'tasks' : 'instances'}`);
+      mark(`${step.afterSeconds ? `${step.afterSeconds} s after the switch` : 'at the switch'}: ${p.live.colour} down to ${step.units} ${traitsOf(a).unit}`);
       if (a.kind === 'asg') await retireAsg(deps, p, step.units);
       else await retireEcs(deps, p, step.units);
     }

@@ -6,6 +6,7 @@ import { causeMessage } from '../../core/text.js';
 import { routeOf } from '../../steps/sides.js';
 import type { Account } from '../account.js';
 import { UsageError } from '../scenarios.js';
+import { isRouted } from '../../core/kinds.js';
 
 // What the operator's commands share: their result, the app they name, starting an execution and
 // following it to its end (its progress written as it happens when the account has a `live`
@@ -82,7 +83,7 @@ export async function follow(account: Account, name: string, executionArn: strin
       const ok = e.status === 'SUCCEEDED' && outcome !== 'superseded';
       return { code: ok ? 0 : 1, text: account.live ? '' : `${lines.join('\n')}\n`, json: { executionArn, status: e.status, outcome, output: out, error: e.error ?? null, cause: causeMessage(e.cause) || null } };
     }
-    const now = a.kind === 'eip' ? '' : await progress(account, a);
+    const now = isRouted(a) ? await progress(account, a) : '';
     if (now !== last) emit(now);
     last = now;
     await account.sleep(poll);

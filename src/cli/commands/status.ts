@@ -11,6 +11,7 @@ import { RELEASE_TAG } from '../../steps/kinds/ecs.js';
 import { routeOf, side } from '../../steps/sides.js';
 import type { Account } from '../account.js';
 import { app, percentOf, type Result, runningExecutions } from './shared.js';
+import { isRouted } from '../../core/kinds.js';
 
 // `greenlight status [app]`: the live colour and version, traffic per colour in percent,
 // capacity and health, and the running release's phase in words.
@@ -35,7 +36,7 @@ export async function status(account: Account, only?: string): Promise<Result> {
   for (const name of names) {
     const a = app(account, name);
     const lock = await readLock(account.clients.dynamodb, account.names.table, name);
-    const colours = a.kind === 'eip' ? await eipStatus(account, a, name) : await routedStatus(account, a);
+    const colours = isRouted(a) ? await routedStatus(account, a) : await eipStatus(account, a, name);
     const live = colours.filter((c) => (c.weight ?? 0) > 0);
     const step = stepOf(a, lock, colours, account.now());
     apps.push({
@@ -112,7 +113,7 @@ function phaseOf(name: string, lock: LockState, step: ReturnType<typeof stepOf>,
 
 /** Where a progressive release is while traffic is split: its step, and the step's bake time left (its bake counts from its route write's read-back). */
 function stepOf(a: AppConfig, lock: LockState, colours: ColourStatus[], now: Date) {
-  if (!lock.owner || a.kind === 'eip' || colours.filter((c) => (c.percent ?? 0) > 0).length !== 2) return null;
+  if (!lock.owner || !isRouted(a) || colours.filter((c) => (c.percent ?? 0) > 0).length !== 2) return null;
   const steps = shiftSteps(a.traffic);
   const percent = colours.find((c) => c.version === lock.ownerVersion)?.percent ?? 0;
   const k = steps.findIndex((st) => st.percent === Math.round(percent));
