@@ -43,6 +43,8 @@ function statements(doc = load()) {
         'elasticloadbalancing:DescribeTargetGroups',
         'elasticloadbalancing:DescribeTargetHealth',
         ...(ecsApps.length ? ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'ecs:ListContainerInstances', 'ecs:DescribeContainerInstances', 'ecs:ListTasks', 'ecs:DescribeTasks'] : []),
+        // When a launching capacity instance can join (JoinCheck: the cluster's instances' launch times).
+        ...(ecsApps.some((a) => a.scaling) ? ['ec2:DescribeInstances'] : []),
         ...(routed.some((a) => (a.alarms || []).length || (a.retire?.holdWhileAlarm || []).length) ? ['cloudwatch:DescribeAlarms'] : []),
       ],
       Resource: '*',

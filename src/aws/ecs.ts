@@ -88,7 +88,8 @@ export async function updateService(ecs: ECSClient, cluster: string, service: st
 }
 
 /** ACTIVE container instances of a cluster with their EC2 instance ids (pages through all). */
-export async function activeContainerInstances(ecs: ECSClient, cluster: string): Promise<{ arn: string; ec2InstanceId: string; tasks: number }[]> {
+/** The cluster's ACTIVE container instances: their EC2 instance, task count and when they registered (epoch ms, 0 if not said). */
+export async function activeContainerInstances(ecs: ECSClient, cluster: string): Promise<{ arn: string; ec2InstanceId: string; tasks: number; registeredAt: number }[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -96,12 +97,12 @@ export async function activeContainerInstances(ecs: ECSClient, cluster: string):
     arns.push(...(page.containerInstanceArns ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
-  const out: { arn: string; ec2InstanceId: string; tasks: number }[] = [];
+  const out: { arn: string; ec2InstanceId: string; tasks: number; registeredAt: number }[] = [];
   for (let i = 0; i < arns.length; i += 100) {
     const batch = await call(`ecs:DescribeContainerInstances ${cluster}`, () =>
       ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns.slice(i, i + 100) })),
     );
-    for (const ci of batch.containerInstances ?? []) if (ci.status === 'ACTIVE') out.push({ arn: ci.containerInstanceArn ?? '', ec2InstanceId: ci.ec2InstanceId ?? '', tasks: (ci.runningTasksCount ?? 0) + (ci.pendingTasksCount ?? 0) });
+    for (const ci of batch.containerInstances ?? []) if (ci.status === 'ACTIVE') out.push({ arn: ci.containerInstanceArn ?? '', ec2InstanceId: ci.ec2InstanceId ?? '', tasks: (ci.runningTasksCount ?? 0) + (ci.pendingTasksCount ?? 0), registeredAt: ci.registeredAt ? new Date(ci.registeredAt).getTime() : 0 });
   }
   return out;
 }

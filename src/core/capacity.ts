@@ -15,7 +15,7 @@ export interface ColourRef {
 /** The scaled ECS app colour whose capacity is this Auto Scaling group. */
 export function colourOfGroup(config: Config, group: string): ColourRef | null {
   for (const [app, a] of Object.entries(config.apps)) {
-    if (a.kind !== 'ecs' || !a.scaling) continue;
+    if (!('scaling' in a) || !a.scaling) continue;
     for (const colour of ['blue', 'green'] as const) if (a[colour].autoScalingGroupName === group) return { app, colour };
   }
   return null;
@@ -24,7 +24,7 @@ export function colourOfGroup(config: Config, group: string): ColourRef | null {
 export function scaledApp(config: Config, app: string): EcsAppConfig & { scaling: Scaling } {
   const a = Object.hasOwn(config.apps, app) ? config.apps[app] : undefined;
   if (!a) throw new InvalidInput(`unknown app "${app}"`);
-  if (a.kind !== 'ecs' || !a.scaling) throw new InvalidInput(`app "${app}" has no scaling: block (ECS tasks following the Auto Scaling group)`);
+  if (!('scaling' in a) || !a.scaling) throw new InvalidInput(`app "${app}" has no scaling: block (ECS tasks following the Auto Scaling group)`);
   return a as EcsAppConfig & { scaling: Scaling };
 }
 
@@ -98,3 +98,34 @@ export const launchHookHeartbeat = (joinTimeoutSeconds: number) => joinTimeoutSe
 export const TERMINATE_HOOK_HEARTBEAT_SECONDS = 300;
 /** While draining, a heartbeat at least this often keeps the terminate hook open. */
 export const HEARTBEAT_EVERY_SECONDS = 120;
+
+/** How long after the predicted join the first look is made (a registration is not seen the instant it happens). */
+export const JOIN_MARGIN_MS = 1000;
+
+/**
+ * When a launching instance can first have joined its cluster: its launch time plus the shortest
+ * join delay (registeredAt − EC2 LaunchTime) of the instances that already joined the cluster,
+ * which booted the same way. Null when nothing is known (no instance joined yet, or no launch
+ * time): then the launch is polled every pollSeconds, as before. The shortest delay is used so
+ * that the prediction is not late: an instance whose agent re-registered later only lengthens
+ * its own figure.
+ */
+export function expectedJoinAt(launchedAt: number | null, joinDelaysMs: readonly number[]): number | null {
+  const delays = joinDelaysMs.filter((d) => Number.isFinite(d) && d > 0);
+  if (launchedAt === null || !launchedAt || !delays.length) return null;
+  return launchedAt + Math.min(...delays);
+}
+
+/**
+ * The next look at a launch not joined yet: at the prediction (plus a margin; at most half the
+ * join timeout away), then every second for one poll period past it (the prediction is a
+ * shortest delay: the join is near), then every pollSeconds until the deadline.
+ */
+export function nextJoinCheckAt(now: number, expected: number | null, s: Pick<Scaling, 'pollSeconds' | 'joinTimeoutSeconds'>): { at: number; why: string } {
+  const poll = s.pollSeconds * 1000;
+  if (expected === null) return { at: now + poll, why: 'no join seen in this cluster yet: polling' };
+  const first = expected + JOIN_MARGIN_MS;
+  if (now < first) return { at: Math.min(first, now + (s.joinTimeoutSeconds * 1000) / 2), why: 'when the cluster’s instances took to join' };
+  if (now < first + poll) return { at: now + 1000, why: 'past the predicted join: looking every second' };
+  return { at: now + poll, why: 'later than any instance of the cluster joined: polling' };
+}

@@ -124,7 +124,8 @@ export const LOOPS: Loop[] = [
     machine: 'capacity',
     states: ['WaitForJoin', 'JoinCheck', 'Joined?'],
     eventsPerPass: TASK + CHOICE + WAIT,
-    passes: (app) => ('scaling' in app && app.scaling ? Math.ceil(app.scaling.joinTimeoutSeconds / app.scaling.pollSeconds) + 1 : 0),
+    // Plus one look a second for at most one poll period past the predicted join (nextJoinCheckAt).
+    passes: (app) => ('scaling' in app && app.scaling ? Math.ceil(app.scaling.joinTimeoutSeconds / app.scaling.pollSeconds) + 1 + Math.ceil(app.scaling.pollSeconds) : 0),
     bound: 'scaling.joinTimeoutSeconds / scaling.pollSeconds',
   },
   {

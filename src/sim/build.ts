@@ -326,7 +326,9 @@ function buildEcsApp(world: World, app: EcsScenarioApp, listenerArn: string, ind
         world.reconcile(g);
         for (const id of g.instances) {
           Object.assign(world.instances.get(id)!, { state: 'running', lifecycle: 'InService', launchedAt: -3600 });
-          ecs.registerContainerInstance(cluster, id, app.instanceCpu, app.instanceMemory);
+          // Launched an hour ago, they joined as any launch does: after boot and the agent's start.
+          ecs.registerContainerInstance(cluster, id, app.instanceCpu, app.instanceMemory).registeredAt =
+            -3600 + world.physics.launchDelaySeconds + world.physics.bootSeconds + ecs.physics.agentSeconds;
         }
       }
       // The greenlight stack creates these hooks on the groups of apps with `scaling:` (deploy/hooks.cjs);

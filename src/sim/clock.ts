@@ -104,7 +104,12 @@ export class VirtualClock {
   }
 
   date(): Date {
-    return new REAL.Date(this.epochMs + Math.round(this.now * 1000));
+    return this.dateAt(this.now);
+  }
+
+  /** The wall-clock instant of virtual time `t` (seconds). */
+  dateAt(t: number): Date {
+    return new REAL.Date(this.epochMs + Math.round(t * 1000));
   }
 
   /** "02:31" style offset for timelines. */

@@ -1,21 +1,25 @@
 import * as z from 'zod/mini';
 import { completeLifecycleAction, describeGroups, recordHeartbeat } from '../aws/autoscaling.js';
 import { activeContainerInstances, type ContainerInstanceState, containerInstanceOf, describeServices, setDraining, updateService } from '../aws/ecs.js';
+import { describeInstances } from '../aws/ec2.js';
 import { readRoute } from '../aws/elbv2.js';
 import {
   colourOfGroup,
   countsAsCapacity,
   countsTowardTasks,
   desiredTasks,
+  expectedJoinAt,
   HEARTBEAT_EVERY_SECONDS,
   holdForReplacement,
   holdSeconds,
   type LifecycleAction,
+  nextJoinCheckAt,
   parseLifecycleEvent,
+  type Scaling,
   scaledApp,
 } from '../core/capacity.js';
 import type { Colour } from '../core/config.js';
-import { InvalidInput } from '../core/errors.js';
+import { AwsAccessDenied, AwsRequestRejected, AwsResourceNotFound, InvalidInput, Throttled, TransientAwsError } from '../core/errors.js';
 import { colourWeights, liveColour } from '../core/route.js';
 import { APP_NAME, formatIssues } from '../core/text.js';
 import '../core/zod.js';
@@ -59,7 +63,7 @@ export async function classify(deps: Deps, input: unknown): Promise<Work> {
   const apps = manual.data.app
     ? [manual.data.app]
     : Object.entries(deps.config.apps)
-        .filter(([, a]) => a.kind === 'ecs' && a.scaling)
+        .filter(([, a]) => 'scaling' in a && a.scaling)
         .map(([n]) => n);
   return { mode: 'reconcile', pollSeconds: 5, apps };
 }
@@ -71,16 +75,72 @@ function sideOf(deps: Deps, work: Pick<Work, 'app' | 'colour'>) {
   return { app, side: app[work.colour!] };
 }
 
-export async function joinCheck(deps: Deps, input: { work: Work }) {
-  const { side } = sideOf(deps, input.work);
+/** What JoinCheck saw; `previous` of the next look. */
+export interface JoinResult {
+  joined: boolean;
+  gone: boolean;
+  timedOut: boolean;
+  status: string;
+  lifecycleState?: string;
+  /** When the instance can first have joined (epoch ms), from the cluster's own joins; null: unknown. */
+  expectedJoinAt?: number | null;
+  /** When to look again (the Wait's timestamp). */
+  nextCheckAt?: string;
+  nextCheckWhy?: string;
+}
+
+/**
+ * Has the launching instance joined its cluster? The first look (right after the lifecycle
+ * event) also predicts when it can join, from how long the cluster's instances took; the next
+ * look is then, not a fixed poll later (src/core/capacity.ts, nextJoinCheckAt).
+ */
+export async function joinCheck(deps: Deps, input: { work: Work; previous?: Partial<JoinResult> }): Promise<JoinResult> {
+  const { app, side } = sideOf(deps, input.work);
   const id = input.work.action!.instanceId;
+  if (!input.previous || !('expectedJoinAt' in input.previous)) return firstLook(deps, app.scaling, side.cluster, id);
   const ci = await containerInstanceOf(deps.clients.ecs, side.cluster, id);
   const joined = ci?.status === 'ACTIVE';
   if (joined) return { joined, gone: false, timedOut: false, status: ci.status };
   // An instance that left the group meanwhile (a scale-in took it) will never join: stop waiting.
   const member = (await describeGroups(deps.clients.autoscaling, [side.autoScalingGroupName!])).get(side.autoScalingGroupName!)?.instances.find((i) => i.instanceId === id);
   const gone = !member?.lifecycleState.startsWith('Pending');
-  return { joined, gone, timedOut: !gone && deps.now().getTime() > Date.parse(input.work.deadline!), status: ci?.status ?? 'not registered', ...(gone ? { lifecycleState: member?.lifecycleState ?? 'left the group' } : {}) };
+  const status = ci?.status ?? 'not registered';
+  if (gone) return { joined, gone, timedOut: false, status, lifecycleState: member?.lifecycleState ?? 'left the group' };
+  const now = deps.now().getTime();
+  const expected = input.previous.expectedJoinAt ?? null;
+  const next = nextJoinCheckAt(now, expected, app.scaling);
+  return { joined, gone, timedOut: now > Date.parse(input.work.deadline!), status, expectedJoinAt: expected, nextCheckAt: new Date(next.at).toISOString(), nextCheckWhy: next.why };
+}
+
+/**
+ * The look at the lifecycle event: the cluster's ACTIVE container instances (is this one among
+ * them?) and, when it is not, when it can join: its launch time plus the shortest join delay
+ * (registeredAt − LaunchTime) of the instances that did. One call for an empty cluster, three
+ * otherwise; whether the instance left the group is asked from the next look on.
+ */
+async function firstLook(deps: Deps, scaling: Scaling, cluster: string, instanceId: string): Promise<JoinResult> {
+  const active = await activeContainerInstances(deps.clients.ecs, cluster);
+  if (active.some((c) => c.ec2InstanceId === instanceId)) return { joined: true, gone: false, timedOut: false, status: 'ACTIVE' };
+  const expected = active.length ? await predictJoin(deps, cluster, instanceId, active) : null;
+  const now = deps.now().getTime();
+  const next = nextJoinCheckAt(now, expected, scaling);
+  return { joined: false, gone: false, timedOut: false, status: 'not registered', expectedJoinAt: expected, nextCheckAt: new Date(next.at).toISOString(), nextCheckWhy: next.why };
+}
+
+async function predictJoin(deps: Deps, cluster: string, instanceId: string, active: { ec2InstanceId: string; registeredAt: number }[]): Promise<number | null> {
+  // The 50 most recent registrations are plenty to know how long a boot and an agent start take.
+  const joined = [...active].sort((a, b) => b.registeredAt - a.registeredAt).slice(0, 50);
+  try {
+    const launched = new Map((await describeInstances(deps.clients.ec2, { instanceIds: [instanceId, ...joined.map((c) => c.ec2InstanceId)] })).map((i) => [i.instanceId, i.launchTime]));
+    return expectedJoinAt(launched.get(instanceId) ?? null, joined.map((c) => c.registeredAt - (launched.get(c.ec2InstanceId) ?? Number.NaN)));
+  } catch (err) {
+    // A prediction only saves looks: without it the launch is polled as before.
+    if (err instanceof Throttled || err instanceof TransientAwsError || err instanceof AwsResourceNotFound || err instanceof AwsRequestRejected || err instanceof AwsAccessDenied) {
+      deps.logger.warn('join prediction unavailable; polling', { cluster, instanceId, error: err.name, detail: err.message });
+      return null;
+    }
+    throw err;
+  }
 }
 
 export interface CountResult {

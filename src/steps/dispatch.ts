@@ -47,7 +47,7 @@ async function fromEcrPush(deps: Deps, event: EventLike) {
   const image = `${event.account}.dkr.ecr.${event.region}.amazonaws.com/${repo}@${digest}`;
   const results: { app: string; key?: string; ignored?: string }[] = [];
   for (const [app, cfg] of Object.entries(deps.config.apps)) {
-    if (cfg.kind !== 'ecs' || cfg.ecr?.repository !== repo) continue;
+    if (!('ecr' in cfg) || cfg.ecr?.repository !== repo) continue;
     if (!new RegExp(cfg.ecr.tagPattern).test(tag) || !VERSION.test(tag)) {
       results.push({ app, ignored: `tag ${tag} does not match ${cfg.ecr.tagPattern}` });
       continue;

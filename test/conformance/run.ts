@@ -696,7 +696,7 @@ async function main() {
     const work = await classify(deps, lifecycle('autoscaling:EC2_INSTANCE_LAUNCHING', fresh));
     const notYet = await asProduct(() => joinCheck(deps, { work }));
     await join(fresh);
-    const joined = await asProduct(() => joinCheck(deps, { work }));
+    const joined = await asProduct(() => joinCheck(deps, { work, previous: notYet }));
     const count = await asProduct(() => setTaskCount(deps, { app: 'jobs', colour: 'blue', raiseOnly: true }));
     const desiredAfterJoin = (await ecs.send(new DescribeServicesCommand({ cluster, services: [`${run}-jobs-blue`] }))).services?.[0]?.desiredCount;
     c.expect(

@@ -11,6 +11,21 @@ describe('Flow: ECS tasks follow the Auto Scaling group (capacity state machine)
     expect(world.group('api-blue-capacity').instances.every((id) => world.instances.get(id)!.lifecycle === 'InService')).toBe(true);
   });
 
+  it('ecs-scale-out: each launch is looked at when the cluster’s instances took to join, not polled every 5 s', async () => {
+    const { summary: s, world, calls } = await runShipped('ecs-scale-out');
+    // The new container instances registered after the scenario began; each launch's completion
+    // follows its registration within about two seconds (the margin, SetTaskCount, the call).
+    const registered = [...world.ecs.containerInstances.values()].map((c) => c.registeredAt).filter((t) => t > 0).sort((a, b) => a - b);
+    const completed = calls.filter((c) => c.command === 'CompleteLifecycleAction').map((c) => c.t).sort((a, b) => a - b);
+    expect(registered).toHaveLength(4);
+    expect(completed.map((t, k) => Math.round((t - registered[k]) * 10) / 10).every((d) => d >= 0 && d <= 2.5)).toBe(true);
+    // Two looks per launch (one at the lifecycle event, one at the predicted join), each listing
+    // the cluster's container instances once: at most 12 calls per event. Polling every 5 s
+    // through a 70 s join cost 35.
+    expect(calls.filter((c) => c.caller === 'joinCheck' && c.command === 'ListContainerInstances')).toHaveLength(8);
+    expect(s.awsCallsPerEvent!).toBeLessThanOrEqual(12);
+  });
+
   it('ecs-scale-in: 6 → 3 under traffic, drained before termination: no task stopped while serving', async () => {
     const r = await runShipped('ecs-scale-in');
     const { summary: s, calls } = r;

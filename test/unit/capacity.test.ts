@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { colourOfGroup, countsAsCapacity, countsTowardTasks, desiredTasks, holdForReplacement, parseLifecycleEvent } from '../../src/core/capacity.js';
+import { colourOfGroup, countsAsCapacity, countsTowardTasks, desiredTasks, expectedJoinAt, holdForReplacement, JOIN_MARGIN_MS, nextJoinCheckAt, parseLifecycleEvent } from '../../src/core/capacity.js';
 import { parseConfig } from '../../src/core/config.js';
 
 const tg = (n: string) => `arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/${n}/0123456789abcdef`;
@@ -85,5 +85,29 @@ describe('Function: parseConfig (scaling)', () => {
   it('needs ec2 capacity and sane bounds', () => {
     const base = { ...config.apps.shop } as Record<string, unknown>;
     expect(() => parseConfig({ apps: { shop: { ...base, scaling: { tasksPerInstance: 2, minTasks: 9, maxTasks: 3 } } } })).toThrow(/minTasks must not exceed maxTasks/);
+  });
+});
+
+describe('Function: expectedJoinAt / nextJoinCheckAt', () => {
+  const s = { pollSeconds: 5, joinTimeoutSeconds: 600 };
+  it('predicts the join from the shortest delay the cluster’s instances had', () => {
+    // Three instances joined 70 s, 95 s (its agent re-registered) and 72 s after their launch.
+    expect(expectedJoinAt(1_000_000, [70_000, 95_000, 72_000])).toBe(1_070_000);
+    // Nothing known: no joins, no launch time, or only nonsense delays.
+    expect(expectedJoinAt(1_000_000, [])).toBeNull();
+    expect(expectedJoinAt(null, [70_000])).toBeNull();
+    expect(expectedJoinAt(1_000_000, [0, -5, Number.NaN])).toBeNull();
+  });
+  it('looks at the prediction, then every second for a poll period, then every pollSeconds', () => {
+    const expected = 1_070_000;
+    expect(nextJoinCheckAt(1_001_000, expected, s).at).toBe(expected + JOIN_MARGIN_MS);
+    expect(nextJoinCheckAt(expected + JOIN_MARGIN_MS, expected, s).at).toBe(expected + JOIN_MARGIN_MS + 1000);
+    expect(nextJoinCheckAt(expected + JOIN_MARGIN_MS + 4_000, expected, s).at).toBe(expected + JOIN_MARGIN_MS + 5_000);
+    expect(nextJoinCheckAt(expected + JOIN_MARGIN_MS + 5_000, expected, s).at).toBe(expected + JOIN_MARGIN_MS + 10_000);
+    // Without a prediction: the fixed poll, as before.
+    expect(nextJoinCheckAt(1_001_000, null, s).at).toBe(1_006_000);
+  });
+  it('never waits more than half the join timeout for a prediction', () => {
+    expect(nextJoinCheckAt(0, 3_600_000, s).at).toBe(300_000);
   });
 });

@@ -70,12 +70,12 @@ export const ec2 = defineService({
           });
       if (i.ClientToken) w.ec2.clientTokens.set(i.ClientToken, inst.id);
       if (!prior) w.note(`${inst.id} launched (${inst.version ?? 'no app'})`);
-      return { Instances: [describeInstance(inst)] };
+      return { Instances: [describeInstance(w, inst)] };
     },
     DescribeInstancesCommand: (i: { InstanceIds?: string[]; Filters?: Filter[] }) => {
       const list = i.InstanceIds?.length ? i.InstanceIds.map((id) => w.ec2.instance(id)) : [...w.instances.values()];
       const found = list.filter((x) => matchesFilters(i.Filters, { 'instance-state-name': x.state, 'instance-id': x.id }, x.tags ?? {}));
-      return { Reservations: found.length ? [{ Instances: found.map(describeInstance) }] : [] };
+      return { Reservations: found.length ? [{ Instances: found.map((x) => describeInstance(w, x)) }] : [] };
     },
     DescribeInstanceStatusCommand: (i: { InstanceIds?: string[]; IncludeAllInstances?: boolean }) => ({
       InstanceStatuses: (i.InstanceIds ?? [])
@@ -153,13 +153,13 @@ function tagsOf(specs: TagSpec[] | undefined, type: string): Record<string, stri
   return Object.fromEntries((specs ?? []).filter((s) => s.ResourceType === type).flatMap((s) => (s.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
 }
 
-function describeInstance(x: Instance) {
+function describeInstance(w: World, x: Instance) {
   return {
     InstanceId: x.id,
     ImageId: x.imageId,
     State: { Name: x.state },
     PrivateIpAddress: x.privateIp,
-    LaunchTime: new Date(Date.parse('2026-01-05T09:00:00Z') + Math.round(x.launchedAt * 1000)),
+    LaunchTime: w.clock.dateAt(x.launchedAt),
     LaunchTemplate: x.launchTemplateId ? { LaunchTemplateId: x.launchTemplateId, Version: String(x.launchTemplateVersion) } : undefined,
     Tags: Object.entries(x.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
   };

@@ -130,6 +130,7 @@ export const ecs = defineService({
           ec2InstanceId: c.ec2InstanceId,
           status: c.status,
           agentConnected: c.status !== 'INACTIVE',
+          registeredAt: w.clock.dateAt(c.registeredAt),
           runningTasksCount: w.ecs.tasksOn(c).filter((t) => t.lastStatus === 'RUNNING' || t.lastStatus === 'DEACTIVATING').length,
           pendingTasksCount: w.ecs.tasksOn(c).filter((t) => t.lastStatus === 'PENDING' || t.lastStatus === 'PROVISIONING').length,
           registeredResources: [
