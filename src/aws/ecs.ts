@@ -128,6 +128,15 @@ export async function containerInstanceOf(ecs: ECSClient, cluster: string, ec2In
     : null;
 }
 
+/** A container instance by its ARN (one call, where containerInstanceOf lists first); null once it is INACTIVE or gone. */
+export async function containerInstanceByArn(ecs: ECSClient, cluster: string, arn: string): Promise<ContainerInstanceState | null> {
+  const out = await call(`ecs:DescribeContainerInstances ${cluster}`, () => ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: [arn] })));
+  const ci = (out.containerInstances ?? []).find((c) => c.containerInstanceArn === arn && c.status !== 'INACTIVE');
+  return ci
+    ? { arn: ci.containerInstanceArn ?? '', status: ci.status ?? '', runningTasksCount: ci.runningTasksCount ?? 0, pendingTasksCount: ci.pendingTasksCount ?? 0 }
+    : null;
+}
+
 /** DRAINING: ECS places no new task there and replaces its service tasks elsewhere first. */
 export async function setDraining(ecs: ECSClient, cluster: string, containerInstanceArns: string[]): Promise<void> {
   // UpdateContainerInstancesState takes at most 10 container instances per call.

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { completeLifecycleAction, describeGroups, recordHeartbeat } from '../aws/autoscaling.js';
-import { activeContainerInstances, type ContainerInstanceState, containerInstanceOf, describeServices, setDraining, updateService } from '../aws/ecs.js';
+import { activeContainerInstances, type ContainerInstanceState, containerInstanceByArn, containerInstanceOf, describeServices, setDraining, updateService } from '../aws/ecs.js';
 import { describeInstances } from '../aws/ec2.js';
 import { readRoute } from '../aws/elbv2.js';
 import {
@@ -228,7 +228,7 @@ async function beginDrain(deps: Deps, work: Work, ci: ContainerInstanceState | n
   const arns = [...new Set([...strays, ...(ci?.status === 'ACTIVE' ? [ci.arn] : [])])];
   if (arns.length) await setDraining(deps.clients.ecs, side.cluster, arns);
   const count = await setTaskCount(deps, { app: work.app!, colour: work.colour! });
-  return { held: false, count, deadline: new Date(deps.now().getTime() + app.scaling.drainTimeoutSeconds * 1000).toISOString() };
+  return { held: false, count, containerInstance: ci?.arn ?? null, deadline: new Date(deps.now().getTime() + app.scaling.drainTimeoutSeconds * 1000).toISOString() };
 }
 
 async function heartbeatIfDue(deps: Deps, a: LifecycleAction, lastHeartbeat: string): Promise<string> {
@@ -256,7 +256,9 @@ export async function drainStart(deps: Deps, input: { work: Work }): Promise<Dra
 export async function drainCheck(deps: Deps, input: { work: Work; drain: DrainState }): Promise<DrainState> {
   const { side } = sideOf(deps, input.work);
   const a = input.work.action!;
-  const ci = await containerInstanceOf(deps.clients.ecs, side.cluster, a.instanceId);
+  // The ARN DrainStart found is looked up directly; an instance that had not joined then is listed again.
+  const known = input.drain.containerInstance;
+  const ci = known ? await containerInstanceByArn(deps.clients.ecs, side.cluster, known) : await containerInstanceOf(deps.clients.ecs, side.cluster, a.instanceId);
   const now = deps.now().getTime();
   if (input.drain.held) {
     const view = await readCapacity(deps, side);
