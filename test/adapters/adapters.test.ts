@@ -22,7 +22,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import { completeLifecycleAction, describeGroups, updateGroup } from '../../src/aws/autoscaling.js';
 import { createLaunchTemplateVersion, imageOwnership } from '../../src/aws/ec2.js';
-import { activeContainerInstances, describeServices } from '../../src/aws/ecs.js';
+import { activeContainerInstances, containerInstanceByArn, describeServices } from '../../src/aws/ecs.js';
 import { readRoute, targetHealth, writeRoute } from '../../src/aws/elbv2.js';
 import { mapAwsError } from '../../src/aws/errors.js';
 import { findObject, headObject } from '../../src/aws/s3.js';
@@ -185,13 +185,21 @@ describe('Adapter: ecs', () => {
       .resolvesOnce({ containerInstanceArns: ['b'] });
     ecsMock.on(DescribeContainerInstancesCommand).resolves({
       containerInstances: [
-        { containerInstanceArn: 'a', ec2InstanceId: 'i-a', status: 'ACTIVE', runningTasksCount: 2, pendingTasksCount: 1 },
+        { containerInstanceArn: 'a', ec2InstanceId: 'i-a', status: 'ACTIVE', runningTasksCount: 2, pendingTasksCount: 1, registeredAt: new Date('2026-01-05T09:01:10Z') },
         { containerInstanceArn: 'b', ec2InstanceId: 'i-b', status: 'DRAINING' },
       ],
     });
-    expect(await activeContainerInstances(new ECSClient({}), 'c')).toEqual([{ arn: 'a', ec2InstanceId: 'i-a', tasks: 3 }]);
+    // registeredAt (epoch ms) is what JoinCheck learns a cluster's join delay from.
+    expect(await activeContainerInstances(new ECSClient({}), 'c')).toEqual([{ arn: 'a', ec2InstanceId: 'i-a', tasks: 3, registeredAt: Date.parse('2026-01-05T09:01:10Z') }]);
     expect(ecsMock.commandCalls(ListContainerInstancesCommand)).toHaveLength(2);
     expect(ecsMock.commandCalls(DescribeContainerInstancesCommand)[0].args[0].input.containerInstances).toEqual(['a', 'b']);
+  });
+  it('reads one container instance by its ARN in one call, and none once it is INACTIVE', async () => {
+    ecsMock.on(DescribeContainerInstancesCommand).resolvesOnce({ containerInstances: [{ containerInstanceArn: 'a', status: 'DRAINING', runningTasksCount: 1, pendingTasksCount: 0 }] }).resolvesOnce({ containerInstances: [{ containerInstanceArn: 'a', status: 'INACTIVE' }] });
+    expect(await containerInstanceByArn(new ECSClient({}), 'c', 'a')).toEqual({ arn: 'a', status: 'DRAINING', runningTasksCount: 1, pendingTasksCount: 0 });
+    expect(await containerInstanceByArn(new ECSClient({}), 'c', 'a')).toBeNull();
+    expect(ecsMock.commandCalls(ListContainerInstancesCommand)).toHaveLength(0);
+    expect(ecsMock.commandCalls(DescribeContainerInstancesCommand)[0].args[0].input).toEqual({ cluster: 'c', containerInstances: ['a'] });
   });
 });
 
