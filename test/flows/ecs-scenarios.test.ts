@@ -50,8 +50,10 @@ describe('Flow: ECS releases on the simulator', () => {
     const scaleGroup = r.calls.find((c) => c.command === 'UpdateAutoScalingGroup' && !c.error)!;
     const updateService = r.calls.find((c) => c.command === 'UpdateService' && !c.error)!;
     expect(scaleGroup.t).toBeLessThan(updateService.t);
-    const joined = r.timeline.find((e) => e.text === 'cluster shop-green: 3 container instances ACTIVE')!;
-    expect(joined.t).toBeLessThanOrEqual(updateService.t);
+    // Green's service was started once its cluster's three instances had registered (the model's records).
+    const green = [...r.world.ecs.containerInstances.values()].filter((c) => c.cluster === 'shop-green' && c.status === 'ACTIVE');
+    expect(green).toHaveLength(3);
+    expect(Math.max(...green.map((c) => c.registeredAt))).toBeLessThanOrEqual(updateService.t);
     // Blue's capacity is retired with it.
     expect(r.world.groups.get('shop-blue-capacity')!.desired).toBe(0);
     expect(r.world.groups.get('shop-green-capacity')!.desired).toBe(3);
