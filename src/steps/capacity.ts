@@ -168,7 +168,7 @@ async function readCapacity(deps: Deps, side: Side) {
   // Strays: leaving instances that joined with nothing on them (their agent registered after the
   // termination began). ECS would place tasks there (the most room) and lose them at termination.
   const strays = members.filter((i) => i.lifecycleState.startsWith('Terminating') && active.get(i.instanceId)?.tasks === 0).map((i) => active.get(i.instanceId)!.arn);
-  return { counted: counted.length, staying, launching, strays, desiredNow: services.get(side.serviceName)!.desiredCount ?? 0 };
+  return { counted: counted.length, staying, launching, strays, active, desiredNow: services.get(side.serviceName)!.desiredCount ?? 0 };
 }
 
 /**
@@ -243,10 +243,14 @@ async function heartbeatIfDue(deps: Deps, a: LifecycleAction, lastHeartbeat: str
  */
 export async function drainStart(deps: Deps, input: { work: Work }): Promise<DrainState> {
   const { app, side } = sideOf(deps, input.work);
-  const ci = await containerInstanceOf(deps.clients.ecs, side.cluster, input.work.action!.instanceId);
+  const id = input.work.action!.instanceId;
+  const view = await readCapacity(deps, side);
+  // ACTIVE, it is in that read; otherwise (not joined, or DRAINING on a re-run) it is looked up.
+  // (The count after the drain is read again: other instances of the group drain concurrently.)
+  const listed = view.active.get(id);
+  const ci = listed ? { arn: listed.arn, status: 'ACTIVE', runningTasksCount: listed.tasks, pendingTasksCount: 0 } : await containerInstanceOf(deps.clients.ecs, side.cluster, id);
   const now = deps.now();
   const base = { containerInstance: ci?.arn ?? null, holdUntil: new Date(now.getTime() + holdSeconds(app.scaling) * 1000).toISOString(), lastHeartbeat: now.toISOString(), drained: false, timedOut: false };
-  const view = await readCapacity(deps, side);
   const reason = await holdReason(deps, input.work, ci, view);
   if (reason) return { ...base, held: true, heldSince: now.toISOString(), reason };
   return { ...base, ...(await beginDrain(deps, input.work, ci, view.strays)) };
