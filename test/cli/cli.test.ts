@@ -7,11 +7,14 @@ import { withAccount } from '../../src/cli/account.js';
 import * as ops from '../../src/cli/commands/index.js';
 import { ROOT } from '../../src/local/definitions.js';
 import { changesInfrastructure } from '../../src/local/transport.js';
+import { runCli } from './in-process.js';
 
 function cli(...args: string[]) {
   const r = spawnSync(join(ROOT, 'bin', 'greenlight'), args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT' }, timeout: 120_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
+/** The same command in this process (src/cli/program.ts), as the binary would run it. */
+const run = (...args: string[]) => runCli(args);
 
 const sim = (scenario: string, at?: number) => ({ sim: scenario, at, stage: 'dev', configPath: 'unused' });
 
@@ -28,34 +31,34 @@ describe('CLI: help and exit codes', () => {
     expect(cli('status', '--at', '5')).toMatchObject({ code: 2, err: expect.stringContaining('--at is for --sim') });
   });
 
-  it('verify --sim --json: every configured resource OK; status and history as JSON', () => {
-    const v = cli('verify', 'web', '--sim', 'asg-release', '--json');
+  it('verify --sim --json: every configured resource OK; status and history as JSON', async () => {
+    const v = await run('verify', 'web', '--sim', 'asg-release', '--json');
     expect(v.code).toBe(0);
     const checks = JSON.parse(v.out).checks as { check: string; status: string }[];
     expect(checks.map((c) => c.status)).not.toContain('NG');
     expect(checks.map((c) => c.check)).toEqual(expect.arrayContaining(['listener', 'target groups', 'launch template', 'blue auto scaling group', 'green auto scaling group']));
-    const h = cli('history', 'web', '--sim', 'concurrent-releases', '--json');
+    const h = await run('history', 'web', '--sim', 'concurrent-releases', '--json');
     expect(h.code).toBe(0);
     expect(JSON.parse(h.out).releases.map((r: { version: string; outcome: string }) => `${r.version} ${r.outcome}`)).toEqual(['1.4.4 released', '1.4.3 superseded', '1.4.2 released']);
   });
 
-  it('simulate --plot writes the SVG file', () => {
+  it('simulate --plot writes the SVG file', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'greenlight-')), 'plot.svg');
-    const r = cli('simulate', 'smoke-fail', '--json', '--plot', file);
+    const r = await run('simulate', 'smoke-fail', '--json', '--plot', file);
     expect(r.code).toBe(0); // smoke-fail rolls back, as it expects: every invariant held
     expect(JSON.parse(r.out.trim().split('\n').pop()!)).toMatchObject({ outcome: 'rolled-back', prodRequestsToGreen: 0 });
     expect(readFileSync(file, 'utf8')).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
   });
 
-  it('promote answers the approval gate; with nothing waiting it exits 1', () => {
-    const r = cli('promote', 'web', '--sim', 'approval', '--at', '300', '--json');
+  it('promote answers the approval gate; with nothing waiting it exits 1', async () => {
+    const r = await run('promote', 'web', '--sim', 'approval', '--at', '300', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ version: '1.4.2', promoted: expect.stringContaining(':execution:') });
-    expect(cli('promote', 'web', '--sim', 'approval', '--at', '100')).toMatchObject({ code: 1, out: 'no release of web waits for approval\n' });
+    expect(await run('promote', 'web', '--sim', 'approval', '--at', '100')).toMatchObject({ code: 1, out: 'no release of web waits for approval\n' });
   });
 
-  it('a rollback with nothing to roll back to exits 1 with the reason', () => {
-    const r = cli('rollback', 'web', '--sim', 'asg-release', '--at', '5');
+  it('a rollback with nothing to roll back to exits 1 with the reason', async () => {
+    const r = await run('rollback', 'web', '--sim', 'asg-release', '--at', '5');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/rejected: ReleaseRejected: nothing to roll back to: both colours of web are pinned to 1\.4\.1/);
   });
@@ -228,13 +231,13 @@ describe('CLI: run-local against an account', () => {
 });
 
 describe('CLI: --json is one document; a hand-typed input of the wrong shape is a rejection', () => {
-  it('run-local with [1,2], "x" or 7 ends Rejected (was States.ResultPathMatchFailure); the states go to stderr', () => {
+  it('run-local with [1,2], "x" or 7 ends Rejected (was States.ResultPathMatchFailure); the states go to stderr', async () => {
     for (const [machine, input, error] of [
       ['release', '[1,2]', 'ReleaseRejected'],
       ['release', '"x"', 'ReleaseRejected'],
       ['capacity', '7', 'CapacityInputRejected'],
     ]) {
-      const r = cli('run-local', machine, '--sim', '--input', input, '--json');
+      const r = await run('run-local', machine, '--sim', '--input', input, '--json');
       expect(r.code).toBe(1);
       const out = JSON.parse(r.out);
       expect({ input, error: out.error, states: out.states }).toEqual({ input, error, states: [machine === 'release' ? 'Resolve' : 'Classify', 'InputRejected', 'Rejected'] });
@@ -242,67 +245,67 @@ describe('CLI: --json is one document; a hand-typed input of the wrong shape is 
     }
   });
 
-  it('scenarios --json and check-config --json print one JSON document', () => {
-    const s = cli('scenarios', '--json');
+  it('scenarios --json and check-config --json print one JSON document', async () => {
+    const s = await run('scenarios', '--json');
     expect(s.code).toBe(0);
     expect(JSON.parse(s.out).scenarios.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(['asg-release', 'canary', 'ecs-release']));
-    const ok = cli('check-config', '--json');
+    const ok = await run('check-config', '--json');
     expect({ code: ok.code, ok: JSON.parse(ok.out).ok, apps: JSON.parse(ok.out).apps.length }).toEqual({ code: 0, ok: true, apps: 4 });
-    const bad = cli('check-config', 'no-such-file.yml', '--json');
+    const bad = await run('check-config', 'no-such-file.yml', '--json');
     expect({ code: bad.code, ok: JSON.parse(bad.out).ok }).toEqual({ code: 1, ok: false });
   });
 });
 
 describe('CLI: status says the phase; weights in percent; outcome words', () => {
-  const statusOf = (scenario: string, at: number) => {
-    const r = cli('status', 'web', '--sim', scenario, '--at', String(at), '--json');
+  const statusOf = async (scenario: string, at: number) => {
+    const r = await run('status', 'web', '--sim', scenario, '--at', String(at), '--json');
     expect(r.code).toBe(0);
     return JSON.parse(r.out).apps[0] as { phase: string | null; colours: { colour: string; percent: number }[]; live: unknown; step: { step: number; bakeSeconds: number; bakeLeftSeconds: number } | null };
   };
-  it('mid-canary: the step and the split; at the gate: the command that answers it; keep-warm; nothing running', () => {
-    const canary = statusOf('canary', 200);
+  it('mid-canary: the step and the split; at the gate: the command that answers it; keep-warm; nothing running', async () => {
+    const canary = await statusOf('canary', 200);
     expect(canary.phase).toMatch(/1\.4\.2 takes 10% of traffic: step 1 of 2 \(10% → 100%\)/);
     expect(canary.colours.map((c) => `${c.colour} ${c.percent}`)).toEqual(['blue 90', 'green 10']);
     // The step's bake time left, counted from the shift's read-back: a minute later, a minute less.
-    const later = statusOf('canary', 260);
+    const later = await statusOf('canary', 260);
     expect(canary.step).toMatchObject({ step: 1, bakeSeconds: 300 });
     expect(canary.step!.bakeLeftSeconds).toBeGreaterThan(0);
     expect(canary.step!.bakeLeftSeconds).toBeLessThan(300);
     expect(canary.step!.bakeLeftSeconds - later.step!.bakeLeftSeconds).toBe(60);
     expect(later.phase).toContain(`${Math.floor(later.step!.bakeLeftSeconds / 60)} min ${later.step!.bakeLeftSeconds % 60} s of its 5 min bake left`);
-    const gate = statusOf('approval', 150);
+    const gate = await statusOf('approval', 150);
     expect(gate.phase).toMatch(/waits for approval: greenlight promote web/);
     // A plain forward (weight 1, no ForwardConfig weights) is 100%, not "weight 1".
     expect(gate.colours.map((c) => `${c.colour} ${c.percent}`)).toEqual(['blue 100', 'green 0']);
-    expect(statusOf('asg-release', 300).phase).toMatch(/kept warm for 7 min 31 s more for a rollback at once/);
-    expect(statusOf('asg-release', 1000).phase).toBeNull();
+    expect((await statusOf('asg-release', 300)).phase).toMatch(/kept warm for 7 min 31 s more for a rollback at once/);
+    expect((await statusOf('asg-release', 1000)).phase).toBeNull();
   });
-  it('a retire that succeeds says retired, not released', () => {
-    const r = cli('retire', 'web', '--sim', 'asg-release', '--at', '300');
+  it('a retire that succeeds says retired, not released', async () => {
+    const r = await run('retire', 'web', '--sim', 'asg-release', '--at', '300');
     expect(r.code).toBe(0);
     expect(r.out.trim().split('\n').pop()).toMatch(/ retired$/);
   });
 });
 
 describe('CLI: wait', () => {
-  it("follows the app's running release to its end; the exit code is its outcome's", () => {
-    const ok = cli('wait', 'web', '--sim', 'canary', '--at', '200');
+  it("follows the app's running release to its end; the exit code is its outcome's", async () => {
+    const ok = await run('wait', 'web', '--sim', 'canary', '--at', '200');
     expect({ code: ok.code, last: ok.out.trim().split('\n').pop() }).toEqual({ code: 0, last: expect.stringMatching(/ released$/) });
-    const guarded = cli('wait', 'web', '--sim', 'alarm-rollback', '--at', '150');
+    const guarded = await run('wait', 'web', '--sim', 'alarm-rollback', '--at', '150');
     expect({ code: guarded.code, last: guarded.out.trim().split('\n').pop() }).toEqual({ code: 1, last: expect.stringMatching(/ rolled-back: AlarmRollback: guard alarm web-target-5xx/) });
-    expect(cli('wait', 'web', '--sim', 'asg-release')).toMatchObject({ code: 0, out: 'no release of web is running\n' });
+    expect(await run('wait', 'web', '--sim', 'asg-release')).toMatchObject({ code: 0, out: 'no release of web is running\n' });
   });
 });
 
 describe('CLI: diff', () => {
-  it('shows what a release would change against live as a unified diff, changing nothing', () => {
-    const asg = cli('diff', 'web', '1.4.3', '--sim');
+  it('shows what a release would change against live as a unified diff, changing nothing', async () => {
+    const asg = await run('diff', 'web', '1.4.3', '--sim');
     expect(asg.code).toBe(0);
     expect(asg.out).toMatch(/^--- live: web green 1\.4\.2$/m);
     expect(asg.out).toMatch(/^-ImageId: ami-[0-9a-f]+$/m);
     expect(asg.out).toMatch(/^\+ImageId: ami-[0-9a-f]+$/m);
     expect(asg.out).toMatch(/^\+VersionDescription: greenlight web@1\.4\.3 /m);
-    const ecs = JSON.parse(cli('diff', 'api', '3.4.0', '--sim', 'ecs-release', '--json').out);
+    const ecs = JSON.parse((await run('diff', 'api', '3.4.0', '--sim', 'ecs-release', '--json')).out);
     expect(ecs.changed).toBe(true);
     expect(ecs.diff).toMatch(/^- {6}"image": ".*\/api@sha256:[0-9a-f]{64}",$/m);
     expect(ecs.diff).toMatch(/^\+ {6}"image": ".*\/api@sha256:[0-9a-f]{64}",$/m);
@@ -323,20 +326,20 @@ describe('CLI: init', () => {
     };
     const file = join(mkdtempSync(join(tmpdir(), 'greenlight-init-')), 'greenlight.config.yml');
     const asg = expected('asg-rule-route', 'api');
-    const a = cli('init', 'api2', '--sim', 'asg-rule-route', '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-green', '--config', file);
+    const a = await run('init', 'api2', '--sim', 'asg-rule-route', '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-green', '--config', file);
     expect(a).toMatchObject({ code: 0, out: expect.stringContaining('apps.api2 written') });
     const ecs = expected('ecs-release', 'api');
-    const e = cli('init', 'api3', '--sim', 'ecs-release', '--listener', ecs.listenerArn as string, '--blue', `${ecs.blue.cluster}/api-blue`, '--green', `${ecs.green.cluster}/api-green`, '--config', file);
+    const e = await run('init', 'api3', '--sim', 'ecs-release', '--listener', ecs.listenerArn as string, '--blue', `${ecs.blue.cluster}/api-blue`, '--green', `${ecs.green.cluster}/api-green`, '--config', file);
     expect(e.code).toBe(0);
     const doc = parse(readFileSync(file, 'utf8')).apps;
     expect(doc.api2).toEqual({ kind: 'asg', listenerArn: asg.listenerArn, ruleArn: asg.ruleArn, launchTemplateId: asg.launchTemplateId, artifact: { type: 'ami' }, blue: asg.blue, green: asg.green });
     expect(doc.api3).toMatchObject({ kind: 'ecs', capacity: 'fargate', listenerArn: ecs.listenerArn, blue: ecs.blue, green: ecs.green });
-    expect(cli('check-config', file)).toMatchObject({ code: 0 });
+    expect(await run('check-config', file)).toMatchObject({ code: 0 });
     // Again: refused, the file unchanged; a wrong pairing is refused with the reason.
     const before = readFileSync(file, 'utf8');
-    expect(cli('init', 'api2', '--sim', 'asg-rule-route', '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-green', '--config', file)).toMatchObject({ code: 2, err: expect.stringContaining('already has an app "api2"') });
-    expect(cli('init', 'api4', '--sim', 'asg-rule-route', '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-blue', '--config', file)).toMatchObject({ code: 2, err: expect.stringContaining('one target group') });
-    expect(cli('init', 'api4', '--sim', 'asg-rule-route', '--listener', asg.listenerArn as string, '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-green', '--config', file)).toMatchObject({ code: 2, err: expect.stringContaining('one of them') });
+    expect(await run('init', 'api2', '--sim', 'asg-rule-route', '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-green', '--config', file)).toMatchObject({ code: 2, err: expect.stringContaining('already has an app "api2"') });
+    expect(await run('init', 'api4', '--sim', 'asg-rule-route', '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-blue', '--config', file)).toMatchObject({ code: 2, err: expect.stringContaining('one target group') });
+    expect(await run('init', 'api4', '--sim', 'asg-rule-route', '--listener', asg.listenerArn as string, '--rule', asg.ruleArn as string, '--blue', 'api-blue', '--green', 'api-green', '--config', file)).toMatchObject({ code: 2, err: expect.stringContaining('one of them') });
     expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });
