@@ -307,15 +307,10 @@ const roleId = (fn) => `${fn[0].toUpperCase()}${fn.slice(1)}Role`;
 /** Functions that Lambda invokes asynchronously (EventBridge): their on-failure destination is the failure queue. */
 const ASYNC_FUNCTIONS = ['dispatch', 'guard'];
 
-/**
- * One IAM role per function: its own actions (above), writing its own log group, X-Ray when
- * tracing is on, ENIs when it runs in the VPC, the failure queue when it is invoked asynchronously.
- */
-function roleResources(doc, stage) {
-  const { VPC_FUNCTIONS, vpc } = require('./network.cjs');
+/** Each function role's inline policy document. */
+function rolePolicies(doc, stage) {
   const tracing = doc?.observability?.tracing === true;
-  const inVpc = !!vpc();
-  const Resources = {};
+  const policies = {};
   for (const fn of Object.keys(FUNCTION_ACTIONS)) {
     const statement = [
       {
@@ -329,6 +324,21 @@ function roleResources(doc, stage) {
       ...(ASYNC_FUNCTIONS.includes(fn) ? [{ Sid: 'OnFailureDestination', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: { 'Fn::GetAtt': ['FailureQueue', 'Arn'] } }] : []),
       ...functionStatements(doc, fn),
     ];
+    policies[fn] = { Version: '2012-10-17', Statement: statement };
+  }
+  return policies;
+}
+
+/**
+ * One IAM role per function: its own actions (above), writing its own log group, X-Ray when
+ * tracing is on, ENIs when it runs in the VPC, the failure queue when it is invoked asynchronously.
+ */
+function roleResources(doc, stage) {
+  const { VPC_FUNCTIONS, vpc } = require('./network.cjs');
+  const inVpc = !!vpc();
+  const Resources = {};
+  const policies = rolePolicies(doc, stage);
+  for (const [fn, policy] of Object.entries(policies)) {
     Resources[roleId(fn)] = {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -336,11 +346,51 @@ function roleResources(doc, stage) {
         AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
         // ENIs in the configured VPC: AWS's managed policy for it (CreateNetworkInterface has no resource-level scoping).
         ...(inVpc && VPC_FUNCTIONS.includes(fn) ? { ManagedPolicyArns: [sub('arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole')] } : {}),
-        Policies: [{ PolicyName: `greenlight-${fn}`, PolicyDocument: { Version: '2012-10-17', Statement: statement } }],
+        Policies: [{ PolicyName: `greenlight-${fn}`, PolicyDocument: policy }],
       },
     };
   }
+  const tooBig = policyProblems(policies, Object.keys(doc?.apps ?? {}).length);
+  if (tooBig) throw new Error(`greenlight.config.yml: ${tooBig}`);
   return { Resources };
+}
+
+// IAM counts a role's inline policies together, without white space, against 10,240 characters
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html). The template's
+// policies hold CloudFormation's Fn::Sub and Fn::GetAtt; their size is taken as rendered with
+// the longest values they can take, so a config that passes here fits in any region.
+const ROLE_POLICY_LIMIT = 10240;
+const LONGEST = { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'ap-southeast-4', 'AWS::AccountId': '123456789012' };
+const LONGEST_ARN = `arn:aws-us-gov:s3:::${'b'.repeat(63)}`;
+
+function rendered(node) {
+  if (Array.isArray(node)) return node.map(rendered);
+  if (node && typeof node === 'object') {
+    if (typeof node['Fn::Sub'] === 'string') return node['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_, k) => LONGEST[k] ?? LONGEST_ARN);
+    if (node['Fn::GetAtt']) return LONGEST_ARN;
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, rendered(v)]));
+  }
+  return node;
+}
+
+/** Each function role's policy size as IAM counts it (characters, white space left out). */
+function policySizes(policies) {
+  return Object.fromEntries(Object.entries(policies).map(([fn, p]) => [fn, JSON.stringify(rendered(p)).replace(/\s/g, '').length]));
+}
+
+/** Why the roles cannot be created (a policy over IAM's size limit), or null. */
+function policyProblems(policies, appCount) {
+  const sizes = Object.entries(policySizes(policies)).sort((a, b) => b[1] - a[1]);
+  const over = sizes.filter(([, n]) => n > ROLE_POLICY_LIMIT);
+  if (!over.length) return null;
+  return `${appCount} apps give the ${over.map(([fn, n]) => `${fn} role a ${n}-character policy`).slice(0, 3).join(', ')}${over.length > 3 ? ` (and ${over.length - 3} more roles)` : ''}; IAM allows ${ROLE_POLICY_LIMIT} per role (each configured resource is named in it). Split the apps across greenlight stacks, one per group: GREENLIGHT_CONFIG_FILE=<group>.yml serverless deploy --stage <group>`;
+}
+
+/** The largest function policy (characters as IAM counts them) a config gives, and the limit. */
+function largestPolicy(doc = load(), stage = 'dev') {
+  const policies = rolePolicies(doc, stage);
+  const [fn, chars] = Object.entries(policySizes(policies)).sort((a, b) => b[1] - a[1])[0];
+  return { fn, chars, limit: ROLE_POLICY_LIMIT, problem: policyProblems(policies, Object.keys(doc?.apps ?? {}).length) };
 }
 
 /** The roles of the functions that may write under releases/ (manifests for ECR pushes), for the bucket policy. */
@@ -358,6 +408,7 @@ module.exports = {
     return roleResources(doc, await resolveVariable('sls:stage'));
   },
   roleResources,
+  largestPolicy,
   roleId,
   writerRoles,
   statementsFor: (doc) => statements(doc),

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT } from '../local/definitions.js';
 import { type CapacitySummary, loadScenarioFile, type Summary, simulate } from '../local/simulate.js';
@@ -51,7 +52,7 @@ export async function runBench(json: boolean, quick = false, markdown = false): 
       ]),
     );
     const capacityCallsPerEvent = Object.fromEntries(rows.filter((r) => CAPACITY_SCENARIOS.includes(r.scenario)).map((r) => [r.scenario, r.awsCallsPerEvent ?? null]));
-    process.stdout.write(`${JSON.stringify({ scenarios, capacityCallsPerEvent, ...(fns ? { bareNodeMs: fns.bareNodeMs, functions: fns.functions } : {}), simSpeed: speed, scaling })}\n`);
+    process.stdout.write(`${JSON.stringify({ scenarios, capacityCallsPerEvent, ...(fns ? { bareNodeMs: fns.bareNodeMs, functions: fns.functions } : {}), simSpeed: speed, scaling, iam: iamScale() })}\n`);
     return 0;
   }
   const cols: [string, (r: (typeof rows)[number]) => string][] = [
@@ -136,6 +137,11 @@ export async function runBench(json: boolean, quick = false, markdown = false): 
       Object.entries(fns.functions),
     );
   }
+  const iam = iamScale();
+  const by = (n: 1 | 30 | 300) => `${iam.largestPolicyChars[n].chars} (${iam.largestPolicyChars[n].role})`;
+  process.stdout.write(
+    `\nIAM (deploy/many-apps.cjs, a mix of asg, ECS on EC2 and Fargate, eip): the largest role policy is ${by(1)} / ${by(30)} / ${by(300)} characters for 1 / 30 / 300 apps; IAM allows ${iam.limit} per role: ${iam.mostAppsThatFit} apps of the mix fit one stack (check-config refuses more).\n`,
+  );
   return 0;
 }
 
@@ -189,4 +195,19 @@ async function fleetSweep() {
     out.push({ scenario: name, sizes, ratio: { awsCalls: ratio('awsCalls'), transitions: ratio('transitions'), ttlOverBound: ratio('ttlOverBound') } });
   }
   return out;
+}
+
+/**
+ * The largest function role policy (characters as IAM counts them) for 1, 30 and 300 apps of
+ * mixed kinds (deploy/many-apps.cjs), IAM's limit per role, and the most apps of that mix whose
+ * roles fit.
+ */
+export function iamScale() {
+  const require = createRequire(import.meta.url);
+  const iam = require(join(ROOT, 'deploy', 'iam.cjs')) as { largestPolicy: (doc: unknown) => { fn: string; chars: number; limit: number; problem: string | null } };
+  const { manyApps } = require(join(ROOT, 'deploy', 'many-apps.cjs')) as { manyApps: (n: number) => unknown };
+  const at = (n: number) => iam.largestPolicy(manyApps(n));
+  let fit = 1;
+  while (fit < 1000 && at(fit + 1).problem === null) fit++;
+  return { limit: at(1).limit, largestPolicyChars: Object.fromEntries([1, 30, 300].map((n) => [n, { role: at(n).fn, chars: at(n).chars }])), mostAppsThatFit: fit };
 }

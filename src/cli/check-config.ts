@@ -9,6 +9,10 @@ import { ROOT } from '../local/definitions.js';
 const regionProblems = (doc: unknown, region: string): string[] =>
   (createRequire(import.meta.url)(join(ROOT, 'deploy', 'config.cjs')) as { regionProblems: (d: unknown, r: string) => string[] }).regionProblems(doc, region);
 
+/** deploy/iam.cjs: the largest function role policy the config gives, and why it cannot be created (over IAM's limit). */
+const policyProblem = (doc: unknown): string | null =>
+  (createRequire(import.meta.url)(join(ROOT, 'deploy', 'iam.cjs')) as { largestPolicy: (d: unknown) => { problem: string | null } }).largestPolicy(doc).problem;
+
 /** Validate the config; with a region (--region, or AWS_REGION), every ARN in it must be of that region. */
 export function checkConfig(file: string, region?: string, json = false): number {
   // --json: one document, {ok, file, apps} or {ok: false, file, error}.
@@ -27,6 +31,9 @@ export function checkConfig(file: string, region?: string, json = false): number
     const config = parseConfig(doc);
     const elsewhere = region ? regionProblems(doc, region) : [];
     if (elsewhere.length) return fail(elsewhere.join('; '));
+    // The stack's roles name each configured resource: too many apps and IAM refuses a role.
+    const tooBig = policyProblem(doc);
+    if (tooBig) return fail(tooBig);
     const apps = Object.entries(config.apps).map(([name, app]) => ({
       name,
       kind: app.kind,

@@ -82,3 +82,52 @@ describe('Each function\'s role, derived from the calls in its bundle (src/cli/d
   });
 });
 
+
+describe("The roles fit IAM's size limit, or the config is refused before anything is deployed", () => {
+  it('a config whose largest role policy is over 10,240 characters fails check-config and packaging, naming the roles and the fix', async () => {
+    const { createRequire } = await import('node:module');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { stringify } = await import('yaml');
+    const { ROOT } = await import('../../src/local/definitions.js');
+    const { runCli } = await import('../cli/in-process.js');
+    const require = createRequire(import.meta.url);
+    const iam = require(join(ROOT, 'deploy', 'iam.cjs'));
+    const { manyApps } = require(join(ROOT, 'deploy', 'many-apps.cjs'));
+    const sizes = [1, 10, 30].map((n) => ({ n, ...iam.largestPolicy(manyApps(n)) }));
+    // The largest role grows with the apps (each resource is named); 30 apps are over the limit.
+    expect(sizes.map((s) => s.problem === null)).toEqual([true, true, false]);
+    expect(sizes[2].chars).toBeGreaterThan(10_240);
+    expect(sizes[2].problem).toMatch(/^30 apps give the rollback role a \d+-character policy.*IAM allows 10240 per role.*GREENLIGHT_CONFIG_FILE=<group>\.yml serverless deploy --stage <group>/);
+    expect(() => iam.roleResources(manyApps(30), 'dev')).toThrow(/greenlight\.config\.yml: 30 apps give the rollback role/);
+    const dir = mkdtempSync(join(tmpdir(), 'greenlight-many-'));
+    for (const n of [10, 30]) writeFileSync(join(dir, `${n}.yml`), stringify(manyApps(n)));
+    expect((await runCli(['check-config', join(dir, '10.yml')])).code).toBe(0);
+    const refused = await runCli(['check-config', join(dir, '30.yml'), '--json']);
+    expect({ code: refused.code, ok: JSON.parse(refused.out).ok, error: JSON.parse(refused.out).error }).toEqual({ code: 1, ok: false, error: sizes[2].problem });
+  });
+
+  it('counts a policy at its longest rendering: never less than what the simulated account renders', async () => {
+    const { createRequire } = await import('node:module');
+    const { join } = await import('node:path');
+    const { ROOT } = await import('../../src/local/definitions.js');
+    const { functionPolicies } = await import('../../src/local/iam-policy.js');
+    const require = createRequire(import.meta.url);
+    const iam = require(join(ROOT, 'deploy', 'iam.cjs'));
+    const { manyApps } = require(join(ROOT, 'deploy', 'many-apps.cjs'));
+    const doc = manyApps(12);
+    const names = {
+      bucket: 'greenlight-artifacts-sim',
+      table: 'greenlight-sim',
+      topicArn: 'arn:aws:sns:us-east-1:123456789012:greenlight-sim',
+      releaseStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:greenlight-sim-release',
+      capacityStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:greenlight-sim-capacity',
+    };
+    const simulated = [...functionPolicies(doc, names).values()].map((st) => JSON.stringify({ Version: '2012-10-17', Statement: st }).replace(/\s/g, '').length);
+    const { chars } = iam.largestPolicy(doc);
+    expect(chars).toBeGreaterThanOrEqual(Math.max(...simulated));
+    // ...and not wildly more: the longest partition, region and bucket add little.
+    expect(chars).toBeLessThan(Math.max(...simulated) * 1.25);
+  });
+});
