@@ -16,6 +16,7 @@ const CASES: [string, string][] = [
   ['asg-rule-route', '2.1.0'],
   ['ecs-release', '3.3.0'],
   ['ecs-ec2-release', '8.1.0'],
+  ['eip-release', '2.4.0'],
 ];
 
 describe('plan: the order of the changes is the release\'s own', () => {

@@ -1,3 +1,5 @@
+import { putStatusAlarm } from '../../aws/cloudwatch.js';
+import { associateAddress, stopInstance, terminateInstance } from '../../aws/ec2.js';
 import { readRoute, writeRoute } from '../../aws/elbv2.js';
 import { GreenlightError } from '../../core/errors.js';
 import { shiftedActions, shiftSteps } from '../../core/route.js';
@@ -48,7 +50,7 @@ export async function plan(account: Account, name: string, version: string): Pro
     await prepareCapacity(deps, { release: rel, settings, plan: p });
   }
   mark(`${p.idle.colour} on ${version}`);
-  await prepareGreen(deps, { release: rel, settings, plan: p });
+  const green = await prepareGreen(deps, { release: rel, settings, plan: p });
   if (isRouted(a) && isRoutedPlan(p)) {
     const actions = await readRoute(deps.clients.elbv2, p.route);
     for (const step of shiftSteps(a.traffic)) {
@@ -60,8 +62,20 @@ export async function plan(account: Account, name: string, version: string): Pro
       if (a.kind === 'asg') await retireAsg(deps, p, step.units);
       else await retireEcs(deps, p, step.units);
     }
-  } else {
-    mark('then: the new server is checked, the Elastic IP moves to it, and the old server is stopped for the rollback window (not planned in detail for eip)');
+  } else if (a.kind === 'eip' && p.kind === 'eip') {
+    // The eip driver's own calls, on the dry-run clients: the new server is the placeholder
+    // RunInstances answered with.
+    const server = green.instanceId ?? 'i-<new>';
+    const smoke = a.smoke.length ? ` and its ${a.smoke.length} smoke check${a.smoke.length > 1 ? 's' : ''} pass` : '';
+    mark(`once the new server answers its health check (${settings.timeoutSeconds} s at most)${smoke}: the Elastic IP moves to it`);
+    await associateAddress(deps.clients.ec2, a.allocationId, server);
+    if (a.replaceOnStatusCheckFailure) await putStatusAlarm(deps.clients.cloudwatch, name, server);
+    if (p.live.instanceId) {
+      mark(`then: the old server ${p.live.instanceId} is stopped (what a rollback starts again)`);
+      await stopInstance(deps.clients.ec2, p.live.instanceId);
+      mark(`${settings.keepWarmSeconds} s after the switch: it is terminated, and images beyond retire.keepImages (${a.retire.keepImages}) deregistered`);
+      await terminateInstance(deps.clients.ec2, p.live.instanceId);
+    }
   }
   const lines = [...head];
   phases.forEach((ph, k) => {
