@@ -87,16 +87,20 @@ export async function updateService(ecs: ECSClient, cluster: string, service: st
   await call(`ecs:UpdateService ${cluster}/${service}`, () => ecs.send(new UpdateServiceCommand({ cluster, service, ...change })));
 }
 
-/** ACTIVE container instances of a cluster with their EC2 instance ids (pages through all). */
-/** The cluster's ACTIVE container instances: their EC2 instance, task count and when they registered (epoch ms, 0 if not said). */
-export async function activeContainerInstances(ecs: ECSClient, cluster: string): Promise<{ arn: string; ec2InstanceId: string; tasks: number; registeredAt: number }[]> {
+/**
+ * The cluster's ACTIVE container instances: their EC2 instance, task count and when they
+ * registered (epoch ms, 0 if not said). All of them, or the first `pages` pages of 100.
+ */
+export async function activeContainerInstances(ecs: ECSClient, cluster: string, pages = Number.POSITIVE_INFINITY): Promise<{ arn: string; ec2InstanceId: string; tasks: number; registeredAt: number }[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
+  let read = 0;
   do {
     const page = await call(`ecs:ListContainerInstances ${cluster}`, () => ecs.send(new ListContainerInstancesCommand({ cluster, status: 'ACTIVE', nextToken, maxResults: 100 })));
     arns.push(...(page.containerInstanceArns ?? []));
     nextToken = page.nextToken;
-  } while (nextToken);
+    read++;
+  } while (nextToken && read < pages);
   const out: { arn: string; ec2InstanceId: string; tasks: number; registeredAt: number }[] = [];
   for (let i = 0; i < arns.length; i += 100) {
     const batch = await call(`ecs:DescribeContainerInstances ${cluster}`, () =>

@@ -116,10 +116,12 @@ export async function joinCheck(deps: Deps, input: { work: Work; previous?: Part
  * The look at the lifecycle event: the cluster's ACTIVE container instances (is this one among
  * them?) and, when it is not, when it can join: its launch time plus the shortest join delay
  * (registeredAt − LaunchTime) of the instances that did. One call for an empty cluster, three
- * otherwise; whether the instance left the group is asked from the next look on.
+ * otherwise, whatever the cluster's size (one page of 100); whether the instance left the group
+ * is asked from the next look on.
  */
 async function firstLook(deps: Deps, scaling: Scaling, cluster: string, instanceId: string): Promise<JoinResult> {
-  const active = await activeContainerInstances(deps.clients.ecs, cluster);
+  // One page (100) is plenty to learn from, and keeps the look's cost flat in the cluster's size.
+  const active = await activeContainerInstances(deps.clients.ecs, cluster, 1);
   if (active.some((c) => c.ec2InstanceId === instanceId)) return { joined: true, gone: false, timedOut: false, status: 'ACTIVE' };
   const expected = active.length ? await predictJoin(deps, cluster, instanceId, active) : null;
   const now = deps.now().getTime();

@@ -194,6 +194,12 @@ describe('Adapter: ecs', () => {
     expect(ecsMock.commandCalls(ListContainerInstancesCommand)).toHaveLength(2);
     expect(ecsMock.commandCalls(DescribeContainerInstancesCommand)[0].args[0].input.containerInstances).toEqual(['a', 'b']);
   });
+  it('reads only the first page of container instances when asked (a first look at a launch stays flat in the cluster size)', async () => {
+    ecsMock.on(ListContainerInstancesCommand).resolvesOnce({ containerInstanceArns: ['a'], nextToken: 't' }).resolvesOnce({ containerInstanceArns: ['b'] });
+    ecsMock.on(DescribeContainerInstancesCommand).resolves({ containerInstances: [{ containerInstanceArn: 'a', ec2InstanceId: 'i-a', status: 'ACTIVE' }] });
+    expect((await activeContainerInstances(new ECSClient({}), 'c', 1)).map((c) => c.arn)).toEqual(['a']);
+    expect(ecsMock.commandCalls(ListContainerInstancesCommand)).toHaveLength(1);
+  });
   it('reads one container instance by its ARN in one call, and none once it is INACTIVE', async () => {
     ecsMock.on(DescribeContainerInstancesCommand).resolvesOnce({ containerInstances: [{ containerInstanceArn: 'a', status: 'DRAINING', runningTasksCount: 1, pendingTasksCount: 0 }] }).resolvesOnce({ containerInstances: [{ containerInstanceArn: 'a', status: 'INACTIVE' }] });
     expect(await containerInstanceByArn(new ECSClient({}), 'c', 'a')).toEqual({ arn: 'a', status: 'DRAINING', runningTasksCount: 1, pendingTasksCount: 0 });
