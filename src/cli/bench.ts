@@ -11,7 +11,7 @@ import { scenarioNames, scenarioPath } from './scenarios.js';
 // in one run. `--quick` leaves out the packaged functions (a `serverless package` and 250 spawns).
 
 /** The scenarios whose lifecycle events the capacity figure counts (AWS calls per event). */
-const CAPACITY_SCENARIOS = ['ecs-scale-out', 'ecs-burst'];
+const CAPACITY_SCENARIOS = ['ecs-scale-out', 'ecs-scale-in', 'ecs-burst'];
 /** simSpeed: this scenario as a whole CLI process (start-up included). */
 const SPEED_SCENARIO = 'canary';
 
