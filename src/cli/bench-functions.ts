@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../local/definitions.js';
@@ -32,6 +32,36 @@ function wallMs(args: string[]): number {
   return ms;
 }
 
+/** `serverless package` into `pkg` (as `npm run package` runs it), offline; `configFile`: another greenlight config. */
+function serverlessPackage(pkg: string, tmp: string, configFile?: string): void {
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', pkg], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, TMPDIR: tmp, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none', ...(configFile ? { GREENLIGHT_CONFIG_FILE: configFile } : {}) },
+    timeout: 300_000,
+  });
+  if (r.status !== 0) throw new Error(`serverless package failed: ${(r.stdout + r.stderr).slice(-1500)}`);
+}
+
+/**
+ * The packaged CloudFormation template of a config document: its resource count (CloudFormation
+ * allows 500) and size in bytes (1 MB from S3, as serverless deploys it).
+ */
+export function packagedTemplate(doc: unknown): { resources: number; bytes: number } {
+  const work = mkdtempSync(join(tmpdir(), 'greenlight-bench-template-'));
+  try {
+    const tmp = join(work, 'tmp');
+    mkdirSync(tmp);
+    const file = join(work, 'greenlight.config.yml');
+    writeFileSync(file, JSON.stringify(doc)); // JSON is YAML
+    serverlessPackage(join(work, 'package'), tmp, file);
+    const text = readFileSync(join(work, 'package', 'cloudformation-template-update-stack.json'), 'utf8');
+    return { resources: Object.keys((JSON.parse(text) as { Resources: object }).Resources).length, bytes: Buffer.byteLength(JSON.stringify(JSON.parse(text))) };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 export function packagedFunctions(runs = 10): FunctionFigures {
   const work = mkdtempSync(join(tmpdir(), 'greenlight-bench-'));
   try {
@@ -39,13 +69,7 @@ export function packagedFunctions(runs = 10): FunctionFigures {
     // serverless-esbuild leaves its zip staging directories in TMPDIR: give it one that goes.
     const tmp = join(work, 'tmp');
     mkdirSync(tmp);
-    const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--region', 'us-east-1', '--package', pkg], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, TMPDIR: tmp, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'greenlight-offline-none' },
-      timeout: 300_000,
-    });
-    if (r.status !== 0) throw new Error(`serverless package failed: ${(r.stdout + r.stderr).slice(-1500)}`);
+    serverlessPackage(pkg, tmp);
     const zips = readdirSync(pkg).filter((f) => f.endsWith('.zip')).sort();
     const handlers = zips.map((zip) => {
       const name = zip.replace(/\.zip$/, '');

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT } from '../local/definitions.js';
 import { type CapacitySummary, loadScenarioFile, type Summary, simulate } from '../local/simulate.js';
-import { type FunctionFigures, packagedFunctions } from './bench-functions.js';
+import { type FunctionFigures, packagedFunctions, packagedTemplate } from './bench-functions.js';
 import { scenarioNames, scenarioPath } from './scenarios.js';
 
 // Figures, not pass/fail: every shipped scenario, its outcome and what it cost; the functions
@@ -52,7 +52,9 @@ export async function runBench(json: boolean, quick = false, markdown = false): 
       ]),
     );
     const capacityCallsPerEvent = Object.fromEntries(rows.filter((r) => CAPACITY_SCENARIOS.includes(r.scenario)).map((r) => [r.scenario, r.awsCallsPerEvent ?? null]));
-    process.stdout.write(`${JSON.stringify({ scenarios, capacityCallsPerEvent, ...(fns ? { bareNodeMs: fns.bareNodeMs, functions: fns.functions } : {}), simSpeed: speed, scaling, iam: iamScale() })}\n`);
+    const scale = iamScale();
+    const { manyApps: _, ...iam } = scale;
+    process.stdout.write(`${JSON.stringify({ scenarios, capacityCallsPerEvent, ...(fns ? { bareNodeMs: fns.bareNodeMs, functions: fns.functions } : {}), simSpeed: speed, scaling, iam: { ...iam, ...(quick ? {} : { templates: templates(scale) }) } })}\n`);
     return 0;
   }
   const cols: [string, (r: (typeof rows)[number]) => string][] = [
@@ -142,6 +144,12 @@ export async function runBench(json: boolean, quick = false, markdown = false): 
   process.stdout.write(
     `\nIAM (deploy/many-apps.cjs, a mix of asg, ECS on EC2 and Fargate, eip): the largest role policy is ${by(1)} / ${by(30)} / ${by(300)} characters for 1 / 30 / 300 apps; IAM allows ${iam.limit} per role: ${iam.mostAppsThatFit} apps of the mix fit one stack (check-config refuses more).\n`,
   );
+  if (!quick) {
+    const t = templates(iam);
+    process.stdout.write(
+      `CloudFormation template: ${Object.entries(t).map(([n, x]) => `${n} app${n === '1' ? '' : 's'} ${x.resources} resources, ${Math.round(x.bytes / 1024)} KB`).join('; ')} (limits: 500 resources, 1 MB).\n`,
+    );
+  }
   return 0;
 }
 
@@ -209,5 +217,10 @@ export function iamScale() {
   const at = (n: number) => iam.largestPolicy(manyApps(n));
   let fit = 1;
   while (fit < 1000 && at(fit + 1).problem === null) fit++;
-  return { limit: at(1).limit, largestPolicyChars: Object.fromEntries([1, 30, 300].map((n) => [n, { role: at(n).fn, chars: at(n).chars }])), mostAppsThatFit: fit };
+  return { limit: at(1).limit, largestPolicyChars: Object.fromEntries([1, 30, 300].map((n) => [n, { role: at(n).fn, chars: at(n).chars }])), mostAppsThatFit: fit, manyApps };
+}
+
+/** The packaged template for 1 app and for the most apps that fit (resources of CloudFormation's 500, bytes of its 1 MB). */
+function templates(scale: ReturnType<typeof iamScale>) {
+  return Object.fromEntries([1, scale.mostAppsThatFit].map((n) => [n, packagedTemplate(scale.manyApps(n))]));
 }
