@@ -1,4 +1,5 @@
 import type { AppConfig, AsgAppConfig, EcsAppConfig, EipAppConfig } from './config.js';
+import { InvalidInput } from './errors.js';
 import type { Release } from './release.js';
 
 // What each target kind can do, declared once. Steps, limits and CLI commands ask these traits
@@ -97,4 +98,10 @@ export function isRouted(app: AppConfig): app is RoutedAppConfig {
 /** The reason an action does not apply to the app (named `name` in the config), or null. */
 export function refusal(app: AppConfig, name: string, action: KindAction): string | null {
   return traitsOf(app).refuses(app, name, action);
+}
+
+/** An action the app's kind does not take is a wrong input, named with the reason. */
+export function refuseUnless(app: AppConfig, name: string, action: KindAction): void {
+  const why = refusal(app, name, action);
+  if (why) throw new InvalidInput(why);
 }

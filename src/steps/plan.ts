@@ -7,7 +7,7 @@ import { type ByKind, forKind } from './kinds/driver.js';
 import * as ecs from './kinds/ecs.js';
 import * as eip from './kinds/eip.js';
 import type { Plan } from './types.js';
-import { refusal } from '../core/kinds.js';
+import { refuseUnless } from '../core/kinds.js';
 
 // Plan: read which colour is live (from the load balancer, or for eip the address: the only
 // sources of that truth), check that the configured resources fit together, and decide what
@@ -18,8 +18,7 @@ const PLAN: ByKind<'plan'> = { asg: asg.plan, ecs: ecs.plan, eip: eip.plan };
 export async function plan(deps: Deps, input: { release: Release }): Promise<Plan> {
   const { release } = input;
   const app = appConfig(deps.config, release.app);
-  const why = release.action === 'replace' ? refusal(app, release.app, 'replace') : null;
-  if (why) throw new InvalidInput(why);
+  if (release.action === 'replace') refuseUnless(app, release.app, 'replace');
   try {
     return await forKind(PLAN, app)(deps, app, release);
   } catch (err) {

@@ -3,15 +3,15 @@ import { appConfig } from '../core/config.js';
 import { InvalidInput } from '../core/errors.js';
 import type { Release } from '../core/release.js';
 import type { Deps } from './deps.js';
-import { refusal } from '../core/kinds.js';
+import { refuseUnless } from '../core/kinds.js';
 
 // Replace, don't reboot (asg): the alarm named an instance; if it belongs to one of the app's
 // groups, Auto Scaling is told it is Unhealthy and replaces it. Nothing else is touched.
 export async function markUnhealthy(deps: Deps, input: { release: Release }) {
   const { release } = input;
   const app = appConfig(deps.config, release.app);
-  const why = refusal(app, release.app, 'mark-unhealthy');
-  if (why || !('replaceOnAlarms' in app)) throw new InvalidInput(why ?? `${release.app} has no instance alarms (replaceOnAlarms)`);
+  refuseUnless(app, release.app, 'mark-unhealthy');
+  if (!('replaceOnAlarms' in app)) throw new InvalidInput(`${release.app} has no instance alarms (replaceOnAlarms)`);
   const names = [app.blue.autoScalingGroupName, app.green.autoScalingGroupName];
   const groups = await describeGroups(deps.clients.autoscaling, names);
   const group = [...groups.values()].find((g) => g.instances.some((i) => i.instanceId === release.instanceId));

@@ -20,7 +20,7 @@ import { type AppConfig, appConfig, type Colour, type RoutedAppConfig } from '..
 import { parseImageManifest } from '../core/ecs.js';
 import { AwsResourceNotFound, InvalidInput } from '../core/errors.js';
 import { rollbackTarget } from '../core/history.js';
-import { isRouted, type KindAction, refusal, traitsOf } from '../core/kinds.js';
+import { isRouted, refuseUnless, traitsOf } from '../core/kinds.js';
 import { type Artifact, parseReleaseDescription, type Release, type Settings } from '../core/release.js';
 import { colourWeights, liveColour, other } from '../core/route.js';
 import { APP_NAME, formatIssues, truncate } from '../core/text.js';
@@ -277,12 +277,6 @@ function decodeKey(key: string): string {
   } catch {
     throw new InvalidInput(`object key ${JSON.stringify(truncate(key, 120))} is not validly URL-encoded`);
   }
-}
-
-/** An action the app's kind does not take is a wrong input, named with the reason. */
-function refuseUnless(app: AppConfig, name: string, action: KindAction): void {
-  const why = refusal(app, name, action);
-  if (why) throw new InvalidInput(why);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
