@@ -12,9 +12,31 @@ const sub = (s) => ({ 'Fn::Sub': s });
 const ltArn = (id) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${id}`);
 const asgArn = (name) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/${name}`);
 
+// iam.scope: tags. The resources greenlight changes are named by a tag, not listed by ARN, so
+// each policy keeps its size for any number of apps. IAM has no tag condition for iam:PassRole
+// (its only keys are iam:PassedToService and iam:AssociatedResourceArn, Service Authorization
+// Reference), so passed roles stay listed, once each.
+const STACK_TAG = 'greenlight:stack';
+
+/** The config's IAM scope: by ARN (names), or by the greenlight:stack tag's value (tags). */
+function scopeOf(doc) {
+  const iam = doc?.iam ?? {};
+  if (iam.scope !== 'tags') return { tags: false };
+  if (!iam.stack) throw new Error('greenlight.config.yml: iam.stack is required with iam.scope: tags (the greenlight:stack tag value on the resources this stack may change)');
+  return { tags: true, stack: String(iam.stack), tagged: { StringEquals: { [`aws:ResourceTag/${STACK_TAG}`]: String(iam.stack) } } };
+}
+
 /** The functions' IAM statements for a config document (the simulator evaluates these same statements). */
 function statements(doc = load()) {
   const apps = appsOf(doc);
+  const scope = scopeOf(doc);
+  // names: the listed ARNs; tags: every resource of the type, where it carries the stack's tag.
+  const scoped = (arns, anyArn, extra = {}) =>
+    scope.tags ? { Resource: anyArn, Condition: { ...extra, ...scope.tagged } } : { Resource: arns, ...(Object.keys(extra).length ? { Condition: extra } : {}) };
+  const anyLt = ltArn('*');
+  const anyGroup = asgArn('*');
+  const anyListener = sub('arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:listener/app/*');
+  const anyRule = sub('arn:${AWS::Partition}:elasticloadbalancing:${AWS::Region}:${AWS::AccountId}:listener-rule/app/*');
   const asgApps = apps.filter((a) => a.kind !== 'ecs'); // asg and eip: launch templates
   const eipEntries = Object.entries(doc.apps || {}).filter(([, a]) => a?.kind === 'eip');
   const ecsApps = apps.filter((a) => a.kind === 'ecs');
@@ -67,8 +89,17 @@ function statements(doc = load()) {
       Sid: 'PinArtifactsInConfiguredLaunchTemplates',
       Effect: 'Allow',
       Action: ['ec2:CreateLaunchTemplateVersion'],
-      Resource: templates.map(ltArn),
+      ...scoped(templates.map(ltArn), anyLt),
     },
+    ...(scope.tags ? [{
+      // tags: a launch is allowed only from a template that carries the stack's tag (the
+      // launch-template resource is authorized in every launch from a template).
+      Sid: 'LaunchFromTaggedTemplates',
+      Effect: 'Allow',
+      Action: ['ec2:RunInstances'],
+      Resource: anyLt,
+      Condition: scope.tagged,
+    }] : []),
     {
       // Pointing a group at a launch template version is authorized as a launch from it:
       // RunInstances for every resource it names (instance, subnet, ENI, volume, security groups,
@@ -78,8 +109,8 @@ function statements(doc = load()) {
       Sid: 'LaunchFromConfiguredTemplates',
       Effect: 'Allow',
       Action: ['ec2:RunInstances'],
-      NotResource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
-      Condition: { ArnLike: { 'ec2:LaunchTemplate': templates.map(ltArn) }, Bool: { 'ec2:IsLaunchTemplateResource': 'true' } },
+      NotResource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), ...(scope.tags ? [anyLt] : [])],
+      Condition: { ArnLike: { 'ec2:LaunchTemplate': scope.tags ? anyLt : templates.map(ltArn) }, Bool: { 'ec2:IsLaunchTemplateResource': 'true' } },
     },
     {
       // The image may be the release's own AMI (an ami artifact or an eip image stamp), checked
@@ -88,7 +119,7 @@ function statements(doc = load()) {
       Effect: 'Allow',
       Action: ['ec2:RunInstances'],
       Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'),
-      Condition: { ArnLike: { 'ec2:LaunchTemplate': templates.map(ltArn) } },
+      Condition: { ArnLike: { 'ec2:LaunchTemplate': scope.tags ? anyLt : templates.map(ltArn) } },
     },
     {
       // Tags on launch: greenlight's own (eip servers) and a template's TagSpecifications.
@@ -110,7 +141,7 @@ function statements(doc = load()) {
       Sid: 'ScaleConfiguredGroups',
       Effect: 'Allow',
       Action: ['autoscaling:UpdateAutoScalingGroup', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
-      Resource: groups.map(asgArn),
+      ...scoped(groups.map(asgArn), anyGroup),
     },
     {
       Sid: 'StartReleases',
@@ -146,7 +177,7 @@ function statements(doc = load()) {
     });
   if (ecsApps.length) {
     out.push(
-      { Sid: 'UpdateConfiguredServices', Effect: 'Allow', Action: ['ecs:UpdateService'], Resource: services },
+      { Sid: 'UpdateConfiguredServices', Effect: 'Allow', Action: ['ecs:UpdateService'], ...scoped(services, sub('arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/*')) },
       {
         // The family is the live service's; greenlight only registers revisions tagged as its releases.
         Sid: 'RegisterReleaseTaskDefinitions',
@@ -175,11 +206,14 @@ function statements(doc = load()) {
       {
         // Servers greenlight launches from an eip app's template carry the app's tag from the
         // start (tags on create): a launch without it, or with another app's, is refused.
+        // tags: a server launched with an app tag carries this stack's tag too.
         Sid: 'TagServersOnLaunch',
         Effect: 'Deny',
         Action: ['ec2:RunInstances'],
         Resource: sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*'),
-        Condition: { ArnLike: { 'ec2:LaunchTemplate': serverTemplates.map(ltArn) }, StringNotEquals: { 'aws:RequestTag/greenlight:app': appNames } },
+        Condition: scope.tags
+          ? { Null: { 'aws:RequestTag/greenlight:app': 'false' }, StringNotEquals: { [`aws:RequestTag/${STACK_TAG}`]: scope.stack } }
+          : { ArnLike: { 'ec2:LaunchTemplate': serverTemplates.map(ltArn) }, StringNotEquals: { 'aws:RequestTag/greenlight:app': appNames } },
       },
       {
         Sid: 'ReadServersAndAddresses',
@@ -200,13 +234,16 @@ function statements(doc = load()) {
         Effect: 'Allow',
         Action: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:TerminateInstances', 'ec2:CreateImage', 'ec2:DeregisterImage', 'ec2:AssociateAddress'],
         Resource: '*',
-        Condition: { StringEquals: { 'aws:ResourceTag/greenlight:app': appNames } },
+        Condition: scope.tags ? scope.tagged : { StringEquals: { 'aws:ResourceTag/greenlight:app': appNames } },
       },
       {
         Sid: 'MoveConfiguredAddresses',
         Effect: 'Allow',
         Action: ['ec2:AssociateAddress'],
-        Resource: eipEntries.map(([, a]) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:elastic-ip/${a.allocationId}`)),
+        ...scoped(
+          eipEntries.map(([, a]) => sub(`arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:elastic-ip/${a.allocationId}`)),
+          sub('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:elastic-ip/*'),
+        ),
       },
       {
         Sid: 'ImagesOfLiveServers',
@@ -216,7 +253,10 @@ function statements(doc = load()) {
         Resource: [sub('arn:${AWS::Partition}:ec2:${AWS::Region}::image/*'), sub('arn:${AWS::Partition}:ec2:${AWS::Region}::snapshot/*')],
       },
     );
-    const alarms = eipEntries.filter(([, a]) => a.replaceOnStatusCheckFailure !== false).map(([n]) => sub(`arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:greenlight-${n}-status`));
+    const alarmOf = (n) => sub(`arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:greenlight-${n}-status`);
+    const watched = eipEntries.filter(([, a]) => a.replaceOnStatusCheckFailure !== false).map(([n]) => n);
+    // tags: greenlight's own alarm names (greenlight-<app>-status), by pattern.
+    const alarms = scope.tags && watched.length ? [alarmOf('*')] : watched.map(alarmOf);
     if (alarms.length) out.push({ Sid: 'StatusAlarmsOfLiveServers', Effect: 'Allow', Action: ['cloudwatch:PutMetricAlarm'], Resource: alarms });
   }
   const quiesced = routed.filter((a) => a.kind !== 'ecs' && (a.retire?.quiesce?.suspendProcesses || []).length);
@@ -226,7 +266,7 @@ function statements(doc = load()) {
       Sid: 'QuiesceConfiguredGroups',
       Effect: 'Allow',
       Action: ['autoscaling:SuspendProcesses', 'autoscaling:ResumeProcesses'],
-      Resource: quiesced.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).map(asgArn),
+      ...scoped(quiesced.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).map(asgArn), anyGroup),
     });
   const replacing = routed.filter((a) => a.kind !== 'ecs' && (a.replaceOnAlarms || []).length);
   if (replacing.length)
@@ -234,7 +274,7 @@ function statements(doc = load()) {
       Sid: 'MarkFaultyInstancesOfConfiguredGroups',
       Effect: 'Allow',
       Action: ['autoscaling:SetInstanceHealth'],
-      Resource: replacing.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).map(asgArn),
+      ...scoped(replacing.flatMap((a) => [a.blue.autoScalingGroupName, a.green.autoScalingGroupName]).map(asgArn), anyGroup),
     });
   const scaled = ecsApps.filter((a) => a.scaling);
   if (scaled.length) {
@@ -244,14 +284,19 @@ function statements(doc = load()) {
         Sid: 'CompleteLifecycleActionsOfScaledGroups',
         Effect: 'Allow',
         Action: ['autoscaling:CompleteLifecycleAction', 'autoscaling:RecordLifecycleActionHeartbeat'],
-        Resource: scaledGroups.map(asgArn),
+        ...scoped(scaledGroups.map(asgArn), anyGroup),
       },
       {
         Sid: 'DrainContainerInstancesOfScaledClusters',
         Effect: 'Allow',
+        // tags: container instances carry their EC2 instance's tags when the ECS agent propagates
+        // them (ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM=ec2_instance) from the group's tag.
         Action: ['ecs:UpdateContainerInstancesState'],
-        Resource: [...new Set(scaled.flatMap((a) => [a.blue.cluster, a.green.cluster]))].map((c) =>
-          sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:container-instance/${c}/*`),
+        ...scoped(
+          [...new Set(scaled.flatMap((a) => [a.blue.cluster, a.green.cluster]))].map((c) =>
+            sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:container-instance/${c}/*`),
+          ),
+          sub('arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:container-instance/*'),
         ),
       },
     );
@@ -264,7 +309,33 @@ function statements(doc = load()) {
     const previewListeners = [...new Set(previewed.map((a) => a.listenerArn))];
     const rulesOf = (listener) => `${listener.replace(':listener/', ':listener-rule/')}/*`;
     const previewApps = Object.entries(doc.apps || {}).filter(([, a]) => a?.preview).map(([n]) => n);
-    out.push(
+    if (scope.tags)
+      out.push(
+        {
+          // tags: created on the stack's tagged listeners, carrying the stack's tag.
+          Sid: 'CreatePreviewRules',
+          Effect: 'Allow',
+          Action: ['elasticloadbalancing:CreateRule'],
+          Resource: anyListener,
+          Condition: { ...scope.tagged, StringLike: { 'aws:RequestTag/greenlight:preview': '*' } },
+        },
+        {
+          // AddTags is authorized on the new rule (which has no tags yet), in the CreateRule call only.
+          Sid: 'TagPreviewRulesOnCreate',
+          Effect: 'Allow',
+          Action: ['elasticloadbalancing:AddTags'],
+          Resource: anyRule,
+          Condition: { StringEquals: { 'elasticloadbalancing:CreateAction': 'CreateRule', [`aws:RequestTag/${STACK_TAG}`]: scope.stack } },
+        },
+        {
+          Sid: 'ChangeOnlyPreviewRules',
+          Effect: 'Allow',
+          Action: ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:DeleteRule'],
+          Resource: anyRule,
+          Condition: { ...scope.tagged, StringLike: { 'aws:ResourceTag/greenlight:preview': '*' } },
+        },
+      );
+    else out.push(
       {
         // Created on those listeners only, tagged at creation (AddTags is authorized on the new rule).
         Sid: 'CreatePreviewRules',
@@ -283,8 +354,8 @@ function statements(doc = load()) {
       },
     );
   }
-  if (listeners.length) out.push({ Sid: 'SwitchConfiguredListeners', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyListener'], Resource: listeners });
-  if (rules.length) out.push({ Sid: 'SwitchConfiguredRules', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyRule'], Resource: rules });
+  if (listeners.length) out.push({ Sid: 'SwitchConfiguredListeners', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyListener'], ...scoped(listeners, anyListener) });
+  if (rules.length) out.push({ Sid: 'SwitchConfiguredRules', Effect: 'Allow', Action: ['elasticloadbalancing:ModifyRule'], ...scoped(rules, anyRule) });
   return out;
 }
 
@@ -383,7 +454,7 @@ function policyProblems(policies, appCount) {
   const sizes = Object.entries(policySizes(policies)).sort((a, b) => b[1] - a[1]);
   const over = sizes.filter(([, n]) => n > ROLE_POLICY_LIMIT);
   if (!over.length) return null;
-  return `${appCount} apps give the ${over.map(([fn, n]) => `${fn} role a ${n}-character policy`).slice(0, 3).join(', ')}${over.length > 3 ? ` (and ${over.length - 3} more roles)` : ''}; IAM allows ${ROLE_POLICY_LIMIT} per role (each configured resource is named in it). Split the apps across greenlight stacks, one per group: GREENLIGHT_CONFIG_FILE=<group>.yml serverless deploy --stage <group>`;
+  return `${appCount} apps give the ${over.map(([fn, n]) => `${fn} role a ${n}-character policy`).slice(0, 3).join(', ')}${over.length > 3 ? ` (and ${over.length - 3} more roles)` : ''}; IAM allows ${ROLE_POLICY_LIMIT} per role (each configured resource is named in it). Name them by tag instead: iam: { scope: tags, stack: <stage> } in greenlight.config.yml, and tag each configured group, service, listener, rule, launch template and address greenlight:stack=<stage> (docs/deploy.md); or split the apps across greenlight stacks, one per group: GREENLIGHT_CONFIG_FILE=<group>.yml serverless deploy --stage <group>`;
 }
 
 /** The largest function policy (characters as IAM counts them) a config gives, and the limit. */
@@ -412,6 +483,7 @@ module.exports = {
   roleId,
   writerRoles,
   statementsFor: (doc) => statements(doc),
+  STACK_TAG,
   functionStatements,
   functionNames: () => Object.keys(FUNCTION_ACTIONS),
 };

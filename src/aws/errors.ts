@@ -69,7 +69,10 @@ interface SdkLike {
 /** What to change when the denial names a role greenlight was not told it may pass. */
 function deniedHint(message: string): string {
   const role = /iam:PassRole on resource: (arn:\S+)/.exec(message)?.[1];
-  return role ? ` (fix: list ${role} in the app's passRoles in greenlight.config.yml and redeploy greenlight)` : '';
+  if (role) return ` (fix: list ${role} in the app's passRoles in greenlight.config.yml and redeploy greenlight)`;
+  // A configured resource denied though the role allows its type: with iam.scope: tags, it lacks the stack's tag.
+  const resource = /not authorized to perform: (?:autoscaling|ecs|elasticloadbalancing|ec2):\S+ on resource: (arn:\S+)/.exec(message)?.[1];
+  return resource ? ` (with iam.scope: tags in greenlight.config.yml, tag ${resource} greenlight:stack=<iam.stack> and retry)` : '';
 }
 
 export function mapAwsError(err: unknown, what: string): Error {

@@ -116,10 +116,21 @@ const quiesce = z.strictObject({
   workers: z.optional(z.strictObject({ blue: workerService, green: workerService })),
 });
 
-/** IAM roles greenlight may pass on (iam:PassRole): the launch template's instance profile role (asg, eip), the task definition's task and execution roles (ecs). */
+/**
+ * IAM roles greenlight may pass on (iam:PassRole): the launch template's instance profile role
+ * (asg, eip), the task definition's task and execution roles (ecs). A role path may end in a
+ * wildcard (arn:aws:iam::<account>:role/ecs-tasks/*), so apps whose roles share a path share one
+ * entry: IAM has no tag condition for PassRole, and a list of every app's roles grows with the apps.
+ */
 const passRoles = z._default(
   z
-    .array(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, { message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)' })))
+    .array(
+      z.string().check(
+        z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*([\w+=,.@-]{1,512}|\*)$/, {
+          message: 'must be an IAM role ARN (arn:aws:iam::<account>:role/<path/><name>), or a role path ending in /* (arn:aws:iam::<account>:role/<path>/*)',
+        }),
+      ),
+    )
     .check(z.maxLength(20)),
   [],
 );
@@ -434,6 +445,21 @@ export const ConfigSchema = z.strictObject({
     }),
     { logLevel: 'ERROR', tracing: false },
   ),
+  /**
+   * How the functions' IAM policies name what they may change. names (default): each configured
+   * group, service, listener, rule, launch template and address by ARN, the tightest scope, which
+   * fits about 18 apps in IAM's 10,240-character role policy. tags: any of them that carries the
+   * tag greenlight:stack=<stack>, so the policies stay the same size for any number of apps; tag
+   * each configured resource (greenlight verify <app> checks it).
+   */
+  iam: z._default(
+    z.strictObject({
+      scope: z._default(z.enum(['names', 'tags']), 'names'),
+      /** The value of the greenlight:stack tag on the resources this stack may change (scope: tags). */
+      stack: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, { message: 'must be a tag value of letters, digits and _.:/=+@- (1-128 characters)' }))),
+    }),
+    { scope: 'names' },
+  ),
   apps: z.record(z.string(), AppConfigSchema).check(
     z.superRefine((apps, ctx) => {
       for (const name of Object.keys(apps))
@@ -445,6 +471,13 @@ export const ConfigSchema = z.strictObject({
   z.superRefine((c, ctx) => {
     // An eip release checks the new server at its private address, which a Lambda function
     // reaches only from inside the VPC.
+    if (c.iam.scope === 'tags' && !c.iam.stack)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['iam', 'stack'],
+        message: 'required with iam.scope: tags: the value of the greenlight:stack tag on the resources this stack may change, e.g. iam: { scope: tags, stack: prod } (usually the stage you deploy with)',
+        input: c,
+      });
     const eip = Object.entries(c.apps).filter(([, a]) => a.kind === 'eip').map(([n]) => n);
     if (eip.length && !c.vpc)
       ctx.addIssue({
@@ -475,6 +508,19 @@ export function parseConfig(doc: unknown): Config {
     .filter(([, p]) => p !== null);
   if (tooLong.length) throw new InvalidInput(`invalid greenlight config: ${tooLong.map(([name, p]) => `apps.${name}: ${p}`).join('; ')}`);
   return parsed.data;
+}
+
+/** The tag that names the resources a stack may change when iam.scope is tags (deploy/iam.cjs). */
+export const STACK_TAG = 'greenlight:stack';
+
+/** The stack's tag, for what greenlight creates (eip servers and images, preview rules) under iam.scope: tags; none otherwise. */
+export function stackTags(config: Pick<Config, 'iam'>): Record<string, string> {
+  return config.iam?.scope === 'tags' && config.iam.stack ? { [STACK_TAG]: config.iam.stack } : {};
+}
+
+/** Whether the app may pass this role on: it is listed, or under a listed path ending in /*. */
+export function passRoleListed(patterns: readonly string[], role: string): boolean {
+  return patterns.some((p) => p === role || (p.endsWith('/*') && role.startsWith(p.slice(0, -1))));
 }
 
 export function appConfig(config: Config, app: string): AppConfig {

@@ -27,9 +27,9 @@ export function loadDefinition(name: string): unknown {
 type Pattern = Record<string, unknown>;
 interface EventsModule {
   patterns: (doc: unknown, bucket: string) => Record<string, Pattern>;
-  lifecyclePattern: (doc: unknown) => Pattern | null;
-  alarmPattern: (doc: unknown) => Pattern | null;
-  guardPattern: (doc: unknown) => Pattern | null;
+  lifecyclePatterns: (doc: unknown) => Pattern[];
+  alarmPatterns: (doc: unknown) => Pattern[];
+  guardPatterns: (doc: unknown) => Pattern[];
 }
 
 /** deploy/events.cjs: the generator serverless.yml uses for every EventBridge pattern. */
@@ -42,19 +42,19 @@ export function eventPatterns(config: unknown, bucket: string): Record<string, P
   return events().patterns(config, bucket);
 }
 
-/** The capacity state machine's lifecycle-event pattern (null when no app is scaled). */
-export function lifecyclePattern(config: unknown): Pattern | null {
-  return events().lifecyclePattern(config);
+/** The capacity state machine's lifecycle-event patterns, one per rule (none when no app is scaled). */
+export function lifecyclePatterns(config: unknown): Pattern[] {
+  return events().lifecyclePatterns(config);
 }
 
-/** The status-alarm pattern that starts replacements (null when no eip app replaces). */
-export function alarmPattern(config: unknown): Pattern | null {
-  return events().alarmPattern(config);
+/** The status-alarm patterns that start replacements, one per rule (none when no eip app replaces). */
+export function alarmPatterns(config: unknown): Pattern[] {
+  return events().alarmPatterns(config);
 }
 
-/** The guard-alarm pattern (null when no app names guard alarms). */
-export function guardPattern(config: unknown): Pattern | null {
-  return events().guardPattern(config);
+/** The guard-alarm patterns, one per rule (none when no app names guard alarms). */
+export function guardPatterns(config: unknown): Pattern[] {
+  return events().guardPatterns(config);
 }
 
 /** Each function's configured timeout in seconds (serverless.yml: the function's own, else the provider's). */

@@ -8,7 +8,7 @@ import type { LambdaService } from '../sim/lambda.js';
 import type { Scenario } from '../sim/scenario.js';
 import type { Traffic } from '../sim/traffic.js';
 import { ACCOUNT, type Action, hexId, REGION, type World } from '../sim/world.js';
-import { alarmPattern, CAPACITY_STATE_MACHINE_ARN, eventPatterns, guardPattern, lifecyclePattern, RELEASE_STATE_MACHINE_ARN } from './definitions.js';
+import { alarmPatterns, CAPACITY_STATE_MACHINE_ARN, eventPatterns, guardPatterns, lifecyclePatterns, RELEASE_STATE_MACHINE_ARN } from './definitions.js';
 import type { RouteWrite } from './invariants.js';
 import type { Processes } from './processes.js';
 import type { CapacitySample } from './simulate.js';
@@ -81,15 +81,17 @@ function wireCapacityAndReplacement(w: EventWiring, bus: EventBus) {
 
   // Lifecycle actions go to the capacity state machine (an EventBridge rule with a Step
   // Functions target: the execution gets a generated name), and a schedule reconciles.
-  const lifecycle = lifecyclePattern(config);
-  if (lifecycle) {
+  // One rule per pattern (deploy/events.cjs splits long lists to fit EventBridge's pattern size).
+  const lifecycle = lifecyclePatterns(config);
+  for (const [k, pattern] of lifecycle.entries())
     bus.putRule({
-      name: 'lifecycle',
-      pattern: lifecycle,
+      name: k ? `lifecycle-${k}` : 'lifecycle',
+      pattern,
       target: (event) => {
         sfn.startExecution({ stateMachineArn: CAPACITY_STATE_MACHINE_ARN, input: JSON.stringify(event) });
       },
     });
+  if (lifecycle.length) {
     const every = config.reconcileMinutes * 60;
     const tick = () => {
       sfn.startExecution({ stateMachineArn: CAPACITY_STATE_MACHINE_ARN, input: JSON.stringify({ action: 'reconcile' }) });
@@ -98,28 +100,26 @@ function wireCapacityAndReplacement(w: EventWiring, bus: EventBus) {
     clock.after(every, tick);
   }
   // Status alarms of eip apps start the release machine, which replaces the faulty server.
-  const alarm = alarmPattern(config);
-  if (alarm)
+  for (const [k, pattern] of alarmPatterns(config).entries())
     bus.putRule({
-      name: 'status-alarm',
-      pattern: alarm,
+      name: k ? `status-alarm-${k}` : 'status-alarm',
+      pattern,
       target: (event) => {
         const r = sfn.startExecution({ stateMachineArn: RELEASE_STATE_MACHINE_ARN, input: JSON.stringify(event) });
         world.note(`replacement execution ${r.executionArn.split(':').pop()} started by ${(event.detail as { alarmName: string }).alarmName}`);
       },
     });
-  return lifecycle;
+  return lifecycle.length ? lifecycle : null;
 }
 
 function wireGuard(w: EventWiring, bus: EventBus): void {
   const { world, config, clock, procs, lambda, handlers, counters } = w;
   // Guard alarms of asg/ecs apps invoke the guard function (asynchronously, as EventBridge does:
   // if it fails, Lambda retries it after 1 minute, then after 2 more).
-  const guard = guardPattern(config);
-  if (guard)
+  for (const [k, pattern] of guardPatterns(config).entries())
     bus.putRule({
-      name: 'guard',
-      pattern: guard,
+      name: k ? `guard-${k}` : 'guard',
+      pattern,
       target: (event) => {
         const invoke = (attempt: number) =>
           void procs.spawn(async () => {

@@ -48,6 +48,7 @@ function launchRequests(w: World, templateId: string, version: string | undefine
   const lt = w.launchTemplates.get(templateId);
   const data: LaunchTemplateData = lt ? { ...w.resolveVersion(lt, version ?? '$Default').data } : {};
   const template = ec2Arn('launch-template', templateId);
+  const templateTags = resourceTags(w.tagsOf(template));
   const fromTemplate = (key: string) => !(key in overrides);
   const common = (key: string): Context => ({ 'ec2:LaunchTemplate': template, 'ec2:IsLaunchTemplateResource': fromTemplate(key) });
   const image = (overrides.ImageId as string | undefined) ?? (data.ImageId as string | undefined) ?? 'ami-unknown';
@@ -62,7 +63,7 @@ function launchRequests(w: World, templateId: string, version: string | undefine
     { action: 'ec2:RunInstances', resource: ec2Arn('network-interface', '*'), context: common('NetworkInterfaces') },
     { action: 'ec2:RunInstances', resource: ec2Arn('subnet', subnet), context: common('SubnetId') },
     { action: 'ec2:RunInstances', resource: ec2Arn('volume', '*'), context: common('BlockDeviceMappings') },
-    { action: 'ec2:RunInstances', resource: template, context: common('LaunchTemplate') },
+    { action: 'ec2:RunInstances', resource: template, context: { ...common('LaunchTemplate'), ...templateTags } },
     ...securityGroups.map((sg) => ({ action: 'ec2:RunInstances', resource: ec2Arn('security-group', sg), context: common('SecurityGroupIds') })),
   ];
   if (profile) out.push({ action: 'iam:PassRole', resource: profile, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
@@ -78,7 +79,10 @@ type Builder = (i: Input, w: World) => AuthRequest[];
 const groupArn = (w: World, name: string) => w.groups.get(name)?.arn ?? `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/${name}`;
 const groupOfInstance = (w: World, id: string) => w.instances.get(id)?.group ?? 'unknown';
 const instanceReq = (w: World, action: string, id: string): AuthRequest => ({ action, resource: ec2Arn('instance', id), context: resourceTags(w.instances.get(id)?.tags) });
-const ruleReq = (w: World, action: string, arn: string): AuthRequest => ({ action, resource: arn, context: resourceTags(w.elb.rules.get(arn)?.tags) });
+const ruleReq = (w: World, action: string, arn: string): AuthRequest => ({ action, resource: arn, context: resourceTags(w.tagsOf(arn)) });
+/** A request on a resource by ARN, with its tags (aws:ResourceTag). */
+const tagged = (w: World, action: string, arn: string): AuthRequest => ({ action, resource: arn, context: resourceTags(w.tagsOf(arn)) });
+const groupReq = (w: World, action: string, name: string): AuthRequest => tagged(w, action, groupArn(w, name));
 const tableArn = (name: string) => `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
 
 /** Reading an object (or its head): s3:GetObjectVersion when a version is named. */
@@ -101,7 +105,7 @@ export const AUTHZ: Record<string, Record<string, Builder>> = {
     DescribeInstances: () => star('ec2:DescribeInstances'),
     DescribeInstanceStatus: () => star('ec2:DescribeInstanceStatus'),
     DescribeAddresses: () => star('ec2:DescribeAddresses'),
-    CreateLaunchTemplateVersion: (i) => [{ action: 'ec2:CreateLaunchTemplateVersion', resource: ec2Arn('launch-template', i.LaunchTemplateId) }],
+    CreateLaunchTemplateVersion: (i, w) => [tagged(w, 'ec2:CreateLaunchTemplateVersion', ec2Arn('launch-template', i.LaunchTemplateId))],
     RunInstances: (i, w) =>
       launchRequests(w, i.LaunchTemplate?.LaunchTemplateId, i.LaunchTemplate?.Version, { ...(i.ImageId ? { ImageId: i.ImageId } : {}), ...(i.UserData ? { UserData: i.UserData } : {}) }, i.TagSpecifications),
     CreateImage: (i: { InstanceId: string; TagSpecifications?: TagSpec[] }, w) => [
@@ -116,33 +120,33 @@ export const AUTHZ: Record<string, Record<string, Builder>> = {
     StartInstances: (i, w) => i.InstanceIds.map((id: string) => instanceReq(w, 'ec2:StartInstances', id)),
     StopInstances: (i, w) => i.InstanceIds.map((id: string) => instanceReq(w, 'ec2:StopInstances', id)),
     TerminateInstances: (i, w) => i.InstanceIds.map((id: string) => instanceReq(w, 'ec2:TerminateInstances', id)),
-    AssociateAddress: (i, w) => [{ action: 'ec2:AssociateAddress', resource: ec2Arn('elastic-ip', i.AllocationId) }, instanceReq(w, 'ec2:AssociateAddress', i.InstanceId)],
+    AssociateAddress: (i, w) => [tagged(w, 'ec2:AssociateAddress', ec2Arn('elastic-ip', i.AllocationId)), instanceReq(w, 'ec2:AssociateAddress', i.InstanceId)],
   },
   autoscaling: {
     DescribeAutoScalingGroups: () => star('autoscaling:DescribeAutoScalingGroups'),
     DescribeLifecycleHooks: () => star('autoscaling:DescribeLifecycleHooks'),
     DescribeScalingActivities: () => star('autoscaling:DescribeScalingActivities'),
     UpdateAutoScalingGroup: (i, w) => [
-      { action: 'autoscaling:UpdateAutoScalingGroup', resource: groupArn(w, i.AutoScalingGroupName) },
+      groupReq(w, 'autoscaling:UpdateAutoScalingGroup', i.AutoScalingGroupName),
       ...(i.LaunchTemplate?.LaunchTemplateId ? launchRequests(w, i.LaunchTemplate.LaunchTemplateId, i.LaunchTemplate.Version, {}, undefined) : []),
     ],
-    TerminateInstanceInAutoScalingGroup: (i, w) => [{ action: 'autoscaling:TerminateInstanceInAutoScalingGroup', resource: groupArn(w, groupOfInstance(w, i.InstanceId)) }],
-    SetInstanceHealth: (i, w) => [{ action: 'autoscaling:SetInstanceHealth', resource: groupArn(w, groupOfInstance(w, i.InstanceId)) }],
-    CompleteLifecycleAction: (i, w) => [{ action: 'autoscaling:CompleteLifecycleAction', resource: groupArn(w, i.AutoScalingGroupName) }],
-    RecordLifecycleActionHeartbeat: (i, w) => [{ action: 'autoscaling:RecordLifecycleActionHeartbeat', resource: groupArn(w, i.AutoScalingGroupName) }],
-    SuspendProcesses: (i, w) => [{ action: 'autoscaling:SuspendProcesses', resource: groupArn(w, i.AutoScalingGroupName) }],
-    ResumeProcesses: (i, w) => [{ action: 'autoscaling:ResumeProcesses', resource: groupArn(w, i.AutoScalingGroupName) }],
+    TerminateInstanceInAutoScalingGroup: (i, w) => [groupReq(w, 'autoscaling:TerminateInstanceInAutoScalingGroup', groupOfInstance(w, i.InstanceId))],
+    SetInstanceHealth: (i, w) => [groupReq(w, 'autoscaling:SetInstanceHealth', groupOfInstance(w, i.InstanceId))],
+    CompleteLifecycleAction: (i, w) => [groupReq(w, 'autoscaling:CompleteLifecycleAction', i.AutoScalingGroupName)],
+    RecordLifecycleActionHeartbeat: (i, w) => [groupReq(w, 'autoscaling:RecordLifecycleActionHeartbeat', i.AutoScalingGroupName)],
+    SuspendProcesses: (i, w) => [groupReq(w, 'autoscaling:SuspendProcesses', i.AutoScalingGroupName)],
+    ResumeProcesses: (i, w) => [groupReq(w, 'autoscaling:ResumeProcesses', i.AutoScalingGroupName)],
   },
   elbv2: {
     DescribeListeners: () => star('elasticloadbalancing:DescribeListeners'),
     DescribeRules: () => star('elasticloadbalancing:DescribeRules'),
     DescribeTargetGroups: () => star('elasticloadbalancing:DescribeTargetGroups'),
     DescribeTargetHealth: () => star('elasticloadbalancing:DescribeTargetHealth'),
-    ModifyListener: (i) => [{ action: 'elasticloadbalancing:ModifyListener', resource: i.ListenerArn }],
+    ModifyListener: (i, w) => [tagged(w, 'elasticloadbalancing:ModifyListener', i.ListenerArn)],
     ModifyRule: (i, w) => [ruleReq(w, 'elasticloadbalancing:ModifyRule', i.RuleArn)],
     DeleteRule: (i, w) => [ruleReq(w, 'elasticloadbalancing:DeleteRule', i.RuleArn)],
-    CreateRule: (i) => [
-      { action: 'elasticloadbalancing:CreateRule', resource: i.ListenerArn, context: requestTags(i.Tags) },
+    CreateRule: (i, w) => [
+      { action: 'elasticloadbalancing:CreateRule', resource: i.ListenerArn, context: { ...resourceTags(w.tagsOf(i.ListenerArn)), ...requestTags(i.Tags) } },
       ...(i.Tags?.length
         ? [{ action: 'elasticloadbalancing:AddTags', resource: `${String(i.ListenerArn).replace(':listener/', ':listener-rule/')}/*`, context: { 'elasticloadbalancing:CreateAction': 'CreateRule', ...requestTags(i.Tags) } }]
         : []),
@@ -155,8 +159,8 @@ export const AUTHZ: Record<string, Record<string, Builder>> = {
     DescribeContainerInstances: (i) => i.containerInstances.map((c: string) => ({ action: 'ecs:DescribeContainerInstances', resource: c.startsWith('arn:') ? c : ecsArn('container-instance', `${i.cluster}/${c}`) })),
     ListTasks: () => star('ecs:ListTasks'),
     DescribeTasks: (i) => i.tasks.map((t: string) => ({ action: 'ecs:DescribeTasks', resource: t.startsWith('arn:') ? t : ecsArn('task', `${i.cluster}/${t}`) })),
-    UpdateService: (i) => [{ action: 'ecs:UpdateService', resource: ecsArn('service', `${i.cluster}/${i.service}`) }],
-    UpdateContainerInstancesState: (i) => i.containerInstances.map((c: string) => ({ action: 'ecs:UpdateContainerInstancesState', resource: c })),
+    UpdateService: (i, w) => [tagged(w, 'ecs:UpdateService', ecsArn('service', `${i.cluster}/${i.service}`))],
+    UpdateContainerInstancesState: (i, w) => i.containerInstances.map((c: string) => tagged(w, 'ecs:UpdateContainerInstancesState', c)),
     RegisterTaskDefinition: (i) => [
       { action: 'ecs:RegisterTaskDefinition', resource: ecsArn('task-definition', `${i.family}:*`), context: requestTags((i.tags ?? []) as { key: string; value: string }[]) },
       ...(i.tags?.length ? [{ action: 'ecs:TagResource', resource: ecsArn('task-definition', `${i.family}:*`), context: { 'ecs:CreateAction': 'RegisterTaskDefinition', ...requestTags(i.tags) } }] : []),

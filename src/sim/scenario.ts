@@ -237,7 +237,13 @@ export const ScenarioSchema = z
     functionsInVpc: z.boolean().default(true),
     /** IAM: the functions' policy is the stack's (deploy/iam.cjs); a test may take statements out by Sid. */
     iam: z
-      .object({ removeStatements: z.array(z.string()).default([]) })
+      .object({
+        removeStatements: z.array(z.string()).default([]),
+        /** The config's iam.scope: tags names resources by the greenlight:stack tag (value "sim"), which the account then carries on every configured resource. */
+        scope: z.enum(['names', 'tags']).default('names'),
+        /** With scope tags: configured resources left without the tag, by group or service name, listener or rule ARN, allocation id, instance id, or launch-template:<template name>. */
+        untagged: z.array(z.string()).default([]),
+      })
       .strict()
       .prefault({}),
   })

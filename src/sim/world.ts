@@ -207,6 +207,25 @@ export class World {
     if (bad) this.badStarts.add(id);
     return bad;
   }
+  /**
+   * Tags by resource ARN, for the resources whose records keep none of their own: groups, launch
+   * templates, listeners, services and Elastic IPs (IAM's aws:ResourceTag condition reads them).
+   */
+  readonly resourceTags = new Map<string, Record<string, string>>();
+
+  /**
+   * A resource's tags as IAM's aws:ResourceTag sees them. A container instance carries its EC2
+   * instance's tags, which include its group's (Auto Scaling's PropagateAtLaunch, then the ECS
+   * agent's ECS_CONTAINER_INSTANCE_PROPAGATE_TAGS_FROM=ec2_instance).
+   */
+  tagsOf(arn: string): Record<string, string> {
+    const own = this.resourceTags.get(arn) ?? this.elb.rules.get(arn)?.tags ?? {};
+    const ci = this.ecs?.containerInstances.get(arn);
+    if (!ci) return own;
+    const instance = this.instances.get(ci.ec2InstanceId);
+    const group = instance?.group ? this.groups.get(instance.group) : undefined;
+    return { ...(group ? this.resourceTags.get(group.arn) : {}), ...(instance?.tags ?? {}), ...own };
+  }
   readonly timeline: TimelineEntry[] = [];
   /** Every change of a group's desired capacity or a service's desired count, as the API took it (for reports and tests). */
   readonly capacityChanges: { t: number; name: string; from: number; to: number }[] = [];

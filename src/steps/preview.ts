@@ -1,5 +1,5 @@
 import { createHostRule, deleteRule, listenerRules, writeRoute } from '../aws/elbv2.js';
-import type { RoutedAppConfig } from '../core/config.js';
+import { type RoutedAppConfig, stackTags } from '../core/config.js';
 import { forwardWeights } from '../core/route.js';
 import type { Deps } from './deps.js';
 
@@ -28,7 +28,7 @@ export async function ensurePreview(deps: Deps, app: RoutedAppConfig, name: stri
   let priority = from;
   while (used.has(priority) && priority < from + 100) priority++;
   if (used.has(priority)) throw new Error(`no free listener rule priority in ${from}-${from + 99} for the preview of ${name} ${version}`);
-  await createHostRule(elbv2, app.listenerArn, priority, host, targetGroupArn, { 'greenlight:app': name, 'greenlight:preview': version });
+  await createHostRule(elbv2, app.listenerArn, priority, host, targetGroupArn, { ...stackTags(deps.config), 'greenlight:app': name, 'greenlight:preview': version });
   return host;
 }
 

@@ -12,7 +12,10 @@ import { runShipped } from './helpers.js';
 
 // The simulator enforces the stack's IAM: each function's calls are authorized against the
 // statements deploy/iam.cjs generates, as AWS evaluates them.
-const withoutStatements = (name: string, removeStatements: string[]) => ({ ...loadScenarioFile(join(ROOT, 'scenarios', `${name}.yml`)), iam: { removeStatements } });
+const withoutStatements = (name: string, removeStatements: string[]) => {
+  const scenario = loadScenarioFile(join(ROOT, 'scenarios', `${name}.yml`));
+  return { ...scenario, iam: { ...scenario.iam, removeStatements } };
+};
 
 describe('Flow: IAM enforced in the simulator', () => {
   it('asg-instance-profile: a launch template with an instance profile and tags releases under the stack\'s policy', async () => {
@@ -47,7 +50,7 @@ describe('Flow: IAM enforced in the simulator', () => {
   });
 
   it('every action the simulator authorizes and every action the stack allows exists in AWS\'s reference', () => {
-    const probe = { launchTemplates: new Map(), instances: new Map(), groups: new Map(), elb: { rules: new Map() }, images: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }) };
+    const probe = { launchTemplates: new Map(), instances: new Map(), groups: new Map(), elb: { rules: new Map() }, images: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }), tagsOf: () => ({}) };
     const sample: Record<string, unknown> = { InstanceIds: ['i-1'], services: ['s'], containerInstances: ['c'], tasks: ['t'], Entries: [{ Source: 'greenlight' }], LaunchTemplate: { LaunchTemplateId: 'lt-1' }, Tags: [{ Key: 'k', Value: 'v' }], tags: [{ key: 'k', value: 'v' }], taskRoleArn: 'arn:aws:iam::1:role/r', TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'k', Value: 'v' }] }] };
     const actions = new Set<string>();
     for (const [, commands] of Object.entries(AUTHZ))
@@ -60,7 +63,7 @@ describe('Flow: IAM enforced in the simulator', () => {
   });
 
   it('RunInstances, as modelled, names every resource type AWS requires for it', () => {
-    const probe = { launchTemplates: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }) };
+    const probe = { launchTemplates: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }), tagsOf: () => ({}) };
     const reqs = AUTHZ.ec2.RunInstances({ LaunchTemplate: { LaunchTemplateId: 'lt-1' } }, probe as never).filter((r) => r.action === 'ec2:RunInstances');
     const types = new Set(reqs.map((r) => /:([a-z-]+)\/[^/]*$/.exec(r.resource)![1]));
     const required = actionData('ec2:RunInstances')!.resourceTypes.filter((t) => t.required).map((t) => t.name);
@@ -88,7 +91,7 @@ describe('Flow: IAM enforced in the simulator', () => {
     const names = { bucket: 'b', table: 't', topicArn: 'arn:aws:sns:us-east-1:123456789012:t', releaseStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:r', capacityStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:c' };
     const role = functionPolicies(doc, names).get('prepareGreen')!;
     const lt = doc.apps.site.launchTemplateId;
-    const probe = { launchTemplates: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }) };
+    const probe = { launchTemplates: new Map(), instanceProfiles: new Map(), resolveVersion: () => ({ data: {} }), tagsOf: () => ({}) };
     const launch = (tags: { Key: string; Value: string }[]) => {
       const reqs = requestsOf('ec2', 'RunInstances', { LaunchTemplate: { LaunchTemplateId: lt, Version: '1' }, ...(tags.length ? { TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] } : {}) }, probe as never)!;
       return reqs.filter((r) => r.action === 'ec2:RunInstances').map((r) => evaluate(role, r)).find((d) => !d.allowed) ?? { allowed: true };
@@ -97,5 +100,43 @@ describe('Flow: IAM enforced in the simulator', () => {
     expect(launch([])).toEqual({ allowed: false, explicit: true, statement: 'TagServersOnLaunch' });
     expect(launch([{ Key: 'greenlight:app', Value: 'web' }])).toEqual({ allowed: false, explicit: true, statement: 'TagServersOnLaunch' });
   });
-});
 
+  // iam.scope: tags (deploy/iam.cjs): the policies allow changes to any resource of a type that
+  // carries greenlight:stack=<stack>. The scenario builder tags every configured resource (the
+  // operator's job), except those a run leaves untagged.
+  const tagged = (name: string, untagged: string[] = []) => {
+    const scenario = loadScenarioFile(join(ROOT, 'scenarios', `${name}.yml`));
+    return { ...scenario, iam: { ...scenario.iam, scope: 'tags' as const, untagged } };
+  };
+
+  it.each([
+    ['asg-release', 'released', '1.4.2'],
+    ['ecs-scale-during-release', 'released', '8.1.0'],
+    ['eip-image-release', 'released', '2.5.0'],
+    ['asg-replace-instance', null, null],
+  ])('iam.scope: tags, every configured resource tagged: %s ends as with names, no call denied', async (name, outcome, live) => {
+    const byName = (await simulate(loadScenarioFile(join(ROOT, 'scenarios', `${name}.yml`)))).summary;
+    const { summary: s, calls } = await simulate(tagged(name));
+    expect({ outcome: s.outcome, live: s.liveVersion, denied: s.accessDenied, violations: s.invariantViolations }).toEqual({ outcome: outcome ?? byName.outcome, live: live ?? byName.liveVersion, denied: 0, violations: [] });
+    expect({ mutating: s.mutatingCalls, calls: calls.length }).toEqual({ mutating: byName.mutatingCalls, calls: byName.awsCalls });
+  });
+
+  it.each([
+    ['asg-release', 'web-green', /autoscaling:UpdateAutoScalingGroup on resource: arn:aws:autoscaling:.*autoScalingGroupName\/web-green .*tag arn:aws:autoscaling:\S+ greenlight:stack=/],
+    ['asg-release', 'launch-template:web', /ec2:CreateLaunchTemplateVersion on resource: arn:aws:ec2:us-east-1:123456789012:launch-template\/lt-/],
+  ])('iam.scope: tags, %s with %s left untagged: AccessDenied, the release fails clearly and the live colour is untouched', async (name, untagged, reason) => {
+    const { summary: s, calls } = await simulate(tagged(name, [untagged]));
+    expect(s.accessDenied).toBeGreaterThan(0);
+    expect(s.outcome).toBe('rolled-back');
+    expect(s.liveVersion).toBe('1.4.1');
+    expect(s.reason).toMatch(reason);
+    expect(calls.filter((c) => changesInfrastructure(c) && !c.error && c.command !== 'CreateLaunchTemplateVersion')).toEqual([]);
+  });
+
+  it('iam.scope: tags, an ECS capacity group left untagged: its lifecycle actions are denied and nothing else is changed', async () => {
+    const { summary: s, calls } = await simulate(tagged('ecs-scale-out', ['api-blue-capacity']));
+    expect(s.accessDenied).toBeGreaterThan(0);
+    const denied = calls.filter((c) => c.error === 'AccessDenied' || c.error === 'AccessDeniedException');
+    expect(new Set(denied.map((c) => c.command))).toEqual(new Set(['CompleteLifecycleAction']));
+  });
+});

@@ -2,7 +2,7 @@ import { describeGroups, updateGroup } from '../../aws/autoscaling.js';
 import { activeContainerInstances, describeServices, describeTaskDefinition, lastStoppedReason, lastTaskStart, registerTaskDefinition, updateService } from '../../aws/ecs.js';
 import { targetHealth } from '../../aws/elbv2.js';
 import { countsAsCapacity } from '../../core/capacity.js';
-import type { EcsAppConfig } from '../../core/config.js';
+import { type EcsAppConfig, passRoleListed } from '../../core/config.js';
 import { assessService, deriveTaskDefinition } from '../../core/ecs.js';
 import { CapacityTimeout, GreenCrashLooping, InvalidInput } from '../../core/errors.js';
 import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../../core/release.js';
@@ -35,7 +35,7 @@ export async function planEcs(deps: Deps, app: EcsAppConfig, release: Release, l
   const td = await describeTaskDefinition(deps.clients.ecs, liveSvc.taskDefinition);
   // The revision greenlight registers keeps the live roles; its role may pass only the listed ones.
   const roles = [td.definition.taskRoleArn, td.definition.executionRoleArn].filter((r): r is string => typeof r === 'string' && r.length > 0);
-  const unlisted = roles.filter((r) => !app.passRoles.includes(r));
+  const unlisted = roles.filter((r) => !passRoleListed(app.passRoles, r));
   if (unlisted.length)
     throw new InvalidInput(
       `the live task definition ${td.arn} uses ${unlisted.join(' and ')}, not in apps.${release.app}.passRoles: list ${unlisted.length > 1 ? 'them' : 'it'} there (greenlight may pass only those roles to ECS) and redeploy greenlight`,

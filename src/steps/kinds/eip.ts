@@ -15,7 +15,7 @@ import {
   stopInstance,
   terminateInstance,
 } from '../../aws/ec2.js';
-import type { EipAppConfig } from '../../core/config.js';
+import { type EipAppConfig, stackTags } from '../../core/config.js';
 import { GreenNotHealthy, InvalidInput, LiveColourChanged, SmokeCheckFailed, TrafficNotShifted } from '../../core/errors.js';
 import { nextGreenCheck } from '../../core/green-timing.js';
 import { parseReleaseDescription, type Release, releaseDescription, type Settings } from '../../core/release.js';
@@ -117,7 +117,7 @@ export async function prepareGreenEip(deps: Deps, app: EipAppConfig, release: Re
       ...(image ? { imageId: image } : {}),
       ...(image && bundle && app.artifact.type === 'bundle' ? { userData: userDataFor(app.artifact.userDataTemplate, releaseFromTags(release, live.tags, deps.env.artifactBucket)) } : {}),
       clientToken: hash(`replace ${plan.live.instanceId}`).slice(0, 64),
-      tags: { ...pick(live.tags, [TAG_APP, TAG_RELEASE, TAG_LT_VERSION, TAG_IMAGE, TAG_ARTIFACT]), [TAG_REPLACES]: plan.live.instanceId! },
+      tags: { ...stackTags(deps.config), ...pick(live.tags, [TAG_APP, TAG_RELEASE, TAG_LT_VERSION, TAG_IMAGE, TAG_ARTIFACT]), [TAG_REPLACES]: plan.live.instanceId! },
     });
     return { ...base, pinned: plan.live.pinned, instanceId: i.instanceId };
   }
@@ -128,7 +128,7 @@ export async function prepareGreenEip(deps: Deps, app: EipAppConfig, release: Re
     const [image] = await findImages(ec2, { name });
     const imageId =
       image?.imageId ??
-      (await createImage(ec2, { instanceId: plan.live.instanceId!, name, noReboot: app.noReboot, tags: { [TAG_APP]: release.app, [TAG_RELEASE]: releaseDescription(release) } }));
+      (await createImage(ec2, { instanceId: plan.live.instanceId!, name, noReboot: app.noReboot, tags: { ...stackTags(deps.config), [TAG_APP]: release.app, [TAG_RELEASE]: releaseDescription(release) } }));
     return { ...base, pinned: imageId, instanceId: null };
   }
   const version = await ensureLaunchTemplateVersion(deps, app, release, plan.live.pinned, [plan.live.pinned]);
@@ -136,7 +136,7 @@ export async function prepareGreenEip(deps: Deps, app: EipAppConfig, release: Re
     launchTemplateId: app.launchTemplateId,
     version,
     clientToken: hash(releaseDescription(release)).slice(0, 64),
-    tags: { [TAG_APP]: release.app, [TAG_RELEASE]: releaseDescription(release), [TAG_LT_VERSION]: version },
+    tags: { ...stackTags(deps.config), [TAG_APP]: release.app, [TAG_RELEASE]: releaseDescription(release), [TAG_LT_VERSION]: version },
   });
   return { ...base, pinned: version, instanceId: i.instanceId };
 }
@@ -159,6 +159,7 @@ export async function assessEip(deps: Deps, app: EipAppConfig, release: Release,
       userData: app.artifact.type === 'bundle' ? userDataFor(app.artifact.userDataTemplate, release) : undefined,
       clientToken: hash(`${releaseDescription(release)} ${image.imageId}`).slice(0, 64),
       tags: {
+        ...stackTags(deps.config),
         [TAG_APP]: release.app,
         [TAG_RELEASE]: releaseDescription(release),
         [TAG_LT_VERSION]: plan.live.pinned,
