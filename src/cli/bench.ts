@@ -142,7 +142,8 @@ export async function runBench(json: boolean, quick = false, markdown = false): 
   const iam = iamScale();
   const by = (n: 1 | 30 | 300) => `${iam.largestPolicyChars[n].chars} (${iam.largestPolicyChars[n].role})`;
   process.stdout.write(
-    `\nIAM (deploy/many-apps.cjs, a mix of asg, ECS on EC2 and Fargate, eip): the largest role policy is ${by(1)} / ${by(30)} / ${by(300)} characters for 1 / 30 / 300 apps; IAM allows ${iam.limit} per role: ${iam.mostAppsThatFit} apps of the mix fit one stack (check-config refuses more).\n`,
+    `\nIAM (deploy/many-apps.cjs, a mix of asg, ECS on EC2 and Fargate, eip): the largest role policy is ${by(1)} / ${by(30)} / ${by(300)} characters for 1 / 30 / 300 apps; IAM allows ${iam.limit} per role: ${iam.mostAppsThatFit} apps of the mix fit one stack (check-config refuses more).\n` +
+      `With iam.scope: tags: ${[1, 30, 300, 1000].map((n) => iam.tags.largestPolicyChars[n].chars).join(' / ')} characters for 1 / 30 / 300 / 1000 apps.\n`,
   );
   if (!quick) {
     const t = templates(iam);
@@ -213,14 +214,25 @@ async function fleetSweep() {
 export function iamScale() {
   const require = createRequire(import.meta.url);
   const iam = require(join(ROOT, 'deploy', 'iam.cjs')) as { largestPolicy: (doc: unknown) => { fn: string; chars: number; limit: number; problem: string | null } };
-  const { manyApps } = require(join(ROOT, 'deploy', 'many-apps.cjs')) as { manyApps: (n: number) => unknown };
-  const at = (n: number) => iam.largestPolicy(manyApps(n));
+  const { manyApps } = require(join(ROOT, 'deploy', 'many-apps.cjs')) as { manyApps: (n: number, o?: { scope: 'names' | 'tags' }) => unknown };
+  const at = (n: number, scope: 'names' | 'tags' = 'names') => iam.largestPolicy(manyApps(n, { scope }));
   let fit = 1;
   while (fit < 1000 && at(fit + 1).problem === null) fit++;
-  return { limit: at(1).limit, largestPolicyChars: Object.fromEntries([1, 30, 300].map((n) => [n, { role: at(n).fn, chars: at(n).chars }])), mostAppsThatFit: fit, manyApps };
+  const sizes = (scope: 'names' | 'tags', ns: number[]) => Object.fromEntries(ns.map((n) => [n, { role: at(n, scope).fn, chars: at(n, scope).chars, fits: at(n, scope).problem === null }]));
+  return {
+    limit: at(1).limit,
+    largestPolicyChars: sizes('names', [1, 30, 300]),
+    mostAppsThatFit: fit,
+    /** iam.scope: tags: the same mix, resources named by the greenlight:stack tag. */
+    tags: { largestPolicyChars: sizes('tags', [1, 30, 300, 1000]) },
+    manyApps,
+  };
 }
 
-/** The packaged template for 1 app and for the most apps that fit (resources of CloudFormation's 500, bytes of its 1 MB). */
+/** The packaged template for 1 app, the most apps that fit by name, and 300 apps by tag (resources of CloudFormation's 500, bytes of its 1 MB). */
 function templates(scale: ReturnType<typeof iamScale>) {
-  return Object.fromEntries([1, scale.mostAppsThatFit].map((n) => [n, packagedTemplate(scale.manyApps(n))]));
+  return {
+    ...Object.fromEntries([1, scale.mostAppsThatFit].map((n) => [n, packagedTemplate(scale.manyApps(n))])),
+    '300 (iam.scope: tags)': packagedTemplate(scale.manyApps(300, { scope: 'tags' })),
+  };
 }

@@ -1,11 +1,12 @@
 import { renderUserData } from '../core/artifact.js';
 import { LAUNCH_HOOK, launchHookHeartbeat, TERMINATE_HOOK, TERMINATE_HOOK_HEARTBEAT_SECONDS } from '../core/capacity.js';
-import { type Config, parseConfig, STACK_TAG } from '../core/config.js';
+import { type Config, parseConfig } from '../core/config.js';
 import { releaseDescription } from '../core/release.js';
 import type { VirtualClock } from './clock.js';
 import { Ec2Model } from './ec2.js';
 import { EcsModel } from './ecs.js';
 import type { AsgScenarioApp, EcsScenarioApp, EipScenarioApp, Scenario, ScenarioApp } from './scenario.js';
+import { SIM_STACK, tagConfigured } from './stack-tags.js';
 import { ACCOUNT, hexId, REGION, type TargetGroup, World } from './world.js';
 
 // Builds the starting account of a scenario (one shared ALB, two colours per app, the live
@@ -80,48 +81,6 @@ export function buildWorld(scenario: Scenario, clock: VirtualClock): Built {
   const config = parseConfig({ apps, ...vpc, ...iam });
   if (scenario.iam.scope === 'tags') tagConfigured(world, config, new Set(scenario.iam.untagged));
   return { world, config, listenerArn, hosts };
-}
-
-/** The greenlight:stack tag value of the simulated stack (iam.scope: tags). */
-export const SIM_STACK = 'sim';
-
-/**
- * iam.scope: tags: the operator has tagged every resource the config names greenlight:stack=sim
- * (groups with PropagateAtLaunch, so their instances and container instances carry it too),
- * except those the scenario leaves untagged.
- */
-function tagConfigured(world: World, config: Config, untagged: Set<string>) {
-  const tag = (arn: string, id: string) => {
-    if (untagged.has(id)) return;
-    const rule = world.elb.rules.get(arn);
-    if (rule) rule.tags = { ...rule.tags, [STACK_TAG]: SIM_STACK };
-    else world.resourceTags.set(arn, { ...world.resourceTags.get(arn), [STACK_TAG]: SIM_STACK });
-  };
-  const group = (name: string | undefined) => {
-    const g = name ? world.groups.get(name) : undefined;
-    if (g) tag(g.arn, g.name);
-  };
-  for (const app of Object.values(config.apps)) {
-    if ('launchTemplateId' in app) {
-      const id = app.launchTemplateId;
-      if (!untagged.has(`launch-template:${world.launchTemplates.get(id)?.name}`)) tag(`arn:aws:ec2:${REGION}:${ACCOUNT}:launch-template/${id}`, id);
-    }
-    if (app.kind === 'eip') {
-      tag(`arn:aws:ec2:${REGION}:${ACCOUNT}:elastic-ip/${app.allocationId}`, app.allocationId);
-      // The first server, tagged by the operator as greenlight tags the servers it launches.
-      const name = Object.entries(config.apps).find(([, a]) => a === app)![0];
-      for (const i of world.instances.values()) if (i.tags?.['greenlight:app'] === name && !untagged.has(i.id)) i.tags[STACK_TAG] = SIM_STACK;
-      continue;
-    }
-    for (const arn of [app.ruleArn ?? app.listenerArn, app.test?.listenerArn, app.test?.ruleArn]) if (arn) tag(arn, arn);
-    if (app.kind === 'asg') for (const c of [app.blue, app.green]) group(c.autoScalingGroupName);
-    else
-      for (const c of [app.blue, app.green, ...(app.retire?.quiesce?.workers ? [app.retire.quiesce.workers.blue, app.retire.quiesce.workers.green] : [])]) {
-        const name = `${c.cluster}/${c.serviceName}`;
-        tag(`arn:aws:ecs:${REGION}:${ACCOUNT}:service/${name}`, c.serviceName);
-        group((c as { autoScalingGroupName?: string }).autoScalingGroupName);
-      }
-  }
 }
 
 /** Two target groups and the route (listener default action or host rule) to the live one. */

@@ -76,7 +76,7 @@ describe('Each function\'s role, derived from the calls in its bundle (src/cli/d
   it('a request the simulator makes for a command must be among that command\'s declared actions', async () => {
     const { actionsOf, requestsOf } = await import('../../src/sim/authz.js');
     expect(actionsOf('autoscaling', 'UpdateAutoScalingGroup')).toEqual(['autoscaling:UpdateAutoScalingGroup', 'ec2:RunInstances', 'iam:PassRole', 'ec2:CreateTags']);
-    const world = { launchTemplates: new Map(), instanceProfiles: new Map(), groups: new Map(), resolveVersion: () => ({ data: {} }) };
+    const world = { launchTemplates: new Map(), instanceProfiles: new Map(), groups: new Map(), resolveVersion: () => ({ data: {} }), tagsOf: () => ({}) };
     const reqs = requestsOf('autoscaling', 'UpdateAutoScalingGroup', { AutoScalingGroupName: 'g', LaunchTemplate: { LaunchTemplateId: 'lt-1' } }, world as never)!;
     expect(new Set(reqs.map((r) => r.action))).toEqual(new Set(['autoscaling:UpdateAutoScalingGroup', 'ec2:RunInstances']));
   });
