@@ -64,6 +64,17 @@ describe('iam.scope: tags keeps every role policy the same size for any number o
   });
 });
 
+describe('examples/many-apps: the 300-app config', () => {
+  it('is what deploy/many-apps.cjs generates (tag scope), and passes the config schema', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const file = parse(readFileSync(join(ROOT, 'examples', 'many-apps', 'greenlight.config.yml'), 'utf8'));
+    expect(file).toEqual(manyApps(300, { scope: 'tags' }));
+    expect(Object.keys(parseConfig(file).apps)).toHaveLength(300);
+    expect(iam.largestPolicy(file).problem).toBeNull();
+  });
+});
+
 describe('EventBridge patterns that list the apps\' groups and alarms fit its 2,048-character pattern size', () => {
   it('300 apps: the lifecycle and status-alarm patterns are split into rules that each fit and together list every group and alarm once', () => {
     const doc = manyApps(300, { scope: 'tags' });
