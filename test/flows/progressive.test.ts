@@ -302,11 +302,11 @@ describe('Flow: approval gate', () => {
 });
 
 describe('Flow: preview URLs', () => {
-  it('<version>.<domain> rules: the new version before any traffic, the previous one while it is warm, gone once retired', async () => {
+  it.each(['names', 'tags'] as const)('<version>.<domain> rules: the new version before any traffic, the previous one while it is warm, gone once retired (iam.scope: %s)', async (scope) => {
     // An approval gate holds the release after green is healthy (t≈150) until it times out (2 min).
     const app = { ...canaryWeb({ alarms: [], traffic: { strategy: 'all-at-once' }, preview: { domain: 'preview.example.com' }, approval: { timeoutMinutes: 2, onTimeout: 'promote' } }) };
     const { startSession, runToQuiet, loadScenario, summarize } = await import('../../src/local/simulate.js');
-    const session = startSession(loadScenario({ name: 'preview', description: 'test', apps: [app], steps: [{ at: 10, upload: { app: 'web', version: '1.4.2' } }] }));
+    const session = startSession(loadScenario({ name: 'preview', description: 'test', apps: [app], steps: [{ at: 10, upload: { app: 'web', version: '1.4.2' } }], iam: { scope } }));
     const w = session.world;
     const get = (host: string) => w.elb.httpViaAlb(443, host, '/');
     await runToQuiet(session, 200); // green healthy, waiting at the gate
@@ -315,13 +315,16 @@ describe('Flow: preview URLs', () => {
     const warm = { prev: get('1-4-1.preview.example.com'), next: get('1-4-2.preview.example.com'), prod: get('web.example.com') };
     const limitHit = await runToQuiet(session);
     const r = summarize(session, limitHit);
-    expect(r.summary).toMatchObject({ outcome: 'released', failedRequests: 0 });
+    expect(r.summary).toMatchObject({ outcome: 'released', failedRequests: 0, accessDenied: 0 });
     expect(beforeSwitch.next).toEqual({ status: 200, body: 'ok 1.4.2 /' });
     expect(beforeSwitch.prod.body).toBe('ok 1.4.1 /');
     expect(warm).toEqual({ prev: { status: 200, body: 'ok 1.4.1 /' }, next: { status: 200, body: 'ok 1.4.2 /' }, prod: { status: 200, body: 'ok 1.4.2 /' } });
     // Retired: the previous version's rule is gone, the new one's stays.
     const hosts = [...w.elb.rules.values()].flatMap((x) => x.conditions.flatMap((c) => c.HostHeaderConfig?.Values ?? []));
     expect(hosts).toEqual(['1-4-2.preview.example.com']);
+    // With the tag scope, greenlight's preview rule carries the stack's tag (created with it).
+    const preview = [...w.elb.rules.values()].find((x) => x.tags?.['greenlight:preview']);
+    expect(preview?.tags?.['greenlight:stack']).toBe(scope === 'tags' ? 'sim' : undefined);
   });
 });
 
