@@ -26,6 +26,8 @@ export interface Group {
   targetGroupArns: string[];
   instances: GroupInstance[];
   suspendedProcesses: string[];
+  /** The group's tags (DescribeAutoScalingGroups answers them with the group). */
+  tags: Record<string, string>;
 }
 
 /** Both colours in one call (flat in fleet size: instances come back with their groups). */
@@ -43,6 +45,7 @@ export async function describeGroups(asg: AutoScalingClient, names: string[]): P
       launchTemplateVersion: lt?.Version,
       targetGroupArns: g.TargetGroupARNs ?? [],
       suspendedProcesses: (g.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? ''),
+      tags: Object.fromEntries((g.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
       instances: (g.Instances ?? []).map((i) => ({
         instanceId: i.InstanceId!,
         lifecycleState: String(i.LifecycleState),

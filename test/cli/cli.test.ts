@@ -144,6 +144,20 @@ describe('CLI operations on the simulator', () => {
     });
   });
 
+  it('verify with iam.scope: tags says NG for a group without the stack\'s tag, OK for one with it', async () => {
+    await withAccount(sim('asg-release', 5), async (account) => {
+      const world = account.session!.world;
+      (account.config as { iam: unknown }).iam = { scope: 'tags', stack: 'sim' };
+      world.resourceTags.set(world.groups.get('web-blue')!.arn, { 'greenlight:stack': 'sim' });
+      const r = await ops.verify(account, 'web');
+      const checks = (r.json as { checks: { check: string; status: string; detail: string }[] }).checks;
+      expect(r.code).toBe(1);
+      expect(checks.find((c) => c.check === 'blue auto scaling group')).toMatchObject({ status: 'OK' });
+      expect(checks.find((c) => c.check === 'green auto scaling group')).toEqual({ check: 'green auto scaling group', status: 'NG', detail: 'web-green lacks the tag greenlight:stack=sim (iam.scope: tags): tag it in your infrastructure code' });
+      return r;
+    });
+  });
+
   it('abort mid-canary stops the release, frees its lock and rolls the split traffic back to blue', async () => {
     await withAccount(sim('canary', 200), async (account) => {
       const r = await ops.abort(account, 'web', true);

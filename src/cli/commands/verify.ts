@@ -6,7 +6,7 @@ import { existingTargetGroups, readRoute } from '../../aws/elbv2.js';
 import { bucketVersioning } from '../../aws/s3.js';
 import { stateMachineExists } from '../../aws/sfn.js';
 import { LAUNCH_HOOK, TERMINATE_HOOK } from '../../core/capacity.js';
-import type { Colour } from '../../core/config.js';
+import { type Colour, stackTags } from '../../core/config.js';
 import { colourWeights, liveColour, other } from '../../core/route.js';
 import { rejectIfShadowed } from '../../steps/kinds/routed.js';
 import { routeOf, side } from '../../steps/sides.js';
@@ -83,6 +83,10 @@ export async function verify(account: Account, name: string): Promise<Result> {
           if (!g) return { status: 'NG', detail: `${s.autoScalingGroupName} not found` };
           if (a.kind === 'asg' && !g.targetGroupArns.includes(s.targetGroupArn)) return { status: 'NG', detail: `${g.name} is not attached to ${colour}'s target group` };
           if (a.kind === 'asg' && g.launchTemplateId !== a.launchTemplateId) return { status: 'NG', detail: `${g.name} uses ${g.launchTemplateId ?? 'no launch template'}, not ${a.launchTemplateId}` };
+          // iam.scope: tags: greenlight's roles may change the group only if it carries the stack's tag.
+          const want = stackTags(account.config);
+          const lacking = Object.entries(want).filter(([k, v]) => g.tags[k] !== v);
+          if (lacking.length) return { status: 'NG', detail: `${g.name} lacks the tag ${lacking.map(([k, v]) => `${k}=${v}`).join(', ')} (iam.scope: tags): tag it in your infrastructure code${a.kind === 'ecs' ? ', with PropagateAtLaunch' : ''}` };
           return { status: 'OK', detail: `${g.name} desired ${g.capacity.desired} (min ${g.capacity.min}, max ${g.capacity.max})` };
         });
         await run(`${colour} lifecycle hooks`, async () => {

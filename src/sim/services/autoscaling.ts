@@ -54,6 +54,7 @@ export const autoscaling = defineService({
             LaunchTemplate: { LaunchTemplateId: g.launchTemplateId, Version: g.launchTemplateVersion },
             TargetGroupARNs: [...g.targetGroupArns],
             HealthCheckType: 'ELB',
+            Tags: Object.entries(w.resourceTags.get(g.arn) ?? {}).map(([Key, Value]) => ({ ResourceId: g.name, ResourceType: 'auto-scaling-group', Key, Value, PropagateAtLaunch: true })),
             SuspendedProcesses: [...(g.suspended ?? [])].map((ProcessName) => ({ ProcessName, SuspensionReason: 'User suspended' })),
             Instances: g.instances
               .map((id) => w.instances.get(id)!)
