@@ -16,7 +16,7 @@ const asgArn = (name) => sub(`arn:\${AWS::Partition}:autoscaling:\${AWS::Region}
 // each policy keeps its size for any number of apps. IAM has no tag condition for iam:PassRole
 // (its only keys are iam:PassedToService and iam:AssociatedResourceArn, Service Authorization
 // Reference), so passed roles stay listed, once each.
-const STACK_TAG = 'greenlight:stack';
+const STACK_TAG = 'greenlight:stack'; // the same as STACK_TAG in src/core/config.ts (the functions tag with it)
 
 /** The config's IAM scope: by ARN (names), or by the greenlight:stack tag's value (tags). */
 function scopeOf(doc) {
@@ -483,7 +483,6 @@ module.exports = {
   roleId,
   writerRoles,
   statementsFor: (doc) => statements(doc),
-  STACK_TAG,
   functionStatements,
   functionNames: () => Object.keys(FUNCTION_ACTIONS),
 };

@@ -218,7 +218,13 @@ export function iamScale() {
   const at = (n: number, scope: 'names' | 'tags' = 'names') => iam.largestPolicy(manyApps(n, { scope }));
   let fit = 1;
   while (fit < 1000 && at(fit + 1).problem === null) fit++;
-  const sizes = (scope: 'names' | 'tags', ns: number[]) => Object.fromEntries(ns.map((n) => [n, { role: at(n, scope).fn, chars: at(n, scope).chars, fits: at(n, scope).problem === null }]));
+  const sizes = (scope: 'names' | 'tags', ns: number[]) =>
+    Object.fromEntries(
+      ns.map((n) => {
+        const p = at(n, scope);
+        return [n, { role: p.fn, chars: p.chars, fits: p.problem === null }];
+      }),
+    );
   return {
     limit: at(1).limit,
     largestPolicyChars: sizes('names', [1, 30, 300]),

@@ -79,7 +79,6 @@ type Builder = (i: Input, w: World) => AuthRequest[];
 const groupArn = (w: World, name: string) => w.groups.get(name)?.arn ?? `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/${name}`;
 const groupOfInstance = (w: World, id: string) => w.instances.get(id)?.group ?? 'unknown';
 const instanceReq = (w: World, action: string, id: string): AuthRequest => ({ action, resource: ec2Arn('instance', id), context: resourceTags(w.instances.get(id)?.tags) });
-const ruleReq = (w: World, action: string, arn: string): AuthRequest => ({ action, resource: arn, context: resourceTags(w.tagsOf(arn)) });
 /** A request on a resource by ARN, with its tags (aws:ResourceTag). */
 const tagged = (w: World, action: string, arn: string): AuthRequest => ({ action, resource: arn, context: resourceTags(w.tagsOf(arn)) });
 const groupReq = (w: World, action: string, name: string): AuthRequest => tagged(w, action, groupArn(w, name));
@@ -143,8 +142,8 @@ export const AUTHZ: Record<string, Record<string, Builder>> = {
     DescribeTargetGroups: () => star('elasticloadbalancing:DescribeTargetGroups'),
     DescribeTargetHealth: () => star('elasticloadbalancing:DescribeTargetHealth'),
     ModifyListener: (i, w) => [tagged(w, 'elasticloadbalancing:ModifyListener', i.ListenerArn)],
-    ModifyRule: (i, w) => [ruleReq(w, 'elasticloadbalancing:ModifyRule', i.RuleArn)],
-    DeleteRule: (i, w) => [ruleReq(w, 'elasticloadbalancing:DeleteRule', i.RuleArn)],
+    ModifyRule: (i, w) => [tagged(w, 'elasticloadbalancing:ModifyRule', i.RuleArn)],
+    DeleteRule: (i, w) => [tagged(w, 'elasticloadbalancing:DeleteRule', i.RuleArn)],
     CreateRule: (i, w) => [
       { action: 'elasticloadbalancing:CreateRule', resource: i.ListenerArn, context: { ...resourceTags(w.tagsOf(i.ListenerArn)), ...requestTags(i.Tags) } },
       ...(i.Tags?.length

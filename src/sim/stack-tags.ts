@@ -22,7 +22,7 @@ export function tagConfigured(world: World, config: Config, untagged: Set<string
     const g = name ? world.groups.get(name) : undefined;
     if (g) tag(g.arn, g.name);
   };
-  for (const app of Object.values(config.apps)) {
+  for (const [name, app] of Object.entries(config.apps)) {
     if ('launchTemplateId' in app) {
       const id = app.launchTemplateId;
       if (!untagged.has(`launch-template:${world.launchTemplates.get(id)?.name}`)) tag(`arn:aws:ec2:${REGION}:${ACCOUNT}:launch-template/${id}`, id);
@@ -30,7 +30,6 @@ export function tagConfigured(world: World, config: Config, untagged: Set<string
     if (app.kind === 'eip') {
       tag(`arn:aws:ec2:${REGION}:${ACCOUNT}:elastic-ip/${app.allocationId}`, app.allocationId);
       // The first server, tagged by the operator as greenlight tags the servers it launches.
-      const name = Object.entries(config.apps).find(([, a]) => a === app)![0];
       for (const i of world.instances.values()) if (i.tags?.['greenlight:app'] === name && !untagged.has(i.id)) i.tags[STACK_TAG] = SIM_STACK;
       continue;
     }
@@ -38,8 +37,7 @@ export function tagConfigured(world: World, config: Config, untagged: Set<string
     if (app.kind === 'asg') for (const c of [app.blue, app.green]) group(c.autoScalingGroupName);
     else
       for (const c of [app.blue, app.green, ...(app.retire?.quiesce?.workers ? [app.retire.quiesce.workers.blue, app.retire.quiesce.workers.green] : [])]) {
-        const name = `${c.cluster}/${c.serviceName}`;
-        tag(`arn:aws:ecs:${REGION}:${ACCOUNT}:service/${name}`, c.serviceName);
+        tag(`arn:aws:ecs:${REGION}:${ACCOUNT}:service/${c.cluster}/${c.serviceName}`, c.serviceName);
         group((c as { autoScalingGroupName?: string }).autoScalingGroupName);
       }
   }
