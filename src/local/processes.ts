@@ -2,9 +2,15 @@ import { realTimers, type VirtualClock } from '../sim/clock.js';
 
 /**
  * The scheduler's view of concurrent work (executions, Lambda invocations, operator commands).
- * Everything in a simulation waits on the virtual clock or on promises, never on real I/O, so
- * once the microtask queue has drained nothing can happen until the next timer: jumping to it
- * is exact.
+ * Everything in a simulation waits on the virtual clock or on promises, so once the microtask
+ * queue has drained and no real I/O is in flight, nothing can happen until the next timer:
+ * jumping to it is exact.
+ *
+ * Real I/O does happen: the AWS SDK reads ~/.aws/config and ~/.aws/credentials (the shared
+ * config files) on a client's first call, and a dynamic import reads its module. A run that
+ * moved the clock while such a read was in flight went on without the call that waited for it
+ * (a session replay once showed its release not started yet at t=150). So `settle` also waits
+ * for libuv's file system and DNS requests to finish.
  */
 export class Processes {
   active = 0;
@@ -27,9 +33,24 @@ export class Processes {
     return q;
   }
 
-  /** Let every microtask run (a real macrotask turn drains the queue; two turns for chains through setImmediate). */
-  async settle(): Promise<void> {
-    for (let i = 0; i < 2; i++) await new Promise<void>((r) => realTimers.setImmediate(r));
+  /**
+   * Let every microtask run (a real macrotask turn drains the queue; two turns for chains
+   * through setImmediate) and every real file system or DNS request finish, with what it
+   * resumes. A request still in flight after `ioLimitMs` of real time is reported as an error
+   * (the run may not be reproducible) and no longer waited for.
+   */
+  async settle(ioLimitMs = 30_000): Promise<void> {
+    const start = realTimers.Date.now();
+    for (;;) {
+      for (let i = 0; i < 2; i++) await new Promise<void>((r) => realTimers.setImmediate(r));
+      const pending = realIoInFlight();
+      if (!pending.length) return;
+      if (realTimers.Date.now() - start > ioLimitMs) {
+        this.errors.push(new Error(`real I/O still in flight after ${ioLimitMs} ms (${pending.join(', ')}): the simulation went on without it`));
+        return;
+      }
+      await new Promise<void>((r) => realTimers.setTimeout(r, 1));
+    }
   }
 
   /** Advance virtual time, timer by timer, until `done()` or `limit` seconds. The clock is the process's meanwhile. */
@@ -47,4 +68,10 @@ export class Processes {
       uninstall();
     }
   }
+}
+
+/** libuv's requests of real I/O in flight: file system and DNS (not handles: a listening server or a pipe is always there). */
+const REAL_IO = /^(FSReq|FileHandle|GetAddrInfo|GetNameInfo|QueryReq)/;
+export function realIoInFlight(): string[] {
+  return process.getActiveResourcesInfo().filter((r) => REAL_IO.test(r));
 }

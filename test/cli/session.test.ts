@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,4 +111,27 @@ describe('Simulator session: start, release a registered AMI, canary, alarm, rol
     expect(() => parseDuration('0')).toThrow('more than 0');
     expect(() => parseDuration('-5')).toThrow('is not one');
   });
+});
+
+describe('Simulator session: real I/O does not let virtual time run ahead', () => {
+  it('the SDK reading slow shared config files (3 s) leaves the release where the script puts it', () => {
+    // A fresh process: the SDK reads AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE on a
+    // client's first call. Here they are named pipes whose writer waits 3 s of real time. With
+    // the clock moving meanwhile (Processes.settle before it waited for real I/O) the release
+    // never ran before t=150: "running: none".
+    const fifos = ['config', 'credentials'].map((f) => join(dir, `slow-${f}`));
+    for (const f of fifos) {
+      execFileSync('mkfifo', [f]);
+      spawn('sh', ['-c', `sleep 3; printf '' > "${f}"`], { stdio: 'ignore' });
+    }
+    const r = spawnSync(join(ROOT, 'bin', 'greenlight'), ['sim', 'start', 'approval', '--at', '150', '--session', 'slow-io'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...env, AWS_CONFIG_FILE: fifos[0], AWS_SHARED_CREDENTIALS_FILE: fifos[1] },
+      timeout: 120_000,
+    });
+    expect({ code: r.status, err: r.stderr }).toEqual({ code: 0, err: '' });
+    expect(r.stdout).toMatch(/phase: 1\.4\.2 waits for approval/);
+    expect(r.stdout).toMatch(/running: web-1_4_2-\w+ since 2026-01-05T09:00:11\.450Z/);
+  }, 120_000);
 });
