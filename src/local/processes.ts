@@ -70,8 +70,11 @@ export class Processes {
   }
 }
 
-/** libuv's requests of real I/O in flight: file system and DNS (not handles: a listening server or a pipe is always there). */
-const REAL_IO = /^(FSReq|FileHandle|GetAddrInfo|GetNameInfo|QueryReq)/;
+/**
+ * libuv's requests of real I/O in flight: file system (a file handle's close is a `CloseReq`)
+ * and DNS. Not handles: a listening server or a pipe is always there.
+ */
+const REAL_IO = /^(FSReq|FileHandle|CloseReq|GetAddrInfo|GetNameInfo|QueryReq)/;
 export function realIoInFlight(): string[] {
   return process.getActiveResourcesInfo().filter((r) => REAL_IO.test(r));
 }
