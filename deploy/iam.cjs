@@ -68,6 +68,8 @@ function statements(doc = load()) {
         // When a launching capacity instance can join (JoinCheck: the cluster's instances' launch times).
         ...(ecsApps.some((a) => a.scaling) ? ['ec2:DescribeInstances'] : []),
         ...(routed.some((a) => (a.alarms || []).length || (a.retire?.holdWhileAlarm || []).length) ? ['cloudwatch:DescribeAlarms'] : []),
+        // A judged canary reads its target groups' load balancer metrics (no resource-level permissions).
+        ...(routed.some((a) => a.judge) ? ['cloudwatch:GetMetricData'] : []),
       ],
       Resource: '*',
     },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ROOT } from '../local/definitions.js';
 import { type CapacitySummary, loadScenarioFile, type Summary, simulate } from '../local/simulate.js';
 import { type FunctionFigures, packagedFunctions, packagedTemplate } from './bench-functions.js';
+import { judgeRates } from './bench-judge.js';
 import { scenarioNames, scenarioPath } from './scenarios.js';
 
 // Figures, not pass/fail: every shipped scenario, its outcome and what it cost; the functions
@@ -14,6 +15,8 @@ import { scenarioNames, scenarioPath } from './scenarios.js';
 const CAPACITY_SCENARIOS = ['ecs-scale-out', 'ecs-scale-in', 'ecs-burst'];
 /** simSpeed: this scenario as a whole CLI process (start-up included). */
 const SPEED_SCENARIO = 'canary';
+/** canary-judge-good and canary-judge-bad each run with this many seeds (false-rollback and missed-regression rates). */
+const JUDGE_SEEDS = 50;
 
 /** Long: one run measures every figure the issue asks for in one object (scenarios, cold starts, zip sizes, simulator speed, fleet sweep), each a few lines in order; split, each part would take the same dozen arguments. */
 export async function runBench(json: boolean, quick = false, markdown = false): Promise<number> {
@@ -28,6 +31,7 @@ export async function runBench(json: boolean, quick = false, markdown = false): 
     rows.push({ ...summary, realMs: Math.round(performance.now() - started), callsPerInstance: instances ? Math.round((summary.awsCalls / instances) * 10) / 10 : null });
   }
   const scaling = await fleetSweep();
+  const judgement = await judgeRates(JUDGE_SEEDS);
   const speed = simSpeed();
   const fns: FunctionFigures | null = quick ? null : packagedFunctions(10);
   if (json) {
@@ -54,7 +58,7 @@ export async function runBench(json: boolean, quick = false, markdown = false): 
     const capacityCallsPerEvent = Object.fromEntries(rows.filter((r) => CAPACITY_SCENARIOS.includes(r.scenario)).map((r) => [r.scenario, r.awsCallsPerEvent ?? null]));
     const scale = iamScale();
     const { manyApps: _, ...iam } = scale;
-    process.stdout.write(`${JSON.stringify({ scenarios, capacityCallsPerEvent, ...(fns ? { bareNodeMs: fns.bareNodeMs, functions: fns.functions } : {}), simSpeed: speed, scaling, iam: { ...iam, ...(quick ? {} : { templates: templates(scale) }) } })}\n`);
+    process.stdout.write(`${JSON.stringify({ scenarios, capacityCallsPerEvent, ...(fns ? { bareNodeMs: fns.bareNodeMs, functions: fns.functions } : {}), canaryJudgement: judgement, simSpeed: speed, scaling, iam: { ...iam, ...(quick ? {} : { templates: templates(scale) }) } })}\n`);
     return 0;
   }
   const cols: [string, (r: (typeof rows)[number]) => string][] = [
@@ -125,6 +129,9 @@ export async function runBench(json: boolean, quick = false, markdown = false): 
   printTable(
     ['scenario', 'size', 'outcome', 'aws calls', 'mutating', 'transitions', 'ttl/bound', 'failed', 'real ms'].map((h, k) => [h, (r: string[]) => r[k]] as [string, (r: string[]) => string]),
     sweep,
+  );
+  process.stdout.write(
+    `\nCanary judgement (Mann-Whitney U), ${judgement.seeds} seeds each: canary-judge-good rolled back ${judgement.falseRollbacks} (false-rollback rate ${judgement.falseRollbackRate}), canary-judge-bad released ${judgement.missedRegressions} (missed-regression rate ${judgement.missedRegressionRate}); ${judgement.otherOutcomes} other outcomes; ${judgement.msPerRun} ms per run.\n`,
   );
   process.stdout.write(`\nSimulator speed: ${speed.scenario} as a whole CLI process, ${speed.virtualSeconds} virtual s in ${speed.wallSeconds} wall s: ${speed.ratio}×\n`);
   if (fns) {

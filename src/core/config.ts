@@ -201,12 +201,50 @@ const routeFields = {
       onTimeout: z._default(z.enum(['abort', 'promote']), 'abort'),
     }),
   ),
+  /**
+   * Statistical canary judgement: at the end of each traffic step's bake, green's (the canary's)
+   * per-period load balancer metrics are compared with the live colour's (the baseline's) over
+   * the same periods by a one-sided Mann-Whitney U test (src/core/judge.ts). A metric fails when
+   * its shift is significant (p < alpha) and larger than its tolerance; the score is the share of
+   * metrics that pass. Below marginalScore the release rolls back; the last step needs passScore.
+   */
+  judge: z.optional(
+    z.strictObject({
+      metrics: z._default(z.array(z.enum(['errors', 'latency'])).check(z.minLength(1), z.maxLength(2)), ['errors', 'latency']),
+      periodSeconds: z._default(
+        int(60, 3600).check(z.refine((n) => n % 60 === 0, { message: 'must be a multiple of 60 (the load balancer publishes per minute)' })),
+        60,
+      ),
+      minPeriods: z._default(int(3, 100), 5),
+      alpha: z._default(z.number().check(z.gt(0), z.lte(0.2)), 0.05),
+      tolerance: z._default(
+        z.strictObject({
+          /** 5xx per request, percentage points above the baseline's. */
+          errorsPoints: z._default(z.number().check(z.gte(0), z.lte(100)), 0.5),
+          /** Mean target response time, milliseconds above the baseline's. */
+          latencyMs: z._default(z.number().check(z.gte(0), z.lte(60_000)), 20),
+        }),
+        { errorsPoints: 0.5, latencyMs: 20 },
+      ),
+      passScore: z._default(z.number().check(z.gte(0), z.lte(100)), 95),
+      marginalScore: z._default(z.number().check(z.gte(0), z.lte(100)), 75),
+    }),
+  ),
 };
 
 const checkColours = (
-  app: { blue: { targetGroupArn: string }; green: { targetGroupArn: string }; listenerArn: string; ruleArn?: string; test?: { listenerArn?: string; ruleArn?: string } },
+  app: {
+    blue: { targetGroupArn: string };
+    green: { targetGroupArn: string };
+    listenerArn: string;
+    ruleArn?: string;
+    test?: { listenerArn?: string; ruleArn?: string };
+    traffic: TrafficStrategy;
+    judge?: { periodSeconds: number; minPeriods: number; passScore: number; marginalScore: number };
+  },
   ctx: Ctx,
 ) => {
+  if (app.judge) checkJudge(app.judge, app.traffic, ctx, app);
   if (app.test && !app.test.listenerArn === !app.test.ruleArn)
     ctx.addIssue({ code: 'custom', path: ['test'], message: 'set exactly one of test.listenerArn (a test listener) and test.ruleArn (a test rule)', input: app });
   if (app.test && ((app.test.ruleArn && app.test.ruleArn === app.ruleArn) || (!app.ruleArn && app.test.listenerArn === app.listenerArn)))
@@ -219,6 +257,21 @@ const checkColours = (
     if (!rl.startsWith(lst + '/')) ctx.addIssue({ code: 'custom', path: ['ruleArn'], message: 'the rule must belong to listenerArn', input: app });
   }
 };
+/** A judged canary needs steps that bake, each long enough for minPeriods whole periods to be readable. */
+function checkJudge(judge: { periodSeconds: number; minPeriods: number; passScore: number; marginalScore: number }, traffic: TrafficStrategy, ctx: Ctx, app: unknown) {
+  if (judge.marginalScore > judge.passScore) ctx.addIssue({ code: 'custom', path: ['judge', 'marginalScore'], message: 'marginalScore must not exceed passScore', input: app });
+  const bakes = traffic.strategy === 'canary' ? [traffic.bakeSeconds] : traffic.strategy === 'linear' ? [traffic.intervalSeconds] : traffic.strategy === 'custom' ? traffic.steps.slice(0, -1).map((s) => s.bakeSeconds) : [];
+  if (!bakes.length) {
+    ctx.addIssue({ code: 'custom', path: ['judge'], message: 'judge compares a canary with its baseline while a traffic step bakes: set traffic.strategy to canary, linear or custom, or remove judge', input: app });
+    return;
+  }
+  // Whole periods inside the bake, less the one CloudWatch has not published yet.
+  const need = (judge.minPeriods + 2) * judge.periodSeconds;
+  const short = Math.min(...bakes);
+  if (short < need)
+    ctx.addIssue({ code: 'custom', path: ['traffic'], message: `judge needs each bake to last at least (minPeriods + 2) × periodSeconds = ${need} s for ${judge.minPeriods} readable periods; the shortest is ${short} s: bake longer, or lower judge.minPeriods or judge.periodSeconds`, input: app });
+}
+
 type Ctx = { addIssue: (i: { code: 'custom'; path?: PropertyKey[]; message: string; input: unknown }) => void };
 
 const asgApp = z

@@ -62,6 +62,16 @@ export class GreenNotHealthy extends GreenlightError {
   override readonly name = 'GreenNotHealthy';
 }
 
+/** The canary's metrics, judged against the baseline's, say it is worse: the release rolls back. */
+export class CanaryJudgedBad extends GreenlightError {
+  override readonly name = 'CanaryJudgedBad';
+}
+
+/** Too few periods of metrics are readable yet to judge the canary (retried a few times, then rolled back). */
+export class JudgementPending extends GreenlightError {
+  override readonly name = 'JudgementPending';
+}
+
 /** The route was modified but the read-back does not show it yet (retried). */
 export class TrafficNotShifted extends GreenlightError {
   override readonly name = 'TrafficNotShifted';

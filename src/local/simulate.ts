@@ -8,7 +8,7 @@ import { buildWorld, SIM_BUCKET, SIM_TABLE, SIM_TOPIC } from '../sim/build.js';
 import { VirtualClock } from '../sim/clock.js';
 import { LambdaService } from '../sim/lambda.js';
 import { type Scenario, ScenarioSchema } from '../sim/scenario.js';
-import { Traffic } from '../sim/traffic.js';
+import { type Responses, Traffic } from '../sim/traffic.js';
 import type { World } from '../sim/world.js';
 import type { Deps } from '../steps/deps.js';
 import { CAPACITY_STATE_MACHINE_ARN, functionTimeouts, loadDefinition, RELEASE_STATE_MACHINE_ARN } from './definitions.js';
@@ -277,7 +277,11 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
       const c = config.apps[a.name];
       return { app: a.name, listenerArn, host: hosts.get(a.name)!, path: a.requestPath, requestsPerSecond: a.requestsPerSecond, ...(c.kind === 'eip' ? { allocationId: c.allocationId } : {}) };
     }),
+    responsesOf(scenario),
+    scenario.seed,
   );
+  world.targetMetrics = traffic.metrics;
+  world.metricDelaySeconds = scenario.metricDelaySeconds;
   traffic.start();
   const capacity = sampleCapacity(world, config, clock, primaryApp(scenario), traffic);
 
@@ -305,6 +309,13 @@ export function startSession(scenario: Scenario, options: SessionOptions = {}) {
  * Advance virtual time until the scenario's steps have run and everything is quiet (or `until`
  * seconds). Returns true when the limit stopped it with work still running.
  */
+/** How a version's targets answer (the scenario's `responses`, a version's own values first). */
+function responsesOf(scenario: Scenario): (version: string) => Responses {
+  const { versions, ...base } = scenario.responses;
+  const byVersion = new Map(versions.map(({ version, ...r }) => [version, { ...base, ...Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) }]));
+  return (version) => byVersion.get(version) ?? base;
+}
+
 export async function runToQuiet(session: Session, until?: number): Promise<boolean> {
   const { scenario, procs, clock, counters } = session;
   const tail = Math.max(...scenario.apps.map((a) => a.deregistrationDelaySeconds)) + scenario.eventDelaySeconds + 10;

@@ -177,6 +177,7 @@ export const AUTHZ: Record<string, Record<string, Builder>> = {
   },
   cloudwatch: {
     DescribeAlarms: () => star('cloudwatch:DescribeAlarms'),
+    GetMetricData: () => star('cloudwatch:GetMetricData'),
     PutMetricAlarm: (i) => [{ action: 'cloudwatch:PutMetricAlarm', resource: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${i.AlarmName}` }],
   },
   dynamodb: {

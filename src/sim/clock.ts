@@ -161,7 +161,7 @@ function useTimers(t: { setTimeout: unknown; clearTimeout: unknown; setInterval:
 }
 
 /** A small seeded PRNG (mulberry32): runs are reproducible, jitter included. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -210,6 +210,24 @@ export const ScenarioSchema = z
     rules: z
       .array(z.object({ priority: z.number().int().min(1).max(50_000), host: z.string().optional(), path: z.string().optional(), status: z.number().int().min(200).max(599).default(404), body: z.string().default('not here') }).strict())
       .default([]),
+    /**
+     * How targets answer the synthetic client's requests: a share of 5xx and log-normal response
+     * times (median latencyMs, log standard deviation latencySigma), per version where `versions`
+     * names one. The load balancer's per-target-group metrics in CloudWatch come from these.
+     */
+    responses: z
+      .object({
+        errorRate: z.number().min(0).max(1).default(0),
+        latencyMs: z.number().min(0).max(60_000).default(40),
+        latencySigma: z.number().min(0).max(3).default(0),
+        versions: z
+          .array(z.object({ version: z.string(), errorRate: z.number().min(0).max(1).optional(), latencyMs: z.number().min(0).max(60_000).optional(), latencySigma: z.number().min(0).max(3).optional() }).strict())
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** A minute's load balancer metrics can be read from CloudWatch this long after the minute ends. */
+    metricDelaySeconds: z.number().int().min(0).max(900).default(60),
     /** Versions that pass the load balancer's health check but answer 500 on any other path (smoke checks fail). */
     smokeFailVersions: z.array(z.string()).default([]),
     faults: z.array(fault).default([]),

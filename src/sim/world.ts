@@ -1,4 +1,5 @@
 // Size: EC2 instances and Auto Scaling groups are one physics here (launch, boot, lifecycle hooks, health, termination), with the account's shared state (clock, timeline, serials). S3 (s3.ts), ELB (elb.ts), ECS (ecs.ts) and EC2 servers (ec2.ts) have their own files.
+
 import { createHash } from 'node:crypto';
 import type { VirtualClock } from './clock.js';
 import { SimDynamoDB } from './dynamodb.js';
@@ -7,6 +8,7 @@ import type { EcsModel } from './ecs.js';
 import { LoadBalancers } from './elb.js';
 import { SimAwsError } from './errors.js';
 import { type Bucket, type ObjectVersion, S3Model } from './s3.js';
+import type { MinuteMetrics } from './traffic.js';
 
 export type { Bucket, ObjectVersion };
 
@@ -193,6 +195,13 @@ export class World {
   readonly flakyVersions = new Map<string, { share: number; started: number }>();
   /** Instances and tasks that drew a bad start (a flaky version's share). */
   private readonly badStarts = new Set<string>();
+  /**
+   * What the load balancer publishes to CloudWatch per target group and minute (the synthetic
+   * client's requests, src/sim/traffic.ts), and how long after its minute ends a data point
+   * can be read.
+   */
+  targetMetrics = new Map<string, Map<number, MinuteMetrics>>();
+  metricDelaySeconds = 60;
 
   /** Whether this instance or task (by id) of `version` never answers: a broken version, or its flaky share. */
   startsBroken(id: string, version: string | null): boolean {

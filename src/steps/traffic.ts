@@ -37,6 +37,8 @@ export interface Shift {
   last?: boolean;
   /** How often the bake looks at green (src/core/green-timing.ts, bakeWatchSeconds). */
   watchSeconds?: number;
+  /** judge: how the step that baked before this one was judged (verdict, score, each metric's p-value and shift). */
+  judgement?: string;
 }
 
 /**
