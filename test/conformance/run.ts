@@ -50,6 +50,7 @@ import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsComm
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { stringify } from 'yaml';
 import { lastLaunchInService } from '../../src/aws/autoscaling.js';
+import { targetGroupPeriods } from '../../src/aws/cloudwatch.js';
 import { createClients } from '../../src/aws/clients.js';
 import { readLock } from '../../src/aws/dynamodb.js';
 import { committedFunctionActions } from '../../src/cli/derive-iam.js';
@@ -764,6 +765,22 @@ async function main() {
       stale.length === 1 && r.code === 0 && output(r).outcome === 'released' && Object.keys(await liveTargets(infra.listener)).join() === infra.tgs.webBlue && !serving.some((id) => stale.includes(id)),
       { stale, serving, out: r.json ?? r.text },
     );
+  }
+
+  // A judged canary's metric read (judge:): GetMetricData over the shop target groups' ALB
+  // metrics, as SwitchTraffic makes it. moto publishes no load balancer metrics: against an
+  // endpoint that speaks CloudWatch's JSON protocol the call must be accepted and read as no
+  // periods (the judgement would then wait, JudgementPending).
+  if (endpoint) skipped.push({ case: 'canary judgement: the target groups\' load balancer metrics are read', why: 'moto 4.1.15 answers CloudWatch in the query protocol (XML); SDK v3 speaks JSON 1.0 to it (as for the alarms)' });
+  else {
+    const c = new Case('canary judgement: the target groups\' load balancer metrics are read');
+    cases.push(c);
+    say(c.name);
+    const end = new Date();
+    const read = await asProduct(() =>
+      targetGroupPeriods(productDeps(config(infra)).clients.cloudwatch, { listenerArn: infra.listener, targetGroupArns: [infra.tgs.shopGreen, infra.tgs.shopBlue], start: new Date(end.getTime() - 600_000), end, periodSeconds: 60 }).catch((e: Error) => e),
+    );
+    c.expect('GetMetricData accepted, a result for each target group', read instanceof Map && read.size === 2, read instanceof Map ? Object.fromEntries(read) : `${(read as Error).name}: ${(read as Error).message}`);
   }
 
   const deregistered = await sweep.stop();

@@ -61,11 +61,17 @@ describe('Flow: statistical canary judgement', () => {
     expect(r.summary.reason).toMatch(/score 50: errors pass .*latency high \(p=[\d.e-]+, shift \+[23]\d(\.\d+)? ms/);
   });
 
-  it('a shift within the tolerance passes even when significant (+0.3 points of 5xx, tolerance 0.5)', async () => {
-    const r = await variant('canary-judge-bad', (s) => {
-      s.responses.versions = [{ version: '1.4.2', errorRate: 0.008 }];
+  it('a shift within the tolerance passes even when significant (+10 ms, tolerance 20 ms)', async () => {
+    const r = await variant('canary-judge-good', (s) => {
+      s.responses.versions = [{ version: '1.4.2', latencyMs: 50 }];
     });
     expect(r.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2' });
+    const judged = r.world.published.filter((e) => e.detailType === 'Traffic Shifted').map((e) => (e.detail as { judgement?: string }).judgement ?? '');
+    // Significant (p far below alpha), but not by more than the tolerance: the metric passes.
+    const [, p, shift] = /latency pass \(p=([\d.e-]+), shift \+([\d.]+) ms/.exec(judged[1]) ?? [];
+    expect(Number(p)).toBeLessThan(0.001);
+    expect(Number(shift)).toBeGreaterThan(5);
+    expect(Number(shift)).toBeLessThan(20);
   });
 
   it('metrics CloudWatch publishes late: the judgement waits (JudgementPending, retried every 30 s), then judges', async () => {
