@@ -39,6 +39,8 @@ export const BASES = [
   'reupload-live',
   'shadowed-rule',
   'capacity-flap',
+  'canary-judge-bad',
+  'canary-judge-good',
 ];
 const QUICK = ['asg-release'];
 

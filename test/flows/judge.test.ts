@@ -53,6 +53,17 @@ describe('Flow: statistical canary judgement', () => {
     expect(shifted[0].judgement).toBeUndefined();
   });
 
+  it('ECS: a canary of tasks with more 5xx is judged the same way (the live colour\'s tasks are the baseline)', async () => {
+    const r = await variant('ecs-release', (s) => {
+      s.apps[0].requestsPerSecond = 50;
+      Object.assign(s.apps[0].greenlight, { traffic: { strategy: 'canary', percent: 10, bakeSeconds: 600 }, judge: { metrics: ['errors'] } });
+      s.responses = { errorRate: 0.005, latencyMs: 40, latencySigma: 0.3, versions: [{ version: '3.3.0', errorRate: 0.03 }] };
+      s.expect = { outcome: 'rolled-back', liveVersion: '3.2.0' };
+    });
+    expect(r.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '3.2.0', invariantViolations: [] });
+    expect(r.summary.reason).toMatch(/CanaryJudgedBad: canary judged fail at 10% \(green 3\.3\.0 against blue 3\.2\.0.*score 0: errors high/);
+  });
+
   it('a canary slower by 30 ms fails on latency alone', async () => {
     const r = await variant('canary-judge-good', (s) => {
       s.responses.versions = [{ version: '1.4.2', latencyMs: 70 }];
