@@ -41,6 +41,8 @@ export interface HistoryRecord {
   reason: string | null;
   before: ColourVersion | null;
   after: ColourVersion | null;
+  /** judge: how the last bake was judged, for a release that passed it (a failed judgement is the reason). */
+  judgement?: string;
 }
 
 export interface ReleaseEventDetail {

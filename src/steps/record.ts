@@ -69,6 +69,8 @@ interface FinishState {
   rollback?: { reason?: string };
   rollbackError?: { Error?: string; Cause?: string };
   lock?: { by?: string; byVersion?: string | null };
+  /** The last traffic step's result: with judge:, how the bake before it was judged. */
+  shift?: { judgement?: string };
 }
 
 /**
@@ -85,7 +87,8 @@ export async function finish(deps: Deps, input: { outcome: Outcome; note?: strin
   const after = moved ? sideOf(state.plan!.idle, release.version) : before;
   const endedAt = deps.now().toISOString();
   // A release got past Resolve, so its app is configured: record it and let go of its lock.
-  const record: HistoryRecord = { ...releaseSummary(release), executionArn: execution.id, startedAt: execution.startTime, endedAt, outcome, reason, before, after };
+  const judgement = outcome === 'released' ? state.shift?.judgement : undefined;
+  const record: HistoryRecord = { ...releaseSummary(release), executionArn: execution.id, startedAt: execution.startTime, endedAt, outcome, reason, before, after, ...(judgement ? { judgement } : {}) };
   // The lock is let go whatever happens to the history write (and the other way round); a
   // failure of either is thrown after both were tried, so the state's Retry runs this again.
   const [history, lock] = await Promise.allSettled([putHistory(deps.clients.dynamodb, deps.env.table, record), releaseLock(deps, release.app, execution.id)]);

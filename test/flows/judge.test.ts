@@ -9,10 +9,10 @@ import { greenShares, mutatingCalls, runShipped } from './helpers.js';
 // load balancer metrics against blue's, read from CloudWatch (GetMetricData), by a one-sided
 // Mann-Whitney U test (src/core/judge.ts).
 
-function reasons(r: SimulationResult): string[] {
+function history(r: SimulationResult): { reason: string; judgement: string }[] {
   return r.world.dynamodb
     .query({ TableName: SIM_TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)', ExpressionAttributeValues: { ':pk': { S: 'app#web' }, ':p': { S: 'release#' } } })
-    .Items.map((i) => i.reason?.S ?? '');
+    .Items.map((i) => ({ reason: i.reason?.S ?? '', judgement: i.judgement?.S ?? '' }));
 }
 
 const variant = (name: string, change: (s: ReturnType<typeof loadScenarioFile>) => void) => {
@@ -33,7 +33,7 @@ describe('Flow: statistical canary judgement', () => {
     // The canary's 5xx rate is 2.5%, the baseline's 0.5%: the estimated shift is near 2 points.
     expect(Number(shift)).toBeGreaterThan(1);
     expect(Number(shift)).toBeLessThan(3);
-    expect(reasons(r).some((x) => x.includes('errors high (p='))).toBe(true);
+    expect(history(r)).toEqual([{ reason: expect.stringContaining('errors high (p='), judgement: '' }]);
     // The canary's 10% and back: traffic never went further than the canary.
     expect(greenShares(r, 'web').map((s) => s.percent)).toEqual([10, 0]);
     // Judged after the bake (10 min), read once: one GetMetricData by switchTraffic.
@@ -51,6 +51,7 @@ describe('Flow: statistical canary judgement', () => {
     expect(shifted.map((d) => d.percent)).toEqual([10, 100]);
     expect(shifted[1].judgement).toMatch(/^pass, score 100: errors pass \(p=[\d.e-]+, shift [+-][\d.e-]+ points; .*latency pass/);
     expect(shifted[0].judgement).toBeUndefined();
+    expect(history(r)).toEqual([{ reason: '', judgement: shifted[1].judgement }]);
   });
 
   it('ECS: a canary of tasks with more 5xx is judged the same way (the live colour\'s tasks are the baseline)', async () => {

@@ -13,7 +13,7 @@ export async function history(account: Account, name: string, limit: number): Pr
   const moves = (r: HistoryRecord) => (r.action === 'retire' || r.action === 'prewarm' ? '' : ` ${cv(r.before)} → ${cv(r.after)}`);
   const lines = records.map(
     (r) =>
-      `${`${r.startedAt}  ${r.action.padEnd(8)} ${r.version.padEnd(12)} ${doneWord(r.outcome, r.action).padEnd(12)}${moves(r)}${r.artifact ? `  s3v=${r.artifact.versionId}` : ''}`.trimEnd()}${r.reason ? `\n      ${r.reason}` : ''}`,
+      `${`${r.startedAt}  ${r.action.padEnd(8)} ${r.version.padEnd(12)} ${doneWord(r.outcome, r.action).padEnd(12)}${moves(r)}${r.artifact ? `  s3v=${r.artifact.versionId}` : ''}`.trimEnd()}${r.reason ? `\n      ${r.reason}` : ''}${r.judgement ? `\n      canary judged ${r.judgement}` : ''}`,
   );
   return { code: 0, text: records.length ? `${lines.join('\n')}\n` : `no releases of ${name} recorded yet\n`, json: { app: name, releases: records } };
 }
