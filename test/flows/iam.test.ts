@@ -82,6 +82,19 @@ describe('Flow: IAM enforced in the simulator', () => {
     expect(allowed).toEqual({ switchTraffic: true, rollback: true, guard: true, dispatch: false, plan: false, resolve: false, finish: false });
   });
 
+  it('cloudwatch:GetMetricData (judge:) is in switchTraffic\'s role only, and only when some app judges its canary', async () => {
+    const { functionPolicies } = await import('../../src/local/iam-policy.js');
+    const { evaluate } = await import('../../src/sim/iam.js');
+    const doc = parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8'));
+    const names = { bucket: 'b', table: 't', topicArn: 'arn:aws:sns:us-east-1:123456789012:t', releaseStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:r', capacityStateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:c' };
+    const read = { action: 'cloudwatch:GetMetricData', resource: '*' };
+    const allowedIn = (d: unknown) => [...functionPolicies(d, names)].filter(([, role]) => evaluate(role, read).allowed).map(([fn]) => fn);
+    expect(Object.values(doc.apps).some((a) => (a as { judge?: unknown }).judge)).toBe(false);
+    expect(allowedIn(doc)).toEqual([]);
+    const judged = structuredClone(doc);
+    Object.assign(judged.apps.web, { traffic: { strategy: 'canary', percent: 10, bakeSeconds: 600 }, judge: {} });
+    expect(allowedIn(judged)).toEqual(['switchTraffic']);
+  });
 
   it('an eip server is launched only with its app\'s tag on it (tags on create): without it, or with another app\'s, an explicit deny', async () => {
     const { functionPolicies } = await import('../../src/local/iam-policy.js');
