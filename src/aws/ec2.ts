@@ -5,8 +5,9 @@ import {
   DeregisterImageCommand,
   DescribeAddressesCommand,
   DescribeImagesCommand,
-  DescribeInstanceStatusCommand,
   DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+  DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
   RunInstancesCommand,
@@ -148,11 +149,19 @@ export async function terminateInstance(ec2: EC2Client, instanceId: string): Pro
   await call(`ec2:TerminateInstances ${instanceId}`, () => ec2.send(new TerminateInstancesCommand({ InstanceIds: [instanceId] })));
 }
 
-export async function addressOf(ec2: EC2Client, allocationId: string): Promise<{ publicIp: string; instanceId: string | null }> {
+export async function addressOf(ec2: EC2Client, allocationId: string): Promise<{ publicIp: string; instanceId: string | null; tags: Record<string, string> }> {
   const out = await call(`ec2:DescribeAddresses ${allocationId}`, () => ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] })));
   const a = out.Addresses?.[0];
   if (!a) throw new AwsResourceNotFound(`Elastic IP ${allocationId} not found: check allocationId in the config`);
-  return { publicIp: a.PublicIp ?? '', instanceId: a.InstanceId ?? null };
+  return { publicIp: a.PublicIp ?? '', instanceId: a.InstanceId ?? null, tags: Object.fromEntries((a.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) };
+}
+
+/** A launch template's own tags (not the ones it gives instances). */
+export async function launchTemplateTags(ec2: EC2Client, id: string): Promise<Record<string, string>> {
+  const out = await call(`ec2:DescribeLaunchTemplates ${id}`, () => ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] })));
+  const lt = out.LaunchTemplates?.[0];
+  if (!lt) throw new AwsResourceNotFound(`launch template ${id} not found: check launchTemplateId in the config`);
+  return Object.fromEntries((lt.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 }
 
 /** One call moves the address (AllowReassociation): no moment without it. */

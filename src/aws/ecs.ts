@@ -177,3 +177,9 @@ export async function lastStoppedReason(ecs: ECSClient, cluster: string, service
   const newest = (out.tasks ?? []).filter((t) => t.stoppedReason).sort((a, b) => (b.stoppedAt?.getTime() ?? 0) - (a.stoppedAt?.getTime() ?? 0))[0];
   return newest?.stoppedReason ?? null;
 }
+
+/** The services' tags, by name (DescribeServices with include TAGS). */
+export async function serviceTags(ecs: ECSClient, cluster: string, names: string[]): Promise<Map<string, Record<string, string>>> {
+  const out = await call(`ecs:DescribeServices ${cluster}/${names.join(',')} (tags)`, () => ecs.send(new DescribeServicesCommand({ cluster, services: names, include: ['TAGS'] })));
+  return new Map((out.services ?? []).map((s) => [s.serviceName ?? '', Object.fromEntries((s.tags ?? []).map((t) => [t.key ?? '', t.value ?? '']))]));
+}

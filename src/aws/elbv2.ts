@@ -4,6 +4,7 @@ import {
   DeleteRuleCommand,
   DescribeListenersCommand,
   DescribeRulesCommand,
+  DescribeTagsCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   ElasticLoadBalancingV2Client,
@@ -121,4 +122,15 @@ export async function createHostRule(elb: ElasticLoadBalancingV2Client, listener
 
 export async function deleteRule(elb: ElasticLoadBalancingV2Client, ruleArn: string): Promise<void> {
   await call(`elasticloadbalancing:DeleteRule ${ruleArn}`, () => elb.send(new DeleteRuleCommand({ RuleArn: ruleArn })));
+}
+
+/** Tags of listeners, rules, target groups or load balancers, by ARN (DescribeTags takes 20 ARNs a call). */
+export async function resourceTags(elbv2: ElasticLoadBalancingV2Client, arns: string[]): Promise<Map<string, Record<string, string>>> {
+  const tags = new Map<string, Record<string, string>>();
+  for (let k = 0; k < arns.length; k += 20) {
+    const batch = arns.slice(k, k + 20);
+    const out = await call(`elasticloadbalancing:DescribeTags ${batch.join(',')}`, () => elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })));
+    for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
+  }
+  return tags;
 }

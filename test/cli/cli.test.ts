@@ -158,6 +158,28 @@ describe('CLI operations on the simulator', () => {
     });
   });
 
+  it('verify with iam.scope: tags names every other resource without the tag: listener, launch template; ECS services; the Elastic IP', async () => {
+    const tagsCheck = async (scenario: string, tag: (world: import('../../src/sim/world.js').World, config: import('../../src/core/config.js').Config) => void) =>
+      withAccount(sim(scenario, 5), async (account) => {
+        (account.config as { iam: unknown }).iam = { scope: 'tags', stack: 'sim' };
+        tag(account.session!.world, account.config);
+        const r = await ops.verify(account, Object.keys(account.config.apps)[0]);
+        return (r.json as { checks: { check: string; status: string; detail: string }[] }).checks.find((c) => c.check === 'stack tag');
+      });
+    const stack = { 'greenlight:stack': 'sim' };
+    const lt = (c: import('../../src/core/config.js').Config) => `arn:aws:ec2:us-east-1:123456789012:launch-template/${(Object.values(c.apps)[0] as { launchTemplateId: string }).launchTemplateId}`;
+    // asg: neither tagged, then the launch template only, then both.
+    expect(await tagsCheck('asg-release', () => {})).toMatchObject({ status: 'NG', detail: expect.stringMatching(/^launch template lt-\w+; listener arn:aws:elasticloadbalancing:\S+ lack the tag greenlight:stack=sim \(iam.scope: tags\): tag them/) });
+    expect(await tagsCheck('asg-release', (w, c) => w.resourceTags.set(lt(c), stack))).toMatchObject({ status: 'NG', detail: expect.stringMatching(/^listener arn:\S+ lacks the tag/) });
+    expect(await tagsCheck('asg-release', (w, c) => {
+      w.resourceTags.set(lt(c), stack);
+      w.resourceTags.set((Object.values(c.apps)[0] as { listenerArn: string }).listenerArn, stack);
+    })).toMatchObject({ status: 'OK' });
+    // ecs: the services; eip: the address.
+    expect(await tagsCheck('ecs-release', () => {})).toMatchObject({ status: 'NG', detail: expect.stringMatching(/ECS service \S+\/api-blue; ECS service \S+\/api-green lack the tag/) });
+    expect(await tagsCheck('eip-release', (w, c) => w.resourceTags.set(lt(c), stack))).toMatchObject({ status: 'NG', detail: expect.stringMatching(/^Elastic IP eipalloc-\w+ lacks the tag/) });
+  });
+
   it('abort mid-canary stops the release, frees its lock and rolls the split traffic back to blue', async () => {
     await withAccount(sim('canary', 200), async (account) => {
       const r = await ops.abort(account, 'web', true);

@@ -1,12 +1,12 @@
 import { describeGroups, lifecycleHookNames } from '../../aws/autoscaling.js';
 import { tableStatus } from '../../aws/dynamodb.js';
-import { addressOf, launchTemplateVersions } from '../../aws/ec2.js';
-import { describeServices } from '../../aws/ecs.js';
-import { existingTargetGroups, readRoute } from '../../aws/elbv2.js';
+import { addressOf, launchTemplateTags, launchTemplateVersions } from '../../aws/ec2.js';
+import { describeServices, serviceTags } from '../../aws/ecs.js';
+import { existingTargetGroups, readRoute, resourceTags } from '../../aws/elbv2.js';
 import { bucketVersioning } from '../../aws/s3.js';
 import { stateMachineExists } from '../../aws/sfn.js';
 import { LAUNCH_HOOK, TERMINATE_HOOK } from '../../core/capacity.js';
-import { type Colour, stackTags } from '../../core/config.js';
+import { type AppConfig, type Colour, stackTags } from '../../core/config.js';
 import { colourWeights, liveColour, other } from '../../core/route.js';
 import { rejectIfShadowed } from '../../steps/kinds/routed.js';
 import { routeOf, side } from '../../steps/sides.js';
@@ -113,7 +113,35 @@ export async function verify(account: Account, name: string): Promise<Result> {
       });
     }
   }
+  if (account.config.iam.scope === 'tags') await run('stack tag', () => stackTagCheck(account, a));
   const ng = checks.filter((c) => c.status === 'NG').length;
   const text = `${checks.map((c) => `${c.status.padEnd(4)} ${c.check.padEnd(28)} ${c.detail}`).join('\n')}\n${ng ? `${ng} NG` : 'all OK'}\n`;
   return { code: ng ? 1 : 0, text, json: { app: name, ok: ng === 0, checks } };
+}
+
+/**
+ * iam.scope: tags: every resource of the app that greenlight changes (besides its groups, checked
+ * above) carries the stack's tag, or greenlight's roles may not change it: the production and
+ * test listener or rule, the launch template, the ECS services, the Elastic IP.
+ */
+async function stackTagCheck(account: Account, a: AppConfig): Promise<Omit<Check, 'check'>> {
+  const { clients } = account;
+  const want = Object.entries(stackTags(account.config));
+  const lacking: string[] = [];
+  const look = (what: string, tags: Record<string, string> | undefined) => {
+    if (!tags || want.some(([k, v]) => tags[k] !== v)) lacking.push(what);
+  };
+  if ('launchTemplateId' in a) look(`launch template ${a.launchTemplateId}`, await launchTemplateTags(clients.ec2, a.launchTemplateId));
+  if (a.kind === 'eip') look(`Elastic IP ${a.allocationId}`, (await addressOf(clients.ec2, a.allocationId)).tags);
+  else {
+    const routes = [a.ruleArn ?? a.listenerArn, a.test?.ruleArn ?? a.test?.listenerArn].filter((x): x is string => !!x);
+    const tags = await resourceTags(clients.elbv2, routes);
+    for (const arn of routes) look(arn.includes(':listener-rule/') ? `rule ${arn}` : `listener ${arn}`, tags.get(arn));
+    if (a.kind === 'ecs')
+      for (const c of [a.blue, a.green]) look(`ECS service ${c.cluster}/${c.serviceName}`, (await serviceTags(clients.ecs, c.cluster, [c.serviceName])).get(c.serviceName));
+  }
+  const tag = want.map(([k, v]) => `${k}=${v}`).join(', ');
+  return lacking.length
+    ? { status: 'NG', detail: `${lacking.join('; ')} lack${lacking.length === 1 ? 's' : ''} the tag ${tag} (iam.scope: tags): tag ${lacking.length === 1 ? 'it' : 'them'} in your infrastructure code, or greenlight's roles may not change ${lacking.length === 1 ? 'it' : 'them'}` }
+    : { status: 'OK', detail: `the app's listener or rule, launch template, services and address carry ${tag}` };
 }

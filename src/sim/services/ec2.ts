@@ -1,6 +1,6 @@
 import * as SDK from '@aws-sdk/client-ec2';
 import { SimAwsError } from '../errors.js';
-import { ACCOUNT, type Instance, type World } from '../world.js';
+import { ACCOUNT, type Instance, REGION, type World } from '../world.js';
 import { defineService } from './service.js';
 
 // EC2, as the simulator answers it: the commands greenlight and its CLI call.
@@ -101,7 +101,15 @@ export const ec2 = defineService({
     DescribeAddressesCommand: (i: { AllocationIds?: string[] }) => ({
       Addresses: (i.AllocationIds ?? [...w.ec2.addresses.keys()]).map((id) => {
         const a = w.ec2.address(id);
-        return { AllocationId: a.allocationId, PublicIp: a.publicIp, Domain: 'vpc', ...(a.instanceId ? { InstanceId: a.instanceId, AssociationId: a.associationId } : {}) };
+        const tags = Object.entries(w.tagsOf(`arn:aws:ec2:${REGION}:${ACCOUNT}:elastic-ip/${a.allocationId}`)).map(([Key, Value]) => ({ Key, Value }));
+        return { AllocationId: a.allocationId, PublicIp: a.publicIp, Domain: 'vpc', ...(a.instanceId ? { InstanceId: a.instanceId, AssociationId: a.associationId } : {}), ...(tags.length ? { Tags: tags } : {}) };
+      }),
+    }),
+    DescribeLaunchTemplatesCommand: (i: { LaunchTemplateIds?: string[] }) => ({
+      LaunchTemplates: (i.LaunchTemplateIds ?? [...w.launchTemplates.keys()]).map((id) => {
+        const lt = w.launchTemplate(id);
+        const tags = Object.entries(w.tagsOf(`arn:aws:ec2:${REGION}:${ACCOUNT}:launch-template/${lt.id}`)).map(([Key, Value]) => ({ Key, Value }));
+        return { LaunchTemplateId: lt.id, LaunchTemplateName: lt.name, DefaultVersionNumber: lt.defaultVersion, LatestVersionNumber: Math.max(...lt.versions.keys()), ...(tags.length ? { Tags: tags } : {}) };
       }),
     }),
     DescribeLaunchTemplateVersionsCommand: (i: { LaunchTemplateId: string; Versions?: string[] }) => {

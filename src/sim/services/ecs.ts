@@ -12,7 +12,7 @@ export const ecs = defineService({
   baseException: 'ECSServiceException',
   faults: { throttle: ['ThrottlingException', 400], 'server-error': ['ServerException', 500], 'access-denied': ['AccessDeniedException', 400] },
   commands: (w: World, _sfn) => ({
-    DescribeServicesCommand: (i: { cluster?: string; services: string[] }) => {
+    DescribeServicesCommand: (i: { cluster?: string; services: string[]; include?: string[] }) => {
       const cluster = w.ecs.cluster(i.cluster ?? 'default');
       const services = [];
       const failures = [];
@@ -35,6 +35,7 @@ export const ecs = defineService({
           launchType: svc.launchType,
           taskDefinition: svc.taskDefinition,
           loadBalancers: svc.loadBalancers,
+          ...(i.include?.includes('TAGS') ? { tags: Object.entries(w.tagsOf(svc.arn)).map(([key, value]) => ({ key, value })) } : {}),
           deployments: svc.deployments.map((d, idx) => {
             const ts = c.byDeployment(d.id);
             return {

@@ -18,6 +18,19 @@ export const elbv2 = defineService({
         return { ListenerArn: l.arn, LoadBalancerArn: l.loadBalancerArn, Port: l.port, Protocol: l.protocol, DefaultActions: w.elb.describeActions(l.defaultActions) };
       }),
     }),
+    DescribeTagsCommand: (i: { ResourceArns?: string[] }) => {
+      const arns = i.ResourceArns ?? [];
+      if (!arns.length || arns.length > 20) throw new SimAwsError('ValidationError', 'ResourceArns must have between 1 and 20 members');
+      return {
+        TagDescriptions: arns.map((arn) => {
+          // An unknown resource is an error of its type, as DescribeListeners or DescribeRules would say.
+          if (arn.includes(':listener-rule/')) w.elb.rule(arn);
+          else if (arn.includes(':listener/')) w.elb.listener(arn);
+          else if (arn.includes(':targetgroup/') && !w.elb.targetGroups.has(arn)) throw new SimAwsError('TargetGroupNotFound', `Target groups '${arn}' not found`);
+          return { ResourceArn: arn, Tags: Object.entries(w.tagsOf(arn)).map(([Key, Value]) => ({ Key, Value })) };
+        }),
+      };
+    },
     DescribeRulesCommand: (i: { RuleArns?: string[]; ListenerArn?: string }) => {
       const rules = i.RuleArns ? i.RuleArns.map((a) => w.elb.rule(a)) : [...w.elb.rules.values()].filter((r) => r.listenerArn === w.elb.listener(i.ListenerArn ?? '').arn);
       const listed = rules.map((r) => ({ RuleArn: r.arn, Priority: String(r.priority), Conditions: structuredClone(r.conditions), Actions: w.elb.describeActions(r.actions), IsDefault: false }));
