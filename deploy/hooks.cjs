@@ -12,9 +12,14 @@ function logicalId(group, kind) {
   return `GreenlightHook${kind}${group.replace(/[^A-Za-z0-9]/g, '')}`.slice(0, 255);
 }
 
+/** serverless.yml's `${file(./deploy/hooks.cjs):resources}` (it passes its own arguments): the hooks of the loaded config. */
 function resources() {
+  return resourcesFor(load());
+}
+
+function resourcesFor(doc) {
   const out = {};
-  for (const app of Object.values(load().apps || {})) {
+  for (const app of Object.values(doc?.apps || {})) {
     if (app?.kind !== 'ecs' || !app.scaling) continue;
     const join = app.scaling.joinTimeoutSeconds || 600;
     for (const colour of ['blue', 'green']) {
@@ -47,4 +52,4 @@ function resources() {
   return { Resources: out };
 }
 
-module.exports = { resources, LAUNCH_HOOK, TERMINATE_HOOK, TERMINATE_HOOK_HEARTBEAT_SECONDS };
+module.exports = { resources, resourcesFor, LAUNCH_HOOK, TERMINATE_HOOK, TERMINATE_HOOK_HEARTBEAT_SECONDS };

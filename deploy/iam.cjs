@@ -425,6 +425,9 @@ function roleResources(doc, stage) {
   }
   const tooBig = policyProblems(policies, Object.keys(doc?.apps ?? {}).length);
   if (tooBig) throw new Error(`greenlight.config.yml: ${tooBig}`);
+  // The stack's resources grow with the scaled apps (lifecycle hooks): over CloudFormation's limit, refuse here too.
+  const tooMany = require('./template-size.cjs').resourceProblem(doc);
+  if (tooMany) throw new Error(`greenlight.config.yml: ${tooMany}`);
   return { Resources };
 }
 

@@ -13,6 +13,10 @@ const regionProblems = (doc: unknown, region: string): string[] =>
 const policyProblem = (doc: unknown): string | null =>
   (createRequire(import.meta.url)(join(ROOT, 'deploy', 'iam.cjs')) as { largestPolicy: (d: unknown) => { problem: string | null } }).largestPolicy(doc).problem;
 
+/** deploy/template-size.cjs: why the config's template would exceed CloudFormation's resource limit, or null. */
+const resourceProblem = (doc: unknown): string | null =>
+  (createRequire(import.meta.url)(join(ROOT, 'deploy', 'template-size.cjs')) as { resourceProblem: (d: unknown) => string | null }).resourceProblem(doc);
+
 /** Validate the config; with a region (--region, or AWS_REGION), every ARN in it must be of that region. */
 export function checkConfig(file: string, region?: string, json = false): number {
   // --json: one document, {ok, file, apps} or {ok: false, file, error}.
@@ -34,6 +38,9 @@ export function checkConfig(file: string, region?: string, json = false): number
     // The stack's roles name each configured resource: too many apps and IAM refuses a role.
     const tooBig = policyProblem(doc);
     if (tooBig) return fail(tooBig);
+    // Its template must fit CloudFormation's 500 resources (lifecycle hooks grow with scaled apps).
+    const tooMany = resourceProblem(doc);
+    if (tooMany) return fail(tooMany);
     const apps = Object.entries(config.apps).map(([name, app]) => ({
       name,
       kind: app.kind,

@@ -180,6 +180,12 @@ describe('Template: serverless package', () => {
     ]);
   });
 
+  it('has as many resources as deploy/template-size.cjs predicts for the config (check-config refuses over 500 with it)', () => {
+    const { templateResources } = createRequire(import.meta.url)(join(ROOT, 'deploy', 'template-size.cjs'));
+    const doc = parse(readFileSync(join(ROOT, 'greenlight.config.yml'), 'utf8'));
+    expect(templateResources(doc)).toBe(Object.keys(template.Resources).length);
+  });
+
   it('runs every function on nodejs22.x', () => {
     const fns = resources('AWS::Lambda::Function');
     expect(fns.length).toBe(25);

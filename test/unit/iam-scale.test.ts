@@ -90,3 +90,35 @@ describe('EventBridge patterns that list the apps\' groups and alarms fit its 2,
     expect(events.lifecyclePatterns(manyApps(8)).length).toBe(1);
   });
 });
+
+describe('The template fits CloudFormation\'s 500 resources, or the config is refused before packaging', () => {
+  const size = require(join(ROOT, 'deploy', 'template-size.cjs'));
+  it('predicts the packaged templates bench measured: 122 (1 app), 144 (16 apps), 431 (300 by tag)', () => {
+    // The packaged counts are `greenlight bench`'s (iam.templates); test/template compares the
+    // prediction with a fresh package of greenlight.config.yml.
+    expect([size.templateResources(manyApps(1)), size.templateResources(manyApps(16)), size.templateResources(manyApps(300, { scope: 'tags' }))]).toEqual([122, 144, 431]);
+  });
+  it('400 apps of the mix (100 scaled ECS apps, 4 lifecycle hooks each) are over: refused with the count and the fix, by packaging and by check-config', async () => {
+    const doc = manyApps(400, { scope: 'tags' });
+    expect(size.templateResources(doc)).toBe(531);
+    expect(size.resourceProblem(doc)).toMatch(/^the stack would have 531 CloudFormation resources, over the 500 .*100 scaled ECS apps.*split the apps across greenlight stacks/);
+    expect(size.resourceProblem(manyApps(300, { scope: 'tags' }))).toBeNull();
+    // Packaging: serverless.yml's roles (deploy/iam.cjs) refuse it before any template is written.
+    expect(() => iam.roleResources(doc, 'dev')).toThrow(/greenlight\.config\.yml: the stack would have 531 CloudFormation resources/);
+    expect(() => iam.roleResources(manyApps(300, { scope: 'tags' }), 'dev')).not.toThrow();
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'greenlight-size-')), 'greenlight.config.yml');
+    writeFileSync(file, JSON.stringify(doc));
+    const { checkConfig } = await import('../../src/cli/check-config.js');
+    const err: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((s: string) => err.push(s) > 0) as typeof process.stderr.write;
+    try {
+      expect(checkConfig(file)).toBe(1);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(err.join('')).toMatch(/531 CloudFormation resources, over the 500/);
+  });
+});
