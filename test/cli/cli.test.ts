@@ -178,6 +178,16 @@ describe('CLI operations on the simulator', () => {
     // ecs: the services; eip: the address.
     expect(await tagsCheck('ecs-release', () => {})).toMatchObject({ status: 'NG', detail: expect.stringMatching(/ECS service \S+\/api-blue; ECS service \S+\/api-green lack the tag/) });
     expect(await tagsCheck('eip-release', (w, c) => w.resourceTags.set(lt(c), stack))).toMatchObject({ status: 'NG', detail: expect.stringMatching(/^Elastic IP eipalloc-\w+ lacks the tag/) });
+    // Queue workers (retire.quiesce hands their counts over): the colours' services tagged, the workers' not.
+    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'greenlight-workers-')), 'ecs-workers.yml');
+    writeFileSync(file, readFileSync(join(ROOT, 'scenarios', 'ecs-release.yml'), 'utf8').replace('    tasks: 6\n', '    tasks: 6\n    workers: 2\n'));
+    const workers = await tagsCheck(file, (w, c) => {
+      w.resourceTags.set((Object.values(c.apps)[0] as { listenerArn: string }).listenerArn, stack);
+      for (const svc of w.ecs.services.values()) if (!svc.name.includes('worker')) w.resourceTags.set(svc.arn, stack);
+    });
+    expect(workers).toMatchObject({ status: 'NG', detail: expect.stringMatching(/^ECS service \S+\/api-worker-blue; ECS service \S+\/api-worker-green lack the tag/) });
   });
 
   it('abort mid-canary stops the release, frees its lock and rolls the split traffic back to blue', async () => {

@@ -137,8 +137,12 @@ async function stackTagCheck(account: Account, a: AppConfig): Promise<Omit<Check
     const routes = [a.ruleArn ?? a.listenerArn, a.test?.ruleArn ?? a.test?.listenerArn].filter((x): x is string => !!x);
     const tags = await resourceTags(clients.elbv2, routes);
     for (const arn of routes) look(arn.includes(':listener-rule/') ? `rule ${arn}` : `listener ${arn}`, tags.get(arn));
-    if (a.kind === 'ecs')
-      for (const c of [a.blue, a.green]) look(`ECS service ${c.cluster}/${c.serviceName}`, (await serviceTags(clients.ecs, c.cluster, [c.serviceName])).get(c.serviceName));
+    if (a.kind === 'ecs') {
+      // The colours' services, and the queue workers' that retire.quiesce hands counts over.
+      const workers = a.retire.quiesce?.workers;
+      for (const c of [a.blue, a.green, ...(workers ? [workers.blue, workers.green] : [])])
+        look(`ECS service ${c.cluster}/${c.serviceName}`, (await serviceTags(clients.ecs, c.cluster, [c.serviceName])).get(c.serviceName));
+    }
   }
   const tag = want.map(([k, v]) => `${k}=${v}`).join(', ');
   return lacking.length
