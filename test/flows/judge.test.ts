@@ -65,6 +65,18 @@ describe('Flow: statistical canary judgement', () => {
     expect(r.summary.reason).toMatch(/CanaryJudgedBad: canary judged fail at 10% \(green 3\.3\.0 against blue 3\.2\.0.*score 0: errors high/);
   });
 
+  it('linear: every step\'s bake is judged; a bad version stops at the first, a good one is judged at each step', async () => {
+    const linear = (s: ReturnType<typeof loadScenarioFile>) => Object.assign(s.apps[0].greenlight, { traffic: { strategy: 'linear', stepPercent: 25, intervalSeconds: 420 } });
+    const bad = await variant('canary-judge-bad', linear);
+    expect(bad.summary).toMatchObject({ outcome: 'rolled-back', liveVersion: '1.4.1' });
+    expect(bad.summary.reason).toMatch(/canary judged fail at 25% /);
+    expect(greenShares(bad, 'web').map((s) => s.percent)).toEqual([25, 0]);
+    const good = await variant('canary-judge-good', linear);
+    expect(good.summary).toMatchObject({ outcome: 'released', liveVersion: '1.4.2' });
+    const judged = good.world.published.filter((e) => e.detailType === 'Traffic Shifted').map((e) => [(e.detail as { percent: number }).percent, (e.detail as { judgement?: string }).judgement?.split(',')[0]]);
+    expect(judged).toEqual([[25, undefined], [50, 'pass'], [75, 'pass'], [100, 'pass']]);
+  });
+
   it('a canary slower by 30 ms fails on latency alone', async () => {
     const r = await variant('canary-judge-good', (s) => {
       s.responses.versions = [{ version: '1.4.2', latencyMs: 70 }];
