@@ -190,6 +190,19 @@ describe('CLI operations on the simulator', () => {
     expect(workers).toMatchObject({ status: 'NG', detail: expect.stringMatching(/^ECS service \S+\/api-worker-blue; ECS service \S+\/api-worker-green lack the tag/) });
   });
 
+  it('status mid-bake of a judged canary says what will be judged, and then the rollback says why', async () => {
+    await withAccount(sim('canary-judge-bad', 300), async (account) => {
+      const r = await ops.status(account, 'web');
+      expect((r.json as { apps: { phase: string }[] }).apps[0].phase).toMatch(/takes 10% of traffic: .* bake left; at the end of the bake its errors and latency are judged against the old colour's; greenlight abort web/);
+      return r;
+    });
+    await withAccount(sim('canary-judge-bad', 900), async (account) => {
+      const h = await ops.history(account, 'web', 1);
+      expect(h.text).toMatch(/rolled-back[\s\S]*CanaryJudgedBad: canary judged fail at 10%.*errors high \(p=/);
+      return h;
+    });
+  });
+
   it('abort mid-canary stops the release, frees its lock and rolls the split traffic back to blue', async () => {
     await withAccount(sim('canary', 200), async (account) => {
       const r = await ops.abort(account, 'web', true);

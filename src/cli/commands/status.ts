@@ -47,7 +47,7 @@ export async function status(account: Account, only?: string): Promise<Result> {
       lock: lock.owner ? { execution: lock.owner.split(':').pop(), version: lock.ownerVersion, phase: lock.phase, leaseUntil: new Date((lock.leaseUntil ?? 0) * 1000).toISOString() } : null,
       waiting: lock.waiter ? { execution: lock.waiter.split(':').pop(), version: lock.waiterVersion } : null,
       running: running.filter((e) => e.app === name).map((e) => ({ execution: e.name, started: e.startDate?.toISOString() })),
-      phase: phaseOf(name, lock, step, account.now()),
+      phase: phaseOf(name, lock, step, account.now(), isRouted(a) && a.judge ? a.judge.metrics : undefined),
       step,
     });
   }
@@ -94,7 +94,7 @@ async function routedStatus(account: Account, a: RoutedAppConfig): Promise<Colou
 }
 
 /** What the app's running release is doing, in words, with the command that answers it where one does. */
-function phaseOf(name: string, lock: LockState, step: ReturnType<typeof stepOf>, now: Date): string | null {
+function phaseOf(name: string, lock: LockState, step: ReturnType<typeof stepOf>, now: Date, judged?: string[]): string | null {
   if (!lock.owner) return null;
   const what = `${lock.ownerAction && lock.ownerAction !== 'release' ? `${lock.ownerAction} to ` : ''}${lock.ownerVersion ?? '?'}`;
   if (lock.approvalToken) return `${what} waits for approval: greenlight promote ${name} moves traffic, greenlight abort ${name} rolls it back`;
@@ -106,7 +106,8 @@ function phaseOf(name: string, lock: LockState, step: ReturnType<typeof stepOf>,
   if (lock.phase === 'retiring') return `${what} is live; the old colour is being retired`;
   if (step) {
     const bake = step.bakeLeftSeconds === null ? '' : `, ${duration(step.bakeLeftSeconds)} of its ${duration(step.bakeSeconds)} bake left`;
-    return `${what} takes ${step.percent}% of traffic: step ${step.step ?? '?'} of ${step.of} (${step.percents.map((p) => `${p}%`).join(' → ')})${bake}; greenlight abort ${name} rolls it back`;
+    const judge = judged && step.percent < 100 ? `; at the end of the bake its ${judged.join(' and ')} are judged against the old colour's` : '';
+    return `${what} takes ${step.percent}% of traffic: step ${step.step ?? '?'} of ${step.of} (${step.percents.map((p) => `${p}%`).join(' → ')})${bake}${judge}; greenlight abort ${name} rolls it back`;
   }
   return `${what} is being prepared and checked (green comes up, then its health is checked before any traffic moves)`;
 }
