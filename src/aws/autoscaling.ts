@@ -15,6 +15,7 @@ import { AwsResourceNotFound } from '../core/errors.js';
 import type { Capacity, GroupInstance } from '../core/fleet.js';
 import { registerClient } from './clients.js';
 import { call } from './errors.js';
+import { tagMap } from './tags.js';
 
 registerClient('autoscaling', (config) => new AutoScalingClient(config));
 
@@ -45,7 +46,7 @@ export async function describeGroups(asg: AutoScalingClient, names: string[]): P
       launchTemplateVersion: lt?.Version,
       targetGroupArns: g.TargetGroupARNs ?? [],
       suspendedProcesses: (g.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? ''),
-      tags: Object.fromEntries((g.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+      tags: tagMap(g.Tags),
       instances: (g.Instances ?? []).map((i) => ({
         instanceId: i.InstanceId!,
         lifecycleState: String(i.LifecycleState),

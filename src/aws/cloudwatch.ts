@@ -60,6 +60,9 @@ export interface TargetGroupPeriod {
 export const loadBalancerDimension = (loadBalancerOrListenerArn: string) => loadBalancerOrListenerArn.split(/:(?:loadbalancer|listener|listener-rule)\//)[1].split('/').slice(0, 3).join('/');
 export const targetGroupDimension = (targetGroupArn: string) => targetGroupArn.slice(targetGroupArn.indexOf('targetgroup/'));
 
+/** Each metric's part of its query Id (m<target group's index>_<part>). */
+const QUERY_ID = { RequestCount: 'n', HTTPCode_Target_5XX_Count: 'e', TargetResponseTime: 't' } as const;
+
 /**
  * Per-period ALB metrics of each target group between `start` and `end` (GetMetricData, one
  * call per 500 queries, every page). Only periods with requests come back; a period with
@@ -71,8 +74,8 @@ export async function targetGroupPeriods(
   o: { listenerArn: string; targetGroupArns: string[]; start: Date; end: Date; periodSeconds: number },
 ): Promise<Map<string, TargetGroupPeriod[]>> {
   const lb = loadBalancerDimension(o.listenerArn);
-  const metric = (k: number, name: string, stat: string): MetricDataQuery => ({
-    Id: `m${k}_${name === 'RequestCount' ? 'n' : name === 'TargetResponseTime' ? 't' : 'e'}`,
+  const metric = (k: number, name: keyof typeof QUERY_ID, stat: string): MetricDataQuery => ({
+    Id: `m${k}_${QUERY_ID[name]}`,
     MetricStat: {
       Metric: { Namespace: 'AWS/ApplicationELB', MetricName: name, Dimensions: [{ Name: 'LoadBalancer', Value: lb }, { Name: 'TargetGroup', Value: targetGroupDimension(o.targetGroupArns[k]) }] },
       Period: o.periodSeconds,

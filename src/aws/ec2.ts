@@ -5,8 +5,8 @@ import {
   DeregisterImageCommand,
   DescribeAddressesCommand,
   DescribeImagesCommand,
-  DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
+  DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
   EC2Client,
@@ -18,6 +18,7 @@ import {
 import { AwsResourceNotFound } from '../core/errors.js';
 import { registerClient } from './clients.js';
 import { call } from './errors.js';
+import { tagMap } from './tags.js';
 
 registerClient('ec2', (config) => new EC2Client(config));
 
@@ -97,7 +98,7 @@ function toInfo(i: import('@aws-sdk/client-ec2').Instance): InstanceInfo {
     state: String(i.State?.Name ?? 'unknown'),
     privateIp: i.PrivateIpAddress,
     launchTime: i.LaunchTime ? new Date(i.LaunchTime).getTime() : 0,
-    tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    tags: tagMap(i.Tags),
   };
 }
 
@@ -153,7 +154,7 @@ export async function addressOf(ec2: EC2Client, allocationId: string): Promise<{
   const out = await call(`ec2:DescribeAddresses ${allocationId}`, () => ec2.send(new DescribeAddressesCommand({ AllocationIds: [allocationId] })));
   const a = out.Addresses?.[0];
   if (!a) throw new AwsResourceNotFound(`Elastic IP ${allocationId} not found: check allocationId in the config`);
-  return { publicIp: a.PublicIp ?? '', instanceId: a.InstanceId ?? null, tags: Object.fromEntries((a.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])) };
+  return { publicIp: a.PublicIp ?? '', instanceId: a.InstanceId ?? null, tags: tagMap(a.Tags) };
 }
 
 /** A launch template's own tags (not the ones it gives instances). */
@@ -161,7 +162,7 @@ export async function launchTemplateTags(ec2: EC2Client, id: string): Promise<Re
   const out = await call(`ec2:DescribeLaunchTemplates ${id}`, () => ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] })));
   const lt = out.LaunchTemplates?.[0];
   if (!lt) throw new AwsResourceNotFound(`launch template ${id} not found: check launchTemplateId in the config`);
-  return Object.fromEntries((lt.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  return tagMap(lt.Tags);
 }
 
 /** One call moves the address (AllowReassociation): no moment without it. */
@@ -185,7 +186,7 @@ export async function findImages(ec2: EC2Client, filter: { name?: string; tags?:
     name: i.Name ?? '',
     state: String(i.State ?? ''),
     created: i.CreationDate ? Date.parse(i.CreationDate) : 0,
-    tags: Object.fromEntries((i.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
+    tags: tagMap(i.Tags),
   }));
 }
 

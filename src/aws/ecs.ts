@@ -15,6 +15,7 @@ import type { ServiceDeployment, TaskDefinition } from '../core/ecs.js';
 import { AwsResourceNotFound } from '../core/errors.js';
 import { registerClient } from './clients.js';
 import { call } from './errors.js';
+import { ecsTagMap } from './tags.js';
 
 registerClient('ecs', (config) => new ECSClient(config));
 
@@ -67,7 +68,7 @@ export async function describeTaskDefinition(ecs: ECSClient, taskDefinition: str
   return {
     arn: out.taskDefinition?.taskDefinitionArn ?? '',
     definition: (out.taskDefinition ?? {}) as TaskDefinition,
-    tags: Object.fromEntries((out.tags ?? []).map((t) => [t.key ?? '', t.value ?? ''])),
+    tags: ecsTagMap(out.tags),
   };
 }
 
@@ -181,5 +182,5 @@ export async function lastStoppedReason(ecs: ECSClient, cluster: string, service
 /** The services' tags, by name (DescribeServices with include TAGS). */
 export async function serviceTags(ecs: ECSClient, cluster: string, names: string[]): Promise<Map<string, Record<string, string>>> {
   const out = await call(`ecs:DescribeServices ${cluster}/${names.join(',')} (tags)`, () => ecs.send(new DescribeServicesCommand({ cluster, services: names, include: ['TAGS'] })));
-  return new Map((out.services ?? []).map((s) => [s.serviceName ?? '', Object.fromEntries((s.tags ?? []).map((t) => [t.key ?? '', t.value ?? '']))]));
+  return new Map((out.services ?? []).map((s) => [s.serviceName ?? '', ecsTagMap(s.tags)]));
 }

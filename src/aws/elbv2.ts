@@ -17,6 +17,7 @@ import type { HealthCheckTiming } from '../core/green-timing.js';
 import type { RouteAction } from '../core/route.js';
 import { registerClient } from './clients.js';
 import { call } from './errors.js';
+import { tagMap } from './tags.js';
 
 registerClient('elbv2', (config) => new ElasticLoadBalancingV2Client(config));
 
@@ -130,7 +131,7 @@ export async function resourceTags(elbv2: ElasticLoadBalancingV2Client, arns: st
   for (let k = 0; k < arns.length; k += 20) {
     const batch = arns.slice(k, k + 20);
     const out = await call(`elasticloadbalancing:DescribeTags ${batch.join(',')}`, () => elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })));
-    for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn ?? '', Object.fromEntries((d.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])));
+    for (const d of out.TagDescriptions ?? []) tags.set(d.ResourceArn ?? '', tagMap(d.Tags));
   }
   return tags;
 }

@@ -1,7 +1,7 @@
 import { type TargetGroupPeriod, targetGroupPeriods } from '../aws/cloudwatch.js';
 import type { RoutedAppConfig } from '../core/config.js';
 import { CanaryJudgedBad, JudgementPending } from '../core/errors.js';
-import { describeJudgement, type Judgement, judge, type MetricSamples } from '../core/judge.js';
+import { describeJudgement, judge, type MetricSamples } from '../core/judge.js';
 import type { Deps } from './deps.js';
 import type { RoutedPlan } from './types.js';
 
@@ -9,19 +9,13 @@ import type { RoutedPlan } from './types.js';
 // against the live colour's (the baseline), over the whole periods of the bake that CloudWatch
 // has published. The statistics are src/core/judge.ts's.
 
-export interface JudgedStep {
-  verdict: Judgement['verdict'];
-  score: number;
-  /** The judgement in words: each metric's p-value, shift and means. */
-  summary: string;
-}
-
 /**
- * Judge the step that baked from `bakeStartedAt` until now. Throws CanaryJudgedBad (a fail, or
- * a marginal score at the last bake) with the judgement in its message, or JudgementPending
- * when fewer than minPeriods periods are readable on either side.
+ * Judge the step that baked from `bakeStartedAt` until now: a passing judgement in words
+ * ("pass, score 100: errors pass (p=…)"), or null without `judge:`. Throws CanaryJudgedBad (a
+ * fail, or a marginal score at the last bake) with the judgement in its message, or
+ * JudgementPending when fewer than minPeriods periods are readable on either side.
  */
-export async function judgeBake(deps: Deps, app: RoutedAppConfig, plan: RoutedPlan, bakeStartedAt: string, o: { percent: number; last: boolean; version: string }): Promise<JudgedStep | null> {
+export async function judgeBake(deps: Deps, app: RoutedAppConfig, plan: RoutedPlan, bakeStartedAt: string, o: { percent: number; last: boolean; version: string }): Promise<string | null> {
   const j = app.judge;
   if (!j) return null;
   const period = j.periodSeconds * 1000;
@@ -57,5 +51,5 @@ export async function judgeBake(deps: Deps, app: RoutedAppConfig, plan: RoutedPl
     throw new CanaryJudgedBad(
       `canary judged ${judgement.verdict} at ${o.percent}% (${plan.idle.colour} ${o.version} against ${plan.live.colour} ${plan.live.version ?? '?'}, ${canary.length}/${baseline.length} periods of ${j.periodSeconds} s, Mann-Whitney U, alpha ${j.alpha}): ${summary}: rolling back`,
     );
-  return { verdict: judgement.verdict, score: judgement.score, summary };
+  return `${judgement.verdict}, ${summary}`;
 }

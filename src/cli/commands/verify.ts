@@ -140,8 +140,13 @@ async function stackTagCheck(account: Account, a: AppConfig): Promise<Omit<Check
     if (a.kind === 'ecs') {
       // The colours' services, and the queue workers' that retire.quiesce hands counts over.
       const workers = a.retire.quiesce?.workers;
-      for (const c of [a.blue, a.green, ...(workers ? [workers.blue, workers.green] : [])])
-        look(`ECS service ${c.cluster}/${c.serviceName}`, (await serviceTags(clients.ecs, c.cluster, [c.serviceName])).get(c.serviceName));
+      const services = [a.blue, a.green, ...(workers ? [workers.blue, workers.green] : [])];
+      // One DescribeServices per cluster (Fargate colours often share one).
+      for (const cluster of new Set(services.map((c) => c.cluster))) {
+        const names = services.filter((c) => c.cluster === cluster).map((c) => c.serviceName);
+        const tags = await serviceTags(clients.ecs, cluster, names);
+        for (const n of names) look(`ECS service ${cluster}/${n}`, tags.get(n));
+      }
     }
   }
   const tag = want.map(([k, v]) => `${k}=${v}`).join(', ');

@@ -68,6 +68,7 @@ function getMetricData(w: World, i: GetMetricDataInput) {
   const startS = (i.StartTime.getTime() - epoch) / 1000;
   const endS = (i.EndTime.getTime() - epoch) / 1000;
   const readable = w.clock.now - w.metricDelaySeconds;
+  const balancers = new Set([...w.elb.listeners.values()].map((l) => l.loadBalancerArn.split(':loadbalancer/')[1]));
   const results = queries.map((q) => {
     if (!q.Id || !/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) throw new SimAwsError('InvalidParameterValue', `The value ${q.Id ?? ''} for parameter MetricDataQueries.member.Id is invalid.`);
     if (q.Expression || !q.MetricStat) throw new SimAwsError('InvalidParameterValue', 'the simulator answers MetricStat queries only (no metric math)');
@@ -75,7 +76,6 @@ function getMetricData(w: World, i: GetMetricDataInput) {
     if (Period < 60 || Period % 60) throw new SimAwsError('InvalidParameterValue', 'The parameter MetricDataQueries.member.MetricStat.Period must be a multiple of 60 for standard-resolution metrics.');
     const dims = new Map((Metric?.Dimensions ?? []).map((d) => [d.Name, d.Value]));
     const group = [...w.elb.targetGroups.values()].find((g) => g.arn.endsWith(`:${dims.get('TargetGroup')}`));
-    const balancers = new Set([...w.elb.listeners.values()].map((l) => l.loadBalancerArn.split(':loadbalancer/')[1]));
     const known = Metric?.Namespace === 'AWS/ApplicationELB' && ALB_METRICS.has(Metric.MetricName ?? '') && dims.size === 2 && group && balancers.has(dims.get('LoadBalancer') ?? '');
     const minutes = known ? (w.targetMetrics.get(group.arn) ?? new Map()) : new Map();
     // Whole periods from StartTime; a minute counts once it is readable.

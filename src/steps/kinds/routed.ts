@@ -10,7 +10,7 @@ import { retireSchedule } from '../../core/retire.js';
 import { colourWeights, liveColour, other, type RouteAction, routeSends, shadowingRule, shiftedActions, shiftSteps } from '../../core/route.js';
 import type { Deps } from '../deps.js';
 import { rejectIfAlarming, stopIfAlarming } from '../guard.js';
-import { type JudgedStep, judgeBake } from '../judge.js';
+import { judgeBake } from '../judge.js';
 import { fencedRouteWrite } from '../lock.js';
 import { pinnedRelease } from '../pinned.js';
 import { ensurePreview, removePreview } from '../preview.js';
@@ -154,15 +154,15 @@ export async function switchRouted(deps: Deps, app: RoutedAppConfig, input: Swit
   const to = plan.idle.targetGroupArn;
   const from = plan.live.targetGroupArn;
   const actions = await readRoute(deps.clients.elbv2, plan.route);
-  let judged: JudgedStep | null = null;
+  let judgement: string | null = null;
   if (!routeSends(actions, to, from, percent)) {
     // The step that just baked is judged first (judge:): a canary worse than its baseline rolls back here.
     if (index > 0 && release.action !== 'rollback' && input.shift?.at)
-      judged = await judgeBake(deps, app, plan, input.shift.at, { percent: steps[index - 1].percent, last: index === steps.length - 1, version: release.version });
-    await shift(deps, input, app, actions, index, percent, assess, judged);
+      judgement = await judgeBake(deps, app, plan, input.shift.at, { percent: steps[index - 1].percent, last: index === steps.length - 1, version: release.version });
+    await shift(deps, input, app, actions, index, percent, assess, judgement);
   }
   // The bake runs from the moment the route (read back) sends this step's share.
-  const result = { step: index + 1, percent, bakeSeconds, done: percent === 100, at: deps.now().toISOString(), ...(judged ? { judgement: `${judged.verdict}, ${judged.summary}` } : {}) };
+  const result = { step: index + 1, percent, bakeSeconds, done: percent === 100, at: deps.now().toISOString(), ...(judgement ? { judgement } : {}) };
   // Preview URL of the old version, once all traffic left it (the new one's: checkGreen).
   if (result.done) {
     await ensurePreview(deps, app, release.app, plan.live.version, from);
@@ -180,7 +180,7 @@ async function healthCheckFor(deps: Deps, plan: RoutedPlan, green: Green): Promi
 }
 
 /** One traffic step: checks that the route is as expected and green may take traffic, write, read back. */
-async function shift(deps: Deps, input: SwitchInput<RoutedPlan>, app: RoutedAppConfig, actions: RouteAction[], index: number, percent: number, assess: () => Promise<Assessment>, judged: JudgedStep | null) {
+async function shift(deps: Deps, input: SwitchInput<RoutedPlan>, app: RoutedAppConfig, actions: RouteAction[], index: number, percent: number, assess: () => Promise<Assessment>, judgement: string | null) {
   const { plan, release } = input;
   const { elbv2 } = deps.clients;
   const to = plan.idle.targetGroupArn;
@@ -204,7 +204,7 @@ async function shift(deps: Deps, input: SwitchInput<RoutedPlan>, app: RoutedAppC
     if (!routeSends(await readRoute(elbv2, plan.route), to, from, percent))
       throw new TrafficNotShifted(`the route was modified but the read-back does not send ${percent}% to ${plan.idle.colour} yet`);
   });
-  if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent, ...(judged ? { judgement: `${judged.verdict}, ${judged.summary}` } : {}) } });
+  if (input.execution) await tell(deps, { event: 'traffic-shifted', release, execution: input.execution, extra: { percent, ...(judgement ? { judgement } : {}) } });
 }
 
 /** The old colour's retirement schedule (keep-warm, or the configured steps). */
